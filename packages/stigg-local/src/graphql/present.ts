@@ -1,0 +1,250 @@
+import type { Grant } from '../catalog/grant.js';
+import type { PriceDef } from '../catalog/types.js';
+import { isActive, statusOf } from '../model/entitlements.js';
+import { stableUuid } from '../model/ids.js';
+import type { CustomerRecord, PromotionRecord, SubscriptionRecord } from '../model/records.js';
+import type { Store } from '../model/store.js';
+import { billingPeriodEnd } from '../model/subscriptions.js';
+
+/**
+ * Records -> GraphQL objects. Related objects are functions, so graphql-js resolves them only when a query
+ * selects them (and cyclic links such as plan -> product -> downgrade plan cost nothing until asked for).
+ */
+
+const currency = (code: string | undefined) => (code ?? 'USD').toUpperCase();
+
+export function presentCatalogFeature(store: Store, featureId: string) {
+  const f = store.catalog.features.get(featureId);
+  return {
+    __typename: 'Feature',
+    refId: featureId,
+    displayName: f?.displayName ?? featureId,
+    description: f?.description ?? null,
+    featureType: f?.type ?? 'BOOLEAN',
+    meterType: f?.type === 'NUMBER' ? (f.meterType ?? 'None') : null,
+    featureUnits: f?.units ?? null,
+    featureUnitsPlural: f?.unitsPlural ?? null,
+    additionalMetaData: null,
+  };
+}
+
+function presentPackageEntitlement(store: Store, grant: Grant) {
+  return {
+    __typename: 'PackageEntitlement',
+    featureId: grant.featureId,
+    feature: presentCatalogFeature(store, grant.featureId),
+    isGranted: true,
+    usageLimit: grant.hasUnlimitedUsage ? null : grant.usageLimit,
+    hasUnlimitedUsage: grant.hasUnlimitedUsage,
+    hasSoftLimit: grant.hasSoftLimit,
+    enumValues: grant.enumValues,
+    resetPeriod: grant.resetPeriod,
+    isCustom: false,
+    displayNameOverride: null,
+    hiddenFromWidgets: [],
+  };
+}
+
+function presentPrices(prices: PriceDef[] | undefined) {
+  return (prices ?? []).map((p) => ({
+    __typename: 'Price',
+    billingModel: 'FLAT_FEE',
+    billingPeriod: p.billingPeriod,
+    billingCadence: 'RECURRING',
+    price: { __typename: 'Money', amount: p.amount, currency: currency(p.currency) },
+    tiers: null,
+    feature: null,
+  }));
+}
+
+export function presentProduct(store: Store, productId: string) {
+  const p = store.catalog.products.get(productId);
+  return {
+    __typename: 'Product',
+    refId: productId,
+    displayName: p?.displayName ?? productId,
+    description: p?.description ?? null,
+    additionalMetaData: null,
+    productSettings: () => ({
+      __typename: 'ProductSettings',
+      downgradePlan: p?.downgradePlan ? presentPlan(store, p.downgradePlan) : null,
+    }),
+  };
+}
+
+export function presentAddon(store: Store, addonId: string) {
+  const a = store.catalog.addons.get(addonId);
+  return {
+    __typename: 'Addon',
+    id: stableUuid(`addon:${addonId}`),
+    refId: addonId,
+    displayName: a?.displayName ?? addonId,
+    description: a?.description ?? null,
+    maxQuantity: a?.maxQuantity ?? null,
+    pricingType: a?.prices?.length ? 'PAID' : 'FREE',
+    additionalMetaData: null,
+    billingId: null,
+    dependencies: [],
+    hiddenFromWidgets: [],
+    prices: () => presentPrices(a?.prices),
+    overagePrices: [],
+    entitlements: () => [...store.catalog.addonGrants(addonId).values()].map((g) => presentPackageEntitlement(store, g)),
+  };
+}
+
+export function presentPlan(store: Store, planId: string) {
+  const plan = store.catalog.plans.get(planId);
+  const own = new Set(plan?.entitlements.map((e) => e.feature));
+  const grants = [...store.catalog.planGrants(planId).values()];
+  return {
+    __typename: 'Plan',
+    id: stableUuid(`plan:${planId}`),
+    refId: planId,
+    displayName: plan?.displayName ?? planId,
+    description: plan?.description ?? null,
+    pricingType: plan ? store.catalog.pricingTypeOf(plan) : null,
+    versionNumber: store.catalog.version,
+    additionalMetaData: null,
+    billingId: null,
+    hiddenFromWidgets: [],
+    defaultTrialConfig: null,
+    compatiblePackageGroups: [],
+    product: () => presentProduct(store, plan?.product ?? ''),
+    basePlan: () => (plan?.basePlan ? presentPlan(store, plan.basePlan) : null),
+    entitlements: () => grants.filter((g) => own.has(g.featureId)).map((g) => presentPackageEntitlement(store, g)),
+    inheritedEntitlements: () => grants.filter((g) => !own.has(g.featureId)).map((g) => presentPackageEntitlement(store, g)),
+    compatibleAddons: () =>
+      [...store.catalog.addons.values()].filter((a) => a.compatiblePlans.includes(planId)).map((a) => presentAddon(store, a.id)),
+    prices: () => presentPrices(plan?.prices),
+    overagePrices: [],
+  };
+}
+
+export function presentCoupon(store: Store, couponId: string) {
+  const c = store.catalog.coupons.get(couponId);
+  const at = store.catalog.publishedAt.toISOString();
+  return {
+    __typename: 'Coupon',
+    id: stableUuid(`coupon:${couponId}`),
+    refId: couponId,
+    name: c?.name ?? couponId,
+    description: c?.description ?? null,
+    type: c?.percentOff !== undefined ? 'PERCENTAGE' : 'FIXED',
+    discountValue: c?.percentOff ?? c?.amountOff ?? 0,
+    percentOff: c?.percentOff ?? null,
+    amountsOff: c?.amountOff !== undefined ? [{ __typename: 'Money', amount: c.amountOff, currency: currency(c.currency) }] : null,
+    status: 'ACTIVE',
+    createdAt: at,
+    updatedAt: at,
+    additionalMetaData: null,
+    billingId: null,
+    billingLinkUrl: null,
+    syncStates: [],
+  };
+}
+
+export function presentPromotion(store: Store, p: PromotionRecord) {
+  const ended = p.endDate !== null && Date.parse(p.endDate) <= store.now();
+  return {
+    __typename: 'PromotionalEntitlement',
+    id: p.id,
+    featureId: store.catalog.featureUuid(p.grant.featureId),
+    feature: presentCatalogFeature(store, p.grant.featureId),
+    status: ended ? 'Expired' : 'Active',
+    usageLimit: p.grant.hasUnlimitedUsage ? null : p.grant.usageLimit,
+    hasUnlimitedUsage: p.grant.hasUnlimitedUsage,
+    hasSoftLimit: p.grant.hasSoftLimit,
+    resetPeriod: p.grant.resetPeriod,
+    endDate: p.endDate,
+    isVisible: p.isVisible,
+  };
+}
+
+export function presentCustomer(store: Store, c: CustomerRecord) {
+  return {
+    __typename: 'Customer',
+    id: c.id,
+    refId: c.customerId,
+    customerId: c.customerId,
+    name: c.name,
+    email: c.email,
+    billingId: c.billingId,
+    additionalMetaData: c.additionalMetaData,
+    awsMarketplaceCustomerId: null,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+    hasPaymentMethod: c.paymentMethodId !== null,
+    defaultPaymentMethodType: null,
+    defaultPaymentMethodLast4Digits: null,
+    defaultPaymentExpirationMonth: null,
+    defaultPaymentExpirationYear: null,
+    trialedPlans: [],
+    eligibleForTrial: [],
+    experimentInfo: null,
+    hasActiveSubscription: () => store.subscriptionsOf(c.customerId).some((s) => isActive(s, store.now())),
+    coupon: () => (c.couponRefId ? presentCoupon(store, c.couponRefId) : null),
+    promotionalEntitlements: () => (store.promotions.get(c.customerId) ?? []).map((p) => presentPromotion(store, p)),
+    subscriptions: () => store.subscriptionsOf(c.customerId).map((s) => presentSubscription(store, s)),
+    statistics: () => {
+      const counts = new Map<string, number>();
+      for (const s of store.subscriptionsOf(c.customerId)) {
+        if (!isActive(s, store.now())) continue;
+        const plan = store.catalog.plans.get(s.planId);
+        const type = plan ? store.catalog.pricingTypeOf(plan) : 'FREE';
+        counts.set(type, (counts.get(type) ?? 0) + 1);
+      }
+      return {
+        __typename: 'CustomerStatistics',
+        activeSubscriptionsByPricingType: [...counts].map(([pricingType, totalCount]) => ({ pricingType, totalCount })),
+      };
+    },
+  };
+}
+
+export function presentSubscription(store: Store, s: SubscriptionRecord) {
+  const plan = store.catalog.plans.get(s.planId);
+  const now = store.now();
+  const customer = () => {
+    const c = store.customers.get(s.customerId);
+    return c ? presentCustomer(store, c) : null;
+  };
+  const status = statusOf(s, now);
+  return {
+    __typename: 'CustomerSubscription',
+    id: s.id,
+    subscriptionId: s.subscriptionId,
+    refId: s.subscriptionId,
+    status,
+    startDate: s.startDate,
+    endDate: s.endDate,
+    trialEndDate: null,
+    cancellationDate: s.cancellationDate,
+    effectiveEndDate: s.cancellationDate ?? s.endDate,
+    currentBillingPeriodEnd: status === 'ACTIVE' ? billingPeriodEnd(s, now) : null,
+    additionalMetaData: s.additionalMetaData,
+    billingId: s.billingId,
+    billingLinkUrl: null,
+    billingSyncError: null,
+    latestInvoice: null,
+    paymentCollection: 'NOT_REQUIRED',
+    paymentCollectionMethod: 'NONE',
+    pricingType: plan ? store.catalog.pricingTypeOf(plan) : 'FREE',
+    resource: s.resourceId ? { __typename: 'CustomerResource', resourceId: s.resourceId } : null,
+    experimentInfo: null,
+    prices: [],
+    totalPrice: null,
+    scheduledUpdates: [],
+    futureUpdates: [],
+    trialConfiguration: null,
+    plan: () => presentPlan(store, s.planId),
+    addons: () =>
+      s.addons.map((a) => ({
+        __typename: 'SubscriptionAddon',
+        id: stableUuid(`subscription-addon:${s.id}:${a.addonId}`),
+        quantity: a.quantity,
+        addon: presentAddon(store, a.addonId),
+      })),
+    customer,
+    payingCustomer: null,
+  };
+}

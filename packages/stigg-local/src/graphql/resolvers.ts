@@ -1,0 +1,250 @@
+import { badInput, notFound } from '../errors.js';
+import { entitlementsOf, isActive, statusOf } from '../model/entitlements.js';
+import { getCustomer, importCustomer, setArchived, upsertCustomer, type CustomerInput } from '../model/customers.js';
+import { startSubscriptionImport, type ImportSubscriptionItem } from '../model/imports.js';
+import { grantPromotions, revokePromotion, type PromotionInput } from '../model/promotions.js';
+import type { SubscriptionRecord } from '../model/records.js';
+import type { Store } from '../model/store.js';
+import {
+  cancelSubscription,
+  getSubscription,
+  provisionSubscription,
+  updateSubscription,
+  type CustomEntitlementInput,
+  type SubscriptionInput,
+} from '../model/subscriptions.js';
+import { reportEvents, reportUsage, type UsageCounters, type UsageReport } from '../model/usage.js';
+import {
+  presentCoupon,
+  presentCustomer,
+  presentPlan,
+  presentProduct,
+  presentPromotion,
+  presentSubscription,
+} from './present.js';
+
+/** What every resolver gets: the state and the counters the admin stats show. */
+export interface ResolverContext {
+  store: Store;
+  usageCounters: UsageCounters;
+}
+
+type Args = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type RootResolver = (args: Args, ctx: ResolverContext) => unknown;
+
+const connection = <T>(items: T[], paging: { first?: number | null; after?: string | null } | undefined) => {
+  const offset = paging?.after ? Number(Buffer.from(paging.after, 'base64url').toString()) + 1 : 0;
+  if (!Number.isInteger(offset) || offset < 0) throw badInput(`paging.after is not a cursor this server issued: ${paging?.after}`);
+  const first = paging?.first ?? items.length;
+  const page = items.slice(offset, offset + first);
+  const cursor = (i: number) => Buffer.from(String(i)).toString('base64url');
+  return {
+    edges: page.map((node, i) => ({ node, cursor: cursor(offset + i) })),
+    pageInfo: {
+      startCursor: page.length ? cursor(offset) : null,
+      endCursor: page.length ? cursor(offset + page.length - 1) : null,
+      hasNextPage: offset + first < items.length,
+      hasPreviousPage: offset > 0,
+    },
+    totalCount: items.length,
+  };
+};
+
+/** `{eq}` / `{in}` filters of Stigg's connection queries. */
+const matches = (value: unknown, cmp: { eq?: unknown; in?: unknown[]; neq?: unknown; notIn?: unknown[] } | null | undefined) =>
+  !cmp ||
+  ((cmp.eq === undefined || cmp.eq === null || cmp.eq === value) &&
+    (!cmp.in || cmp.in.includes(value)) &&
+    (cmp.neq === undefined || cmp.neq === null || cmp.neq !== value) &&
+    (!cmp.notIn || !cmp.notIn.includes(value)));
+
+function subscriptionInput(i: Args, customerId: string): SubscriptionInput {
+  return {
+    customerId,
+    planId: i.planId,
+    subscriptionId: i.subscriptionId ?? i.refId ?? null,
+    resourceId: i.resourceId ?? null,
+    addons: i.addons ?? null,
+    billingPeriod: i.billingPeriod ?? null,
+    unitQuantity: i.unitQuantity ?? i.priceUnitAmount ?? null,
+    billableFeatures: i.billableFeatures ?? null,
+    billingId: i.billingId ?? null,
+    additionalMetaData: i.additionalMetaData ?? null,
+    startDate: i.startDate ?? null,
+    customEntitlements: i.subscriptionEntitlements ?? null,
+  };
+}
+
+const entitlementsAfter = (store: Store, sub: SubscriptionRecord) => entitlementsOf(store, sub.customerId, sub.resourceId);
+
+const importItem = (s: Args): ImportSubscriptionItem => ({
+  ...s,
+  customerId: s.customerId,
+  planId: s.planId,
+} as ImportSubscriptionItem);
+
+export const queryResolvers: Record<string, RootResolver> = {
+  sdkConfiguration: () => ({ sentryDsn: null, isWidgetWatermarkEnabled: false }),
+  cachedEntitlements: ({ query }, { store }) => entitlementsOf(store, query.customerId, query.resourceId ?? null),
+  getCustomerByRefId: ({ input }, { store }) => {
+    const c = store.customers.get(input.customerId);
+    return c ? presentCustomer(store, c) : null;
+  },
+  getActiveSubscriptions: ({ input }, { store }) => {
+    getCustomer(store, input.customerId);
+    const now = store.now();
+    const wanted: (string | null)[] | null = input.resourceId ? [input.resourceId] : (input.resourceIds ?? null);
+    return store
+      .subscriptionsOf(input.customerId)
+      .filter((s) => isActive(s, now) && (!wanted || wanted.includes(s.resourceId)))
+      .map((s) => presentSubscription(store, s));
+  },
+  getSubscription: ({ input }, { store }) => presentSubscription(store, getSubscription(store, input.subscriptionId)),
+  subscriptions: ({ filter, paging, sorting }, { store }) => {
+    const now = store.now();
+    const test = (s: SubscriptionRecord, f: Args | undefined): boolean =>
+      !f ||
+      (matches(s.customerId, f.customerId) &&
+        matches(s.resourceId, f.resourceId) &&
+        matches(statusOf(s, now), f.status) &&
+        matches(store.catalog.plans.get(s.planId)?.product, f.productId) &&
+        (!f.and || f.and.every((g: Args) => test(s, g))) &&
+        (!f.or || f.or.some((g: Args) => test(s, g))));
+    const sort = (sorting as Args[] | undefined)?.[0];
+    const dir = sort?.direction === 'ASC' ? 1 : -1;
+    const field = sort?.field === 'startDate' ? 'startDate' : 'createdAt';
+    const items = [...store.subscriptions.values()]
+      .filter((s) => test(s, filter))
+      .sort((a, b) => dir * a[field].localeCompare(b[field]))
+      .map((s) => presentSubscription(store, s));
+    return connection(items, paging);
+  },
+  paywall: ({ input }, { store }) => {
+    const plans = [...store.catalog.plans.values()].filter((p) => !input.productId || p.product === input.productId);
+    if (input.productId && !store.catalog.products.has(input.productId)) throw notFound('ProductNotFoundError', 'Product', input.productId);
+    const customer = input.customerId ? getCustomer(store, input.customerId) : null;
+    const now = store.now();
+    return {
+      plans: plans.map((p) => presentPlan(store, p.id)),
+      currency: { code: 'USD', symbol: '$' },
+      configuration: null,
+      customer: customer ? presentCustomer(store, customer) : null,
+      activeSubscriptions: customer
+        ? store
+            .subscriptionsOf(customer.customerId)
+            .filter((s) => isActive(s, now) && (!input.resourceId || s.resourceId === input.resourceId))
+            .map((s) => presentSubscription(store, s))
+        : null,
+      resource: input.resourceId ? { resourceId: input.resourceId } : null,
+      paywallCalculatedPricePoints: plans.flatMap((p) =>
+        (p.prices ?? []).map((price) => ({
+          planId: p.id,
+          additionalChargesMayApply: false,
+          billingPeriod: price.billingPeriod,
+          amount: price.amount,
+          currency: (price.currency ?? 'USD').toUpperCase(),
+          billingCountryCode: null,
+          feature: null,
+        })),
+      ),
+    };
+  },
+  products: ({ paging }, { store }) =>
+    connection(
+      [...store.catalog.products.keys()].map((id) => presentProduct(store, id)),
+      paging,
+    ),
+  coupons: ({ paging }, { store }) =>
+    connection(
+      [...store.catalog.coupons.keys()].map((id) => presentCoupon(store, id)),
+      paging,
+    ),
+  importIntegrationTasks: ({ filter, paging }, { store }) => {
+    const tasks = [...store.importTasks.values()].filter(
+      (t) => matches(t.id, filter?.id) && matches(t.status, filter?.status) && matches(t.taskType, filter?.taskType),
+    );
+    return connection(tasks, paging);
+  },
+};
+
+export const mutationResolvers: Record<string, RootResolver> = {
+  reportUsage: ({ input }, { store, usageCounters }) => reportUsage(store, [input as UsageReport], usageCounters)[0],
+  reportUsageBulk: ({ input }, { store, usageCounters }) => reportUsage(store, input.usages as UsageReport[], usageCounters),
+  reportEvent: ({ events }, { store, usageCounters }) => {
+    reportEvents(store, events.usageEvents, usageCounters);
+    return 'OK';
+  },
+  provisionCustomer: ({ input }, { store }) => {
+    const { customer } = upsertCustomer(store, input as CustomerInput);
+    const params = input.subscriptionParams as Args | null | undefined;
+    const sub = params ? provisionSubscription(store, subscriptionInput(params, customer.customerId)) : null;
+    if (!sub) store.touchCustomer(customer.customerId);
+    return {
+      customer: presentCustomer(store, customer),
+      subscriptionDecisionStrategy: sub ? 'REQUESTED_PLAN' : 'SKIPPED_SUBSCRIPTION_CREATION',
+      subscription: sub ? presentSubscription(store, sub) : null,
+      entitlements: entitlementsOf(store, customer.customerId, sub?.resourceId ?? null),
+    };
+  },
+  updateOneCustomer: ({ input }, { store }) => {
+    const id = input.refId ?? input.customerId;
+    getCustomer(store, id);
+    return presentCustomer(store, upsertCustomer(store, { ...input, customerId: id } as CustomerInput).customer);
+  },
+  archiveCustomer: ({ input }, { store }) => presentCustomer(store, setArchived(store, input.customerId, true)),
+  unarchiveCustomer: ({ input }, { store }) => presentCustomer(store, setArchived(store, input.customerId, false)),
+  importOneCustomer: ({ input }, { store }) => {
+    importCustomer(store, input as CustomerInput);
+    return presentCustomer(store, getCustomer(store, input.customerId ?? input.refId));
+  },
+  importCustomersBulk: ({ input }, { store }) => {
+    const customers = input.customers as CustomerInput[];
+    customers.forEach((c, i) => {
+      if (!(c.customerId ?? c.refId)) throw badInput(`customers[${i}]: customerId is required`);
+    });
+    const results = customers.map((c) => importCustomer(store, c));
+    const count = (kind: string) => results.filter((r) => r === kind).length;
+    return `Imported ${customers.length} customers: ${count('created')} created, ${count('updated')} updated, ${count('unchanged')} unchanged, ${count('skipped')} skipped (older updatedAt)`;
+  },
+  importSubscriptionsBulk: ({ input }, { store }) =>
+    startSubscriptionImport(store, (input.subscriptions as Args[]).map(importItem)).id,
+  provisionSubscriptionV2: ({ input }, { store }) => {
+    const sub = provisionSubscription(store, subscriptionInput(input, input.customerId));
+    return {
+      status: 'SUCCESS',
+      checkoutUrl: null,
+      checkoutBillingId: null,
+      subscription: presentSubscription(store, sub),
+      entitlements: entitlementsAfter(store, sub),
+    };
+  },
+  updateOneSubscription: ({ input }, { store }) => {
+    const id = input.refId ?? input.subscriptionId;
+    if (!id) throw badInput('refId (the subscription id) is required');
+    const custom = (input.subscriptionEntitlements as Args[] | null | undefined)?.map((e) => {
+      if (!e.featureId) throw badInput('subscriptionEntitlements[].featureId is required');
+      return e as CustomEntitlementInput;
+    });
+    const sub = updateSubscription(store, id, {
+      addons: input.addons,
+      billingPeriod: input.billingPeriod,
+      unitQuantity: input.unitQuantity,
+      billableFeatures: input.billableFeatures,
+      additionalMetaData: input.additionalMetaData,
+      customEntitlements: custom ?? null,
+    });
+    return presentSubscription(store, sub);
+  },
+  cancelSubscription: ({ input }, { store }) =>
+    presentSubscription(
+      store,
+      cancelSubscription(store, input.subscriptionRefId, { time: input.subscriptionCancellationTime, endDate: input.endDate }),
+    ),
+  grantPromotionalEntitlements: ({ input }, { store }) =>
+    grantPromotions(store, input.customerId, input.promotionalEntitlements as PromotionInput[]).map((p) => presentPromotion(store, p)),
+  revokePromotionalEntitlement: ({ input }, { store }) => {
+    const revoked = revokePromotion(store, input.customerId, input.featureId);
+    return { ...presentPromotion(store, revoked), status: 'Expired' };
+  },
+};
+

@@ -1,0 +1,70 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CatalogError } from '../catalog/validate.js';
+import type { StiggLocalAdmin } from '../control/admin.js';
+import { StiggError } from '../errors.js';
+import { readJson, sendJson } from './io.js';
+
+type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const need = (body: Body, key: string, type: 'string' | 'number') => {
+  if (typeof body[key] !== type) throw new StiggError('BadUserInput', `"${key}" (${type}) is required`);
+  return body[key];
+};
+
+/**
+ * `/_admin/*`: the admin handle over HTTP, for tests and demos in other processes. Not part of Stigg's API.
+ * Errors answer `{error: {code, message}}` (or `problems` for a catalog) with a 4xx status.
+ */
+export async function handleAdmin(admin: StiggLocalAdmin, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const route = `${req.method} ${url.pathname.replace(/\/+$/, '')}`;
+  const body = req.method === 'GET' || req.method === 'DELETE' ? {} : ((await readJson(req)) as Body);
+  const customer = /^(PUT|POST) \/_admin\/customers\/([^/]+)\/(plan|usage)$/.exec(route);
+  try {
+    if (customer) {
+      const id = decodeURIComponent(customer[2]!);
+      if (customer[3] === 'plan') {
+        return sendJson(res, 200, admin.setPlan(id, need(body, 'planId', 'string'), { resourceId: body.resourceId, addons: body.addons }));
+      }
+      admin.setUsage(id, need(body, 'featureId', 'string'), need(body, 'value', 'number'), body.resourceId);
+      return sendJson(res, 200, { ok: true });
+    }
+    switch (route) {
+      case 'GET /_admin/stats':
+        return sendJson(res, 200, admin.stats());
+      case 'DELETE /_admin/stats':
+        admin.resetStats();
+        return sendJson(res, 200, { ok: true });
+      case 'GET /_admin/catalog':
+        return sendJson(res, 200, admin.catalog());
+      case 'PUT /_admin/catalog':
+        return sendJson(res, 200, admin.publishCatalog(body));
+      case 'GET /_admin/faults':
+        return sendJson(res, 200, { faults: admin.faults() });
+      case 'POST /_admin/faults':
+        return sendJson(res, 200, { id: admin.injectFault(body) });
+      case 'DELETE /_admin/faults':
+        admin.clearFaults(url.searchParams.has('id') ? Number(url.searchParams.get('id')) : undefined);
+        return sendJson(res, 200, { ok: true });
+      case 'POST /_admin/streams/drop':
+        return sendJson(res, 200, { dropped: admin.dropStreams() });
+      case 'POST /_admin/connections/refuse':
+        admin.refuseConnections(need(body, 'seconds', 'number') * 1000);
+        return sendJson(res, 200, { ok: true });
+      case 'GET /_admin/rate-limits':
+        return sendJson(res, 200, admin.rateLimits());
+      case 'PUT /_admin/rate-limits':
+        return sendJson(res, 200, admin.setRateLimits({ ...body, enabled: body.enabled === true }));
+      case 'POST /_admin/reset':
+        admin.reset();
+        return sendJson(res, 200, { ok: true });
+      default:
+        return sendJson(res, 404, { error: { code: 'NotFound', message: `No admin route ${route}` } });
+    }
+  } catch (err) {
+    if (err instanceof CatalogError) return sendJson(res, 400, { error: { code: 'InvalidCatalog', message: err.message, problems: err.problems } });
+    if (err instanceof StiggError) {
+      return sendJson(res, err.code.endsWith('NotFound') ? 404 : 400, { error: { code: err.code, message: err.message } });
+    }
+    throw err;
+  }
+}

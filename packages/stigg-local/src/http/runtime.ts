@@ -1,0 +1,18 @@
+import type { Faults } from '../control/faults.js';
+import type { RateLimiter } from '../control/rate-limits.js';
+import type { Stats } from '../control/stats.js';
+import type { Executor } from '../graphql/executor.js';
+import type { ExecutionContext } from '../graphql/schema.js';
+import type { Store } from '../model/store.js';
+
+/** Everything a request handler needs; one per running server. */
+export interface Runtime {
+  store: Store;
+  stats: Stats;
+  faults: Faults;
+  rateLimiter: RateLimiter;
+  executor: Executor;
+  apiKeys: ReadonlySet<string>;
+  log: (msg: string) => void;
+  context(): ExecutionContext;
+}

@@ -1,0 +1,205 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { loadCatalogFile, loadDemoCatalog } from './catalog/load.js';
+import type { Catalog } from './catalog/types.js';
+import { validateCatalog } from './catalog/validate.js';
+import { createAdmin, type StiggLocalAdmin } from './control/admin.js';
+import { Faults } from './control/faults.js';
+import { RateLimiter } from './control/rate-limits.js';
+import { Stats } from './control/stats.js';
+import { Executor, wireError } from './graphql/executor.js';
+import { createStiggSchema, type ExecutionContext } from './graphql/schema.js';
+import { handleAdmin } from './http/admin-routes.js';
+import { handleEdge } from './http/edge-routes.js';
+import { handleGraphql } from './http/graphql-route.js';
+import { BodyError, sendJson } from './http/io.js';
+import type { Runtime } from './http/runtime.js';
+import { seedCustomers } from './model/catalog-changes.js';
+import { Store } from './model/store.js';
+import { persistTo, readDataFile } from './persistence.js';
+import { StreamTopics } from './stream/topics.js';
+
+/** The API key stigg-local accepts when none are configured. */
+export const DEFAULT_API_KEY = 'server-tollgate-local';
+
+export interface StiggLocalOptions {
+  /** TCP port; default 0 (any free port; read it from `url`). The CLI defaults to 4100. */
+  port?: number;
+  /** Interface to listen on; default `127.0.0.1`. */
+  host?: string;
+  /** Accepted `X-API-KEY` values; default `['server-tollgate-local']`. */
+  apiKeys?: string[];
+  /** A catalog object or the path of a catalog file (JSON or YAML); default the demo catalog. */
+  catalog?: Catalog | string;
+  /** Keep state in this file (written atomically after changes, read at start); default in memory only. */
+  dataFile?: string;
+  /** Where unexpected errors are reported; default `console.error`. Never given the API key. */
+  log?: (message: string) => void;
+  /** The clock; tests move it to cross usage periods. Default `Date.now`. */
+  now?: () => number;
+}
+
+export interface StiggLocal {
+  /** Base URL, e.g. `http://127.0.0.1:4100`: the SDK's `baseUri` and `baseEdgeUri`. */
+  url: string;
+  /** `${url}/graphql` */
+  graphqlUrl: string;
+  /** `ws://.../graphql` base without the path, as the SDK's `wsUrl` option wants it. */
+  wsUrl: string;
+  port: number;
+  apiKeys: readonly string[];
+  admin: StiggLocalAdmin;
+  /** Stops listening, closes every connection and writes the data file. */
+  close(): Promise<void>;
+}
+
+/** Starts a Stigg-compatible server: GraphQL over HTTP and WebSocket at `/graphql`, Edge reads at `/v1`, admin at `/_admin`. */
+export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<StiggLocal> {
+  const log = options.log ?? ((m: string) => console.error(m));
+  const catalog =
+    options.catalog === undefined
+      ? loadDemoCatalog()
+      : typeof options.catalog === 'string'
+        ? loadCatalogFile(options.catalog)
+        : validateCatalog(options.catalog);
+  const apiKeys = new Set(options.apiKeys?.length ? options.apiKeys : [DEFAULT_API_KEY]);
+  const store = new Store(catalog, options.now);
+  const reseed = () => {
+    store.clear();
+    seedCustomers(store);
+  };
+  const saved = options.dataFile ? readDataFile(options.dataFile) : null;
+  if (saved) store.restore(saved);
+  else reseed();
+  const persister = options.dataFile ? persistTo(options.dataFile, store) : null;
+  const pruneTimer = setInterval(() => store.pruneIdempotencyKeys(), 60_000);
+  pruneTimer.unref();
+
+  const topics = new StreamTopics(store);
+  store.listen(topics);
+  const stats = new Stats();
+  const faults = new Faults();
+  const rateLimiter = new RateLimiter();
+  const executor = new Executor(createStiggSchema(topics), log);
+  const context = (): ExecutionContext => ({ store, stats, usageCounters: stats.usage });
+  const rt: Runtime = { store, stats, faults, rateLimiter, executor, apiKeys, log, context };
+
+  let refuseUntil = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://stigg-local');
+    const handle =
+      url.pathname === '/graphql'
+        ? handleGraphql(rt, req, res)
+        : url.pathname.startsWith('/v1/')
+          ? handleEdge(rt, req, res, url)
+          : url.pathname.startsWith('/_admin/')
+            ? handleAdmin(admin, req, res, url)
+            : Promise.resolve(
+                url.pathname === '/' || url.pathname === '/health'
+                  ? sendJson(res, 200, { name: 'stigg-local', graphql: '/graphql', admin: '/_admin/stats' })
+                  : sendJson(res, 404, { errors: [wireError('BadUserInput', `No route ${url.pathname}`)] }),
+              );
+    handle.catch((err: unknown) => {
+      if (res.headersSent || res.destroyed) return;
+      if (err instanceof BodyError) return sendJson(res, err.status, { errors: [wireError('BadUserInput', err.message)] });
+      log(`stigg-local: unexpected error: ${(err as Error)?.stack ?? String(err)}`);
+      sendJson(res, 500, { errors: [wireError('UnexpectedError', 'Unexpected error')] });
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  server.on('connection', (socket: Socket) => {
+    if (Date.now() < refuseUntil) {
+      socket.destroy();
+      return;
+    }
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('graphql-transport-ws') ? 'graphql-transport-ws' : false) });
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://stigg-local').pathname !== '/graphql') {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+  wss.on('connection', (ws) => {
+    stats.streams += 1;
+    ws.once('close', () => (stats.streams -= 1));
+  });
+  const wsDisposer = useServer(
+    {
+      schema: executor.schema,
+      context: () => context(),
+      onConnect: (ctx) => {
+        const headers = (ctx.connectionParams?.headers ?? {}) as Record<string, unknown>;
+        const key = headers['X-API-KEY'] ?? headers['x-api-key'];
+        if (typeof key !== 'string' || !apiKeys.has(key)) {
+          ctx.extra.socket.close(4401, 'Invalid API key');
+          return false;
+        }
+        return true;
+      },
+    },
+    wss,
+  );
+
+  const admin = createAdmin({
+    store,
+    stats,
+    faults,
+    rateLimiter,
+    reseed: () => {
+      reseed();
+      persister?.flush();
+    },
+    dropStreams: () => {
+      let n = 0;
+      for (const client of wss.clients) {
+        client.terminate();
+        n += 1;
+      }
+      return n;
+    },
+    refuseConnections: (ms) => {
+      refuseUntil = Date.now() + ms;
+    },
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : '127.0.0.1';
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${hostPart}:${port}`;
+
+  let closed: Promise<void> | null = null;
+  return {
+    url,
+    graphqlUrl: `${url}/graphql`,
+    wsUrl: `ws://${hostPart}:${port}`,
+    port,
+    apiKeys: [...apiKeys],
+    admin,
+    close: () =>
+      (closed ??= (async () => {
+        clearInterval(pruneTimer);
+        for (const client of wss.clients) client.terminate();
+        await wsDisposer.dispose();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          for (const s of sockets) s.destroy();
+        });
+        persister?.stop();
+      })()),
+  };
+}
