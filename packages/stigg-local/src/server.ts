@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { execute, subscribe } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { loadCatalogFile, loadDemoCatalog } from './catalog/load.js';
@@ -134,7 +135,20 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
   const wsDisposer = useServer(
     {
       schema: executor.schema,
-      context: () => context(),
+      // Our own graphql instance executes: documents are prepared (parsed, validated, cached) by the executor.
+      execute: (args) => execute(args),
+      subscribe: (args) => subscribe(args),
+      onSubscribe: (_ctx, _id, payload) => {
+        const prepared = executor.prepare(payload.query, payload.operationName);
+        if (!('document' in prepared)) return [...prepared];
+        return {
+          schema: executor.schema,
+          document: prepared.document,
+          operationName: payload.operationName,
+          variableValues: payload.variables ?? undefined,
+          contextValue: context(),
+        };
+      },
       onConnect: (ctx) => {
         const headers = (ctx.connectionParams?.headers ?? {}) as Record<string, unknown>;
         const key = headers['X-API-KEY'] ?? headers['x-api-key'];
