@@ -120,7 +120,7 @@ export function validateCatalog(input: unknown, source = '(inline)'): Catalog {
       fail(`${path}.enumValues`, 'ENUM features need an array of string values');
     }
     if (f.eventName !== undefined && f.meterType !== 'Incremental') fail(`${path}.eventName`, 'only Incremental features count events');
-    if (typeof f.id === 'string') featureById.set(f.id, f);
+    if (typeof f.id === 'string' && !featureById.has(f.id)) featureById.set(f.id, f);
   });
 
   const entitlements = (o: Obj, path: string) => {

@@ -23,7 +23,7 @@ export interface StiggLocalAdmin {
   publishCatalog(catalog: unknown): { changedPackages: string[] };
   injectFault(spec: FaultSpec): number;
   clearFaults(id?: number): void;
-  faults(): FaultSpec[];
+  faults(): (FaultSpec & { id: number })[];
   /** Terminates every open WebSocket connection; returns how many. */
   dropStreams(): number;
   /** New TCP connections (HTTP and WebSocket) are refused for this long. */

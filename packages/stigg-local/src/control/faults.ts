@@ -54,8 +54,12 @@ export class Faults {
     this.faults = id === undefined ? [] : this.faults.filter((f) => f.id !== id);
   }
 
-  list(): FaultSpec[] {
-    return this.faults.map(({ expiresAt: _e, remaining, ...spec }) => ({ ...spec, count: remaining === Infinity ? undefined : remaining }));
+  /** Active faults with their ids; `count` is what is left of it. */
+  list(): (FaultSpec & { id: number })[] {
+    const now = Date.now();
+    return this.faults
+      .filter((f) => f.expiresAt > now && f.remaining > 0)
+      .map(({ expiresAt: _expires, remaining, ...spec }) => (remaining === Infinity ? spec : { ...spec, count: remaining }));
   }
 
   /** The combined effect on a call touching these root fields; consumes one use of each matching fault. */

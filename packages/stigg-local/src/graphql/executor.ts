@@ -6,6 +6,7 @@ import {
   Kind,
   parse,
   validate,
+  visit,
   type DocumentNode,
   type ExecutionResult,
   type GraphQLSchema,
@@ -19,6 +20,8 @@ export interface PreparedOperation {
   operation: OperationDefinitionNode;
   /** Root field names the operation selects (aliases resolved), for stats, faults and rate limits. */
   fields: string[];
+  /** Customer ids written as literals in the document (`customerId: "..."`), for per-customer rate limits. */
+  literalCustomers: string[];
 }
 
 export interface WireError {
@@ -63,7 +66,13 @@ export class Executor {
       else if (!operation) result = [new GraphQLError(`Unknown operation ${operationName ?? '(none given, several in the document)'}`)];
       else {
         const fields = operation.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : []));
-        result = { document, operation, fields };
+        const literalCustomers: string[] = [];
+        visit(operation, {
+          ObjectField(node) {
+            if (node.name.value === 'customerId' && node.value.kind === Kind.STRING) literalCustomers.push(node.value.value);
+          },
+        });
+        result = { document, operation, fields, literalCustomers };
       }
     } catch (err) {
       result = [err instanceof GraphQLError ? err : new GraphQLError(String(err))];
