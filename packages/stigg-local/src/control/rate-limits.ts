@@ -46,9 +46,10 @@ export class RateLimiter {
   }
 
   /**
-   * Counts a request; returns why it is refused, or null. `customers` are the customer ids a write touches.
+   * Counts a request; returns why it is refused, or null. `customers` lists the customer ids a write touches
+   * (asked for only while the emulation is on).
    */
-  admit(kind: 'query' | 'mutation', fields: readonly string[], customers: Iterable<string>): string | null {
+  admit(kind: 'query' | 'mutation', fields: readonly string[], customers: () => Iterable<string>): string | null {
     if (!this.settings.enabled || kind !== 'mutation') return null;
     const now = Date.now();
     if (now - this.windowStart >= this.settings.windowMs) {
@@ -64,7 +65,7 @@ export class RateLimiter {
       const limit = this.settings.perOperation[field] ?? this.settings.perOperation.mutation ?? Infinity;
       if (bump(`op:${field}`, limit)) return `Too many ${field} requests: at most ${limit} per ${this.settings.windowMs / 1000} s`;
     }
-    for (const customerId of new Set(customers)) {
+    for (const customerId of new Set(customers())) {
       if (bump(`customer:${customerId}`, this.settings.perCustomerWrites)) {
         return `Too many writes for customer ${customerId}: at most ${this.settings.perCustomerWrites} per ${this.settings.windowMs / 1000} s`;
       }

@@ -17,7 +17,7 @@ export async function answerOperation(
   shape: (result: { data?: unknown; errors?: WireError[] }) => { status: number; body: unknown } = (r) => ({ status: 200, body: r }),
 ): Promise<void> {
   const kind = prepared.operation.operation === 'mutation' ? 'mutation' : 'query';
-  const limited = rt.rateLimiter.admit(kind, prepared.fields, kind === 'mutation' ? [...prepared.literalCustomers, ...customersIn(variables)] : []);
+  const limited = rt.rateLimiter.admit(kind, prepared.fields, () => [...prepared.literalCustomers, ...customersIn(variables)]);
   if (limited) {
     for (const f of prepared.fields) rt.stats.count(f);
     return sendJson(res, 429, { errors: [wireError('RateLimitExceeded', limited)] });
