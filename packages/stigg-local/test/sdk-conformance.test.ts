@@ -175,9 +175,63 @@ describe.each([
     expect(coupons.map((c) => c.id)).toEqual(['coupon-launch-20']);
   });
 
+  it('updates, imports, archives and reads customers', async () => {
+    const customerId = `customer-ops-${enableEdge}`;
+    await client.importCustomer({ customerId, name: 'Imported', email: 'i@example.com' });
+    const updated = await client.updateCustomer({ customerId, name: 'Renamed', metadata: { plan: 'gold' } });
+    expect(updated).toMatchObject({ id: customerId, name: 'Renamed', metadata: { plan: 'gold' } });
+    await client.importCustomerBulk({ customers: [{ customerId: `${customerId}-bulk`, name: 'Bulk' }] });
+    expect((await client.getCustomer(`${customerId}-bulk`)).name).toBe('Bulk');
+    expect(await client.archiveCustomer(customerId)).toBe(customerId);
+    expect((await client.unarchiveCustomer(customerId)).id).toBe(customerId);
+    await expect(client.getCustomer('nobody-at-all')).rejects.toThrow(/not found/i);
+  });
+
+  it('reads subscriptions by id, by filter with paging, and the active list', async () => {
+    const subscription = await client.getSubscription({ subscriptionId: 'subscription-customer-pro-plan-pro' });
+    expect(subscription).toMatchObject({ id: 'subscription-customer-pro-plan-pro', status: 'ACTIVE', plan: { id: 'plan-pro' } });
+    const page1 = await client.getSubscriptions({ status: 'ACTIVE' as never, pagination: { limit: 2 } });
+    expect(page1.data).toHaveLength(2);
+    expect(page1.pageInfo.hasNextPage).toBe(true);
+    const page2 = await client.getSubscriptions({ status: 'ACTIVE' as never, pagination: { limit: 2, startingAfter: page1.pageInfo.endCursor! } });
+    expect(page2.data[0]?.subscriptionId).not.toBe(page1.data[1]?.subscriptionId);
+    const back = await client.getSubscriptions({ status: 'ACTIVE' as never, pagination: { limit: 2, endingBefore: page2.pageInfo.startCursor! } });
+    expect(back.data.map((s) => s.subscriptionId)).toEqual(page1.data.map((s) => s.subscriptionId));
+    const mine = await client.getSubscriptions({ customerId: 'customer-enterprise' });
+    expect(mine.data.map((s) => s.plan.planId)).toEqual(['plan-enterprise']);
+    const list = await client.getActiveSubscriptionsList({ customerId: 'customer-pro' });
+    expect(list.map((s) => s.plan.planId)).toEqual(['plan-pro']);
+  });
+
+  it('grants and revokes promotional entitlements', async () => {
+    const ok = await client.grantPromotionalEntitlements({
+      customerId: 'customer-free',
+      promotionalEntitlements: [{ featureId: 'feature-analytics', period: 'ONE_WEEK' as never }],
+    } as never);
+    expect(ok.map((p) => p.feature.refId)).toEqual(['feature-analytics']);
+    await waitFor(async () => (await client.getBooleanEntitlement({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess, 'promotion');
+    await client.revokePromotionalEntitlements({ customerId: 'customer-free', featureId: 'feature-analytics' });
+    await waitFor(async () => !(await client.getBooleanEntitlement({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess, 'revoke');
+  });
+
+  it('shows a customer paywall with its active subscription', async () => {
+    const paywall = await client.getPaywall({ productId: 'product-tollgate-demo', customerId: 'customer-pro' });
+    expect(paywall.activeSubscriptions?.map((s) => s.plan.id)).toEqual(['plan-pro']);
+    expect(paywall.customer?.id).toBe('customer-pro');
+  });
+
   it('rejects a bad key the way Stigg does', async () => {
     const bad = sdk(server, enableEdge, 'server-wrong-key');
-    await expect(bad.waitForInitialization()).rejects.toThrow(/Authentication failed/);
+    let invalidKeyEvents = 0;
+    bad.addListener('apiKeyInvalid', () => (invalidKeyEvents += 1));
+    const err = await bad.waitForInitialization().then(
+      () => null,
+      (e: Error & { errorCode?: string }) => e,
+    );
+    expect(err?.message).toMatch(/Authentication failed\. Double check your API key\./);
+    // GraphQL answers extensions.code Unauthenticated; Edge answers HTTP 401, which the SDK maps without a code.
+    if (!enableEdge) expect(err?.errorCode).toBe('Unauthenticated');
+    expect(invalidKeyEvents).toBe(1);
     bad.close();
   });
 });

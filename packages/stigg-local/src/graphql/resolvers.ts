@@ -32,19 +32,26 @@ export interface ResolverContext {
 type Args = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type RootResolver = (args: Args, ctx: ResolverContext) => unknown;
 
-const connection = <T>(items: T[], paging: { first?: number | null; after?: string | null } | undefined) => {
-  const offset = paging?.after ? Number(Buffer.from(paging.after, 'base64url').toString()) + 1 : 0;
-  if (!Number.isInteger(offset) || offset < 0) throw badInput(`paging.after is not a cursor this server issued: ${paging?.after}`);
-  const first = paging?.first ?? items.length;
-  const page = items.slice(offset, offset + first);
+/** Relay-style cursor paging over a list: `first`/`after` forwards, `last`/`before` backwards. */
+const connection = <T>(items: T[], paging: { first?: number | null; after?: string | null; last?: number | null; before?: string | null } | undefined) => {
+  const decode = (cursor: string) => {
+    const n = Number(Buffer.from(cursor, 'base64url').toString());
+    if (!Number.isInteger(n) || n < 0) throw badInput(`paging cursor ${JSON.stringify(cursor)} is not a cursor this server issued`);
+    return n;
+  };
+  let start = paging?.after ? decode(paging.after) + 1 : 0;
+  let end = paging?.before ? decode(paging.before) : items.length;
+  if (paging?.first !== undefined && paging.first !== null) end = Math.min(end, start + paging.first);
+  if (paging?.last !== undefined && paging.last !== null) start = Math.max(start, end - paging.last);
+  const page = items.slice(start, end);
   const cursor = (i: number) => Buffer.from(String(i)).toString('base64url');
   return {
-    edges: page.map((node, i) => ({ node, cursor: cursor(offset + i) })),
+    edges: page.map((node, i) => ({ node, cursor: cursor(start + i) })),
     pageInfo: {
-      startCursor: page.length ? cursor(offset) : null,
-      endCursor: page.length ? cursor(offset + page.length - 1) : null,
-      hasNextPage: offset + first < items.length,
-      hasPreviousPage: offset > 0,
+      startCursor: page.length ? cursor(start) : null,
+      endCursor: page.length ? cursor(start + page.length - 1) : null,
+      hasNextPage: start + page.length < items.length,
+      hasPreviousPage: start > 0,
     },
     totalCount: items.length,
   };
