@@ -1,0 +1,193 @@
+import type { EntitlementSet } from '../decision/types.js';
+import type { Config } from '../options.js';
+import type { Metrics } from '../events.js';
+import { BoundedLru } from './lru.js';
+import { StoreGuard } from './store-guard.js';
+
+/** A cached entitlement set with its provenance. */
+export interface CacheEntry {
+  set: EntitlementSet;
+  /** Orders writes: a fetch is versioned by when it started, a push by when it arrived; older never replaces newer. */
+  version: number;
+  /** When Stigg last confirmed this data. */
+  validatedAt: number;
+}
+
+/** What a lookup found: the entry, its age, and whether it may be served without asking Stigg again. */
+export interface Lookup {
+  entry: CacheEntry;
+  ageMs: number;
+  fresh: boolean;
+}
+
+type Fetch = (customerId: string, resourceId: string | null) => Promise<EntitlementSet>;
+
+const isEntry = (v: unknown): v is CacheEntry =>
+  typeof v === 'object' && v !== null && typeof (v as CacheEntry).version === 'number' && typeof (v as CacheEntry).validatedAt === 'number' && typeof (v as CacheEntry).set?.entitlements === 'object';
+
+/**
+ * Two levels over dumb layers: L1 in process (bounded LRU), L2 any Keyv (shared by processes). Read-through with
+ * single flight, stale-while-revalidate, a max-stale bound, versioned writes; L2 trouble degrades to L1 + Stigg.
+ */
+export class EntitlementCache {
+  private readonly l1: BoundedLru<CacheEntry>;
+  private readonly l2: StoreGuard | null;
+  private readonly inflight = new Map<string, Promise<CacheEntry>>();
+  /** Keys whose usage changed while a load was running: that load's answer may predate the change. */
+  private readonly changedDuringLoad = new Set<string>();
+  /** Entries validated before this are not trusted (set on reconnect and catalog changes): revalidated lazily. */
+  private invalidatedBefore = 0;
+  /** Whether the stream currently keeps entries fresh. */
+  streamConnected = false;
+
+  constructor(
+    private readonly config: Config,
+    private readonly fetch: Fetch,
+    private readonly metrics: Metrics,
+  ) {
+    this.l1 = new BoundedLru(config.cache.maxEntries, config.cache.maxBytes);
+    this.l2 = config.cache.store ? new StoreGuard(config.cache.store, config.cache.storeTimeoutMs, config.cache.storeRetryAfterMs, config.logger) : null;
+  }
+
+  /** Cache key: environment-scoped, never the API key; the customer in a Redis hash tag so its keys share a slot. */
+  key(customerId: string, resourceId: string | null): string {
+    return `tollgate:v1:${this.config.environment}:{${customerId}}:${resourceId ?? '-'}`;
+  }
+
+  get l2Errors(): number {
+    return this.l2?.errors ?? 0;
+  }
+
+  get l2Available(): boolean {
+    return this.l2?.available ?? false;
+  }
+
+  get size(): number {
+    return this.l1.size;
+  }
+
+  private freshFor(): number {
+    return this.streamConnected ? this.config.cache.freshForMs : this.config.cache.freshForWhileDisconnectedMs;
+  }
+
+  private isFresh(entry: CacheEntry, now: number): boolean {
+    if (entry.validatedAt < this.invalidatedBefore || now - entry.validatedAt >= this.freshFor()) return false;
+    for (const id in entry.set.entitlements) {
+      const until = entry.set.entitlements[id]!.validUntil;
+      if (until !== null && until <= now) return false;
+    }
+    return true;
+  }
+
+  /** The in-process entry, synchronously (the hot path: a Map lookup, no promise, no L2). */
+  lookup(key: string, now: number): Lookup | undefined {
+    const entry = this.l1.get(key);
+    if (!entry) return undefined;
+    return { entry, ageMs: now - entry.validatedAt, fresh: this.isFresh(entry, now) };
+  }
+
+  /** Refreshes in the background (single flight); failures keep the entry and are counted. */
+  revalidate(key: string, customerId: string, resourceId: string | null): void {
+    if (this.inflight.has(key)) return;
+    this.load(key, customerId, resourceId, { skipL2: false }).catch(() => {
+      this.metrics.revalidationFailures += 1;
+    });
+  }
+
+  /**
+   * Read-through: L2 when it holds a fresh entry, else Stigg. Concurrent loads of one key share one call.
+   */
+  load(key: string, customerId: string, resourceId: string | null, opts: { skipL2?: boolean } = {}): Promise<CacheEntry> {
+    const running = this.inflight.get(key);
+    if (running) return running;
+    const task = this.loadOnce(key, customerId, resourceId, opts.skipL2 ?? false).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, task);
+    return task;
+  }
+
+  private async loadOnce(key: string, customerId: string, resourceId: string | null, skipL2: boolean): Promise<CacheEntry> {
+    if (this.l2 && !skipL2) {
+      const shared = await this.l2.get(key);
+      if (isEntry(shared) && this.isFresh(shared, Date.now())) {
+        this.metrics.l2Hits += 1;
+        return this.putL1(key, shared);
+      }
+      this.metrics.l2Misses += 1;
+    }
+    const started = Date.now();
+    this.metrics.fetches += 1;
+    this.changedDuringLoad.delete(key);
+    const set = await this.fetch(customerId, resourceId);
+    // Served, but confirmed again on next use when a change arrived while Stigg was answering.
+    const validatedAt = this.changedDuringLoad.delete(key) ? 0 : Date.now();
+    const entry = this.putL1(key, { set, version: started, validatedAt });
+    if (entry.version === started) void this.putL2(key, entry);
+    return entry;
+  }
+
+  /** Versioned write to L1: returns the entry that is now current (the existing one when it is newer). */
+  private putL1(key: string, entry: CacheEntry): CacheEntry {
+    const current = this.l1.peek(key);
+    if (current && current.version > entry.version) return current;
+    this.l1.set(key, entry, JSON.stringify(entry.set).length + key.length);
+    return entry;
+  }
+
+  private async putL2(key: string, entry: CacheEntry): Promise<void> {
+    if (!this.l2) return;
+    const current = await this.l2.get(key);
+    if (isEntry(current) && current.version > entry.version) return;
+    await this.l2.set(key, entry, this.config.cache.maxStaleMs);
+  }
+
+  /** A pushed entitlement list: replaces what is cached (in L1 only where this process holds it) and L2. */
+  applyPush(customerId: string, resourceId: string | null, set: EntitlementSet): void {
+    const key = this.key(customerId, resourceId);
+    const now = Date.now();
+    const entry: CacheEntry = { set, version: now, validatedAt: now };
+    // Held here, or being loaded (so the load's older answer cannot replace this one).
+    if (this.l1.peek(key) || this.inflight.has(key)) this.putL1(key, entry);
+    void this.putL2(key, entry);
+  }
+
+  /** A pushed usage change for one feature: patched where cached; the shared copy is dropped if not held here. */
+  applyUsage(customerId: string, resourceId: string | null, featureId: string, patch: { currentUsage: number; usagePeriodStart: number | null; usagePeriodEnd: number | null }): void {
+    const key = this.key(customerId, resourceId);
+    const current = this.l1.peek(key);
+    const ent = current?.set.entitlements[featureId];
+    if (!current || !ent) {
+      if (this.inflight.has(key)) this.changedDuringLoad.add(key);
+      void this.l2?.delete(key);
+      return;
+    }
+    const now = Date.now();
+    const next: CacheEntry = {
+      set: { entitlements: { ...current.set.entitlements, [featureId]: { ...ent, ...patch } } },
+      version: now,
+      validatedAt: current.validatedAt,
+    };
+    this.putL1(key, next);
+    void this.putL2(key, next);
+  }
+
+  /** Everything cached must be confirmed again before it counts as fresh; done lazily, on next use. */
+  invalidateAll(): void {
+    this.invalidatedBefore = Date.now();
+  }
+
+  /** Drops a customer's entries (all resources) here and in L2, after a change made through this client. */
+  async dropCustomer(customerId: string): Promise<void> {
+    const prefix = this.key(customerId, null).slice(0, -1);
+    const keys = [...this.l1.keys()].filter((k) => k.startsWith(prefix));
+    for (const k of keys) this.l1.delete(k);
+    await Promise.all([...new Set([...keys, this.key(customerId, null)])].map((k) => this.l2?.delete(k)));
+  }
+
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.inflight.values()]);
+  }
+
+  clear(): void {
+    this.l1.clear();
+  }
+}

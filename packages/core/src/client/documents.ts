@@ -1,0 +1,55 @@
+/** Our operation documents, written against Stigg's schema (wire reference: `stigg-local/schema`). */
+
+const ENTITLEMENT = `isGranted accessDeniedReason customerId resourceId usageLimit hasUnlimitedUsage hasSoftLimit currentUsage
+  enumValues entitlementUpdatedAt usageUpdatedAt usagePeriodAnchor usagePeriodStart usagePeriodEnd resetPeriod validUntil
+  feature { featureType meterType refId }`;
+
+export const GET_ENTITLEMENTS = `query GetEntitlements($query: FetchEntitlementsQuery!) {
+  entitlements: cachedEntitlements(query: $query) { ${ENTITLEMENT} } }`;
+
+export const SDK_CONFIGURATION = `query GetSdkConfiguration { sdkConfiguration { isWidgetWatermarkEnabled } }`;
+
+export const REPORT_USAGE_BULK = `mutation ReportUsageBulk($input: ReportUsageBulkInput!) {
+  reportUsageBulk(input: $input) { id customerId resourceId featureId currentUsage usagePeriodStart usagePeriodEnd timestamp } }`;
+
+export const REPORT_EVENT = `mutation ReportEvent($input: UsageEventsReportInput!) { reportEvent(events: $input) }`;
+
+const CUSTOMER = `id customerId name email billingId additionalMetaData createdAt updatedAt hasActiveSubscription`;
+const SUBSCRIPTION = `id subscriptionId status startDate endDate cancellationDate effectiveEndDate currentBillingPeriodEnd
+  pricingType additionalMetaData resource { resourceId } customer { customerId } plan { refId displayName }
+  addons { quantity addon { refId } }`;
+const PLAN = `id refId displayName description pricingType product { refId displayName }
+  entitlements { featureId usageLimit hasUnlimitedUsage enumValues resetPeriod }
+  inheritedEntitlements { featureId usageLimit hasUnlimitedUsage enumValues resetPeriod }
+  prices { billingPeriod price { amount currency } }`;
+const PROMOTION = `id status usageLimit hasUnlimitedUsage endDate feature { refId }`;
+
+export const PROVISION_CUSTOMER = `mutation ProvisionCustomer($input: ProvisionCustomerInput!) { provisionCustomer(input: $input) {
+  customer { ${CUSTOMER} } subscription { ${SUBSCRIPTION} } subscriptionDecisionStrategy } }`;
+export const UPDATE_CUSTOMER = `mutation UpdateCustomer($input: UpdateCustomerInput!) { updateCustomer: updateOneCustomer(input: $input) { ${CUSTOMER} } }`;
+export const GET_CUSTOMER = `query GetCustomerById($input: GetCustomerByRefIdInput!) { getCustomerByRefId(input: $input) {
+  ${CUSTOMER} subscriptions { ${SUBSCRIPTION} } promotionalEntitlements { ${PROMOTION} } } }`;
+export const ARCHIVE_CUSTOMER = `mutation ArchiveCustomer($input: ArchiveCustomerInput!) { archiveCustomer(input: $input) { customerId } }`;
+export const UNARCHIVE_CUSTOMER = `mutation UnarchiveCustomer($input: UnarchiveCustomerInput!) { unarchiveCustomer(input: $input) { ${CUSTOMER} } }`;
+export const PROVISION_SUBSCRIPTION = `mutation ProvisionSubscription($input: ProvisionSubscriptionInput!) {
+  provisionSubscription: provisionSubscriptionV2(input: $input) { status checkoutUrl subscription { ${SUBSCRIPTION} } } }`;
+export const UPDATE_SUBSCRIPTION = `mutation UpdateSubscription($input: UpdateSubscriptionInput!) {
+  updateSubscription: updateOneSubscription(input: $input) { ${SUBSCRIPTION} } }`;
+export const CANCEL_SUBSCRIPTION = `mutation CancelSubscription($input: SubscriptionCancellationInput!) { cancelSubscription(input: $input) { ${SUBSCRIPTION} } }`;
+export const GET_SUBSCRIPTION = `query GetSubscription($input: GetSubscriptionInput!) { getSubscription(input: $input) { ${SUBSCRIPTION} } }`;
+export const GET_ACTIVE_SUBSCRIPTIONS = `query GetActiveSubscriptions($input: GetActiveSubscriptionsInput!) {
+  getActiveSubscriptions(input: $input) { ${SUBSCRIPTION} } }`;
+export const GET_PAYWALL = `query GetPaywall($input: GetPaywallInput!) { paywall(input: $input) {
+  plans { ${PLAN} } currency { code symbol } activeSubscriptions { ${SUBSCRIPTION} } } }`;
+export const GET_PRODUCTS = `query GetProducts { products(paging: {first: 100}) { edges { node { refId displayName description } } } }`;
+export const GET_COUPONS = `query GetCoupons { coupons(filter: {status: {eq: ACTIVE}}, paging: {first: 100}) { edges { node {
+  refId name description type discountValue percentOff status } } } }`;
+export const GRANT_PROMOTIONS = `mutation GrantPromotionalEntitlements($input: GrantPromotionalEntitlementsInput!) {
+  grantPromotionalEntitlements(input: $input) { ${PROMOTION} } }`;
+export const REVOKE_PROMOTION = `mutation RevokePromotionalEntitlement($input: RevokePromotionalEntitlementInput!) {
+  revokePromotionalEntitlement(input: $input) { id } }`;
+
+export const ON_ENTITLEMENTS_UPDATED = `subscription OnEntitlementsUpdated { entitlementsUpdated { customerId resourceId entitlements { ${ENTITLEMENT} } } }`;
+export const ON_USAGE_UPDATED = `subscription OnUsageUpdated { usageUpdated { usage { customerId resourceId featureId currentUsage
+  usagePeriodStart usagePeriodEnd } entitlement { feature { refId } } } }`;
+export const ON_PACKAGE_PUBLISHED = `subscription OnPackagePublished { packagePublished { packageType packageRefId packageVersion migrationType } }`;

@@ -1,0 +1,264 @@
+import * as doc from './documents.js';
+import type { StiggClient } from './stigg-client.js';
+
+/** Results as our documents select them. Dates are ISO strings, as Stigg sends them. */
+export interface Customer {
+  id: string;
+  customerId: string;
+  name: string | null;
+  email: string | null;
+  billingId: string | null;
+  additionalMetaData: Record<string, unknown> | null;
+  createdAt: string | null;
+  updatedAt: string;
+  hasActiveSubscription: boolean;
+}
+
+export interface Subscription {
+  id: string;
+  subscriptionId: string;
+  status: 'ACTIVE' | 'CANCELED' | 'EXPIRED' | 'IN_TRIAL' | 'NOT_STARTED' | 'PAYMENT_PENDING';
+  startDate: string;
+  endDate: string | null;
+  cancellationDate: string | null;
+  effectiveEndDate: string | null;
+  currentBillingPeriodEnd: string | null;
+  pricingType: 'FREE' | 'PAID' | 'CUSTOM';
+  additionalMetaData: Record<string, unknown> | null;
+  resource: { resourceId: string } | null;
+  customer: { customerId: string };
+  plan: { refId: string; displayName: string };
+  addons: { quantity: number; addon: { refId: string } }[] | null;
+}
+
+export interface PromotionalEntitlement {
+  id: string;
+  status: 'Active' | 'Expired' | 'Paused';
+  usageLimit: number | null;
+  hasUnlimitedUsage: boolean | null;
+  endDate: string | null;
+  feature: { refId: string };
+}
+
+export interface PackageEntitlement {
+  featureId: string;
+  usageLimit: number | null;
+  hasUnlimitedUsage: boolean | null;
+  enumValues: string[] | null;
+  resetPeriod: string | null;
+}
+
+export interface Plan {
+  id: string;
+  refId: string;
+  displayName: string;
+  description: string | null;
+  pricingType: 'FREE' | 'PAID' | 'CUSTOM' | null;
+  product: { refId: string; displayName: string | null };
+  entitlements: PackageEntitlement[] | null;
+  inheritedEntitlements: PackageEntitlement[] | null;
+  prices: { billingPeriod: 'MONTHLY' | 'ANNUALLY'; price: { amount: number; currency: string } | null }[] | null;
+}
+
+export interface Paywall {
+  plans: Plan[];
+  currency: { code: string; symbol: string };
+  activeSubscriptions: Subscription[] | null;
+}
+
+export interface CustomerWithSubscriptions extends Customer {
+  subscriptions: Subscription[] | null;
+  promotionalEntitlements: PromotionalEntitlement[];
+}
+
+export interface SubscriptionParams {
+  planId: string;
+  /** Requested subscription id. */
+  refId?: string;
+  resourceId?: string;
+  billingPeriod?: 'MONTHLY' | 'ANNUALLY';
+  addons?: { addonId: string; quantity?: number }[];
+  unitQuantity?: number;
+  startDate?: string;
+  additionalMetaData?: Record<string, unknown>;
+}
+
+export interface ProvisionCustomerInput {
+  customerId: string;
+  name?: string;
+  email?: string;
+  billingId?: string;
+  couponRefId?: string;
+  additionalMetaData?: Record<string, unknown>;
+  subscriptionParams?: SubscriptionParams;
+}
+
+export type UpdateCustomerInput = Omit<ProvisionCustomerInput, 'subscriptionParams'>;
+
+export interface ProvisionSubscriptionInput extends SubscriptionParams {
+  customerId: string;
+}
+
+export interface UpdateSubscriptionInput {
+  subscriptionId: string;
+  billingPeriod?: 'MONTHLY' | 'ANNUALLY';
+  addons?: { addonId: string; quantity?: number }[];
+  unitQuantity?: number;
+  additionalMetaData?: Record<string, unknown>;
+}
+
+export interface CancelSubscriptionInput {
+  subscriptionId: string;
+  subscriptionCancellationTime?: 'IMMEDIATE' | 'END_OF_BILLING_PERIOD' | 'SPECIFIC_DATE';
+  endDate?: string;
+}
+
+export interface GrantPromotionalEntitlementInput {
+  featureId: string;
+  period: 'ONE_WEEK' | 'ONE_MONTH' | 'SIX_MONTH' | 'ONE_YEAR' | 'LIFETIME' | 'CUSTOM';
+  customEndDate?: string;
+  usageLimit?: number;
+  hasUnlimitedUsage?: boolean;
+  hasSoftLimit?: boolean;
+  resetPeriod?: 'HOUR' | 'DAY' | 'WEEK' | 'MONTH' | 'YEAR';
+  enumValues?: string[];
+}
+
+export interface UsageEvent {
+  customerId: string;
+  eventName: string;
+  idempotencyKey: string;
+  resourceId?: string;
+  dimensions?: Record<string, string | number | boolean>;
+  timestamp?: string;
+}
+
+/**
+ * Stigg's management calls with typed inputs and results. Writes are not retried (their effect on a lost
+ * answer is unknown); reads are. `onCustomerChanged` lets the cache drop what a write made outdated.
+ */
+export class Management {
+  constructor(
+    protected readonly client: StiggClient,
+    private readonly onCustomerChanged: (customerId: string) => Promise<void>,
+  ) {}
+
+  private write<T>(document: string, input: unknown, op: string): Promise<T> {
+    return this.client.request<T>(document, { input }, op, { idempotent: false });
+  }
+
+  private read<T>(document: string, variables: Record<string, unknown> | undefined, op: string): Promise<T> {
+    return this.client.request<T>(document, variables, op, { idempotent: true });
+  }
+
+  async provisionCustomer(input: ProvisionCustomerInput): Promise<{ customer: Customer; subscription: Subscription | null }> {
+    const { subscriptionParams, customerId, ...rest } = input;
+    const data = await this.write<{ provisionCustomer: { customer: Customer; subscription: Subscription | null } }>(
+      doc.PROVISION_CUSTOMER,
+      { ...rest, customerId, subscriptionParams: subscriptionParams ?? null },
+      'ProvisionCustomer',
+    );
+    await this.onCustomerChanged(customerId);
+    return data.provisionCustomer;
+  }
+
+  async updateCustomer(input: UpdateCustomerInput): Promise<Customer> {
+    const { customerId, ...rest } = input;
+    return (await this.write<{ updateCustomer: Customer }>(doc.UPDATE_CUSTOMER, { ...rest, refId: customerId }, 'UpdateCustomer')).updateCustomer;
+  }
+
+  /** The customer, or null when Stigg has none with this id. */
+  async getCustomer(customerId: string): Promise<CustomerWithSubscriptions | null> {
+    return (await this.read<{ getCustomerByRefId: CustomerWithSubscriptions | null }>(doc.GET_CUSTOMER, { input: { customerId } }, 'GetCustomerById'))
+      .getCustomerByRefId;
+  }
+
+  async archiveCustomer(customerId: string): Promise<void> {
+    await this.write(doc.ARCHIVE_CUSTOMER, { customerId }, 'ArchiveCustomer');
+    await this.onCustomerChanged(customerId);
+  }
+
+  async unarchiveCustomer(customerId: string): Promise<Customer> {
+    const data = await this.write<{ unarchiveCustomer: Customer }>(doc.UNARCHIVE_CUSTOMER, { customerId }, 'UnarchiveCustomer');
+    await this.onCustomerChanged(customerId);
+    return data.unarchiveCustomer;
+  }
+
+  async provisionSubscription(input: ProvisionSubscriptionInput): Promise<{ status: 'SUCCESS' | 'PAYMENT_REQUIRED'; checkoutUrl: string | null; subscription: Subscription | null }> {
+    const data = await this.write<{ provisionSubscription: { status: 'SUCCESS' | 'PAYMENT_REQUIRED'; checkoutUrl: string | null; subscription: Subscription | null } }>(
+      doc.PROVISION_SUBSCRIPTION,
+      input,
+      'ProvisionSubscription',
+    );
+    await this.onCustomerChanged(input.customerId);
+    return data.provisionSubscription;
+  }
+
+  async updateSubscription(input: UpdateSubscriptionInput): Promise<Subscription> {
+    const { subscriptionId, ...rest } = input;
+    const sub = (await this.write<{ updateSubscription: Subscription }>(doc.UPDATE_SUBSCRIPTION, { ...rest, refId: subscriptionId }, 'UpdateSubscription'))
+      .updateSubscription;
+    await this.onCustomerChanged(sub.customer.customerId);
+    return sub;
+  }
+
+  async cancelSubscription(input: CancelSubscriptionInput): Promise<Subscription> {
+    const { subscriptionId, ...rest } = input;
+    const sub = (await this.write<{ cancelSubscription: Subscription }>(doc.CANCEL_SUBSCRIPTION, { ...rest, subscriptionRefId: subscriptionId }, 'CancelSubscription'))
+      .cancelSubscription;
+    await this.onCustomerChanged(sub.customer.customerId);
+    return sub;
+  }
+
+  async getSubscription(subscriptionId: string): Promise<Subscription> {
+    return (await this.read<{ getSubscription: Subscription }>(doc.GET_SUBSCRIPTION, { input: { subscriptionId } }, 'GetSubscription')).getSubscription;
+  }
+
+  async getActiveSubscriptions(customerId: string, resourceId?: string): Promise<Subscription[]> {
+    return (
+      await this.read<{ getActiveSubscriptions: Subscription[] }>(doc.GET_ACTIVE_SUBSCRIPTIONS, { input: { customerId, resourceId } }, 'GetActiveSubscriptions')
+    ).getActiveSubscriptions;
+  }
+
+  async getPaywall(input: { productId?: string; customerId?: string; resourceId?: string } = {}): Promise<Paywall> {
+    return (await this.read<{ paywall: Paywall }>(doc.GET_PAYWALL, { input }, 'GetPaywall')).paywall;
+  }
+
+  async getProducts(): Promise<{ refId: string; displayName: string | null; description: string | null }[]> {
+    const data = await this.read<{ products: { edges: { node: { refId: string; displayName: string | null; description: string | null } }[] } }>(
+      doc.GET_PRODUCTS,
+      undefined,
+      'GetProducts',
+    );
+    return data.products.edges.map((e) => e.node);
+  }
+
+  async getCoupons(): Promise<{ refId: string; name: string; type: string; discountValue: number; percentOff: number | null }[]> {
+    const data = await this.read<{ coupons: { edges: { node: { refId: string; name: string; type: string; discountValue: number; percentOff: number | null } }[] } }>(
+      doc.GET_COUPONS,
+      undefined,
+      'GetCoupons',
+    );
+    return data.coupons.edges.map((e) => e.node);
+  }
+
+  async grantPromotionalEntitlements(customerId: string, promotionalEntitlements: GrantPromotionalEntitlementInput[]): Promise<PromotionalEntitlement[]> {
+    const data = await this.write<{ grantPromotionalEntitlements: PromotionalEntitlement[] }>(
+      doc.GRANT_PROMOTIONS,
+      { customerId, promotionalEntitlements },
+      'GrantPromotionalEntitlements',
+    );
+    await this.onCustomerChanged(customerId);
+    return data.grantPromotionalEntitlements;
+  }
+
+  async revokePromotionalEntitlement(customerId: string, featureId: string): Promise<void> {
+    await this.write(doc.REVOKE_PROMOTION, { customerId, featureId }, 'RevokePromotionalEntitlement');
+    await this.onCustomerChanged(customerId);
+  }
+
+  /** Raw usage events; each carries its idempotency key, so the call is safe to repeat. */
+  async reportEvent(events: UsageEvent[]): Promise<void> {
+    await this.client.request(doc.REPORT_EVENT, { input: { usageEvents: events } }, 'ReportEvent', { idempotent: true });
+  }
+}

@@ -1,0 +1,68 @@
+import { EventEmitter } from 'node:events';
+import type { CheckRequest, Decision } from './decision/types.js';
+import type { TollgateError } from './errors.js';
+
+/** Counters a user can scrape (`tollgate.metrics()`); monotonic since start. */
+export interface Metrics {
+  checks: number;
+  /** Answered from the in-process cache without waiting. */
+  cacheHits: number;
+  /** Had to wait for L2 or Stigg. */
+  cacheMisses: number;
+  /** Served from an entry past its freshness (Stigg could not confirm it in time). */
+  staleServed: number;
+  l2Hits: number;
+  l2Misses: number;
+  /** Entitlement fetches sent to Stigg. */
+  fetches: number;
+  revalidationFailures: number;
+  fallbacks: number;
+  denied: number;
+  streamConnects: number;
+  streamDisconnects: number;
+}
+
+export const newMetrics = (): Metrics => ({
+  checks: 0,
+  cacheHits: 0,
+  cacheMisses: 0,
+  staleServed: 0,
+  l2Hits: 0,
+  l2Misses: 0,
+  fetches: 0,
+  revalidationFailures: 0,
+  fallbacks: 0,
+  denied: 0,
+  streamConnects: 0,
+  streamDisconnects: 0,
+});
+
+export type StreamState = 'connecting' | 'connected' | 'disconnected' | 'closed' | 'unauthenticated';
+
+/** Typed events. None carries the API key. */
+export interface TollgateEvents {
+  decision: [decision: Decision, request: CheckRequest];
+  denied: [decision: Decision, request: CheckRequest];
+  fallback: [decision: Decision, request: CheckRequest, cause: TollgateError | null];
+  stream: [state: StreamState, detail: { reconnects: number; reason?: string }];
+  /** Entitlements were pushed by Stigg for this customer (or resource). */
+  updated: [change: { customerId: string; resourceId: string | null; kind: 'entitlements' | 'usage' }];
+  error: [error: TollgateError];
+}
+
+/** A typed EventEmitter; `error` without a listener is logged rather than thrown. */
+export class TollgateEmitter extends EventEmitter {
+  override on<K extends keyof TollgateEvents>(event: K, listener: (...args: TollgateEvents[K]) => void): this {
+    return super.on(event, listener as (...a: unknown[]) => void);
+  }
+  override once<K extends keyof TollgateEvents>(event: K, listener: (...args: TollgateEvents[K]) => void): this {
+    return super.once(event, listener as (...a: unknown[]) => void);
+  }
+  override off<K extends keyof TollgateEvents>(event: K, listener: (...args: TollgateEvents[K]) => void): this {
+    return super.off(event, listener as (...a: unknown[]) => void);
+  }
+  override emit<K extends keyof TollgateEvents>(event: K, ...args: TollgateEvents[K]): boolean {
+    if (event === 'error' && this.listenerCount('error') === 0) return false;
+    return super.emit(event, ...args);
+  }
+}

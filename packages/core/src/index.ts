@@ -1,0 +1,35 @@
+/**
+ * @tollgate/core: Stigg entitlements from cache in microseconds.
+ */
+
+// Client
+export { createTollgate, Tollgate } from './tollgate.js';
+export type { Options, Logger, KeyvLike, FallbackEntitlement } from './options.js';
+
+// Decisions
+export { decide } from './decision/decide.js';
+export type { Decision, CheckRequest, AccessDeniedReason, CachedEntitlement, EntitlementSet, FeatureType, ResetPeriod } from './decision/types.js';
+
+// Events and metrics
+export type { Metrics, StreamState, TollgateEvents } from './events.js';
+
+// Errors
+export { TollgateError, ConfigError, StiggApiError, isTollgateError } from './errors.js';
+export type { TollgateErrorCode } from './errors.js';
+
+// Management calls
+export type {
+  Customer,
+  CustomerWithSubscriptions,
+  Subscription,
+  Plan,
+  Paywall,
+  PromotionalEntitlement,
+  ProvisionCustomerInput,
+  UpdateCustomerInput,
+  ProvisionSubscriptionInput,
+  UpdateSubscriptionInput,
+  CancelSubscriptionInput,
+  GrantPromotionalEntitlementInput,
+  UsageEvent,
+} from './client/management.js';

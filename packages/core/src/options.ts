@@ -1,0 +1,165 @@
+import { createHash } from 'node:crypto';
+import { ConfigError } from './errors.js';
+
+/** Where Tollgate writes what it has to say. `debug` is called only with `debug: true`. Never given the API key. */
+export interface Logger {
+  debug?(message: string): void;
+  info?(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** The part of a Keyv instance Tollgate uses as its second cache level: `get`, `set` and `delete`, nothing else. */
+export interface KeyvLike {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown, ttl?: number): Promise<unknown>;
+  delete(key: string): Promise<unknown>;
+  on?(event: 'error', listener: (err: unknown) => void): unknown;
+}
+
+/** What a feature answers when Stigg cannot be asked and nothing usable is cached. */
+export interface FallbackEntitlement {
+  hasAccess: boolean;
+  usageLimit?: number;
+  isUnlimited?: boolean;
+  enumValues?: string[];
+}
+
+export interface Options {
+  /** Stigg server API key (`server-...`). Required unless `offline`. Never logged. */
+  apiKey?: string;
+  /** Stigg API base; GraphQL at `/graphql`, stream at `ws(s)://.../graphql`. Default `https://api.stigg.io`. */
+  baseUrl?: string;
+  /** No network at all: every decision comes from `fallback`. Default false. */
+  offline?: boolean;
+  cache?: {
+    /** Second level shared by processes: any Keyv instance (`new Keyv(new KeyvRedis(url))`). Default none (in-process only). */
+    store?: KeyvLike;
+    /** Most customers (or resources) kept in process. Default 10,000. */
+    maxEntries?: number;
+    /** Most bytes kept in process (JSON size of entries). Default 64 MiB. */
+    maxBytes?: number;
+    /** How long an entry is trusted while the stream is connected. Default 10 minutes. */
+    freshForMs?: number;
+    /** How long an entry is trusted while the stream is down (bounds staleness). Default 30 seconds. */
+    freshForWhileDisconnectedMs?: number;
+    /** Oldest entry served (marked stale) when Stigg cannot be reached. Default 10 minutes. */
+    maxStaleMs?: number;
+    /** Longest wait for the second level before going on without it. Default 100 ms. */
+    storeTimeoutMs?: number;
+    /** After a second-level failure, skip it for this long. Default 5 seconds. */
+    storeRetryAfterMs?: number;
+  };
+  /** Stigg's realtime stream keeps the cache fresh; `false` turns it off. Default on. */
+  stream?:
+    | false
+    | {
+        /** Ping interval. Default 10 seconds. */
+        keepAliveMs?: number;
+        /** A ping not answered within this declares the connection dead. Default 5 seconds. */
+        pongTimeoutMs?: number;
+        /** Reconnect backoff base and cap (full jitter). Defaults 500 ms and 30 seconds. */
+        reconnectBaseMs?: number;
+        reconnectMaxMs?: number;
+      };
+  /** Per-feature answers used when Stigg is unreachable and nothing usable is cached. */
+  fallback?: Record<string, FallbackEntitlement>;
+  /** Without a fallback for the feature: `deny` (default) or `allow`. Either way the decision says `isFallback`. */
+  onUnavailable?: 'deny' | 'allow';
+  /** Per-attempt timeout of calls to Stigg. Default 10 seconds. */
+  timeoutMs?: number;
+  /** Attempts in all for calls safe to repeat. Default 3. */
+  maxAttempts?: number;
+  /** Default: `console` for warnings and errors. */
+  logger?: Logger;
+  /** Log debug lines too. Default false. */
+  debug?: boolean;
+}
+
+/** Options with every default applied; built once by `resolveConfig`. */
+export interface Config {
+  apiKey: string;
+  offline: boolean;
+  graphqlUrl: string;
+  streamUrl: string;
+  /** Stigg environment of the key, as a hash: namespaces cache keys without revealing the key. */
+  environment: string;
+  cache: Required<Omit<NonNullable<Options['cache']>, 'store'>> & { store: KeyvLike | null };
+  stream: Required<Exclude<NonNullable<Options['stream']>, false>> | null;
+  fallback: Record<string, FallbackEntitlement>;
+  onUnavailable: 'deny' | 'allow';
+  timeoutMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  logger: Logger;
+}
+
+function positive(name: string, value: number | undefined, fallback: number, logger: Logger): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    logger.warn(`tollgate: option ${name} must be a positive number, got ${JSON.stringify(value)}; using ${fallback}`);
+    return fallback;
+  }
+  return value;
+}
+
+/** Options -> config, in one place: required values throw, bad tunables warn once and take their default. */
+export function resolveConfig(options: Options): Config {
+  const base = options.logger ?? { warn: (m: string) => console.warn(m), error: (m: string) => console.error(m), info: (m: string) => console.info(m) };
+  const logger: Logger = { ...base, debug: options.debug ? (base.debug ?? base.info ?? base.warn).bind(base) : undefined };
+  const offline = options.offline ?? false;
+  const apiKey = options.apiKey ?? '';
+  if (!offline && (typeof apiKey !== 'string' || apiKey.trim() === '')) {
+    throw new ConfigError('apiKey is required (your Stigg server API key), unless offline: true');
+  }
+  let url: URL;
+  try {
+    url = new URL(options.baseUrl ?? 'https://api.stigg.io');
+  } catch {
+    throw new ConfigError(`baseUrl is not a URL: ${JSON.stringify(options.baseUrl)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`baseUrl must be http(s), got ${url.protocol}`);
+  const root = url.href.replace(/\/+$/, '');
+  const c = options.cache ?? {};
+  const s = options.stream;
+  if (options.onUnavailable !== undefined && options.onUnavailable !== 'deny' && options.onUnavailable !== 'allow') {
+    throw new ConfigError(`onUnavailable must be "deny" or "allow", got ${JSON.stringify(options.onUnavailable)}`);
+  }
+  for (const [featureId, f] of Object.entries(options.fallback ?? {})) {
+    if (typeof f?.hasAccess !== 'boolean') throw new ConfigError(`fallback["${featureId}"].hasAccess must be a boolean`);
+  }
+  return {
+    apiKey,
+    offline,
+    graphqlUrl: `${root}/graphql`,
+    streamUrl: `${root.replace(/^http/, 'ws')}/graphql`,
+    environment: createHash('sha256').update(`tollgate:${apiKey}`).digest('hex').slice(0, 16),
+    cache: {
+      store: c.store ?? null,
+      maxEntries: positive('cache.maxEntries', c.maxEntries, 10_000, logger),
+      maxBytes: positive('cache.maxBytes', c.maxBytes, 64 * 1024 * 1024, logger),
+      freshForMs: positive('cache.freshForMs', c.freshForMs, 10 * 60_000, logger),
+      freshForWhileDisconnectedMs: positive('cache.freshForWhileDisconnectedMs', c.freshForWhileDisconnectedMs, 30_000, logger),
+      maxStaleMs: positive('cache.maxStaleMs', c.maxStaleMs, 10 * 60_000, logger),
+      storeTimeoutMs: positive('cache.storeTimeoutMs', c.storeTimeoutMs, 100, logger),
+      storeRetryAfterMs: positive('cache.storeRetryAfterMs', c.storeRetryAfterMs, 5_000, logger),
+    },
+    stream:
+      s === false || offline
+        ? null
+        : {
+            keepAliveMs: positive('stream.keepAliveMs', s?.keepAliveMs, 10_000, logger),
+            pongTimeoutMs: positive('stream.pongTimeoutMs', s?.pongTimeoutMs, 5_000, logger),
+            reconnectBaseMs: positive('stream.reconnectBaseMs', s?.reconnectBaseMs, 500, logger),
+            reconnectMaxMs: positive('stream.reconnectMaxMs', s?.reconnectMaxMs, 30_000, logger),
+          },
+    fallback: { ...(options.fallback ?? {}) },
+    onUnavailable: options.onUnavailable ?? 'deny',
+    timeoutMs: positive('timeoutMs', options.timeoutMs, 10_000, logger),
+    maxAttempts: Math.round(positive('maxAttempts', options.maxAttempts, 3, logger)),
+    retryBaseMs: 200,
+    retryMaxMs: 5_000,
+    logger,
+  };
+}
