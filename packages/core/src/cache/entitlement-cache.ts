@@ -71,7 +71,7 @@ export class EntitlementCache {
   }
 
   private isFresh(entry: CacheEntry, now: number): boolean {
-    if (entry.validatedAt < this.invalidatedBefore || now - entry.validatedAt >= this.freshFor()) return false;
+    if (entry.validatedAt <= this.invalidatedBefore || now - entry.validatedAt >= this.freshFor()) return false;
     for (const id in entry.set.entitlements) {
       const until = entry.set.entitlements[id]!.validUntil;
       if (until !== null && until <= now) return false;
@@ -125,10 +125,10 @@ export class EntitlementCache {
     return entry;
   }
 
-  /** Versioned write to L1: returns the entry that is now current (the existing one when it is newer). */
+  /** Versioned write to L1: returns the entry that is now current (the existing one unless this one is newer). */
   private putL1(key: string, entry: CacheEntry): CacheEntry {
     const current = this.l1.peek(key);
-    if (current && current.version > entry.version) return current;
+    if (current && current.version >= entry.version) return current;
     this.l1.set(key, entry, JSON.stringify(entry.set).length + key.length);
     return entry;
   }
@@ -136,7 +136,7 @@ export class EntitlementCache {
   private async putL2(key: string, entry: CacheEntry): Promise<void> {
     if (!this.l2) return;
     const current = await this.l2.get(key);
-    if (isEntry(current) && current.version > entry.version) return;
+    if (isEntry(current) && current.version >= entry.version) return;
     await this.l2.set(key, entry, this.config.cache.maxStaleMs);
   }
 
@@ -144,7 +144,8 @@ export class EntitlementCache {
   applyPush(customerId: string, resourceId: string | null, set: EntitlementSet): void {
     const key = this.key(customerId, resourceId);
     const now = Date.now();
-    const entry: CacheEntry = { set, version: now, validatedAt: now };
+    // A push supersedes whatever is held, even written in the same millisecond.
+    const entry: CacheEntry = { set, version: Math.max(now, (this.l1.peek(key)?.version ?? 0) + 1), validatedAt: now };
     // Held here, or being loaded (so the load's older answer cannot replace this one).
     if (this.l1.peek(key) || this.inflight.has(key)) this.putL1(key, entry);
     void this.putL2(key, entry);
@@ -160,10 +161,9 @@ export class EntitlementCache {
       void this.l2?.delete(key);
       return;
     }
-    const now = Date.now();
     const next: CacheEntry = {
       set: { entitlements: { ...current.set.entitlements, [featureId]: { ...ent, ...patch } } },
-      version: now,
+      version: Math.max(Date.now(), current.version + 1),
       validatedAt: current.validatedAt,
     };
     this.putL1(key, next);
