@@ -1,0 +1,115 @@
+/** Tollgate with a real redis-server as its shared level, in several processes. */
+import { createKeyv } from '@keyv/redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTollgate } from '@tollgate/core';
+import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
+import { RedisServer } from '../support/redis.js';
+import { TollgateWorker } from '../support/worker.js';
+
+let server: StiggLocal;
+let redis: RedisServer;
+beforeAll(async () => {
+  server = await startStiggLocal({ log: () => {} });
+  redis = await RedisServer.start();
+});
+afterAll(async () => {
+  await redis?.stop();
+  await server?.close();
+});
+
+const until = async (probe: () => Promise<boolean>, what: string, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+describe('shared Redis', () => {
+  it('two processes converge on a plan change, and the second reads the first one\'s fetch from Redis', async () => {
+    const a = await TollgateWorker.start(server.url, redis.url);
+    const b = await TollgateWorker.start(server.url, redis.url);
+    try {
+      server.admin.resetStats();
+      expect((await a.check({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess).toBe(false);
+      await new Promise((r) => setTimeout(r, 50)); // the shared write is in the background
+      expect((await b.check({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess).toBe(false);
+      expect(server.admin.stats().calls.cachedEntitlements).toBe(1);
+      expect((await b.metrics()).l2Hits).toBe(1);
+
+      server.admin.setPlan('customer-free', 'plan-pro');
+      await until(async () => (await a.check({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess, 'process A');
+      await until(async () => (await b.check({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess, 'process B');
+      expect(server.admin.stats().calls.cachedEntitlements).toBe(1);
+    } finally {
+      await a.close();
+      await b.close();
+      server.admin.setPlan('customer-free', 'plan-free');
+    }
+  });
+
+  it('keeps answering when Redis is killed mid-load, and uses Redis again when it is back', async () => {
+    const store = createKeyv(redis.url, { throwOnConnectError: false });
+    const warnings: string[] = [];
+    const t = createTollgate({
+      apiKey: 'server-tollgate-local',
+      baseUrl: server.url,
+      cache: { store, storeTimeoutMs: 100, storeRetryAfterMs: 300 },
+      logger: { warn: (m) => warnings.push(m), error: (m) => warnings.push(m) },
+    });
+    await t.ready();
+    try {
+      for (let i = 0; i < 40; i++) await t.provisionCustomer({ customerId: `r-${i}`, subscriptionParams: { planId: 'plan-free' } });
+      let errors = 0;
+      let answered = 0;
+      let answeredUnseen = 0;
+      const load = (async () => {
+        for (let round = 0; round < 30; round++) {
+          // Cached customers, and one never seen before each round (an L2 read, then Stigg).
+          const unseen = t.check({ customerId: `unseen-${round}`, featureId: 'feature-seats' });
+          await Promise.resolve(unseen).then(
+            (d) => (d.reason === 'CustomerNotFound' && !d.isFallback ? (answeredUnseen += 1) : undefined),
+            () => (errors += 1),
+          );
+          await Promise.all(
+            Array.from({ length: 40 }, async (_, i) => {
+              try {
+                const d = await t.check({ customerId: `r-${i}`, featureId: 'feature-seats', requestedUsage: 1 });
+                if (d.hasAccess && !d.isFallback) answered += 1;
+              } catch {
+                errors += 1;
+              }
+            }),
+          );
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 150));
+      await redis.stop();
+      await load;
+      expect(errors).toBe(0);
+      expect(answered).toBe(30 * 40);
+      expect(answeredUnseen).toBe(30);
+      expect(t.metrics().l2Errors).toBeGreaterThan(0);
+      expect(warnings.join('\n')).toMatch(/cache store .* failed/);
+
+      await redis.start();
+      await new Promise((r) => setTimeout(r, 400)); // past storeRetryAfterMs
+      const before = t.metrics();
+      await until(async () => {
+        await t.check({ customerId: `fresh-${Date.now()}`, featureId: 'feature-seats' });
+        return t.metrics().l2Misses > before.l2Misses && t.metrics().l2Available;
+      }, 'L2 in use again');
+      // A second client finds the first one's writes in Redis.
+      await t.check({ customerId: 'customer-enterprise', featureId: 'feature-seats' });
+      await new Promise((r) => setTimeout(r, 100));
+      const other = createTollgate({ apiKey: 'server-tollgate-local', baseUrl: server.url, cache: { store }, stream: false, logger: { warn: () => {}, error: () => {} } });
+      await other.check({ customerId: 'customer-enterprise', featureId: 'feature-seats' });
+      expect(other.metrics().l2Hits).toBe(1);
+      await other.close();
+    } finally {
+      await t.close();
+      await store.disconnect().catch(() => {});
+    }
+  }, 30_000);
+});
