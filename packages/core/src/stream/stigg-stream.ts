@@ -49,6 +49,8 @@ export class StiggStream {
       retryAttempts: Infinity,
       // Everything is retried (refused connections too) except a rejected key.
       shouldRetry: (event) => !this.stopped && (event as { code?: number })?.code !== 4401,
+      // graphql-ws would print the fatal close event to the console; the `closed` handler reports it instead.
+      onNonLazyError: () => {},
       retryWait: (retries) => new Promise((r) => setTimeout(r, backoff(retries, s.reconnectBaseMs, s.reconnectMaxMs)).unref()),
       on: {
         connected: (socket) => {
