@@ -164,7 +164,7 @@ describe.each([
     await server.admin.setUsage('customer-free', 'feature-api-calls', 97);
     await server.admin.setUsage('customer-pro', 'feature-seats', 10);
     const cases: Case[] = customers.flatMap((customerId) =>
-      FEATURES.flatMap((f) =>
+      FEATURES.flatMap((f): Case[] =>
         f.type === 'ENUM'
           ? [{ customerId, featureId: f.id, requestedValues: ['csv'] }, { customerId, featureId: f.id, requestedValues: ['parquet'] }]
           : [{ customerId, featureId: f.id, requestedUsage: 0 }, { customerId, featureId: f.id, requestedUsage: 3 }],

@@ -1,4 +1,4 @@
-import Stigg from '@stigg/node-server-sdk';
+import { Stigg } from '@stigg/node-server-sdk';
 import type { StiggLocal } from '@tollgate/stigg-local';
 
 export type StiggSdk = ReturnType<typeof Stigg.initialize>;

@@ -2,7 +2,7 @@
  * The official @stigg/node-server-sdk@3.95.0, unchanged, against stigg-local over real HTTP and WebSocket,
  * with Edge on and off.
  */
-import Stigg from '@stigg/node-server-sdk';
+import { Stigg } from '@stigg/node-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StiggLocal } from '@tollgate/stigg-local';
 import { API_KEY, start, waitFor } from './helpers.js';
@@ -143,7 +143,7 @@ describe.each([
 
   it('round-trips provision customer and provision/update/cancel subscription', async () => {
     const customerId = `lifecycle-${enableEdge}`;
-    const provisioned = await client.provisionCustomer({ customerId, name: 'Lifecycle', email: 'l@example.com' });
+    const provisioned = await client.provisionCustomer({ customerId, name: 'Lifecycle', email: 'l@example.com', subscriptionParams: null });
     expect(provisioned.customer).toMatchObject({ id: customerId, name: 'Lifecycle', email: 'l@example.com' });
     const result = await client.provisionSubscription({
       customerId,

@@ -11,6 +11,8 @@ export interface CacheEntry {
   version: number;
   /** When Stigg last confirmed this data. */
   validatedAt: number;
+  /** Earliest `validUntil` of the set (derived when the entry is stored; Stigg asks for a refetch then). */
+  expiresAt?: number | null;
 }
 
 /** What a lookup found: the entry, its age, and whether it may be served without asking Stigg again. */
@@ -18,6 +20,15 @@ export interface Lookup {
   entry: CacheEntry;
   ageMs: number;
   fresh: boolean;
+}
+
+function expiryOf(entry: CacheEntry): number | null {
+  let min: number | null = null;
+  for (const id in entry.set.entitlements) {
+    const until = entry.set.entitlements[id]!.validUntil;
+    if (until !== null && (min === null || until < min)) min = until;
+  }
+  return min;
 }
 
 type Fetch = (customerId: string, resourceId: string | null) => Promise<EntitlementSet>;
@@ -72,11 +83,8 @@ export class EntitlementCache {
 
   private isFresh(entry: CacheEntry, now: number): boolean {
     if (entry.validatedAt <= this.invalidatedBefore || now - entry.validatedAt >= this.freshFor()) return false;
-    for (const id in entry.set.entitlements) {
-      const until = entry.set.entitlements[id]!.validUntil;
-      if (until !== null && until <= now) return false;
-    }
-    return true;
+    const expiresAt = entry.expiresAt === undefined ? expiryOf(entry) : entry.expiresAt;
+    return expiresAt === null || expiresAt > now;
   }
 
   /** The in-process entry, synchronously (the hot path: a Map lookup, no promise, no L2). */
@@ -129,6 +137,7 @@ export class EntitlementCache {
   private putL1(key: string, entry: CacheEntry): CacheEntry {
     const current = this.l1.peek(key);
     if (current && current.version >= entry.version) return current;
+    entry.expiresAt = expiryOf(entry);
     this.l1.set(key, entry, JSON.stringify(entry.set).length + key.length);
     return entry;
   }

@@ -1,9 +1,10 @@
 /**
- * The in-process level: a Map in recency order, bounded by entries and by bytes (each entry's size is given by
- * the caller). `get` is a Map lookup plus a move to the back.
+ * The in-process level, bounded by entries and by bytes (each entry's size is given by the caller). Recency is
+ * kept the CLOCK way: `get` only marks the entry as used (a Map lookup and a flag, the hot path); eviction walks
+ * from the oldest and gives a used entry a second chance by moving it to the back.
  */
 export class BoundedLru<V> {
-  private readonly map = new Map<string, { value: V; size: number }>();
+  private readonly map = new Map<string, { value: V; size: number; used: boolean }>();
   private bytes = 0;
   /** Entries pushed out to stay within bounds (a metric). */
   evictions = 0;
@@ -24,8 +25,7 @@ export class BoundedLru<V> {
   get(key: string): V | undefined {
     const slot = this.map.get(key);
     if (!slot) return undefined;
-    this.map.delete(key);
-    this.map.set(key, slot);
+    slot.used = true;
     return slot.value;
   }
 
@@ -41,11 +41,16 @@ export class BoundedLru<V> {
       this.map.delete(key);
     }
     if (size > this.maxBytes) return; // larger than the whole budget: not cached
-    this.map.set(key, { value, size });
+    this.map.set(key, { value, size, used: false });
     this.bytes += size;
-    for (const [k, slot] of this.map) {
-      if (this.map.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
+    while ((this.map.size > this.maxEntries || this.bytes > this.maxBytes) && this.map.size > 1) {
+      const [k, slot] = this.map.entries().next().value as [string, { value: V; size: number; used: boolean }];
       this.map.delete(k);
+      if (slot.used || k === key) {
+        slot.used = false; // second chance (and the entry just written is never the one evicted): to the back
+        this.map.set(k, slot);
+        continue;
+      }
       this.bytes -= slot.size;
       this.evictions += 1;
     }

@@ -35,8 +35,14 @@ export function decide(set: EntitlementSet, request: CheckRequest, now: number, 
     empty = false;
     break;
   }
-  if (empty) return { ...d, reason: 'CustomerNotFound' };
-  if (!ent) return { ...d, reason: 'NoFeatureEntitlementInSubscription' };
+  if (empty) {
+    d.reason = 'CustomerNotFound';
+    return d;
+  }
+  if (!ent) {
+    d.reason = 'NoFeatureEntitlementInSubscription';
+    return d;
+  }
 
   if (ent.featureType === 'NUMBER') {
     d.isUnlimited = ent.hasUnlimitedUsage;
@@ -55,7 +61,10 @@ export function decide(set: EntitlementSet, request: CheckRequest, now: number, 
     d.currentUsage = usage;
     d.resetsAt = end === null ? null : new Date(end);
   }
-  if (ent.accessDeniedReason) return { ...d, reason: ent.accessDeniedReason };
+  if (ent.accessDeniedReason) {
+    d.reason = ent.accessDeniedReason;
+    return d;
+  }
 
   switch (ent.featureType) {
     case 'BOOLEAN':
