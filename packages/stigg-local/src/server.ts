@@ -120,13 +120,18 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
     socket.once('close', () => sockets.delete(socket));
   });
 
+  const streamSockets = new Set<Socket>();
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('graphql-transport-ws') ? 'graphql-transport-ws' : false) });
   server.on('upgrade', (req, socket, head) => {
     if (new URL(req.url ?? '/', 'http://stigg-local').pathname !== '/graphql') {
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      streamSockets.add(socket as Socket);
+      ws.once('close', () => streamSockets.delete(socket as Socket));
+      wss.emit('connection', ws, req);
+    });
   });
   wss.on('connection', (ws) => {
     stats.streams += 1;
@@ -181,6 +186,13 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
     },
     refuseConnections: (ms) => {
       refuseUntil = Date.now() + ms;
+    },
+    stallStreams: (ms) => {
+      for (const socket of streamSockets) {
+        socket.pause();
+        setTimeout(() => socket.resume(), ms).unref();
+      }
+      return streamSockets.size;
     },
   });
 

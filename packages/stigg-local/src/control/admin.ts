@@ -26,6 +26,8 @@ export interface StiggLocalAdmin {
   faults(): (FaultSpec & { id: number })[];
   /** Terminates every open WebSocket connection; returns how many. */
   dropStreams(): number;
+  /** Stops reading from every open WebSocket for this long: pings go unanswered, as on a half-open connection. */
+  stallStreams(ms: number): number;
   /** New TCP connections (HTTP and WebSocket) are refused for this long. */
   refuseConnections(ms: number): void;
   setRateLimits(settings: RateLimitSettings): Required<RateLimitSettings>;
@@ -40,6 +42,7 @@ export interface AdminDeps {
   faults: Faults;
   rateLimiter: RateLimiter;
   dropStreams(): number;
+  stallStreams(ms: number): number;
   refuseConnections(ms: number): void;
   reseed(): void;
 }
@@ -69,6 +72,7 @@ export function createAdmin(d: AdminDeps): StiggLocalAdmin {
     clearFaults: (id) => d.faults.clear(id),
     faults: () => d.faults.list(),
     dropStreams: () => d.dropStreams(),
+    stallStreams: (ms) => d.stallStreams(ms),
     refuseConnections: (ms) => d.refuseConnections(ms),
     setRateLimits: (settings) => d.rateLimiter.configure(settings),
     rateLimits: () => d.rateLimiter.current(),

@@ -47,6 +47,8 @@ export async function handleAdmin(admin: StiggLocalAdmin, req: IncomingMessage, 
         return sendJson(res, 200, { ok: true });
       case 'POST /_admin/streams/drop':
         return sendJson(res, 200, { dropped: admin.dropStreams() });
+      case 'POST /_admin/streams/stall':
+        return sendJson(res, 200, { stalled: admin.stallStreams(need(body, 'seconds', 'number') * 1000) });
       case 'POST /_admin/connections/refuse':
         admin.refuseConnections(need(body, 'seconds', 'number') * 1000);
         return sendJson(res, 200, { ok: true });
