@@ -104,11 +104,13 @@ describe('read path', () => {
   it('retries reads after 5xx and rate limits with backoff, and never repeats a write whose outcome is unknown', async () => {
     const t = await client({ stream: false, maxAttempts: 3 });
     server.admin.resetStats();
-    server.admin.injectFault({ operations: ['cachedEntitlements'], status: 503, count: 1 });
-    server.admin.injectFault({ operations: ['cachedEntitlements'], errorCode: 'RateLimitExceeded', count: 1 });
+    server.admin.injectFault({ operations: ['cachedEntitlements'], status: 503, count: 2 });
     const d = await t.check({ customerId: 'customer-pro', featureId: 'feature-analytics' });
     expect(d).toMatchObject({ hasAccess: true, isFallback: false });
     expect(server.admin.stats().calls.cachedEntitlements).toBe(3);
+    server.admin.injectFault({ operations: ['cachedEntitlements'], errorCode: 'RateLimitExceeded', count: 1 });
+    expect(await t.check({ customerId: 'customer-free', featureId: 'feature-seats' })).toMatchObject({ hasAccess: true, isFallback: false });
+    expect(server.admin.stats().calls.cachedEntitlements).toBe(5);
     server.admin.injectFault({ operations: ['provisionCustomer'], status: 503, count: 1 });
     await expect(t.provisionCustomer({ customerId: 'once' })).rejects.toMatchObject({ code: 'UNAVAILABLE', status: 503 });
     expect(server.admin.stats().calls.provisionCustomer).toBe(1);
