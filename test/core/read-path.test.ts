@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTollgate, type Tollgate, type Options } from '@tollgate/core';
 import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
+import { until } from '../support/wait.js';
 
 const quiet = { warn: () => {}, error: () => {} };
 let server: StiggLocal;
@@ -22,13 +23,6 @@ async function client(options: Partial<Options> = {}): Promise<Tollgate> {
   return t;
 }
 
-const until = async (probe: () => boolean | Promise<boolean>, what: string, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 describe('read path', () => {
   it('makes exactly one Stigg call for 1,000 concurrent checks of an uncached customer', async () => {

@@ -3,6 +3,7 @@ import { createKeyv } from '@keyv/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTollgate } from '@tollgate/core';
 import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
+import { until } from '../support/wait.js';
 import { RedisServer } from '../support/redis.js';
 import { TollgateWorker } from '../support/worker.js';
 
@@ -17,13 +18,6 @@ afterAll(async () => {
   await server?.close();
 });
 
-const until = async (probe: () => Promise<boolean>, what: string, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 describe('shared Redis', () => {
   it('two processes converge on a plan change, and the second reads the first one\'s fetch from Redis', async () => {

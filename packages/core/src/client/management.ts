@@ -225,21 +225,16 @@ export class Management {
   }
 
   async getProducts(): Promise<{ refId: string; displayName: string | null; description: string | null }[]> {
-    const data = await this.read<{ products: { edges: { node: { refId: string; displayName: string | null; description: string | null } }[] } }>(
-      doc.GET_PRODUCTS,
-      undefined,
-      'GetProducts',
-    );
-    return data.products.edges.map((e) => e.node);
+    return this.list(doc.GET_PRODUCTS, 'products', 'GetProducts');
   }
 
   async getCoupons(): Promise<{ refId: string; name: string; type: string; discountValue: number; percentOff: number | null }[]> {
-    const data = await this.read<{ coupons: { edges: { node: { refId: string; name: string; type: string; discountValue: number; percentOff: number | null } }[] } }>(
-      doc.GET_COUPONS,
-      undefined,
-      'GetCoupons',
-    );
-    return data.coupons.edges.map((e) => e.node);
+    return this.list(doc.GET_COUPONS, 'coupons', 'GetCoupons');
+  }
+
+  private async list<T>(document: string, field: string, op: string): Promise<T[]> {
+    const data = await this.read<Record<string, { edges: { node: T }[] }>>(document, undefined, op);
+    return data[field]!.edges.map((e) => e.node);
   }
 
   async grantPromotionalEntitlements(customerId: string, promotionalEntitlements: GrantPromotionalEntitlementInput[]): Promise<PromotionalEntitlement[]> {

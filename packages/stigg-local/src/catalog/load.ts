@@ -1,21 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { packageFile } from '../package-files.js';
 import type { Catalog } from './types.js';
 import { CatalogError, validateCatalog } from './validate.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-
 /** Path of the demo catalog shipped with the package (products, plans and customers the docs and examples use). */
-export const demoCatalogPath = [join(here, '../../catalog/demo.json'), join(here, '../catalog/demo.json')].find((p) => {
-  try {
-    readFileSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-}) as string;
+export const demoCatalogPath = packageFile('catalog', 'demo.json');
 
 /** Reads and validates a catalog file: JSON, or YAML when the name ends in .yaml/.yml. */
 export function loadCatalogFile(path: string): Catalog {

@@ -84,12 +84,6 @@ function subscriptionInput(i: Args, customerId: string): SubscriptionInput {
 
 const entitlementsAfter = (store: Store, sub: SubscriptionRecord) => entitlementsOf(store, sub.customerId, sub.resourceId);
 
-const importItem = (s: Args): ImportSubscriptionItem => ({
-  ...s,
-  customerId: s.customerId,
-  planId: s.planId,
-} as ImportSubscriptionItem);
-
 export const queryResolvers: Record<string, RootResolver> = {
   sdkConfiguration: () => ({ sentryDsn: null, isWidgetWatermarkEnabled: false }),
   cachedEntitlements: ({ query }, { store }) => entitlementsOf(store, query.customerId, query.resourceId ?? null),
@@ -214,7 +208,7 @@ export const mutationResolvers: Record<string, RootResolver> = {
     return `Imported ${customers.length} customers: ${count('created')} created, ${count('updated')} updated, ${count('unchanged')} unchanged, ${count('skipped')} skipped (older updatedAt)`;
   },
   importSubscriptionsBulk: ({ input }, { store }) =>
-    startSubscriptionImport(store, (input.subscriptions as Args[]).map(importItem)).id,
+    startSubscriptionImport(store, input.subscriptions as ImportSubscriptionItem[]).id,
   provisionSubscriptionV2: ({ input }, { store }) => {
     const sub = provisionSubscription(store, subscriptionInput(input, input.customerId));
     return {

@@ -1,27 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildSchema, extendSchema, GraphQLObjectType, parse, type GraphQLSchema } from 'graphql';
 import { StiggError } from '../errors.js';
+import { packageFile } from '../package-files.js';
 import { mutationResolvers, queryResolvers, type ResolverContext } from './resolvers.js';
 import type { StreamTopics } from '../stream/topics.js';
 import type { Stats } from '../control/stats.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const schemaDir = [join(here, '../../schema'), join(here, '../schema')].find((dir) => {
-  try {
-    readFileSync(join(dir, 'schema.graphql'));
-    return true;
-  } catch {
-    return false;
-  }
-}) as string;
 
 /** Stigg's schema as the SDK uses it plus the extensions this project needs (`schema/`). */
 export function loadStiggSdl(): { base: string; extensions: string } {
   return {
-    base: readFileSync(join(schemaDir, 'schema.graphql'), 'utf8'),
-    extensions: readFileSync(join(schemaDir, 'schema-extensions.graphql'), 'utf8'),
+    base: readFileSync(packageFile('schema', 'schema.graphql'), 'utf8'),
+    extensions: readFileSync(packageFile('schema', 'schema-extensions.graphql'), 'utf8'),
   };
 }
 
