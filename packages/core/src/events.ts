@@ -48,6 +48,10 @@ export interface TollgateEvents {
   /** Entitlements were pushed by Stigg for this customer (or resource). */
   updated: [change: { customerId: string; resourceId: string | null; kind: 'entitlements' | 'usage' }];
   error: [error: TollgateError];
+  /** Committed usage reached Stigg. */
+  'usage.flushed': [summary: { records: number; units: number }];
+  /** Stigg refused a usage record for good (unknown customer or feature, ...): it is not retried. */
+  'usage.dropped': [detail: { record: { customerId: string; resourceId: string | null; featureId: string; units: number }; reason: TollgateError }];
 }
 
 /** A typed EventEmitter; `error` without a listener is logged rather than thrown. */

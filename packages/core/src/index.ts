@@ -10,6 +10,11 @@ export type { Options, Logger, KeyvLike, FallbackEntitlement } from './options.j
 export { decide } from './decision/decide.js';
 export type { Decision, CheckRequest, AccessDeniedReason, CachedEntitlement, EntitlementSet, FeatureType, ResetPeriod } from './decision/types.js';
 
+// Metered usage
+export type { EnterRequest, MeteredRequest } from './usage/usage-meter.js';
+export type { DrainReport } from './usage/outbox.js';
+export type { RedisLike } from './usage/redis-meter-store.js';
+
 // Events and metrics
 export type { Metrics, StreamState, TollgateEvents } from './events.js';
 

@@ -1,5 +1,19 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from './errors.js';
+import type { RedisLike } from './usage/redis-meter-store.js';
+
+/** The Redis client behind a Keyv store that is @keyv/redis (connected on first use), or null. */
+function redisOfStore(store: KeyvLike | undefined): RedisLike | null {
+  const adapter = (store as { store?: { getClient?: () => Promise<RedisLike> } } | undefined)?.store;
+  if (typeof adapter?.getClient !== 'function') return null;
+  const client = () => adapter.getClient!();
+  return {
+    eval: async (script, options) => (await client()).eval(script, options),
+    sAdd: async (key, member) => (await client()).sAdd(key, member),
+    sRem: async (key, member) => (await client()).sRem(key, member),
+    sMembers: async (key) => (await client()).sMembers(key),
+  };
+}
 
 /** Where Tollgate writes what it has to say. `debug` is called only with `debug: true`. Never given the API key. */
 export interface Logger {
@@ -62,6 +76,22 @@ export interface Options {
         reconnectBaseMs?: number;
         reconnectMaxMs?: number;
       };
+  /** Metered usage: reservations, the outbox that reports to Stigg, and its durability. */
+  usage?: {
+    /**
+     * Redis client (node-redis) for reservations and a durable outbox shared by processes. Default: the Redis
+     * client of `cache.store` when it is @keyv/redis; otherwise process memory. `false` forces process memory.
+     */
+    redis?: RedisLike | false;
+    /** Report committed usage this often. Default 1 second. */
+    flushIntervalMs?: number;
+    /** Report early once this many records wait. Default 100. */
+    maxBatch?: number;
+    /** A reservation not settled within this is released (its request or process died). Default 60 seconds. */
+    reservationTtlMs?: number;
+    /** How long `close()` keeps trying to deliver. Default 10 seconds. */
+    drainTimeoutMs?: number;
+  };
   /** Per-feature answers used when Stigg is unreachable and nothing usable is cached. */
   fallback?: Record<string, FallbackEntitlement>;
   /** Without a fallback for the feature: `deny` (default) or `allow`. Either way the decision says `isFallback`. */
@@ -86,6 +116,7 @@ export interface Config {
   environment: string;
   cache: Required<Omit<NonNullable<Options['cache']>, 'store'>> & { store: KeyvLike | null };
   stream: Required<Exclude<NonNullable<Options['stream']>, false>> | null;
+  usage: { redis: RedisLike | null; flushIntervalMs: number; maxBatch: number; reservationTtlMs: number; drainTimeoutMs: number };
   fallback: Record<string, FallbackEntitlement>;
   onUnavailable: 'deny' | 'allow';
   timeoutMs: number;
@@ -154,6 +185,13 @@ export function resolveConfig(options: Options): Config {
             reconnectBaseMs: positive('stream.reconnectBaseMs', s?.reconnectBaseMs, 500, logger),
             reconnectMaxMs: positive('stream.reconnectMaxMs', s?.reconnectMaxMs, 30_000, logger),
           },
+    usage: {
+      redis: options.usage?.redis === false ? null : (options.usage?.redis ?? redisOfStore(c.store)),
+      flushIntervalMs: positive('usage.flushIntervalMs', options.usage?.flushIntervalMs, 1_000, logger),
+      maxBatch: Math.round(positive('usage.maxBatch', options.usage?.maxBatch, 100, logger)),
+      reservationTtlMs: positive('usage.reservationTtlMs', options.usage?.reservationTtlMs, 60_000, logger),
+      drainTimeoutMs: positive('usage.drainTimeoutMs', options.usage?.drainTimeoutMs, 10_000, logger),
+    },
     fallback: { ...(options.fallback ?? {}) },
     onUnavailable: options.onUnavailable ?? 'deny',
     timeoutMs: positive('timeoutMs', options.timeoutMs, 10_000, logger),

@@ -3,11 +3,16 @@ import { Management } from './client/management.js';
 import { toEntitlementSet } from './client/map-entitlements.js';
 import { StiggClient, toTollgateError } from './client/stigg-client.js';
 import { decide } from './decision/decide.js';
-import type { CachedEntitlement, CheckRequest, Decision } from './decision/types.js';
+import type { CachedEntitlement, CheckRequest, Decision, EntitlementSet } from './decision/types.js';
 import { TollgateError } from './errors.js';
 import { newMetrics, TollgateEmitter, type Metrics, type StreamState } from './events.js';
 import { resolveConfig, type Config, type Options } from './options.js';
 import { StiggStream } from './stream/stigg-stream.js';
+import { MemoryMeterStore } from './usage/memory-meter-store.js';
+import { Outbox, type DrainReport } from './usage/outbox.js';
+import { RedisMeterStore } from './usage/redis-meter-store.js';
+import type { MeterStore } from './usage/types.js';
+import { UsageMeter, type EnterRequest, type MeteredRequest } from './usage/usage-meter.js';
 
 /** How long `ready()` waits for the stream's first connection before going on without it. */
 const STREAM_READY_WAIT_MS = 5_000;
@@ -22,8 +27,12 @@ export class Tollgate extends Management {
   private readonly cache: EntitlementCache;
   private readonly stream: StiggStream | null;
   private readonly counters: Metrics = newMetrics();
+  private readonly meterStore: MeterStore;
+  private readonly outbox: Outbox;
+  private readonly meter: UsageMeter;
   private streamState: StreamState = 'closed';
   private closed = false;
+  private drained: Promise<DrainReport> | null = null;
 
   constructor(options: Options) {
     const config = resolveConfig(options);
@@ -64,6 +73,42 @@ export class Tollgate extends Management {
           },
         })
       : null;
+    this.meterStore = config.usage.redis
+      ? new RedisMeterStore(config.usage.redis, config.environment, config.cache.storeTimeoutMs, config.cache.storeRetryAfterMs, config.logger)
+      : new MemoryMeterStore();
+    this.outbox = new Outbox(
+      this.meterStore,
+      client,
+      { flushIntervalMs: config.usage.flushIntervalMs, maxBatch: config.usage.maxBatch, retryBaseMs: 250, retryMaxMs: 30_000 },
+      {
+        flushed: (records, acks) => {
+          records.forEach((record, i) => {
+            const ack = acks[i];
+            if (ack?.currentUsage === null || ack?.currentUsage === undefined) return;
+            // Stigg's count now includes these units: the cache takes it, the overlay has shrunk by them.
+            this.cache.applyUsage(record.customerId, record.resourceId, record.featureId, {
+              currentUsage: ack.currentUsage,
+              usagePeriodStart: ack.usagePeriodStart ? Date.parse(ack.usagePeriodStart) : null,
+              usagePeriodEnd: ack.usagePeriodEnd ? Date.parse(ack.usagePeriodEnd) : null,
+            });
+          });
+          this.events.emit('usage.flushed', { records: records.length, units: records.reduce((n, r) => n + r.units, 0) });
+        },
+        dropped: (record, reason) => {
+          config.logger.error(`tollgate: Stigg refused ${record.units} units of ${record.featureId} for ${record.customerId}: ${reason.message}`);
+          this.events.emit('usage.dropped', { record, reason });
+        },
+        failed: (error) => this.events.emit('error', error),
+      },
+      config.logger,
+    );
+    this.meter = new UsageMeter({
+      store: this.meterStore,
+      reservationTtlMs: config.usage.reservationTtlMs,
+      decide: async (request, units) => this.decideRaw({ customerId: request.customerId, featureId: request.featureId, resourceId: request.resourceId, requestedUsage: units }),
+      committed: () => this.outbox.committed(0),
+    });
+    if (!config.offline) this.outbox.start();
     this.stream?.start();
   }
 
@@ -83,12 +128,30 @@ export class Tollgate extends Management {
    * decision then comes from stale data (`isStale`) or the fallback (`isFallback`, reason `Unknown`).
    */
   check(request: CheckRequest): Decision | Promise<Decision> {
+    const found = this.decideRaw(request);
+    return found instanceof Promise ? found.then((f) => this.finish(this.withOverlay(f.decision, request), request)) : this.finish(this.withOverlay(found.decision, request), request);
+  }
+
+  /**
+   * A metered request's first step: checks and reserves `units` (default 1), counting everything reserved and not
+   * yet reported, so concurrent requests never overshoot the limit. Call `settle` after the handler: committed
+   * usage is reported to Stigg once, in the background; released usage is never reported.
+   */
+  async enter(request: EnterRequest): Promise<MeteredRequest> {
+    if (this.closed) throw new TollgateError('CLOSED', 'Tollgate is closed');
+    const metered = await this.meter.enter(request);
+    this.finish(metered.decision, { ...request, requestedUsage: request.units ?? 1 });
+    return metered;
+  }
+
+  /** The decision from cached or fetched data, before the local usage overlay, with the entitlement it used. */
+  private decideRaw(request: CheckRequest): Found | Promise<Found> {
     if (typeof request?.customerId !== 'string' || request.customerId === '' || typeof request.featureId !== 'string' || request.featureId === '') {
       throw new TollgateError('INVALID_REQUEST', 'check needs a non-empty customerId and featureId');
     }
     this.counters.checks += 1;
-    if (this.config.offline) return this.fallback(request, null);
-    if (this.closed) return this.fallback(request, new TollgateError('CLOSED', 'Tollgate is closed'));
+    if (this.config.offline) return { decision: this.fallback(request, null), entitlement: null };
+    if (this.closed) return { decision: this.fallback(request, new TollgateError('CLOSED', 'Tollgate is closed')), entitlement: null };
     const resourceId = request.resourceId ?? null;
     const key = this.cache.key(request.customerId, resourceId);
     const now = Date.now();
@@ -99,16 +162,26 @@ export class Tollgate extends Management {
         this.counters.staleServed += 1;
         this.cache.revalidate(key, request.customerId, resourceId);
       }
-      return this.finish(decide(hit.entry.set, request, now, hit.ageMs, !hit.fresh), request);
+      return found(hit.entry.set, request, now, hit.ageMs, !hit.fresh);
     }
     this.counters.cacheMisses += 1;
     return this.cache.load(key, request.customerId, resourceId).then(
       (entry) => {
         const at = Date.now();
-        return this.finish(decide(entry.set, request, at, Math.max(0, at - entry.validatedAt)), request);
+        return found(entry.set, request, at, Math.max(0, at - entry.validatedAt), false);
       },
-      (err: unknown) => this.fallback(request, toTollgateError(err, 'GetEntitlements')),
+      (err: unknown) => ({ decision: this.fallback(request, toTollgateError(err, 'GetEntitlements')), entitlement: null }),
     );
+  }
+
+  /** Units reserved or committed here and not yet in Stigg's count make a metered decision stricter. */
+  private withOverlay(decision: Decision, request: CheckRequest): Decision {
+    if (decision.currentUsage === null || decision.isFallback) return decision;
+    const overlay = this.meterStore.localOverlay({ customerId: request.customerId, resourceId: request.resourceId ?? null, featureId: request.featureId });
+    if (overlay === 0) return decision;
+    const currentUsage = decision.currentUsage + overlay;
+    const over = decision.hasAccess && !decision.isUnlimited && !decision.hasSoftLimit && decision.usageLimit !== null && currentUsage + decision.requestedUsage > decision.usageLimit;
+    return over ? { ...decision, currentUsage, hasAccess: false, reason: 'RequestedUsageExceedingLimit' } : { ...decision, currentUsage };
   }
 
   /** A customer's (or resource's) entitlements by feature id, through the cache. Rejects when Stigg cannot be asked. */
@@ -124,17 +197,46 @@ export class Tollgate extends Management {
   }
 
   /** Counters since start, and the cache's and stream's state now. */
-  metrics(): Metrics & { cacheEntries: number; l2Errors: number; l2Available: boolean; stream: StreamState } {
-    return { ...this.counters, cacheEntries: this.cache.size, l2Errors: this.cache.l2Errors, l2Available: this.cache.l2Available, stream: this.streamState };
+  metrics(): Metrics & {
+    cacheEntries: number;
+    l2Errors: number;
+    l2Available: boolean;
+    stream: StreamState;
+    usage: { bulkCalls: number; recordsSent: number; unitsDelivered: number; failedCalls: number; unitsDropped: number };
+  } {
+    return {
+      ...this.counters,
+      cacheEntries: this.cache.size,
+      l2Errors: this.cache.l2Errors,
+      l2Available: this.cache.l2Available,
+      stream: this.streamState,
+      usage: { ...this.outbox.stats, unitsDropped: this.meterStore.dropped },
+    };
   }
 
-  /** Stops the stream and waits for running fetches. The Keyv store stays open: it is the caller's. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.stream?.stop();
-    await this.cache.settle();
-    this.cache.clear();
+  /**
+   * Delivers committed usage (for up to `usage.drainTimeoutMs`), stops the stream, waits for running fetches.
+   * Says what became of the usage: delivered, persisted in Redis for the next process, or dropped.
+   * The Keyv store and Redis client stay open: they are the caller's.
+   */
+  close(): Promise<DrainReport> {
+    this.drained ??= (async () => {
+      this.closed = true;
+      const report = this.config.offline
+        ? { delivered: 0, persisted: 0, dropped: 0 }
+        : await this.outbox.drain(Date.now() + this.config.usage.drainTimeoutMs);
+      await this.stream?.stop();
+      await this.cache.settle();
+      this.cache.clear();
+      if (report.dropped > 0) this.config.logger.error(`tollgate: ${report.dropped} units of usage could not be delivered to Stigg before close`);
+      return report;
+    })();
+    return this.drained;
+  }
+
+  /** Reports committed usage now rather than at the next interval. */
+  flushUsage(): Promise<void> {
+    return this.outbox.flush();
   }
 
   private finish(decision: Decision, request: CheckRequest): Decision {
@@ -170,9 +272,19 @@ export class Tollgate extends Management {
       this.events.emit('error', cause);
     }
     if (this.events.listenerCount('fallback') > 0) this.events.emit('fallback', decision, request, cause);
-    return this.finish(decision, request);
+    return decision;
   }
 }
+
+interface Found {
+  decision: Decision;
+  entitlement: CachedEntitlement | null;
+}
+
+const found = (set: EntitlementSet, request: CheckRequest, now: number, ageMs: number, stale: boolean): Found => ({
+  decision: decide(set, request, now, ageMs, stale),
+  entitlement: set.entitlements[request.featureId] ?? null,
+});
 
 /** Creates the client. Throws `ConfigError` for missing or invalid options. */
 export function createTollgate(options: Options): Tollgate {

@@ -1,4 +1,5 @@
 import type { KeyvLike, Logger } from '../options.js';
+import { withTimeout } from '../util/with-timeout.js';
 
 /**
  * The second level as the cache sees it: every call bounded by a timeout, and after a failure the store is
@@ -32,19 +33,10 @@ export class StoreGuard {
 
   private async bounded<T>(what: string, op: () => Promise<T>): Promise<T | undefined> {
     if (!this.available) return undefined;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      return await Promise.race([
-        op(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-          timer.unref();
-        }),
-      ]);
+      return await withTimeout(op(), this.timeoutMs, what);
     } catch (err) {
       return this.fail(what, err);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

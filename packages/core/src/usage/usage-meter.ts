@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import type { CachedEntitlement, Decision } from '../decision/types.js';
+import { TollgateError } from '../errors.js';
+import type { MeterStore, UsageKey } from './types.js';
+
+/** What a metered request asks for. */
+export interface EnterRequest {
+  customerId: string;
+  featureId: string;
+  resourceId?: string | null;
+  /** Units to reserve; default 1. */
+  units?: number;
+  /** The request's idempotency key (e.g. its `Idempotency-Key` header): a retried request is counted once. */
+  idempotencyKey?: string | null;
+}
+
+/** A metered request between `enter` and `settle`. */
+export interface MeteredRequest {
+  decision: Decision;
+  /** True when the request may proceed (units reserved, or a duplicate of a request already counted). */
+  allowed: boolean;
+  /** True when this idempotency key was already counted: proceed, but nothing is counted again. */
+  duplicate: boolean;
+  /**
+   * After the handler: `success` commits `units` (default: the units reserved) for reporting; otherwise the
+   * reservation is released and nothing is reported. Only the first call counts.
+   */
+  settle(outcome: { success: boolean; units?: number }): Promise<void>;
+}
+
+export interface MeterDeps {
+  store: MeterStore;
+  reservationTtlMs: number;
+  /** The decision for `units`, with the cached entitlement it came from (absent for fallbacks and misses). */
+  decide(request: EnterRequest, units: number): Promise<{ decision: Decision; entitlement: CachedEntitlement | null }>;
+  committed(): void;
+}
+
+const isMetered = (e: CachedEntitlement | null) => !!e && e.featureType === 'NUMBER' && (e.meterType === 'Incremental' || e.meterType === 'Fluctuating');
+
+/**
+ * The lifecycle every metered guard uses: `enter` checks and reserves, the handler runs, `settle` commits or
+ * releases. Limits are enforced on Stigg's usage plus everything reserved and not yet reported, atomically in
+ * the store, so concurrent requests (in one process or many sharing Redis) never overshoot.
+ */
+export class UsageMeter {
+  constructor(private readonly deps: MeterDeps) {}
+
+  async enter(request: EnterRequest): Promise<MeteredRequest> {
+    const units = request.units ?? 1;
+    if (!Number.isFinite(units) || units < 0) throw new TollgateError('INVALID_REQUEST', `units must be a finite number >= 0, got ${units}`);
+    const { decision, entitlement } = await this.deps.decide(request, units);
+    const noop: MeteredRequest = { decision, allowed: decision.hasAccess, duplicate: false, settle: async () => {} };
+    if (!decision.hasAccess) return noop;
+
+    const key: UsageKey = { customerId: request.customerId, resourceId: request.resourceId ?? null, featureId: request.featureId };
+    const enforce = isMetered(entitlement) && !entitlement!.hasUnlimitedUsage && !entitlement!.hasSoftLimit && !decision.isFallback;
+    const reservationId = randomUUID();
+    const result = await this.deps.store.reserve({
+      key,
+      reservationId,
+      units,
+      limit: enforce ? (entitlement!.usageLimit ?? 0) : null,
+      cachedUsage: decision.currentUsage ?? 0,
+      periodStart: entitlement?.usagePeriodStart ?? null,
+      idempotencyKey: request.idempotencyKey ?? null,
+      ttlMs: this.deps.reservationTtlMs,
+    });
+    const seen = { ...decision, currentUsage: decision.currentUsage === null ? null : result.usage };
+    if (result.status === 'denied') {
+      return { ...noop, allowed: false, decision: { ...seen, hasAccess: false, reason: 'RequestedUsageExceedingLimit' } };
+    }
+    if (result.status === 'duplicate') return { ...noop, decision: seen, duplicate: true };
+
+    let settled = false;
+    return {
+      decision: seen,
+      allowed: true,
+      duplicate: false,
+      settle: async ({ success, units: actual }) => {
+        if (settled) return;
+        settled = true;
+        if (success) {
+          const used = actual ?? units;
+          if (!Number.isFinite(used) || used < 0) throw new TollgateError('INVALID_REQUEST', `settle units must be a finite number >= 0, got ${used}`);
+          await this.deps.store.commit(key, reservationId, used, request.idempotencyKey ?? null, units);
+          this.deps.committed();
+        } else {
+          await this.deps.store.release(key, reservationId, units);
+        }
+      },
+    };
+  }
+}
