@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { CheckRequest, Decision, Metrics } from '@tollgate/core';
+import type { CheckRequest, Decision, DrainReport, EnterRequest, Metrics } from '@tollgate/core';
 
 /** The parent's handle on a `tollgate-worker` process. */
 export class TollgateWorker {
@@ -10,6 +10,7 @@ export class TollgateWorker {
   readonly updates: { change: { customerId: string; kind: string }; at: number }[] = [];
 
   private constructor(private readonly child: ChildProcess) {
+    this.drained = new Promise((resolve) => child.on('message', (m: { type?: string }) => m.type === 'drained' && resolve(m as never)));
     child.on('message', (m: { id?: number; result?: unknown; type?: string; change?: { customerId: string; kind: string }; at?: number }) => {
       if (m.type === 'updated') this.updates.push({ change: m.change!, at: m.at! });
       if (m.id !== undefined) {
@@ -19,9 +20,12 @@ export class TollgateWorker {
     });
   }
 
-  static async start(baseUrl: string, redisUrl: string): Promise<TollgateWorker> {
+  /** The report a SIGTERM'd worker sends after draining. */
+  drained: Promise<{ report: DrainReport; committed: number }>;
+
+  static async start(baseUrl: string, redisUrl: string, options: Record<string, unknown> = {}): Promise<TollgateWorker> {
     const file = fileURLToPath(new URL('./tollgate-worker.ts', import.meta.url));
-    const child = fork(file, [baseUrl, redisUrl], { execArgv: ['--conditions=source', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(file, [baseUrl, redisUrl, JSON.stringify(options)], { execArgv: ['--conditions=source', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     await new Promise<void>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
       child.on('message', (m: { type?: string }) => m.type === 'ready' && resolve());
@@ -41,14 +45,30 @@ export class TollgateWorker {
     return this.call({ type: 'check', request });
   }
 
+  metered(request: EnterRequest, handlerMs = 0): Promise<{ allowed: boolean; duplicate: boolean }> {
+    return this.call({ type: 'metered', request, handlerMs });
+  }
+
+  /** `count` concurrent metered requests; resolves with how many were allowed. */
+  burst(request: EnterRequest, count: number): Promise<number> {
+    return this.call({ type: 'burst', request, count });
+  }
+
+  signal(signal: NodeJS.Signals): Promise<void> {
+    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
+    this.child.kill(signal);
+    return exited;
+  }
+
   metrics(): Promise<Metrics & { l2Errors: number; l2Available: boolean }> {
     return this.call({ type: 'metrics' });
   }
 
-  async close(): Promise<void> {
-    if (this.child.exitCode !== null) return;
+  async close(): Promise<{ report: DrainReport; committed: number } | null> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return null;
     const exited = new Promise((r) => this.child.once('exit', r));
-    await Promise.race([this.call({ type: 'close' }), exited]);
+    const result = await Promise.race([this.call<{ report: DrainReport; committed: number }>({ type: 'close' }), exited.then(() => null)]);
     await exited;
+    return result;
   }
 }

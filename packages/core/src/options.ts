@@ -91,6 +91,8 @@ export interface Options {
     reservationTtlMs?: number;
     /** How long `close()` keeps trying to deliver. Default 10 seconds. */
     drainTimeoutMs?: number;
+    /** Longest wait between failed deliveries (capped jittered backoff). Default 30 seconds. */
+    retryMaxMs?: number;
   };
   /** Per-feature answers used when Stigg is unreachable and nothing usable is cached. */
   fallback?: Record<string, FallbackEntitlement>;
@@ -116,7 +118,7 @@ export interface Config {
   environment: string;
   cache: Required<Omit<NonNullable<Options['cache']>, 'store'>> & { store: KeyvLike | null };
   stream: Required<Exclude<NonNullable<Options['stream']>, false>> | null;
-  usage: { redis: RedisLike | null; flushIntervalMs: number; maxBatch: number; reservationTtlMs: number; drainTimeoutMs: number };
+  usage: { redis: RedisLike | null; flushIntervalMs: number; maxBatch: number; reservationTtlMs: number; drainTimeoutMs: number; retryMaxMs: number };
   fallback: Record<string, FallbackEntitlement>;
   onUnavailable: 'deny' | 'allow';
   timeoutMs: number;
@@ -191,6 +193,7 @@ export function resolveConfig(options: Options): Config {
       maxBatch: Math.round(positive('usage.maxBatch', options.usage?.maxBatch, 100, logger)),
       reservationTtlMs: positive('usage.reservationTtlMs', options.usage?.reservationTtlMs, 60_000, logger),
       drainTimeoutMs: positive('usage.drainTimeoutMs', options.usage?.drainTimeoutMs, 10_000, logger),
+      retryMaxMs: positive('usage.retryMaxMs', options.usage?.retryMaxMs, 30_000, logger),
     },
     fallback: { ...(options.fallback ?? {}) },
     onUnavailable: options.onUnavailable ?? 'deny',

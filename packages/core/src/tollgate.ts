@@ -79,7 +79,7 @@ export class Tollgate extends Management {
     this.outbox = new Outbox(
       this.meterStore,
       client,
-      { flushIntervalMs: config.usage.flushIntervalMs, maxBatch: config.usage.maxBatch, retryBaseMs: 250, retryMaxMs: 30_000 },
+      { flushIntervalMs: config.usage.flushIntervalMs, maxBatch: config.usage.maxBatch, retryBaseMs: 250, retryMaxMs: config.usage.retryMaxMs },
       {
         flushed: (records, acks) => {
           records.forEach((record, i) => {

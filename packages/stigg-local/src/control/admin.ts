@@ -14,6 +14,8 @@ export interface StiggLocalAdmin {
   /** Calls per GraphQL root field, usage applied and refused as duplicates, open streams. */
   stats(): StatsSnapshot;
   resetStats(): void;
+  /** Arrival times (epoch ms) of the most recent calls of a root field, oldest first. */
+  callTimes(field: string): number[];
   /** Moves a customer to a plan (replacing its subscription to that product); entitlements are pushed. */
   setPlan(customerId: string, planId: string, opts?: { resourceId?: string; addons?: { addonId: string; quantity?: number }[] }): { subscriptionId: string };
   /** Sets a metered feature's current usage; `usageUpdated` is pushed. */
@@ -51,6 +53,7 @@ export function createAdmin(d: AdminDeps): StiggLocalAdmin {
   return {
     stats: () => d.stats.snapshot(),
     resetStats: () => d.stats.reset(),
+    callTimes: (field) => d.stats.callTimes(field),
     setPlan(customerId, planId, opts = {}) {
       getCustomer(d.store, customerId);
       const plan = d.store.catalog.plans.get(planId);

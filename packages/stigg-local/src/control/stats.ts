@@ -10,14 +10,27 @@ export interface StatsSnapshot {
   streams: number;
 }
 
+/** Timestamps kept per root field (the most recent), so tests can see retry and backoff spacing. */
+const TIMES_KEPT = 1000;
+
 export class Stats {
   calls: Record<string, number> = {};
+  private times = new Map<string, number[]>();
   edge: Record<string, number> = {};
   usage: UsageCounters = { applied: 0, duplicates: 0 };
   streams = 0;
 
   count(field: string): void {
     this.calls[field] = (this.calls[field] ?? 0) + 1;
+    let list = this.times.get(field);
+    if (!list) this.times.set(field, (list = []));
+    list.push(Date.now());
+    if (list.length > TIMES_KEPT) list.shift();
+  }
+
+  /** When the most recent calls of a root field arrived (epoch ms, oldest first). */
+  callTimes(field: string): number[] {
+    return [...(this.times.get(field) ?? [])];
   }
 
   countEdge(route: string): void {
@@ -30,6 +43,7 @@ export class Stats {
 
   reset(): void {
     this.calls = {};
+    this.times.clear();
     this.edge = {};
     this.usage.applied = 0;
     this.usage.duplicates = 0;

@@ -19,6 +19,8 @@ export async function handleAdmin(admin: StiggLocalAdmin, req: IncomingMessage, 
   const route = `${req.method} ${url.pathname.replace(/\/+$/, '')}`;
   const body = req.method === 'GET' || req.method === 'DELETE' ? {} : ((await readJson(req)) as Body);
   const customer = /^(PUT|POST) \/_admin\/customers\/([^/]+)\/(plan|usage)$/.exec(route);
+  const times = /^GET \/_admin\/calls\/([^/]+)$/.exec(route);
+  if (times) return sendJson(res, 200, { field: times[1], times: admin.callTimes(decodeURIComponent(times[1]!)) });
   try {
     if (customer) {
       const id = decodeURIComponent(customer[2]!);

@@ -1,0 +1,134 @@
+/** Metered usage in one process, against stigg-local: never overshoots, never lost, never counted twice. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTollgate, type Options, type Tollgate } from '@tollgate/core';
+import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
+
+let server: StiggLocal;
+const clients: Tollgate[] = [];
+const quiet = { warn: () => {}, error: () => {} };
+
+beforeEach(async () => {
+  server = await startStiggLocal({ log: () => {} });
+});
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.close();
+  await server.close();
+});
+
+async function client(options: Partial<Options> = {}): Promise<Tollgate> {
+  const t = createTollgate({ apiKey: 'server-tollgate-local', baseUrl: server.url, logger: quiet, ...options });
+  clients.push(t);
+  await t.ready();
+  return t;
+}
+
+async function stiggUsage(customerId: string, featureId: string): Promise<number> {
+  const res = await fetch(server.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': 'server-tollgate-local' },
+    body: JSON.stringify({ query: `{ cachedEntitlements(query: {customerId: "${customerId}"}) { feature { refId } currentUsage } }` }),
+  });
+  const body = (await res.json()) as { data: { cachedEntitlements: { feature: { refId: string }; currentUsage: number }[] } };
+  return body.data.cachedEntitlements.find((e) => e.feature.refId === featureId)?.currentUsage ?? 0;
+}
+
+const request = { customerId: 'customer-free', featureId: 'feature-api-calls' };
+
+describe('usage meter', () => {
+  it('allows exactly the units left to 400 concurrent requests, and reports them once', async () => {
+    const t = await client();
+    const results = await Promise.all(
+      Array.from({ length: 400 }, async () => {
+        const m = await t.enter(request);
+        if (m.allowed) {
+          await new Promise((r) => setTimeout(r, 5));
+          await m.settle({ success: true });
+        }
+        return m;
+      }),
+    );
+    expect(results.filter((m) => m.allowed)).toHaveLength(100);
+    expect(results.find((m) => !m.allowed)?.decision).toMatchObject({ hasAccess: false, reason: 'RequestedUsageExceedingLimit' });
+    expect(await t.close()).toEqual({ delivered: 100, persisted: 0, dropped: 0 });
+    expect(await stiggUsage('customer-free', 'feature-api-calls')).toBe(100);
+  });
+
+  it('counts reserved and unreported units in check()', async () => {
+    const t = await client({ usage: { flushIntervalMs: 60_000 } });
+    server.admin.setUsage('customer-free', 'feature-api-calls', 95);
+    await new Promise((r) => setTimeout(r, 50));
+    const held = await t.enter({ ...request, units: 3 });
+    expect(held.allowed).toBe(true);
+    expect(await t.check({ ...request, requestedUsage: 2 })).toMatchObject({ hasAccess: true, currentUsage: 98 });
+    expect(await t.check({ ...request, requestedUsage: 3 })).toMatchObject({ hasAccess: false, reason: 'RequestedUsageExceedingLimit' });
+    await held.settle({ success: true });
+    expect(await t.check({ ...request, requestedUsage: 3 })).toMatchObject({ hasAccess: false, currentUsage: 98 });
+    await t.flushUsage();
+    expect(await t.check({ ...request })).toMatchObject({ currentUsage: 98 }); // Stigg's count now, overlay gone
+    expect(await stiggUsage('customer-free', 'feature-api-calls')).toBe(98);
+  });
+
+  it('reports nothing for a failed handler or an aborted request, and frees the units', async () => {
+    const t = await client();
+    server.admin.setUsage('customer-free', 'feature-api-calls', 99);
+    await new Promise((r) => setTimeout(r, 50));
+    const failed = await t.enter(request);
+    expect(failed.allowed).toBe(true);
+    expect((await t.enter(request)).allowed).toBe(false); // the last unit is reserved
+    await failed.settle({ success: false });
+    const again = await t.enter(request);
+    expect(again.allowed).toBe(true);
+    await again.settle({ success: false });
+    await again.settle({ success: true }); // only the first settle counts
+    await t.close();
+    expect(server.admin.stats().calls.reportUsageBulk ?? 0).toBe(0);
+    expect(await stiggUsage('customer-free', 'feature-api-calls')).toBe(99);
+  });
+
+  it('counts a retried request (same idempotency key) once', async () => {
+    const t = await client();
+    for (let i = 0; i < 3; i++) {
+      const m = await t.enter({ ...request, idempotencyKey: 'req-42' });
+      expect(m.allowed).toBe(true);
+      expect(m.duplicate).toBe(i > 0);
+      await m.settle({ success: true });
+    }
+    await t.close();
+    expect(await stiggUsage('customer-free', 'feature-api-calls')).toBe(1);
+  });
+
+  it('commits the actual units when they differ from the reservation', async () => {
+    const t = await client();
+    const m = await t.enter({ customerId: 'customer-pro', featureId: 'feature-api-calls', units: 1 });
+    await m.settle({ success: true, units: 17 });
+    await t.close();
+    expect(await stiggUsage('customer-pro', 'feature-api-calls')).toBe(17);
+  });
+
+  it('reports 10,000 requests as one record per flush interval, and Stigg counts exactly 10,000', async () => {
+    const t = await client({ usage: { flushIntervalMs: 250 } });
+    server.admin.resetStats();
+    const started = Date.now();
+    let allowed = 0;
+    for (let batch = 0; batch < 100; batch++) {
+      const results = await Promise.all(
+        Array.from({ length: 100 }, async () => {
+          const m = await t.enter({ customerId: 'customer-pro', featureId: 'feature-api-calls' });
+          if (m.allowed) await m.settle({ success: true });
+          return m.allowed;
+        }),
+      );
+      allowed += results.filter(Boolean).length;
+    }
+    const elapsed = Date.now() - started;
+    await t.close();
+    expect(allowed).toBe(10_000);
+    expect(await stiggUsage('customer-pro', 'feature-api-calls')).toBe(10_000);
+    const stats = server.admin.stats();
+    const records = stats.usage.applied;
+    const intervals = Math.ceil(elapsed / 250) + 1;
+    console.info(`10,000 metered requests in ${elapsed} ms: ${records} usage records in ${stats.calls.reportUsageBulk} reportUsageBulk calls (flush every 250 ms)`);
+    expect(records).toBeLessThanOrEqual(intervals + 1); // one record per customer/feature per flush, plus the drain
+    expect(stats.usage.duplicates).toBe(0);
+  });
+});
