@@ -93,6 +93,11 @@ export interface Options {
     drainTimeoutMs?: number;
     /** Longest wait between failed deliveries (capped jittered backoff). Default 30 seconds. */
     retryMaxMs?: number;
+    /**
+     * Longest wait for a Redis meter call. Past it (or on an error) metering goes on in process memory, where
+     * limits hold per process only, until Redis answers again. Default 2 seconds.
+     */
+    redisTimeoutMs?: number;
   };
   /** Per-feature answers used when Stigg is unreachable and nothing usable is cached. */
   fallback?: Record<string, FallbackEntitlement>;
@@ -118,7 +123,7 @@ export interface Config {
   environment: string;
   cache: Required<Omit<NonNullable<Options['cache']>, 'store'>> & { store: KeyvLike | null };
   stream: Required<Exclude<NonNullable<Options['stream']>, false>> | null;
-  usage: { redis: RedisLike | null; flushIntervalMs: number; maxBatch: number; reservationTtlMs: number; drainTimeoutMs: number; retryMaxMs: number };
+  usage: { redis: RedisLike | null; flushIntervalMs: number; maxBatch: number; reservationTtlMs: number; drainTimeoutMs: number; retryMaxMs: number; redisTimeoutMs: number };
   fallback: Record<string, FallbackEntitlement>;
   onUnavailable: 'deny' | 'allow';
   timeoutMs: number;
@@ -194,6 +199,7 @@ export function resolveConfig(options: Options): Config {
       reservationTtlMs: positive('usage.reservationTtlMs', options.usage?.reservationTtlMs, 60_000, logger),
       drainTimeoutMs: positive('usage.drainTimeoutMs', options.usage?.drainTimeoutMs, 10_000, logger),
       retryMaxMs: positive('usage.retryMaxMs', options.usage?.retryMaxMs, 30_000, logger),
+      redisTimeoutMs: positive('usage.redisTimeoutMs', options.usage?.redisTimeoutMs, 2_000, logger),
     },
     fallback: { ...(options.fallback ?? {}) },
     onUnavailable: options.onUnavailable ?? 'deny',

@@ -74,7 +74,7 @@ export class Tollgate extends Management {
         })
       : null;
     this.meterStore = config.usage.redis
-      ? new RedisMeterStore(config.usage.redis, config.environment, config.cache.storeTimeoutMs, config.cache.storeRetryAfterMs, config.logger)
+      ? new RedisMeterStore(config.usage.redis, config.environment, config.usage.redisTimeoutMs, config.cache.storeRetryAfterMs, config.logger)
       : new MemoryMeterStore();
     this.outbox = new Outbox(
       this.meterStore,
@@ -222,9 +222,9 @@ export class Tollgate extends Management {
   close(): Promise<DrainReport> {
     this.drained ??= (async () => {
       this.closed = true;
-      const report = this.config.offline
-        ? { delivered: 0, persisted: 0, dropped: 0 }
-        : await this.outbox.drain(Date.now() + this.config.usage.drainTimeoutMs);
+      const deadline = Date.now() + this.config.usage.drainTimeoutMs;
+      await this.meter.idle(deadline); // requests already entered settle (and commit) first
+      const report = this.config.offline ? { delivered: 0, persisted: 0, dropped: 0 } : await this.outbox.drain(deadline);
       await this.stream?.stop();
       await this.cache.settle();
       this.cache.clear();

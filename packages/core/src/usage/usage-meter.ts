@@ -44,7 +44,22 @@ const isMetered = (e: CachedEntitlement | null) => !!e && e.featureType === 'NUM
  * the store, so concurrent requests (in one process or many sharing Redis) never overshoot.
  */
 export class UsageMeter {
+  /** Requests entered and not yet settled. */
+  private inflight = 0;
+  private idleWaiters: (() => void)[] = [];
+
   constructor(private readonly deps: MeterDeps) {}
+
+  /** Resolves when every entered request has settled, or at `deadline` (epoch ms). */
+  async idle(deadline: number): Promise<void> {
+    if (this.inflight === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((r) => this.idleWaiters.push(r)),
+      new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now())))),
+    ]);
+    clearTimeout(timer);
+  }
 
   async enter(request: EnterRequest): Promise<MeteredRequest> {
     const units = request.units ?? 1;
@@ -73,20 +88,29 @@ export class UsageMeter {
     if (result.status === 'duplicate') return { ...noop, decision: seen, duplicate: true };
 
     let settled = false;
+    this.inflight += 1;
+    const done = () => {
+      this.inflight -= 1;
+      if (this.inflight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    };
     return {
       decision: seen,
       allowed: true,
       duplicate: false,
       settle: async ({ success, units: actual }) => {
         if (settled) return;
+        const used = actual ?? units;
+        if (success && (!Number.isFinite(used) || used < 0)) throw new TollgateError('INVALID_REQUEST', `settle units must be a finite number >= 0, got ${used}`);
         settled = true;
-        if (success) {
-          const used = actual ?? units;
-          if (!Number.isFinite(used) || used < 0) throw new TollgateError('INVALID_REQUEST', `settle units must be a finite number >= 0, got ${used}`);
-          await this.deps.store.commit(key, reservationId, used, request.idempotencyKey ?? null, units);
-          this.deps.committed();
-        } else {
-          await this.deps.store.release(key, reservationId, units);
+        try {
+          if (success) {
+            await this.deps.store.commit(key, reservationId, used, request.idempotencyKey ?? null, units);
+            this.deps.committed();
+          } else {
+            await this.deps.store.release(key, reservationId, units);
+          }
+        } finally {
+          done();
         }
       },
     };
