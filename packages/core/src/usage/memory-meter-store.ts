@@ -79,8 +79,8 @@ export class MemoryMeterStore implements MeterStore {
     c.reservations.delete(reservationId);
   }
 
-  async takeBatch(max: number): Promise<SealedRecord[]> {
-    for (const c of this.counters.values()) {
+  async takeBatch(max: number, sealOpen: boolean): Promise<SealedRecord[]> {
+    if (sealOpen) for (const c of this.counters.values()) {
       if (c.open <= 0) continue;
       const record: SealedRecord = { ...c.key, id: randomUUID(), units: c.open };
       this.sealed.set(record.id, record);

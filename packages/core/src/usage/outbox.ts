@@ -74,8 +74,8 @@ export class Outbox {
   }
 
   private async flushOnce(): Promise<void> {
-    for (;;) {
-      const batch = await this.store.takeBatch(MAX_RECORDS_PER_CALL);
+    for (let first = true; ; first = false) {
+      const batch = await this.store.takeBatch(MAX_RECORDS_PER_CALL, first);
       if (batch.length === 0) return;
       const ok = await this.send(batch);
       if (!ok || batch.length < MAX_RECORDS_PER_CALL) return;

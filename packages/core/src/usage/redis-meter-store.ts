@@ -135,9 +135,9 @@ export class RedisMeterStore implements MeterStore {
     await this.call('release', () => this.run(lua.RELEASE, [k.counter, k.zset, k.units], [reservationId])).catch(() => {});
   }
 
-  async takeBatch(max: number): Promise<SealedRecord[]> {
+  async takeBatch(max: number, sealOpen: boolean): Promise<SealedRecord[]> {
     const records = new Map<string, SealedRecord>();
-    for (const r of await this.local.takeBatch(max)) records.set(r.id, r);
+    for (const r of await this.local.takeBatch(max, sealOpen)) records.set(r.id, r);
     if (!this.available()) return [...records.values()];
     try {
       const members = await this.call('flush', () => this.redis.sMembers(this.index));
@@ -145,10 +145,10 @@ export class RedisMeterStore implements MeterStore {
         if (records.size >= max) break;
         const [customerId, resourceId, featureId] = JSON.parse(member) as [string, string | null, string];
         const key = { customerId, resourceId, featureId };
-        let mine = await this.seal(key);
-        if (mine.length === 0) {
+        let mine = await this.seal(key, sealOpen);
+        if (mine.length === 0 && sealOpen) {
           await this.call('flush', () => this.redis.sRem(this.index, member));
-          mine = await this.seal(key); // a commit may have landed between the two
+          mine = await this.seal(key, true); // a commit may have landed between the two
           if (mine.length > 0) await this.call('flush', () => this.redis.sAdd(this.index, member));
         }
         for (const r of mine) records.set(r.id, r);
@@ -159,10 +159,10 @@ export class RedisMeterStore implements MeterStore {
     return [...records.values()].slice(0, max);
   }
 
-  private async seal(key: UsageKey): Promise<SealedRecord[]> {
+  private async seal(key: UsageKey, sealOpen: boolean): Promise<SealedRecord[]> {
     const k = this.keys(key);
     const values = (await this.call('seal', () =>
-      this.run(lua.SEAL, [k.counter, k.sealed], [randomUUID(), key.customerId, key.resourceId ?? '', key.featureId]),
+      this.run(lua.SEAL, [k.counter, k.sealed], [randomUUID(), key.customerId, key.resourceId ?? '', key.featureId, sealOpen ? '1' : '0']),
     )) as string[];
     return values
       .map((v) => JSON.parse(v) as { id: string; customerId: string; resourceId: string; featureId: string; units: string })

@@ -60,12 +60,13 @@ free(ARGV[1])
 return 1`;
 
 /**
- * Moves a counter's open units into a sealed record (its id is the idempotency key), then returns every sealed
- * record of the customer. KEYS: counter, sealed hash. ARGV: new record id, customerId, resourceId ('' none), featureId.
+ * With ARGV[5] = '1', moves a counter's open units into a sealed record (its id is the idempotency key); then
+ * returns every sealed record of the customer. KEYS: counter, sealed hash.
+ * ARGV: new record id, customerId, resourceId ('' none), featureId, seal ('1'/'0').
  */
 export const SEAL = `
 local open = tonumber(redis.call('HGET', KEYS[1], 'open') or '0')
-if open > 0 then
+if ARGV[5] == '1' and open > 0 then
   redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({id = ARGV[1], customerId = ARGV[2], resourceId = ARGV[3], featureId = ARGV[4], units = tostring(open)}))
   redis.call('HSET', KEYS[1], 'open', '0')
 end

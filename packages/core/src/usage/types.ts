@@ -43,8 +43,11 @@ export interface MeterStore {
   /** Turns a reservation of `reservedUnits` into `units` committed (to report); the request key is remembered. */
   commit(key: UsageKey, reservationId: string, units: number, idempotencyKey: string | null, reservedUnits: number): Promise<void>;
   release(key: UsageKey, reservationId: string, reservedUnits: number): Promise<void>;
-  /** Seals open units into records and returns records awaiting delivery, at most `max`. */
-  takeBatch(max: number): Promise<SealedRecord[]>;
+  /**
+   * Records awaiting delivery, at most `max`. With `sealOpen`, open units are first sealed into new records:
+   * once per flush, so each counter yields at most one record per flush interval.
+   */
+  takeBatch(max: number, sealOpen: boolean): Promise<SealedRecord[]>;
   /** Stigg applied the record: forget it; Stigg's usage becomes the new base. */
   acknowledge(record: SealedRecord, currentUsage: number | null, periodStart: number | null): Promise<void>;
   /** A record Stigg refuses for good (unknown customer, ...): forget it, counted as dropped. */
