@@ -105,6 +105,19 @@ describe('usage meter', () => {
     expect(await stiggUsage('customer-pro', 'feature-api-calls')).toBe(17);
   });
 
+  it('reports early once maxBatch records wait, without waiting for the interval', async () => {
+    const t = await client({ usage: { flushIntervalMs: 60_000, maxBatch: 10 } });
+    for (let i = 0; i < 10; i++) await t.provisionCustomer({ customerId: `early-${i}`, subscriptionParams: { planId: 'plan-free' } });
+    server.admin.resetStats();
+    for (let i = 0; i < 10; i++) {
+      const m = await t.enter({ customerId: `early-${i}`, featureId: 'feature-api-calls' });
+      await m.settle({ success: true });
+    }
+    const end = Date.now() + 2_000;
+    while ((server.admin.stats().calls.reportUsageBulk ?? 0) === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    expect(server.admin.stats()).toMatchObject({ calls: { reportUsageBulk: 1 }, usage: { applied: 10 } });
+  });
+
   it('reports 10,000 requests as one record per flush interval, and Stigg counts exactly 10,000', async () => {
     const t = await client({ usage: { flushIntervalMs: 250 } });
     server.admin.resetStats();

@@ -106,7 +106,7 @@ export class Tollgate extends Management {
       store: this.meterStore,
       reservationTtlMs: config.usage.reservationTtlMs,
       decide: async (request, units) => this.decideRaw({ customerId: request.customerId, featureId: request.featureId, resourceId: request.resourceId, requestedUsage: units }),
-      committed: () => this.outbox.committed(0),
+      committed: (counter) => this.outbox.committed(counter),
     });
     if (!config.offline) this.outbox.start();
     this.stream?.start();

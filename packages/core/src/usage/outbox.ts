@@ -60,9 +60,13 @@ export class Outbox {
     this.timer.unref();
   }
 
-  /** Called after each commit: flushes at once when enough records wait. */
-  committed(openRecords: number): void {
-    if (openRecords >= this.config.maxBatch) void this.flush();
+  /** Counters committed to since the last flush began: as many records wait. */
+  private readonly openCounters = new Set<string>();
+
+  /** Called after each commit: flushes at once when `maxBatch` records wait. */
+  committed(counter: string): void {
+    this.openCounters.add(counter);
+    if (this.openCounters.size >= this.config.maxBatch) void this.flush();
   }
 
   /** One flush; concurrent calls share it. Does nothing while backing off after a failure. */
@@ -74,6 +78,7 @@ export class Outbox {
   }
 
   private async flushOnce(): Promise<void> {
+    this.openCounters.clear();
     for (let first = true; ; first = false) {
       const batch = await this.store.takeBatch(MAX_RECORDS_PER_CALL, first);
       if (batch.length === 0) return;

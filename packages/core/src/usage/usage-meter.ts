@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CachedEntitlement, Decision } from '../decision/types.js';
 import { TollgateError } from '../errors.js';
-import type { MeterStore, UsageKey } from './types.js';
+import { keyString, type MeterStore, type UsageKey } from './types.js';
 
 /** What a metered request asks for. */
 export interface EnterRequest {
@@ -33,7 +33,7 @@ export interface MeterDeps {
   reservationTtlMs: number;
   /** The decision for `units`, with the cached entitlement it came from (absent for fallbacks and misses). */
   decide(request: EnterRequest, units: number): Promise<{ decision: Decision; entitlement: CachedEntitlement | null }>;
-  committed(): void;
+  committed(counter: string): void;
 }
 
 const isMetered = (e: CachedEntitlement | null) => !!e && e.featureType === 'NUMBER' && (e.meterType === 'Incremental' || e.meterType === 'Fluctuating');
@@ -105,7 +105,7 @@ export class UsageMeter {
         try {
           if (success) {
             await this.deps.store.commit(key, reservationId, used, request.idempotencyKey ?? null, units);
-            this.deps.committed();
+            this.deps.committed(keyString(key));
           } else {
             await this.deps.store.release(key, reservationId, units);
           }
