@@ -1,0 +1,55 @@
+import type { Decision } from '../decision/types.js';
+import type { Tollgate } from '../tollgate.js';
+import type { MeteredRequest } from '../usage/usage-meter.js';
+import { describeDenial, type Denial, type DenialOptions } from './denial.js';
+
+/**
+ * The request lifecycle every adapter runs, with the framework left out: the adapter resolves the customer,
+ * calls these, renders a `Denial`, and settles metered requests when the response is done.
+ */
+
+/** Settings given once per app (`entitlements({...})` in Express, the same in Hono). */
+export interface GuardSettings<Req> {
+  client: Tollgate;
+  /** Who the customer is. Required: no default trusts a client header. Return undefined when unknown. */
+  customerId: (req: Req) => string | null | undefined | Promise<string | null | undefined>;
+  /** The resource (several subscriptions per customer), if any. */
+  resourceId?: (req: Req) => string | null | undefined;
+  /** Statuses per denial kind and an upgrade URL. */
+  denial?: DenialOptions;
+  /** Called with every denial before it is rendered; return true when it has answered the request itself. */
+  onDenied?: (denial: Denial, req: Req) => boolean | void | Promise<boolean | void>;
+}
+
+export type GuardOutcome = { denial: Denial; decision?: undefined } | { denial?: undefined; decision: Decision };
+export type MeteredOutcome = { denial: Denial; metered?: undefined } | { denial?: undefined; metered: MeteredRequest };
+
+async function who<Req>(settings: GuardSettings<Req>, req: Req) {
+  const customerId = (await settings.customerId(req)) || null;
+  return { customerId, resourceId: settings.resourceId?.(req) ?? null };
+}
+
+/** Checks one feature for a request. */
+export async function admit<Req>(settings: GuardSettings<Req>, req: Req, featureId: string, requestedValues?: string[]): Promise<GuardOutcome> {
+  const { customerId, resourceId } = await who(settings, req);
+  if (!customerId) return { denial: describeDenial(featureId, null, null, settings.denial) };
+  const decision = await settings.client.check({ customerId, featureId, resourceId, requestedValues });
+  return decision.hasAccess ? { decision } : { denial: describeDenial(featureId, customerId, decision, settings.denial) };
+}
+
+/** Checks and reserves `units` of a metered feature for a request. */
+export async function admitMetered<Req>(
+  settings: GuardSettings<Req>,
+  req: Req,
+  featureId: string,
+  units: number,
+  idempotencyKey: string | null,
+): Promise<MeteredOutcome> {
+  const { customerId, resourceId } = await who(settings, req);
+  if (!customerId) return { denial: describeDenial(featureId, null, null, settings.denial) };
+  const metered = await settings.client.enter({ customerId, featureId, resourceId, units, idempotencyKey });
+  return metered.allowed ? { metered } : { denial: describeDenial(featureId, customerId, metered.decision, settings.denial) };
+}
+
+/** Default success test: a 2xx response. */
+export const isSuccessStatus = (status: number) => status >= 200 && status < 300;

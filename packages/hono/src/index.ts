@@ -1,0 +1,98 @@
+/**
+ * @tollgate/hono: Stigg entitlement guards for Hono (no Node-only API: runs wherever Hono runs).
+ *
+ *   app.use(entitlements({ client: tollgate, customerId: (c) => c.get('orgId') }));
+ *   app.get('/analytics', requireFeature('feature-analytics'), (c) => c.json(c.get('entitlement')));
+ *   app.post('/reports', meteredGuard('feature-api-calls', { usage: 1 }), handler);
+ */
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { HTTPException } from 'hono/http-exception';
+import { admit, admitMetered, isSuccessStatus, type Decision, type Denial, type GuardSettings } from '@tollgate/core';
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** The decision of the last guard that let the request through. */
+    entitlement: Decision;
+    /** Every guard's decision on this request, by feature id. */
+    entitlements: Record<string, Decision>;
+    tollgate: GuardSettings<Context>;
+  }
+}
+
+/** Once per app: the Tollgate client and how to tell who the customer is (required; no header is trusted by default). */
+export type EntitlementsOptions = GuardSettings<Context>;
+
+export interface RequireFeatureOptions {
+  /** Enum features: the values this request needs. */
+  requestedValues?: (c: Context) => string[];
+}
+
+export interface MeteredGuardOptions {
+  /** Units per request: a number (default 1), or computed after the handler from the context (and its response). */
+  usage?: number | ((c: Context) => number);
+  /** Whether the response counts as a success (and its usage is reported). Default: a 2xx status. */
+  success?: (c: Context) => boolean;
+  /** The request's idempotency key. Default: the `Idempotency-Key` header. */
+  idempotencyKey?: (c: Context) => string | undefined;
+}
+
+export const entitlements = (options: EntitlementsOptions) => {
+  if (!options?.client) throw new TypeError('entitlements(): `client` (a Tollgate) is required');
+  if (typeof options.customerId !== 'function') {
+    throw new TypeError('entitlements(): `customerId: (c) => string` is required; no default trusts a client header');
+  }
+  return createMiddleware(async (c, next) => {
+    c.set('tollgate', options);
+    await next();
+  });
+};
+
+function settingsOf(c: Context): GuardSettings<Context> {
+  const settings = c.get('tollgate');
+  if (!settings) throw new Error('@tollgate/hono: app.use(entitlements({ client, customerId })) must run before requireFeature/meteredGuard');
+  return settings;
+}
+
+function remember(c: Context, featureId: string, decision: Decision): void {
+  c.set('entitlement', decision);
+  c.set('entitlements', { ...c.get('entitlements'), [featureId]: decision });
+}
+
+/** A denial is an HTTPException carrying the problem response (`cause` is the Denial), so `app.onError` sees it. */
+async function deny(settings: GuardSettings<Context>, denial: Denial, c: Context): Promise<void> {
+  if (await settings.onDenied?.(denial, c)) return;
+  const res = new Response(JSON.stringify(denial.body), { status: denial.status, headers: denial.headers });
+  throw new HTTPException(denial.status as 401, { res, cause: denial });
+}
+
+/** Lets the request through only when the customer is entitled to `featureId`. */
+export const requireFeature = (featureId: string, options: RequireFeatureOptions = {}) =>
+  createMiddleware(async (c, next) => {
+    const settings = settingsOf(c);
+    const out = await admit(settings, c, featureId, options.requestedValues?.(c));
+    if (out.denial) return deny(settings, out.denial, c);
+    remember(c, featureId, out.decision);
+    await next();
+  });
+
+/** Reserves usage before the handler; reports it once the response succeeded, releases it otherwise (errors, aborts). */
+export const meteredGuard = (featureId: string, options: MeteredGuardOptions = {}) =>
+  createMiddleware(async (c, next) => {
+    const settings = settingsOf(c);
+    const key = (options.idempotencyKey ? options.idempotencyKey(c) : c.req.header('idempotency-key')) ?? null;
+    const out = await admitMetered(settings, c, featureId, typeof options.usage === 'number' ? options.usage : 1, key);
+    if (out.denial) return deny(settings, out.denial, c);
+    remember(c, featureId, out.metered.decision);
+    const signal = c.req.raw.signal; // read before the handler: some servers only abort a signal that exists
+    let success = false;
+    try {
+      await next();
+      success = !c.error && !signal?.aborted && (options.success ?? ((ctx: Context) => isSuccessStatus(ctx.res.status)))(c);
+    } finally {
+      const units = success && typeof options.usage === 'function' ? options.usage(c) : undefined;
+      await out.metered.settle({ success, units });
+    }
+  });
+
+export type { Decision, Denial } from '@tollgate/core';

@@ -1,0 +1,81 @@
+/** The scenario table against every adapter, over real HTTP (supertest), stigg-local and a real Redis. */
+import type { Server } from 'node:http';
+import { createKeyv } from '@keyv/redis';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { createTollgate, type Tollgate } from '@tollgate/core';
+import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
+import { RedisServer } from '../support/redis.js';
+import { ADAPTERS } from './apps.js';
+import { scenarios, type ScenarioContext } from './scenarios.js';
+
+const quiet = { warn: () => {}, error: () => {} };
+
+describe.each(Object.entries(ADAPTERS))('%s adapter', (adapter, build) => {
+  let stigg: StiggLocal;
+  let redis: RedisServer;
+  let store: ReturnType<typeof createKeyv>;
+  let client: Tollgate;
+  let app: Server;
+  const extra: Tollgate[] = [];
+
+  beforeAll(async () => {
+    stigg = await startStiggLocal({ log: () => {} });
+    redis = await RedisServer.start();
+    store = createKeyv(redis.url);
+    client = createTollgate({ apiKey: 'server-tollgate-local', baseUrl: stigg.url, cache: { store }, logger: quiet });
+    await client.ready();
+    app = build(client);
+  });
+  afterAll(async () => {
+    for (const c of extra) await c.close();
+    await client?.close();
+    await store?.disconnect().catch(() => {});
+    await redis?.stop();
+    await stigg?.close();
+  });
+
+  for (const [n, scenario] of scenarios.entries()) {
+    it(scenario.name, async () => {
+      let customers = 0;
+      const ctx: ScenarioContext = {
+        app,
+        client,
+        stigg,
+        async customer(plan = 'plan-free') {
+          const id = `${adapter}-${n}-${customers++}`;
+          await client.provisionCustomer({ customerId: id, subscriptionParams: { planId: plan, billingPeriod: plan === 'plan-pro' ? 'MONTHLY' : undefined } });
+          return id;
+        },
+        async reportedUsage(customerId) {
+          await client.flushUsage();
+          const entitlements = await client.getEntitlements(customerId);
+          return (await fetchUsage(stigg, customerId)) ?? entitlements['feature-api-calls']?.currentUsage ?? 0;
+        },
+        async unreachableApp(fallback) {
+          const unreachable = createTollgate({
+            apiKey: 'server-tollgate-local',
+            baseUrl: 'http://127.0.0.1:9', // nothing listens on the discard port
+            stream: false,
+            maxAttempts: 1,
+            timeoutMs: 500,
+            logger: quiet,
+            fallback: fallback ? { 'feature-analytics': { hasAccess: true } } : {},
+          });
+          extra.push(unreachable);
+          return build(unreachable);
+        },
+      };
+      await scenario.run(ctx);
+    });
+  }
+});
+
+async function fetchUsage(stigg: StiggLocal, customerId: string): Promise<number | undefined> {
+  const res = await fetch(stigg.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': 'server-tollgate-local' },
+    body: JSON.stringify({ query: `{ cachedEntitlements(query: {customerId: "${customerId}"}) { feature { refId } currentUsage } }` }),
+  });
+  const body = (await res.json()) as { data: { cachedEntitlements: { feature: { refId: string }; currentUsage: number }[] } };
+  return body.data.cachedEntitlements.find((e) => e.feature.refId === 'feature-api-calls')?.currentUsage;
+}

@@ -1,0 +1,57 @@
+/** The same small API built with each adapter: the scenario table runs against every one of them. */
+import { createServer, type Server } from 'node:http';
+import express from 'express';
+import { Hono } from 'hono';
+import { getRequestListener } from '@hono/node-server';
+import type { Decision, Tollgate } from '@tollgate/core';
+import * as ex from '@tollgate/express';
+import * as ho from '@tollgate/hono';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Tests identify the customer by a header: an explicit opt-in, as a user would have to write it. */
+export function expressApp(client: Tollgate): Server {
+  const app = express();
+  app.use(ex.entitlements({ client, customerId: (req) => req.get('x-customer-id') }));
+  app.get('/analytics', ex.requireFeature('feature-analytics'), (req, res) => {
+    res.json({ decision: ex.getEntitlement(req) });
+  });
+  app.get('/export', ex.requireFeature('feature-export-formats', { requestedValues: (req) => [String(req.query.format)] }), (req, res) => {
+    res.json({ format: req.query.format });
+  });
+  app.post('/calls', ex.meteredGuard('feature-api-calls'), async (req, res) => {
+    if (req.query.fail) throw new Error('handler failed');
+    if (req.query.wait) await sleep(Number(req.query.wait));
+    res.status(Number(req.query.status ?? 200)).json({ decision: ex.getEntitlement(req, 'feature-api-calls') });
+  });
+  app.post('/compute', ex.meteredGuard('feature-api-calls', { usage: (_req, res) => Number(res.locals.cost) }), (req, res) => {
+    res.locals.cost = Number(req.query.cost);
+    res.json({ cost: res.locals.cost });
+  });
+  app.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    res.status(500).json({ error: err.message });
+  });
+  return createServer(app);
+}
+
+export function honoApp(client: Tollgate): Server {
+  const app = new Hono<{ Variables: { cost: number } }>();
+  app.use(ho.entitlements({ client, customerId: (c) => c.req.header('x-customer-id') }));
+  app.get('/analytics', ho.requireFeature('feature-analytics'), (c) => c.json({ decision: c.get('entitlement') satisfies Decision }));
+  app.get('/export', ho.requireFeature('feature-export-formats', { requestedValues: (c) => [c.req.query('format') ?? ''] }), (c) =>
+    c.json({ format: c.req.query('format') }),
+  );
+  app.post('/calls', ho.meteredGuard('feature-api-calls'), async (c) => {
+    if (c.req.query('fail')) throw new Error('handler failed');
+    if (c.req.query('wait')) await sleep(Number(c.req.query('wait')));
+    return c.json({ decision: c.get('entitlements')['feature-api-calls'] }, Number(c.req.query('status') ?? 200) as 200);
+  });
+  app.post('/compute', ho.meteredGuard('feature-api-calls', { usage: (c) => c.get('cost') }), (c) => {
+    c.set('cost', Number(c.req.query('cost')));
+    return c.json({ cost: c.get('cost') });
+  });
+  app.onError((err, c) => ('getResponse' in err ? (err as { getResponse(): Response }).getResponse() : c.json({ error: err.message }, 500)));
+  return createServer(getRequestListener(app.fetch));
+}
+
+export const ADAPTERS = { express: expressApp, hono: honoApp } as const;
