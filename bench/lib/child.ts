@@ -6,7 +6,8 @@ import { createInterface } from 'node:readline';
  * resolves with the first JSON line it prints, e.g. `{"url": "http://127.0.0.1:1234"}`.
  */
 export async function startChild<T>(file: string, args: string[] = []): Promise<{ info: T; stop(): Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', file, ...args], {
+  // Packages resolve to their builds (dist), as in production; only the server file itself is TypeScript.
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });

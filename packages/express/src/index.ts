@@ -5,12 +5,20 @@
  *   app.get('/analytics', requireFeature('feature-analytics'), handler);
  *   app.post('/reports', meteredGuard('feature-api-calls', { usage: 1 }), handler);
  */
-import type { Request, RequestHandler, Response } from 'express';
-import { admit, admitMetered, isSuccessStatus, type Decision, type Denial, type GuardSettings } from '@tollgate/core';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { admit, admitMetered, isSuccessStatus, type Decision, type Denial, type GuardOutcome, type GuardSettings } from '@tollgate/core';
 
-const SETTINGS = Symbol.for('tollgate.express.settings');
-const DECISIONS = Symbol.for('tollgate.express.decisions');
-type Carrier = Request & { [SETTINGS]?: GuardSettings<Request>; [DECISIONS]?: Map<string, Decision> };
+// Request-scoped state lives in res.locals (Express' place for it): adding properties to `req` would change its
+// shape on every request and slow Express down.
+const SETTINGS = 'tollgateSettings';
+interface Locals {
+  [SETTINGS]?: GuardSettings<Request>;
+  /** The decision of the last guard that let the request through. */
+  entitlement?: Decision;
+  /** Every guard's decision on this request, by feature id. */
+  entitlements?: Record<string, Decision>;
+}
+const locals = (res: Response) => res.locals as Locals;
 
 /** Once per app: the Tollgate client and how to tell who the customer is (required; no header is trusted by default). */
 export type EntitlementsOptions = GuardSettings<Request>;
@@ -34,26 +42,28 @@ export function entitlements(options: EntitlementsOptions): RequestHandler {
   if (typeof options.customerId !== 'function') {
     throw new TypeError('entitlements(): `customerId: (req) => string` is required; no default trusts a client header');
   }
-  return (req, _res, next) => {
-    (req as Carrier)[SETTINGS] = options;
+  return (_req, res, next) => {
+    locals(res)[SETTINGS] = options;
     next();
   };
 }
 
-/** The decision a guard made for this request (the last one, or the one for `featureId`). */
+/** The decision a guard made for this request (the last one, or the one for `featureId`); also in `res.locals`. */
 export function getEntitlement(req: Request, featureId?: string): Decision | undefined {
-  const decisions = (req as Carrier)[DECISIONS];
-  return featureId ? decisions?.get(featureId) : [...(decisions?.values() ?? [])].pop();
+  const l = req.res ? locals(req.res) : undefined;
+  return featureId ? l?.entitlements?.[featureId] : l?.entitlement;
 }
 
-function settingsOf(req: Request): GuardSettings<Request> {
-  const settings = (req as Carrier)[SETTINGS];
+function settingsOf(res: Response): GuardSettings<Request> {
+  const settings = locals(res)[SETTINGS];
   if (!settings) throw new Error('@tollgate/express: app.use(entitlements({ client, customerId })) must run before requireFeature/meteredGuard');
   return settings;
 }
 
-function remember(req: Request, featureId: string, decision: Decision): void {
-  ((req as Carrier)[DECISIONS] ??= new Map()).set(featureId, decision);
+function remember(res: Response, featureId: string, decision: Decision): void {
+  const l = locals(res);
+  l.entitlement = decision;
+  (l.entitlements ??= {})[featureId] = decision;
 }
 
 async function render(settings: GuardSettings<Request>, denial: Denial, req: Request, res: Response): Promise<void> {
@@ -61,18 +71,24 @@ async function render(settings: GuardSettings<Request>, denial: Denial, req: Req
   res.status(denial.status).set(denial.headers).send(JSON.stringify(denial.body));
 }
 
-/** Lets the request through only when the customer is entitled to `featureId`. */
+/** Lets the request through only when the customer is entitled to `featureId` (synchronously on a cache hit). */
 export function requireFeature(featureId: string, options: RequireFeatureOptions = {}): RequestHandler {
   return (req, res, next) => {
-    Promise.resolve()
-      .then(() => admit(settingsOf(req), req, featureId, options.requestedValues?.(req)))
-      .then(async (out) => {
-        if (out.denial) return render(settingsOf(req), out.denial, req, res);
-        remember(req, featureId, out.decision);
-        next();
-      })
-      .catch(next);
+    let out: GuardOutcome | Promise<GuardOutcome>;
+    try {
+      out = admit(settingsOf(res), req, featureId, options.requestedValues?.(req));
+    } catch (err) {
+      return next(err);
+    }
+    if (out instanceof Promise) out.then((o) => proceed(o, featureId, req, res, next), next);
+    else proceed(out, featureId, req, res, next);
   };
+}
+
+function proceed(out: GuardOutcome, featureId: string, req: Request, res: Response, next: NextFunction): void {
+  if (out.denial) return void render(settingsOf(res), out.denial, req, res).catch(next);
+  remember(res, featureId, out.decision);
+  next();
 }
 
 /** Reserves usage before the handler; reports it once the response succeeded, releases it otherwise (errors, aborts). */
@@ -81,11 +97,11 @@ export function meteredGuard(featureId: string, options: MeteredGuardOptions = {
   const succeeded = options.success ?? ((_req: Request, res: Response) => isSuccessStatus(res.statusCode));
   return (req, res, next) => {
     Promise.resolve()
-      .then(() => admitMetered(settingsOf(req), req, featureId, upfront, (options.idempotencyKey ? options.idempotencyKey(req) : req.get('idempotency-key')) ?? null))
+      .then(() => admitMetered(settingsOf(res), req, featureId, upfront, (options.idempotencyKey ? options.idempotencyKey(req) : req.get('idempotency-key')) ?? null))
       .then(async (out) => {
-        const settings = settingsOf(req);
+        const settings = settingsOf(res);
         if (out.denial) return render(settings, out.denial, req, res);
-        remember(req, featureId, out.metered.decision);
+        remember(res, featureId, out.metered.decision);
         const settle = (success: boolean) => {
           const units = success && typeof options.usage === 'function' ? options.usage(req, res) : undefined;
           out.metered.settle({ success, units }).catch((err: unknown) => settings.client.events.emit('error', err as never));

@@ -5,10 +5,10 @@
  *   app.get('/analytics', requireFeature('feature-analytics'), (c) => c.json(c.get('entitlement')));
  *   app.post('/reports', meteredGuard('feature-api-calls', { usage: 1 }), handler);
  */
-import type { Context } from 'hono';
+import type { Context, Next } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
-import { admit, admitMetered, isSuccessStatus, type Decision, type Denial, type GuardSettings } from '@tollgate/core';
+import { admit, admitMetered, isSuccessStatus, type Decision, type Denial, type GuardOutcome, type GuardSettings } from '@tollgate/core';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -42,9 +42,9 @@ export const entitlements = (options: EntitlementsOptions) => {
   if (typeof options.customerId !== 'function') {
     throw new TypeError('entitlements(): `customerId: (c) => string` is required; no default trusts a client header');
   }
-  return createMiddleware(async (c, next) => {
+  return createMiddleware((c, next) => {
     c.set('tollgate', options);
-    await next();
+    return next();
   });
 };
 
@@ -56,7 +56,9 @@ function settingsOf(c: Context): GuardSettings<Context> {
 
 function remember(c: Context, featureId: string, decision: Decision): void {
   c.set('entitlement', decision);
-  c.set('entitlements', { ...c.get('entitlements'), [featureId]: decision });
+  const all = c.get('entitlements');
+  if (all) all[featureId] = decision;
+  else c.set('entitlements', { [featureId]: decision });
 }
 
 /** A denial is an HTTPException carrying the problem response (`cause` is the Denial), so `app.onError` sees it. */
@@ -66,15 +68,18 @@ async function deny(settings: GuardSettings<Context>, denial: Denial, c: Context
   throw new HTTPException(denial.status as 401, { res, cause: denial });
 }
 
-/** Lets the request through only when the customer is entitled to `featureId`. */
+/** Lets the request through only when the customer is entitled to `featureId` (no extra promise on a cache hit). */
 export const requireFeature = (featureId: string, options: RequireFeatureOptions = {}) =>
-  createMiddleware(async (c, next) => {
-    const settings = settingsOf(c);
-    const out = await admit(settings, c, featureId, options.requestedValues?.(c));
-    if (out.denial) return deny(settings, out.denial, c);
-    remember(c, featureId, out.decision);
-    await next();
+  createMiddleware((c, next) => {
+    const out = admit(settingsOf(c), c, featureId, options.requestedValues?.(c));
+    return out instanceof Promise ? out.then((o) => proceed(o, featureId, c, next)) : proceed(out, featureId, c, next);
   });
+
+function proceed(out: GuardOutcome, featureId: string, c: Context, next: Next): Promise<void> {
+  if (out.denial) return deny(settingsOf(c), out.denial, c);
+  remember(c, featureId, out.decision);
+  return next();
+}
 
 /** Reserves usage before the handler; reports it once the response succeeded, releases it otherwise (errors, aborts). */
 export const meteredGuard = (featureId: string, options: MeteredGuardOptions = {}) =>

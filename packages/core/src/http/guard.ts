@@ -24,16 +24,31 @@ export interface GuardSettings<Req> {
 export type GuardOutcome = { denial: Denial; decision?: undefined } | { denial?: undefined; decision: Decision };
 export type MeteredOutcome = { denial: Denial; metered?: undefined } | { denial?: undefined; metered: MeteredRequest };
 
-async function who<Req>(settings: GuardSettings<Req>, req: Req) {
-  const customerId = (await settings.customerId(req)) || null;
-  return { customerId, resourceId: settings.resourceId?.(req) ?? null };
+const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as Promise<T>)?.then === 'function';
+
+/**
+ * Checks one feature for a request. Synchronous on a cache hit with a synchronous customer resolver: no promise
+ * and no closure is made on that path.
+ */
+export function admit<Req>(settings: GuardSettings<Req>, req: Req, featureId: string, requestedValues?: string[]): GuardOutcome | Promise<GuardOutcome> {
+  const id = settings.customerId(req);
+  return isPromise(id) ? id.then((v) => admitCustomer(settings, req, featureId, requestedValues, v)) : admitCustomer(settings, req, featureId, requestedValues, id);
 }
 
-/** Checks one feature for a request. */
-export async function admit<Req>(settings: GuardSettings<Req>, req: Req, featureId: string, requestedValues?: string[]): Promise<GuardOutcome> {
-  const { customerId, resourceId } = await who(settings, req);
+function admitCustomer<Req>(
+  settings: GuardSettings<Req>,
+  req: Req,
+  featureId: string,
+  requestedValues: string[] | undefined,
+  id: string | null | undefined,
+): GuardOutcome | Promise<GuardOutcome> {
+  const customerId = id || null;
   if (!customerId) return { denial: describeDenial(featureId, null, null, settings.denial) };
-  const decision = await settings.client.check({ customerId, featureId, resourceId, requestedValues });
+  const decision = settings.client.check({ customerId, featureId, resourceId: settings.resourceId?.(req) ?? null, requestedValues });
+  return isPromise(decision) ? decision.then((d) => outcome(settings, featureId, customerId, d)) : outcome(settings, featureId, customerId, decision);
+}
+
+function outcome<Req>(settings: GuardSettings<Req>, featureId: string, customerId: string, decision: Decision): GuardOutcome {
   return decision.hasAccess ? { decision } : { denial: describeDenial(featureId, customerId, decision, settings.denial) };
 }
 
@@ -45,8 +60,9 @@ export async function admitMetered<Req>(
   units: number,
   idempotencyKey: string | null,
 ): Promise<MeteredOutcome> {
-  const { customerId, resourceId } = await who(settings, req);
+  const customerId = (await settings.customerId(req)) || null;
   if (!customerId) return { denial: describeDenial(featureId, null, null, settings.denial) };
+  const resourceId = settings.resourceId?.(req) ?? null;
   const metered = await settings.client.enter({ customerId, featureId, resourceId, units, idempotencyKey });
   return metered.allowed ? { metered } : { denial: describeDenial(featureId, customerId, metered.decision, settings.denial) };
 }
