@@ -44,7 +44,7 @@ export function honoApp(client: Tollgate): Server {
   app.post('/calls', ho.meteredGuard('feature-api-calls'), async (c) => {
     if (c.req.query('fail')) throw new Error('handler failed');
     if (c.req.query('wait')) await sleep(Number(c.req.query('wait')));
-    return c.json({ decision: c.get('entitlements')['feature-api-calls'] }, Number(c.req.query('status') ?? 200) as 200);
+    return c.json({ decision: c.get('entitlement') }, Number(c.req.query('status') ?? 200) as 200);
   });
   app.post('/compute', ho.meteredGuard('feature-api-calls', { usage: (c) => c.get('cost') }), (c) => {
     c.set('cost', Number(c.req.query('cost')));

@@ -54,8 +54,18 @@ export interface TollgateEvents {
   'usage.dropped': [detail: { record: { customerId: string; resourceId: string | null; featureId: string; units: number }; reason: TollgateError }];
 }
 
-/** A typed EventEmitter; `error` without a listener is logged rather than thrown. */
+/** A typed EventEmitter; `error` without a listener is not thrown. */
 export class TollgateEmitter extends EventEmitter {
+  /** Whether anyone listens to per-decision events: checked on the hot path instead of counting listeners. */
+  observed = false;
+
+  constructor() {
+    super();
+    const update = () => queueMicrotask(() => (this.observed = this.listenerCount('decision') + this.listenerCount('denied') > 0));
+    super.on('newListener', update);
+    super.on('removeListener', update);
+  }
+
   override on<K extends keyof TollgateEvents>(event: K, listener: (...args: TollgateEvents[K]) => void): this {
     return super.on(event, listener as (...a: unknown[]) => void);
   }

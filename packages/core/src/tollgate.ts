@@ -242,9 +242,9 @@ export class Tollgate extends Management {
   private finish(decision: Decision, request: CheckRequest): Decision {
     if (!decision.hasAccess) {
       this.counters.denied += 1;
-      if (this.events.listenerCount('denied') > 0) this.events.emit('denied', decision, request);
+      if (this.events.observed) this.events.emit('denied', decision, request);
     }
-    if (this.events.listenerCount('decision') > 0) this.events.emit('decision', decision, request);
+    if (this.events.observed) this.events.emit('decision', decision, request);
     return decision;
   }
 

@@ -6,10 +6,9 @@
  *   app.post('/reports', meteredGuard('feature-api-calls', { usage: 1 }), handler);
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { admit, admitMetered, isSuccessStatus, type Decision, type Denial, type GuardOutcome, type GuardSettings } from '@tollgate/core';
+import { admit, admitMetered, guardSettings, isSuccessStatus, type Decision, type Denial, type GuardOutcome, type GuardSettings } from '@tollgate/core';
 
-// Request-scoped state lives in res.locals (Express' place for it): adding properties to `req` would change its
-// shape on every request and slow Express down.
+// Request state lives in res.locals (Express' place for it): new properties on `req` would slow Express down.
 const SETTINGS = 'tollgateSettings';
 interface Locals {
   [SETTINGS]?: GuardSettings<Request>;
@@ -38,12 +37,9 @@ export interface MeteredGuardOptions {
 }
 
 export function entitlements(options: EntitlementsOptions): RequestHandler {
-  if (!options?.client) throw new TypeError('entitlements(): `client` (a Tollgate) is required');
-  if (typeof options.customerId !== 'function') {
-    throw new TypeError('entitlements(): `customerId: (req) => string` is required; no default trusts a client header');
-  }
+  const settings = guardSettings(options);
   return (_req, res, next) => {
-    locals(res)[SETTINGS] = options;
+    locals(res)[SETTINGS] = settings;
     next();
   };
 }

@@ -8,7 +8,7 @@
 import type { Context, Next } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
-import { admit, admitMetered, isSuccessStatus, type Decision, type Denial, type GuardOutcome, type GuardSettings } from '@tollgate/core';
+import { admit, admitMetered, guardSettings, isSuccessStatus, type Decision, type Denial, type GuardOutcome, type GuardSettings } from '@tollgate/core';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -38,12 +38,9 @@ export interface MeteredGuardOptions {
 }
 
 export const entitlements = (options: EntitlementsOptions) => {
-  if (!options?.client) throw new TypeError('entitlements(): `client` (a Tollgate) is required');
-  if (typeof options.customerId !== 'function') {
-    throw new TypeError('entitlements(): `customerId: (c) => string` is required; no default trusts a client header');
-  }
+  const settings = guardSettings(options);
   return createMiddleware((c, next) => {
-    c.set('tollgate', options);
+    c.set('tollgate', settings);
     return next();
   });
 };

@@ -56,13 +56,16 @@ export class EntitlementCache {
     private readonly fetch: Fetch,
     private readonly metrics: Metrics,
   ) {
+    this.keyPrefix = `tollgate:v1:${config.environment}:{`;
     this.l1 = new BoundedLru(config.cache.maxEntries, config.cache.maxBytes);
     this.l2 = config.cache.store ? new StoreGuard(config.cache.store, config.cache.storeTimeoutMs, config.cache.storeRetryAfterMs, config.logger) : null;
   }
 
+  private readonly keyPrefix: string;
+
   /** Cache key: environment-scoped, never the API key; the customer in a Redis hash tag so its keys share a slot. */
   key(customerId: string, resourceId: string | null): string {
-    return `tollgate:v1:${this.config.environment}:{${customerId}}:${resourceId ?? '-'}`;
+    return this.keyPrefix + customerId + (resourceId === null ? '}:-' : '}:' + resourceId);
   }
 
   get l2Errors(): number {

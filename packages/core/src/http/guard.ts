@@ -21,6 +21,15 @@ export interface GuardSettings<Req> {
   onDenied?: (denial: Denial, req: Req) => boolean | void | Promise<boolean | void>;
 }
 
+/** Checks the settings an adapter was given, once, at startup; returns them. */
+export function guardSettings<Req>(options: GuardSettings<Req>): GuardSettings<Req> {
+  if (!options?.client) throw new TypeError('entitlements(): `client` (a Tollgate) is required');
+  if (typeof options.customerId !== 'function') {
+    throw new TypeError('entitlements(): `customerId` (a function of the request) is required; no default trusts a client header');
+  }
+  return options;
+}
+
 export type GuardOutcome = { denial: Denial; decision?: undefined } | { denial?: undefined; decision: Decision };
 export type MeteredOutcome = { denial: Denial; metered?: undefined } | { denial?: undefined; metered: MeteredRequest };
 

@@ -1,0 +1,31 @@
+/** The adapters stay thin: one small file each, importing only their framework and @tollgate/core's public entry. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { createTollgate } from '@tollgate/core';
+import * as ex from '@tollgate/express';
+import * as ho from '@tollgate/hono';
+
+const sources = {
+  express: { file: 'packages/express/src/index.ts', framework: /^express$/ },
+  hono: { file: 'packages/hono/src/index.ts', framework: /^hono(\/[a-z-]+)?$/ },
+};
+
+describe.each(Object.entries(sources))('%s adapter', (name, { file, framework }) => {
+  const text = readFileSync(file, 'utf8');
+
+  it('is one source file of about 100 lines', () => {
+    expect(text.split('\n').length).toBeLessThanOrEqual(120);
+  });
+
+  it('imports only its framework and @tollgate/core', () => {
+    const specifiers = [...text.matchAll(/from '([^']+)'/g)].map((m) => m[1]!);
+    expect(specifiers.filter((s) => s !== '@tollgate/core' && !framework.test(s))).toEqual([]);
+  });
+
+  it('requires a customer resolver: no default trusts a client header', () => {
+    const client = createTollgate({ offline: true, logger: { warn: () => {}, error: () => {} } });
+    const make = name === 'express' ? ex.entitlements : ho.entitlements;
+    expect(() => make({ client } as never)).toThrow(/customerId.*no default trusts a client header/);
+    expect(() => make({ customerId: () => 'x' } as never)).toThrow(/client/);
+  });
+});
