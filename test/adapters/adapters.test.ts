@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createTollgate, type Tollgate } from '@tollgate/core';
 import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
 import { RedisServer } from '../support/redis.js';
+import { quiet, stiggUsage } from '../support/stigg.js';
 import { ADAPTERS } from './apps.js';
 import { scenarios, type ScenarioContext } from './scenarios.js';
 
-const quiet = { warn: () => {}, error: () => {} };
 
 describe.each(Object.entries(ADAPTERS))('%s adapter', (adapter, build) => {
   let stigg: StiggLocal;
@@ -48,8 +48,7 @@ describe.each(Object.entries(ADAPTERS))('%s adapter', (adapter, build) => {
         },
         async reportedUsage(customerId) {
           await client.flushUsage();
-          const entitlements = await client.getEntitlements(customerId);
-          return (await fetchUsage(stigg, customerId)) ?? entitlements['feature-api-calls']?.currentUsage ?? 0;
+          return stiggUsage(stigg, customerId);
         },
         async unreachableApp(fallback) {
           const unreachable = createTollgate({
@@ -69,13 +68,3 @@ describe.each(Object.entries(ADAPTERS))('%s adapter', (adapter, build) => {
     });
   }
 });
-
-async function fetchUsage(stigg: StiggLocal, customerId: string): Promise<number | undefined> {
-  const res = await fetch(stigg.graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': 'server-tollgate-local' },
-    body: JSON.stringify({ query: `{ cachedEntitlements(query: {customerId: "${customerId}"}) { feature { refId } currentUsage } }` }),
-  });
-  const body = (await res.json()) as { data: { cachedEntitlements: { feature: { refId: string }; currentUsage: number }[] } };
-  return body.data.cachedEntitlements.find((e) => e.feature.refId === 'feature-api-calls')?.currentUsage;
-}

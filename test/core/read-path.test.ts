@@ -1,27 +1,21 @@
 /** The read path against stigg-local over real HTTP and WebSocket: single flight, pushes, failure policy. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTollgate, type Tollgate, type Options } from '@tollgate/core';
+import { createTollgate } from '@tollgate/core';
 import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
 import { until } from '../support/wait.js';
+import { clientFactory, quiet } from '../support/stigg.js';
 
-const quiet = { warn: () => {}, error: () => {} };
 let server: StiggLocal;
-const clients: Tollgate[] = [];
+const clients = clientFactory(() => server);
+const client = clients.make;
 
 beforeEach(async () => {
   server = await startStiggLocal({ log: () => {} });
 });
 afterEach(async () => {
-  for (const c of clients.splice(0)) await c.close();
+  await clients.closeAll();
   await server.close();
 });
-
-async function client(options: Partial<Options> = {}): Promise<Tollgate> {
-  const t = createTollgate({ apiKey: 'server-tollgate-local', baseUrl: server.url, logger: quiet, ...options });
-  clients.push(t);
-  await t.ready();
-  return t;
-}
 
 
 describe('read path', () => {
@@ -111,8 +105,7 @@ describe('read path', () => {
   });
 
   it('rejects ready() for a key Stigg refuses', async () => {
-    const t = createTollgate({ apiKey: 'server-wrong', baseUrl: server.url, logger: quiet, stream: false });
-    clients.push(t);
+    const t = clients.track(createTollgate({ apiKey: 'server-wrong', baseUrl: server.url, logger: quiet, stream: false }));
     await expect(t.ready()).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 

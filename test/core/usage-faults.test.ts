@@ -5,6 +5,7 @@
 import { expect, it } from 'vitest';
 import { createTollgate } from '@tollgate/core';
 import { startStiggLocal } from '@tollgate/stigg-local';
+import { stiggUsage } from '../support/stigg.js';
 
 it('applies exactly the successful requests through every fault, backing off between attempts', async () => {
   const server = await startStiggLocal({ log: () => {} });
@@ -70,12 +71,7 @@ it('applies exactly the successful requests through every fault, backing off bet
 
     const report = await t.close();
     await new Promise((r) => setTimeout(r, 1_600)); // a late, timed-out report may still land: it must be refused as a duplicate
-    const res = await fetch(server.graphqlUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': 'server-tollgate-local' },
-      body: JSON.stringify({ query: '{ cachedEntitlements(query: {customerId: "customer-pro"}) { feature { refId } currentUsage } }' }),
-    });
-    const usage = ((await res.json()) as any).data.cachedEntitlements.find((e: any) => e.feature.refId === 'feature-api-calls').currentUsage;
+    const usage = await stiggUsage(server, 'customer-pro');
     const stats = server.admin.stats();
     console.info(`successful requests ${successes}, Stigg usage ${usage}, duplicates refused ${stats.usage.duplicates}, drain ${JSON.stringify(report)}`);
     expect(successes).toBeGreaterThan(100);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
 import { RedisServer } from '../support/redis.js';
 import { TollgateWorker } from '../support/worker.js';
+import { stiggUsage as usageAt } from '../support/stigg.js';
 
 let server: StiggLocal;
 let redis: RedisServer;
@@ -15,15 +16,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function stiggUsage(customerId: string): Promise<number> {
-  const res = await fetch(server.graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': 'server-tollgate-local' },
-    body: JSON.stringify({ query: `{ cachedEntitlements(query: {customerId: "${customerId}"}) { feature { refId } currentUsage } }` }),
-  });
-  const body = (await res.json()) as { data: { cachedEntitlements: { feature: { refId: string }; currentUsage: number }[] } };
-  return body.data.cachedEntitlements.find((e) => e.feature.refId === 'feature-api-calls')?.currentUsage ?? 0;
-}
+const stiggUsage = (customerId: string) => usageAt(server, customerId);
 
 async function customer(id: string, used = 0): Promise<void> {
   await fetch(server.graphqlUrl, {

@@ -1,36 +1,20 @@
 /** Metered usage in one process, against stigg-local: never overshoots, never lost, never counted twice. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTollgate, type Options, type Tollgate } from '@tollgate/core';
 import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
+import { clientFactory, stiggUsage as usageAt } from '../support/stigg.js';
 
 let server: StiggLocal;
-const clients: Tollgate[] = [];
-const quiet = { warn: () => {}, error: () => {} };
+const clients = clientFactory(() => server);
+const client = clients.make;
+const stiggUsage = (customerId: string, featureId: string) => usageAt(server, customerId, featureId);
 
 beforeEach(async () => {
   server = await startStiggLocal({ log: () => {} });
 });
 afterEach(async () => {
-  for (const c of clients.splice(0)) await c.close();
+  await clients.closeAll();
   await server.close();
 });
-
-async function client(options: Partial<Options> = {}): Promise<Tollgate> {
-  const t = createTollgate({ apiKey: 'server-tollgate-local', baseUrl: server.url, logger: quiet, ...options });
-  clients.push(t);
-  await t.ready();
-  return t;
-}
-
-async function stiggUsage(customerId: string, featureId: string): Promise<number> {
-  const res = await fetch(server.graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': 'server-tollgate-local' },
-    body: JSON.stringify({ query: `{ cachedEntitlements(query: {customerId: "${customerId}"}) { feature { refId } currentUsage } }` }),
-  });
-  const body = (await res.json()) as { data: { cachedEntitlements: { feature: { refId: string }; currentUsage: number }[] } };
-  return body.data.cachedEntitlements.find((e) => e.feature.refId === featureId)?.currentUsage ?? 0;
-}
 
 const request = { customerId: 'customer-free', featureId: 'feature-api-calls' };
 

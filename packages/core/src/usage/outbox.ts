@@ -42,7 +42,6 @@ export class Outbox {
   private failures = 0;
   private nextAttemptAt = 0;
   private deliveredUnits = 0;
-  private closed = false;
   /** Counters for metrics. */
   readonly stats = { bulkCalls: 0, recordsSent: 0, unitsDelivered: 0, failedCalls: 0 };
 
@@ -129,7 +128,6 @@ export class Outbox {
 
   /** Stops the timer and delivers what it can before `deadline` (epoch ms). */
   async drain(deadline: number): Promise<DrainReport> {
-    this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     const startDelivered = this.deliveredUnits;
@@ -151,9 +149,5 @@ export class Outbox {
       persisted: this.store.durable ? left : 0,
       dropped: this.store.dropped - droppedBefore + (this.store.durable ? 0 : left),
     };
-  }
-
-  get isClosed(): boolean {
-    return this.closed;
   }
 }
