@@ -29,14 +29,27 @@ describe('memory meter store', () => {
       await reserve(s, 'c', id, { limit: null });
       await s.commit(key('c'), id, 1, null, 1);
     }
-    const [record, ...rest] = await s.takeBatch(100, true);
+    const [record, ...rest] = await s.takeBatch(100, true, 0);
     expect(rest).toEqual([]);
     expect(record).toMatchObject({ customerId: 'c', units: 2 });
     await reserve(s, 'c', 'd', { limit: null });
     await s.commit(key('c'), 'd', 1, null, 1);
-    expect(await s.takeBatch(100, false)).toEqual([record]); // sealed records wait; new units wait for the next flush
+    expect(await s.takeBatch(100, false, 0)).toEqual([record]); // sealed records wait; new units wait for the next flush
     await s.acknowledge(record!, 2, null);
     expect(await s.pendingUnits()).toBe(1);
+  });
+
+  it('seals a counter at most once per interval', async () => {
+    const s = new MemoryMeterStore();
+    const commit = async (id: string) => {
+      await reserve(s, 'c', id, { limit: null });
+      await s.commit(key('c'), id, 1, null, 1);
+    };
+    await commit('a');
+    expect(await s.takeBatch(100, true, 1_000)).toHaveLength(1);
+    await commit('b');
+    expect(await s.takeBatch(100, true, 1_000)).toHaveLength(1); // only the first record: 'b' waits for the interval
+    expect(await s.takeBatch(100, true, 0)).toHaveLength(2);
   });
 
   it('is bounded: past maxKeys counters with unreported usage, new usage is dropped and counted', async () => {

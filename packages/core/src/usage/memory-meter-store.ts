@@ -8,6 +8,7 @@ interface Counter {
   open: number;
   base: number;
   basePeriod: number | null;
+  sealedAt: number;
   reservations: Map<string, { units: number; expires: number }>;
 }
 
@@ -29,7 +30,7 @@ export class MemoryMeterStore implements MeterStore {
   private counter(key: UsageKey): Counter {
     const id = keyString(key);
     let c = this.counters.get(id);
-    if (!c) this.counters.set(id, (c = { key, reserved: 0, pending: 0, open: 0, base: 0, basePeriod: null, reservations: new Map() }));
+    if (!c) this.counters.set(id, (c = { key, reserved: 0, pending: 0, open: 0, base: 0, basePeriod: null, sealedAt: 0, reservations: new Map() }));
     return c;
   }
 
@@ -79,12 +80,14 @@ export class MemoryMeterStore implements MeterStore {
     c.reservations.delete(reservationId);
   }
 
-  async takeBatch(max: number, sealOpen: boolean): Promise<SealedRecord[]> {
+  async takeBatch(max: number, sealOpen: boolean, intervalMs: number): Promise<SealedRecord[]> {
+    const now = Date.now();
     if (sealOpen) for (const c of this.counters.values()) {
-      if (c.open <= 0) continue;
+      if (c.open <= 0 || now - c.sealedAt < intervalMs) continue;
       const record: SealedRecord = { ...c.key, id: randomUUID(), units: c.open };
       this.sealed.set(record.id, record);
       c.open = 0;
+      c.sealedAt = now;
     }
     return [...this.sealed.values()].slice(0, max);
   }
@@ -126,7 +129,9 @@ export class MemoryMeterStore implements MeterStore {
   }
 
   private forgetIfIdle(c: Counter): void {
-    if (c.reserved === 0 && c.pending === 0 && c.open === 0 && c.reservations.size === 0) this.counters.delete(keyString(c.key));
+    if (c.reserved === 0 && c.pending === 0 && c.open === 0 && c.reservations.size === 0 && Date.now() - c.sealedAt > 60_000) {
+      this.counters.delete(keyString(c.key));
+    }
   }
 
   private pruneKeys(): void {

@@ -135,9 +135,9 @@ export class RedisMeterStore implements MeterStore {
     await this.call('release', () => this.run(lua.RELEASE, [k.counter, k.zset, k.units], [reservationId])).catch(() => {});
   }
 
-  async takeBatch(max: number, sealOpen: boolean): Promise<SealedRecord[]> {
+  async takeBatch(max: number, sealOpen: boolean, intervalMs: number): Promise<SealedRecord[]> {
     const records = new Map<string, SealedRecord>();
-    for (const r of await this.local.takeBatch(max, sealOpen)) records.set(r.id, r);
+    for (const r of await this.local.takeBatch(max, sealOpen, intervalMs)) records.set(r.id, r);
     if (!this.available()) return [...records.values()];
     try {
       const members = await this.call('flush', () => this.redis.sMembers(this.index));
@@ -145,11 +145,11 @@ export class RedisMeterStore implements MeterStore {
         if (records.size >= max) break;
         const [customerId, resourceId, featureId] = JSON.parse(member) as [string, string | null, string];
         const key = { customerId, resourceId, featureId };
-        let mine = await this.seal(key, sealOpen);
-        if (mine.length === 0 && sealOpen) {
+        let mine = await this.seal(key, sealOpen, intervalMs);
+        if (mine.length === 0 && sealOpen && !(await this.hasOpen(key))) {
           await this.call('flush', () => this.redis.sRem(this.index, member));
-          mine = await this.seal(key, true); // a commit may have landed between the two
-          if (mine.length > 0) await this.call('flush', () => this.redis.sAdd(this.index, member));
+          // A commit may have landed between the two: keep the counter indexed if it did.
+          if (await this.hasOpen(key)) await this.call('flush', () => this.redis.sAdd(this.index, member));
         }
         for (const r of mine) records.set(r.id, r);
       }
@@ -159,10 +159,14 @@ export class RedisMeterStore implements MeterStore {
     return [...records.values()].slice(0, max);
   }
 
-  private async seal(key: UsageKey, sealOpen: boolean): Promise<SealedRecord[]> {
+  private async hasOpen(key: UsageKey): Promise<boolean> {
+    return Number(await this.call('flush', () => this.run(lua.OPEN, [this.keys(key).counter], []))) > 0;
+  }
+
+  private async seal(key: UsageKey, sealOpen: boolean, intervalMs: number): Promise<SealedRecord[]> {
     const k = this.keys(key);
     const values = (await this.call('seal', () =>
-      this.run(lua.SEAL, [k.counter, k.sealed], [randomUUID(), key.customerId, key.resourceId ?? '', key.featureId, sealOpen ? '1' : '0']),
+      this.run(lua.SEAL, [k.counter, k.sealed], [randomUUID(), key.customerId, key.resourceId ?? '', key.featureId, sealOpen ? '1' : '0', Date.now(), intervalMs]),
     )) as string[];
     return values
       .map((v) => JSON.parse(v) as { id: string; customerId: string; resourceId: string; featureId: string; units: string })

@@ -60,15 +60,18 @@ free(ARGV[1])
 return 1`;
 
 /**
- * With ARGV[5] = '1', moves a counter's open units into a sealed record (its id is the idempotency key); then
- * returns every sealed record of the customer. KEYS: counter, sealed hash.
- * ARGV: new record id, customerId, resourceId ('' none), featureId, seal ('1'/'0').
+ * With ARGV[5] = '1', moves a counter's open units into a sealed record (its id is the idempotency key), unless
+ * the counter was sealed less than ARGV[7] ms before ARGV[6] (now); then returns every sealed record of the
+ * customer. KEYS: counter, sealed hash. ARGV: new record id, customerId, resourceId ('' none), featureId, seal
+ * ('1'/'0'), now, interval.
  */
 export const SEAL = `
-local open = tonumber(redis.call('HGET', KEYS[1], 'open') or '0')
-if ARGV[5] == '1' and open > 0 then
+local h = redis.call('HMGET', KEYS[1], 'open', 'sealedAt')
+local open = tonumber(h[1] or '0')
+local recent = tonumber(ARGV[6]) - tonumber(h[2] or '0') < tonumber(ARGV[7])
+if ARGV[5] == '1' and open > 0 and not recent then
   redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({id = ARGV[1], customerId = ARGV[2], resourceId = ARGV[3], featureId = ARGV[4], units = tostring(open)}))
-  redis.call('HSET', KEYS[1], 'open', '0')
+  redis.call('HSET', KEYS[1], 'open', '0', 'sealedAt', ARGV[6])
 end
 return redis.call('HVALS', KEYS[2])`;
 
@@ -88,6 +91,9 @@ if redis.call('HDEL', KEYS[2], ARGV[1]) == 1 then
   return 1
 end
 return 0`;
+
+/** KEYS: counter. Returns units committed and not yet sealed. */
+export const OPEN = `return redis.call('HGET', KEYS[1], 'open') or '0'`;
 
 /** KEYS: counter. Returns pending units. */
 export const PENDING = `return redis.call('HGET', KEYS[1], 'pending') or '0'`;

@@ -44,10 +44,10 @@ export interface MeterStore {
   commit(key: UsageKey, reservationId: string, units: number, idempotencyKey: string | null, reservedUnits: number): Promise<void>;
   release(key: UsageKey, reservationId: string, reservedUnits: number): Promise<void>;
   /**
-   * Records awaiting delivery, at most `max`. With `sealOpen`, open units are first sealed into new records:
-   * once per flush, so each counter yields at most one record per flush interval.
+   * Records awaiting delivery, at most `max`. With `sealOpen`, open units are first sealed into new records,
+   * except for counters sealed less than `intervalMs` ago: a counter yields at most one record per interval.
    */
-  takeBatch(max: number, sealOpen: boolean): Promise<SealedRecord[]>;
+  takeBatch(max: number, sealOpen: boolean, intervalMs: number): Promise<SealedRecord[]>;
   /** Stigg applied the record: forget it; Stigg's usage becomes the new base. */
   acknowledge(record: SealedRecord, currentUsage: number | null, periodStart: number | null): Promise<void>;
   /** A record Stigg refuses for good (unknown customer, ...): forget it, counted as dropped. */
