@@ -3,7 +3,7 @@ import { Management } from './client/management.js';
 import { toEntitlementSet } from './client/map-entitlements.js';
 import { StiggClient, toTollgateError } from './client/stigg-client.js';
 import { decide } from './decision/decide.js';
-import type { CachedEntitlement, CheckRequest, Decision, EntitlementSet } from './decision/types.js';
+import type { CachedEntitlement, CheckRequest, Decision } from './decision/types.js';
 import { TollgateError } from './errors.js';
 import { newMetrics, TollgateEmitter, type Metrics, type StreamState } from './events.js';
 import { resolveConfig, type Config, type Options } from './options.js';
@@ -105,7 +105,12 @@ export class Tollgate extends Management {
     this.meter = new UsageMeter({
       store: this.meterStore,
       reservationTtlMs: config.usage.reservationTtlMs,
-      decide: async (request, units) => this.decideRaw({ customerId: request.customerId, featureId: request.featureId, resourceId: request.resourceId, requestedUsage: units }),
+      decide: async (request, units) => {
+        const decision = await this.decideRaw({ customerId: request.customerId, featureId: request.featureId, resourceId: request.resourceId, requestedUsage: units });
+        // The entry the decision came from is in the in-process cache now (unless it was a fallback).
+        const hit = decision.isFallback ? undefined : this.cache.lookup(this.cache.key(request.customerId, request.resourceId ?? null), Date.now());
+        return { decision, entitlement: hit?.entry.set.entitlements[request.featureId] ?? null };
+      },
       committed: (counter) => this.outbox.committed(counter),
     });
     if (!config.offline) this.outbox.start();
@@ -128,8 +133,8 @@ export class Tollgate extends Management {
    * decision then comes from stale data (`isStale`) or the fallback (`isFallback`, reason `Unknown`).
    */
   check(request: CheckRequest): Decision | Promise<Decision> {
-    const found = this.decideRaw(request);
-    return found instanceof Promise ? found.then((f) => this.finish(this.withOverlay(f.decision, request), request)) : this.finish(this.withOverlay(found.decision, request), request);
+    const decision = this.decideRaw(request);
+    return decision instanceof Promise ? decision.then((d) => this.finish(this.withOverlay(d, request), request)) : this.finish(this.withOverlay(decision, request), request);
   }
 
   /**
@@ -144,14 +149,14 @@ export class Tollgate extends Management {
     return metered;
   }
 
-  /** The decision from cached or fetched data, before the local usage overlay, with the entitlement it used. */
-  private decideRaw(request: CheckRequest): Found | Promise<Found> {
+  /** The decision from cached or fetched data, before the local usage overlay. */
+  private decideRaw(request: CheckRequest): Decision | Promise<Decision> {
     if (typeof request?.customerId !== 'string' || request.customerId === '' || typeof request.featureId !== 'string' || request.featureId === '') {
       throw new TollgateError('INVALID_REQUEST', 'check needs a non-empty customerId and featureId');
     }
     this.counters.checks += 1;
-    if (this.config.offline) return { decision: this.fallback(request, null), entitlement: null };
-    if (this.closed) return { decision: this.fallback(request, new TollgateError('CLOSED', 'Tollgate is closed')), entitlement: null };
+    if (this.config.offline) return this.fallback(request, null);
+    if (this.closed) return this.fallback(request, new TollgateError('CLOSED', 'Tollgate is closed'));
     const resourceId = request.resourceId ?? null;
     const key = this.cache.key(request.customerId, resourceId);
     const now = Date.now();
@@ -162,15 +167,15 @@ export class Tollgate extends Management {
         this.counters.staleServed += 1;
         this.cache.revalidate(key, request.customerId, resourceId);
       }
-      return found(hit.entry.set, request, now, hit.ageMs, !hit.fresh);
+      return decide(hit.entry.set, request, now, hit.ageMs, !hit.fresh);
     }
     this.counters.cacheMisses += 1;
     return this.cache.load(key, request.customerId, resourceId).then(
       (entry) => {
         const at = Date.now();
-        return found(entry.set, request, at, Math.max(0, at - entry.validatedAt), false);
+        return decide(entry.set, request, at, Math.max(0, at - entry.validatedAt), false);
       },
-      (err: unknown) => ({ decision: this.fallback(request, toTollgateError(err, 'GetEntitlements')), entitlement: null }),
+      (err: unknown) => this.fallback(request, toTollgateError(err, 'GetEntitlements')),
     );
   }
 
@@ -275,16 +280,6 @@ export class Tollgate extends Management {
     return decision;
   }
 }
-
-interface Found {
-  decision: Decision;
-  entitlement: CachedEntitlement | null;
-}
-
-const found = (set: EntitlementSet, request: CheckRequest, now: number, ageMs: number, stale: boolean): Found => ({
-  decision: decide(set, request, now, ageMs, stale),
-  entitlement: set.entitlements[request.featureId] ?? null,
-});
 
 /** Creates the client. Throws `ConfigError` for missing or invalid options. */
 export function createTollgate(options: Options): Tollgate {

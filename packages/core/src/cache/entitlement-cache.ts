@@ -63,8 +63,16 @@ export class EntitlementCache {
 
   private readonly keyPrefix: string;
 
-  /** Cache key: environment-scoped, never the API key; the customer in a Redis hash tag so its keys share a slot. */
+  /**
+   * In-process key: the customer id itself (or with the resource), so a lookup hashes a short string. The
+   * in-process level serves one environment, so nothing else needs to be in it.
+   */
   key(customerId: string, resourceId: string | null): string {
+    return resourceId === null ? customerId : customerId + '\u0001' + resourceId;
+  }
+
+  /** Shared-store key: environment-scoped, never the API key; the customer in a Redis hash tag so its keys share a slot. */
+  storeKey(customerId: string, resourceId: string | null): string {
     return this.keyPrefix + customerId + (resourceId === null ? '}:-' : '}:' + resourceId);
   }
 
@@ -118,7 +126,7 @@ export class EntitlementCache {
 
   private async loadOnce(key: string, customerId: string, resourceId: string | null, skipL2: boolean): Promise<CacheEntry> {
     if (this.l2 && !skipL2) {
-      const shared = await this.l2.get(key);
+      const shared = await this.l2.get(this.storeKey(customerId, resourceId));
       if (isEntry(shared) && this.isFresh(shared, Date.now())) {
         this.metrics.l2Hits += 1;
         return this.putL1(key, shared);
@@ -132,7 +140,7 @@ export class EntitlementCache {
     // Served, but confirmed again on next use when a change arrived while Stigg was answering.
     const validatedAt = this.changedDuringLoad.delete(key) ? 0 : Date.now();
     const entry = this.putL1(key, { set, version: started, validatedAt });
-    if (entry.version === started) void this.putL2(key, entry);
+    if (entry.version === started) void this.putL2(this.storeKey(customerId, resourceId), entry);
     return entry;
   }
 
@@ -145,11 +153,11 @@ export class EntitlementCache {
     return entry;
   }
 
-  private async putL2(key: string, entry: CacheEntry): Promise<void> {
+  private async putL2(storeKey: string, entry: CacheEntry): Promise<void> {
     if (!this.l2) return;
-    const current = await this.l2.get(key);
+    const current = await this.l2.get(storeKey);
     if (isEntry(current) && current.version >= entry.version) return;
-    await this.l2.set(key, entry, this.config.cache.maxStaleMs);
+    await this.l2.set(storeKey, entry, this.config.cache.maxStaleMs);
   }
 
   /** A pushed entitlement list: replaces what is cached (in L1 only where this process holds it) and L2. */
@@ -160,7 +168,7 @@ export class EntitlementCache {
     const entry: CacheEntry = { set, version: Math.max(now, (this.l1.peek(key)?.version ?? 0) + 1), validatedAt: now };
     // Held here, or being loaded (so the load's older answer cannot replace this one).
     if (this.l1.peek(key) || this.inflight.has(key)) this.putL1(key, entry);
-    void this.putL2(key, entry);
+    void this.putL2(this.storeKey(customerId, resourceId), entry);
   }
 
   /** A pushed usage change for one feature: patched where cached; the shared copy is dropped if not held here. */
@@ -170,7 +178,7 @@ export class EntitlementCache {
     const ent = current?.set.entitlements[featureId];
     if (!current || !ent) {
       if (this.inflight.has(key)) this.changedDuringLoad.add(key);
-      void this.l2?.delete(key);
+      void this.l2?.delete(this.storeKey(customerId, resourceId));
       return;
     }
     const next: CacheEntry = {
@@ -179,7 +187,7 @@ export class EntitlementCache {
       validatedAt: current.validatedAt,
     };
     this.putL1(key, next);
-    void this.putL2(key, next);
+    void this.putL2(this.storeKey(customerId, resourceId), next);
   }
 
   /** Everything cached must be confirmed again before it counts as fresh; done lazily, on next use. */
@@ -189,10 +197,12 @@ export class EntitlementCache {
 
   /** Drops a customer's entries (all resources) here and in L2, after a change made through this client. */
   async dropCustomer(customerId: string): Promise<void> {
-    const prefix = this.key(customerId, null).slice(0, -1);
-    const keys = [...this.l1.keys()].filter((k) => k.startsWith(prefix));
-    for (const k of keys) this.l1.delete(k);
-    await Promise.all([...new Set([...keys, this.key(customerId, null)])].map((k) => this.l2?.delete(k)));
+    const resources = [...this.l1.keys()].flatMap((k) =>
+      k === customerId ? [null] : k.startsWith(customerId + '\u0001') ? [k.slice(customerId.length + 1)] : [],
+    );
+    for (const r of resources) this.l1.delete(this.key(customerId, r));
+    const shared = new Set([null, ...resources].map((r) => this.storeKey(customerId, r)));
+    await Promise.all([...shared].map((k) => this.l2?.delete(k)));
   }
 
   async settle(): Promise<void> {

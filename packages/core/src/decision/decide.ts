@@ -1,6 +1,11 @@
 import { periodAt } from './periods.js';
 import type { CachedEntitlement, CheckRequest, Decision, EntitlementSet } from './types.js';
 
+function hasAny(features: Record<string, CachedEntitlement>): boolean {
+  for (const _ in features) return true;
+  return false;
+}
+
 const isMetered = (e: CachedEntitlement) => e.featureType === 'NUMBER' && (e.meterType === 'Incremental' || e.meterType === 'Fluctuating');
 
 function base(request: CheckRequest, ent: CachedEntitlement | undefined, ageMs: number, isStale: boolean): Decision {
@@ -30,17 +35,9 @@ export function decide(set: EntitlementSet, request: CheckRequest, now: number, 
   const features = set.entitlements;
   const ent = features[request.featureId];
   const d = base(request, ent, ageMs, isStale);
-  let empty = true;
-  for (const _ in features) {
-    empty = false;
-    break;
-  }
-  if (empty) {
-    d.reason = 'CustomerNotFound';
-    return d;
-  }
   if (!ent) {
-    d.reason = 'NoFeatureEntitlementInSubscription';
+    // An empty list is how Stigg says it knows no such customer (or none with entitlements).
+    d.reason = hasAny(features) ? 'NoFeatureEntitlementInSubscription' : 'CustomerNotFound';
     return d;
   }
 
