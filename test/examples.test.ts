@@ -5,6 +5,7 @@ import { getRequestListener } from '@hono/node-server';
 import { createServer } from 'node:http';
 import { startStiggLocal } from '@tollgate/stigg-local';
 import { createTollgate } from '@tollgate/core';
+import { until } from './support/wait.js';
 import { startDemo, walkthrough } from '../examples/express/src/main.js';
 import { createApp as createHonoApp } from '../examples/hono/src/app.js';
 
@@ -16,6 +17,7 @@ describe('examples', () => {
       expect((await request(demo.url).get('/api/analytics').set('x-api-token', 'demo-pro')).status).toBe(200);
       expect((await request(demo.url).get('/api/analytics').set('x-api-token', 'demo-free')).status).toBe(403);
       expect((await request(demo.url).post('/api/reports').set('x-api-token', 'demo-free')).status).toBe(200);
+      await until(() => demo.tollgate.metrics().usage.inflight === 0, 'the request to settle');
       await demo.tollgate.flushUsage();
       expect((await request(demo.url).get('/api/usage').set('x-api-token', 'demo-free')).body).toMatchObject({ used: 1, limit: 100 });
       demo.stigg!.admin.setUsage('customer-free', 'feature-api-calls', 100);
@@ -39,6 +41,7 @@ describe('examples', () => {
       expect((await request(app).get('/api/analytics').set('x-api-token', 'demo-free')).status).toBe(403);
       expect((await request(app).get('/api/export?format=parquet').set('x-api-token', 'demo-enterprise')).status).toBe(200);
       expect((await request(app).post('/api/reports').set('x-api-token', 'demo-free')).status).toBe(200);
+      await until(() => tollgate.metrics().usage.inflight === 0, 'the request to settle');
       await tollgate.flushUsage();
       expect((await request(app).get('/api/usage').set('x-api-token', 'demo-free')).body).toMatchObject({ used: 1 });
     } finally {

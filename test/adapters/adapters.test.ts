@@ -6,6 +6,7 @@ import { createTollgate, type Tollgate } from '@tollgate/core';
 import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
 import { RedisServer } from '../support/redis.js';
 import { quiet, stiggUsage } from '../support/stigg.js';
+import { until } from '../support/wait.js';
 import { ADAPTERS } from './apps.js';
 import { scenarios, type ScenarioContext } from './scenarios.js';
 
@@ -47,6 +48,8 @@ describe.each(Object.entries(ADAPTERS))('%s adapter', (adapter, build) => {
           return id;
         },
         async reportedUsage(customerId) {
+          // The response can reach the test before the server has settled the request: wait for that first.
+          await until(() => client.metrics().usage.inflight === 0, 'metered requests to settle');
           await client.flushUsage();
           return stiggUsage(stigg, customerId);
         },

@@ -207,7 +207,7 @@ export class Tollgate extends Management {
     l2Errors: number;
     l2Available: boolean;
     stream: StreamState;
-    usage: { bulkCalls: number; recordsSent: number; unitsDelivered: number; failedCalls: number; unitsDropped: number };
+    usage: { bulkCalls: number; recordsSent: number; unitsDelivered: number; failedCalls: number; unitsDropped: number; inflight: number };
   } {
     return {
       ...this.counters,
@@ -215,7 +215,7 @@ export class Tollgate extends Management {
       l2Errors: this.cache.l2Errors,
       l2Available: this.cache.l2Available,
       stream: this.streamState,
-      usage: { ...this.outbox.stats, unitsDropped: this.meterStore.dropped },
+      usage: { ...this.outbox.stats, unitsDropped: this.meterStore.dropped, inflight: this.meter.inflight },
     };
   }
 

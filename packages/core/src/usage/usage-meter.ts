@@ -45,7 +45,7 @@ const isMetered = (e: CachedEntitlement | null) => !!e && e.featureType === 'NUM
  */
 export class UsageMeter {
   /** Requests entered and not yet settled. */
-  private inflight = 0;
+  inflight = 0;
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly deps: MeterDeps) {}
