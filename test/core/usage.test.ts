@@ -81,6 +81,15 @@ describe('usage meter', () => {
     expect(await stiggUsage('customer-free', 'feature-api-calls')).toBe(1);
   });
 
+  it('releases, reports nothing and says why when the units to commit are not a number', async () => {
+    const t = await client();
+    const m = await t.enter({ customerId: 'customer-pro', featureId: 'feature-api-calls' });
+    await expect(m.settle({ success: true, units: Number.NaN })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    expect(t.metrics().usage.inflight).toBe(0);
+    await t.close();
+    expect(await stiggUsage('customer-pro', 'feature-api-calls')).toBe(0);
+  });
+
   it('commits the actual units when they differ from the reservation', async () => {
     const t = await client();
     const m = await t.enter({ customerId: 'customer-pro', featureId: 'feature-api-calls', units: 1 });

@@ -99,11 +99,11 @@ export class UsageMeter {
       duplicate: false,
       settle: async ({ success, units: actual }) => {
         if (settled) return;
-        const used = actual ?? units;
-        if (success && (!Number.isFinite(used) || used < 0)) throw new TollgateError('INVALID_REQUEST', `settle units must be a finite number >= 0, got ${used}`);
         settled = true;
+        const used = actual ?? units;
+        const valid = Number.isFinite(used) && used >= 0;
         try {
-          if (success) {
+          if (success && valid) {
             await this.deps.store.commit(key, reservationId, used, request.idempotencyKey ?? null, units);
             this.deps.committed(keyString(key));
           } else {
@@ -112,6 +112,8 @@ export class UsageMeter {
         } finally {
           done();
         }
+        // Nothing is reported for units that are not a number: the reservation was released, the caller is told.
+        if (success && !valid) throw new TollgateError('INVALID_REQUEST', `settle units must be a finite number >= 0, got ${used}`);
       },
     };
   }
