@@ -7,7 +7,7 @@ import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
 import { RedisServer } from '../support/redis.js';
 import { quiet, stiggUsage } from '../support/stigg.js';
 import { until } from '../support/wait.js';
-import { ADAPTERS } from './apps.js';
+import { ADAPTERS, closeNestApps } from './apps.js';
 import { scenarios, type ScenarioContext } from './scenarios.js';
 
 
@@ -17,6 +17,7 @@ describe.each(Object.entries(ADAPTERS))('%s adapter', (adapter, build) => {
   let store: ReturnType<typeof createKeyv>;
   let client: Tollgate;
   let app: Server;
+  const servers: Server[] = [];
   const extra: Tollgate[] = [];
 
   beforeAll(async () => {
@@ -25,9 +26,12 @@ describe.each(Object.entries(ADAPTERS))('%s adapter', (adapter, build) => {
     store = createKeyv(redis.url);
     client = createTollgate({ apiKey: 'server-tollgate-local', baseUrl: stigg.url, cache: { store }, logger: quiet });
     await client.ready();
-    app = build(client);
+    app = await build(client);
+    servers.push(app);
   });
   afterAll(async () => {
+    for (const s of servers) s.close();
+    await closeNestApps();
     for (const c of extra) await c.close();
     await client?.close();
     await store?.disconnect().catch(() => {});
@@ -64,7 +68,9 @@ describe.each(Object.entries(ADAPTERS))('%s adapter', (adapter, build) => {
             fallback: fallback ? { 'feature-analytics': { hasAccess: true } } : {},
           });
           extra.push(unreachable);
-          return build(unreachable);
+          const server = await build(unreachable);
+          servers.push(server);
+          return server;
         },
       };
       await scenario.run(ctx);

@@ -6,6 +6,11 @@ import { getRequestListener } from '@hono/node-server';
 import type { Decision, Tollgate } from '@tollgate/core';
 import * as ex from '@tollgate/express';
 import * as ho from '@tollgate/hono';
+import * as nest from '@tollgate/nest';
+import { Controller, Get, Module, Post, Query, Req, Res, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -54,4 +59,63 @@ export function honoApp(client: Tollgate): Server {
   return createServer(getRequestListener(app.fetch));
 }
 
-export const ADAPTERS = { express: expressApp, hono: honoApp } as const;
+@Controller()
+class ScenarioController {
+  @Get('analytics')
+  @nest.Entitled('feature-analytics')
+  analytics(@nest.Entitlement() decision: Decision) {
+    return { decision };
+  }
+
+  @Get('export')
+  @nest.Entitled({ featureId: 'feature-export-formats', requestedValues: (ctx) => [String(ctx.switchToHttp().getRequest().query.format)] })
+  export(@Query('format') format: string) {
+    return { format };
+  }
+
+  @Post('calls')
+  @nest.Metered('feature-api-calls')
+  async calls(@Query() query: Record<string, string>, @Res({ passthrough: true }) res: { status(code: number): unknown }, @nest.Entitlement('feature-api-calls') decision: Decision) {
+    if (query.fail) throw new Error('handler failed');
+    if (query.wait) await sleep(Number(query.wait));
+    res.status(Number(query.status ?? 200));
+    return { decision };
+  }
+
+  @Post('compute')
+  @nest.Metered('feature-api-calls', (ctx) => ctx.switchToHttp().getRequest().cost)
+  compute(@Query('cost') cost: string, @Req() req: { cost?: number }) {
+    req.cost = Number(cost);
+    return { cost: req.cost };
+  }
+}
+
+async function nestApp(client: Tollgate, platform: 'express' | 'fastify'): Promise<Server> {
+  @Module({
+    imports: [nest.TollgateModule.forRoot({ client, customerId: (ctx) => ctx.switchToHttp().getRequest().headers['x-customer-id'] })],
+    controllers: [ScenarioController],
+  })
+  class ScenarioModule {}
+  const app: INestApplication =
+    platform === 'express'
+      ? await NestFactory.create(ScenarioModule, new ExpressAdapter(), { logger: false })
+      : await NestFactory.create<NestFastifyApplication>(ScenarioModule, new FastifyAdapter(), { logger: false });
+  await app.init();
+  if (platform === 'fastify') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+  nestApps.push(app);
+  return app.getHttpServer() as Server;
+}
+
+const nestApps: INestApplication[] = [];
+
+/** Closes the Nest apps built so far (their module drains usage through the client given to it). */
+export async function closeNestApps(): Promise<void> {
+  for (const app of nestApps.splice(0)) await app.close();
+}
+
+export const ADAPTERS = {
+  express: expressApp,
+  hono: honoApp,
+  'nest (express)': (client: Tollgate) => nestApp(client, 'express'),
+  'nest (fastify)': (client: Tollgate) => nestApp(client, 'fastify'),
+} as const;

@@ -1,0 +1,40 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { admit, admitMetered } from '@tollgate/core';
+import { ENTITLED, METERED, SKIP, type EntitledFeature, type MeteredSpec } from './decorators.js';
+import { EntitlementDeniedException } from './denial.js';
+import { TOLLGATE_SETTINGS, type TollgateSettings } from './options.js';
+import { stateOf } from './request-state.js';
+
+/** Checks `@Entitled` features and reserves `@Metered` units before the handler; throws the denial otherwise. */
+@Injectable()
+export class TollgateGuard implements CanActivate {
+  constructor(
+    @Inject(Reflector) private readonly reflector: Reflector,
+    @Inject(TOLLGATE_SETTINGS) private readonly settings: TollgateSettings,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(SKIP, targets)) return true;
+    const features = this.reflector.getAllAndMerge<EntitledFeature[]>(ENTITLED, targets) ?? [];
+    const metered = this.reflector.getAllAndOverride<MeteredSpec | undefined>(METERED, targets);
+    if (features.length === 0 && !metered) return true;
+    const state = stateOf(context.switchToHttp().getRequest());
+    for (const feature of features) {
+      const featureId = typeof feature === 'string' ? feature : feature.featureId;
+      const out = await admit(this.settings, context, featureId, typeof feature === 'string' ? undefined : feature.requestedValues(context));
+      if (out.denial) throw new EntitlementDeniedException(out.denial);
+      state.decisions.set(featureId, out.decision);
+    }
+    if (metered) {
+      const headers = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>().headers;
+      const units = typeof metered.units === 'number' ? metered.units : 1;
+      const out = await admitMetered(this.settings, context, metered.featureId, units, headers['idempotency-key'] ?? null);
+      if (out.denial) throw new EntitlementDeniedException(out.denial);
+      state.decisions.set(metered.featureId, out.metered.decision);
+      state.metered = out.metered;
+    }
+    return true;
+  }
+}

@@ -1,0 +1,59 @@
+import { Inject, Module, type DynamicModule, type InjectionToken, type ModuleMetadata, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { createTollgate, guardSettings, isSuccessStatus, Tollgate } from '@tollgate/core';
+import { EntitlementDeniedFilter } from './denial.js';
+import { TollgateGuard } from './guard.js';
+import { TollgateInterceptor } from './interceptor.js';
+import { TOLLGATE_OPTIONS, TOLLGATE_SETTINGS, type TollgateModuleOptions, type TollgateSettings } from './options.js';
+
+export interface TollgateModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  inject?: InjectionToken[];
+  useFactory: (...args: any[]) => TollgateModuleOptions | Promise<TollgateModuleOptions>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+async function settingsFrom(options: TollgateModuleOptions): Promise<TollgateSettings> {
+  const owned = !options.client;
+  if (!options.client && !options.tollgate) throw new TypeError('TollgateModule: give `client` (a Tollgate) or `tollgate` (its options)');
+  const client = options.client ?? createTollgate(options.tollgate!);
+  if (owned) await client.ready();
+  const settings = guardSettings({ client, customerId: options.customerId, resourceId: options.resourceId, denial: options.denial });
+  return { ...settings, owned, success: options.success ?? ((_context, status) => isSuccessStatus(status)) };
+}
+
+const providers: Provider[] = [
+  { provide: TOLLGATE_SETTINGS, useFactory: settingsFrom, inject: [TOLLGATE_OPTIONS] },
+  { provide: Tollgate, useFactory: (s: TollgateSettings) => s.client, inject: [TOLLGATE_SETTINGS] },
+  { provide: APP_GUARD, useClass: TollgateGuard },
+  { provide: APP_INTERCEPTOR, useClass: TollgateInterceptor },
+  { provide: APP_FILTER, useClass: EntitlementDeniedFilter },
+];
+
+/**
+ * Entitlements for a Nest app: a global guard (checks and reserves), an interceptor (reports after success), the
+ * denial filter, and the `Tollgate` client injectable for management calls. Usage is drained on shutdown.
+ */
+@Module({})
+export class TollgateModule implements OnApplicationShutdown {
+  constructor(@Inject(TOLLGATE_SETTINGS) private readonly settings: TollgateSettings) {}
+
+  static forRoot(options: TollgateModuleOptions): DynamicModule {
+    return { global: true, module: TollgateModule, providers: [{ provide: TOLLGATE_OPTIONS, useValue: options }, ...providers], exports: [Tollgate] };
+  }
+
+  /** Options from other providers, e.g. `{ imports: [ConfigModule], inject: [ConfigService], useFactory: (config) => ({...}) }`. */
+  static forRootAsync(options: TollgateModuleAsyncOptions): DynamicModule {
+    return {
+      global: true,
+      module: TollgateModule,
+      imports: options.imports ?? [],
+      providers: [{ provide: TOLLGATE_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] }, ...providers],
+      exports: [Tollgate],
+    };
+  }
+
+  /** Delivers pending usage (and closes the client when the module created it). Needs `app.enableShutdownHooks()` for signals. */
+  async onApplicationShutdown(): Promise<void> {
+    if (this.settings.owned) await this.settings.client.close();
+    else await this.settings.client.flushUsage();
+  }
+}

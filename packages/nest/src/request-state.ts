@@ -1,0 +1,16 @@
+import type { Decision, MeteredRequest } from '@tollgate/core';
+
+/** What the guard leaves on the request for the interceptor and the parameter decorator (Express or Fastify request). */
+const STATE = Symbol.for('tollgate.nest');
+interface State {
+  decisions: Map<string, Decision>;
+  metered?: MeteredRequest;
+}
+type Carrier = { [STATE]?: State };
+
+export function stateOf(req: object): State {
+  return ((req as Carrier)[STATE] ??= { decisions: new Map() });
+}
+
+export const decisionsOf = (req: object) => (req as Carrier)[STATE]?.decisions;
+export const meteredOf = (req: object) => (req as Carrier)[STATE]?.metered;
