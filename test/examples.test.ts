@@ -6,8 +6,12 @@ import { createServer } from 'node:http';
 import { startStiggLocal } from '@tollgate/stigg-local';
 import { createTollgate } from '@tollgate/core';
 import { until } from './support/wait.js';
+import { stiggUsage } from './support/stigg.js';
 import { startDemo, walkthrough } from '../examples/express/src/main.js';
 import { createApp as createHonoApp } from '../examples/hono/src/app.js';
+import { AppModule as NestDemo } from '../examples/nest/src/app.module.js';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
 
 describe('examples', () => {
   it('npm start: the Express demo with an embedded stigg-local follows its walkthrough', async () => {
@@ -48,5 +52,28 @@ describe('examples', () => {
       await tollgate.close();
       await stigg.close();
     }
+  });
+
+  it('the Nest example answers the same way, and delivers usage on shutdown', async () => {
+    const stigg = await startStiggLocal({ log: () => {} });
+    const app = await NestFactory.create(
+      NestDemo.register({ apiKey: 'server-tollgate-local', baseUrl: stigg.url, logger: { warn: () => {}, error: () => {} } }),
+      new ExpressAdapter(),
+      { logger: false },
+    );
+    await app.init();
+    const server = app.getHttpServer();
+    try {
+      expect((await request(server).get('/api/analytics').set('x-api-token', 'demo-pro')).status).toBe(200);
+      expect((await request(server).get('/api/analytics').set('x-api-token', 'demo-free')).status).toBe(403);
+      expect((await request(server).get('/api/projects').set('x-api-token', 'demo-enterprise')).body).toMatchObject({ maxProjects: 'unlimited' });
+      expect((await request(server).get('/api/export?format=parquet').set('x-api-token', 'demo-pro')).status).toBe(403);
+      expect((await request(server).post('/api/reports').set('x-api-token', 'demo-free')).status).toBe(201);
+      expect((await request(server).get('/api/analytics')).status).toBe(401);
+    } finally {
+      await app.close();
+    }
+    expect(await stiggUsage(stigg, 'customer-free')).toBe(1);
+    await stigg.close();
   });
 });

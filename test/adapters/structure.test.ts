@@ -29,3 +29,18 @@ describe.each(Object.entries(sources))('%s adapter', (name, { file, framework })
     expect(() => make({ customerId: () => 'x' } as never)).toThrow(/client/);
   });
 });
+
+describe('nest adapter', () => {
+  it('is small files, talking to Stigg, Redis and GraphQL only through @tollgate/core', async () => {
+    const { readdirSync } = await import('node:fs');
+    const files = readdirSync('packages/nest/src').filter((f) => f.endsWith('.ts'));
+    expect(files.sort()).toEqual(['decorators.ts', 'denial.ts', 'guard.ts', 'index.ts', 'interceptor.ts', 'module.ts', 'options.ts', 'request-state.ts']);
+    for (const file of files) {
+      const text = readFileSync(`packages/nest/src/${file}`, 'utf8');
+      expect(text.split('\n').length, file).toBeLessThanOrEqual(80);
+      const specifiers = [...text.matchAll(/(?:from|import) '([^']+)'/g)].map((m) => m[1]!);
+      const foreign = specifiers.filter((s) => !s.startsWith('./') && !['@tollgate/core', 'rxjs', 'reflect-metadata'].includes(s) && !s.startsWith('@nestjs/'));
+      expect(foreign, file).toEqual([]);
+    }
+  });
+});
