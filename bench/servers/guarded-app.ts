@@ -15,8 +15,13 @@ import { Stigg } from '@stigg/node-server-sdk';
 import { createTollgate } from '@tollgate/core';
 import * as ex from '@tollgate/express';
 import * as ho from '@tollgate/hono';
+import 'reflect-metadata';
+import { Controller, Get, Injectable, Module, type CanActivate, type DynamicModule, type ExecutionContext } from '@nestjs/common';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { Entitled, TollgateModule } from '@tollgate/nest';
 
-const [framework, variant, stiggUrl] = process.argv.slice(2) as ['express' | 'hono', 'bare' | 'auth' | 'tollgate' | 'stigg-sdk', string];
+const [framework, variant, stiggUrl] = process.argv.slice(2) as ['express' | 'hono' | 'nest', 'bare' | 'auth' | 'tollgate' | 'stigg-sdk', string];
 const FEATURE = 'feature-analytics';
 const body = { visitors: 1234, conversion: 0.042 };
 
@@ -29,7 +34,9 @@ const stigg =
 await stigg?.waitForInitialization();
 
 let listener: RequestListener;
-if (framework === 'express') {
+if (framework === 'nest') {
+  listener = await nestListener();
+} else if (framework === 'express') {
   const app = express();
   // The app's authentication (a stand-in: a real one checks a token); it knows the customer.
   if (variant !== 'bare') app.use((_req, res, next) => ((res.locals.orgId = 'customer-pro'), next()));
@@ -52,6 +59,40 @@ if (framework === 'express') {
   const guards = tollgate ? [ho.requireFeature(FEATURE)] : stigg ? [sdkGuard] : [];
   app.get('/api/analytics', ...(guards as []), (c) => c.json(body));
   listener = getRequestListener(app.fetch);
+}
+
+/** Nest on the Express platform: the app's own guard identifies the customer; Tollgate's checks the feature. */
+async function nestListener(): Promise<RequestListener> {
+  @Injectable()
+  class AuthGuard implements CanActivate {
+    canActivate(context: ExecutionContext) {
+      context.switchToHttp().getRequest().orgId = 'customer-pro';
+      return true;
+    }
+  }
+  @Injectable()
+  class SdkGuard implements CanActivate {
+    async canActivate(context: ExecutionContext) {
+      return (await stigg!.getBooleanEntitlement({ customerId: context.switchToHttp().getRequest().orgId, featureId: FEATURE })).hasAccess;
+    }
+  }
+  const decorate = variant === 'tollgate' ? Entitled(FEATURE) : () => {};
+  @Controller('api')
+  class ApiController {
+    @Get('analytics')
+    @decorate
+    analytics() {
+      return body;
+    }
+  }
+  const auth = variant === 'bare' ? [] : [{ provide: APP_GUARD, useClass: AuthGuard }];
+  const sdk = variant === 'stigg-sdk' ? [{ provide: APP_GUARD, useClass: SdkGuard }] : [];
+  const imports: DynamicModule[] = tollgate ? [TollgateModule.forRoot({ client: tollgate, customerId: (ctx) => ctx.switchToHttp().getRequest().orgId })] : [];
+  @Module({ imports, controllers: [ApiController], providers: [...auth, ...sdk] })
+  class AppModule {}
+  const app = await NestFactory.create(AppModule, new ExpressAdapter(), { logger: false });
+  await app.init();
+  return app.getHttpAdapter().getInstance();
 }
 
 const server = createServer(listener);

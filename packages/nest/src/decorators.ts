@@ -1,27 +1,20 @@
-import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, SetMetadata, UseGuards, UseInterceptors, type ExecutionContext } from '@nestjs/common';
 import type { Decision } from '@tollgate/core';
+import { TollgateGuard } from './guard.js';
+import { TollgateInterceptor } from './interceptor.js';
+import { ENTITLED, METERED, SKIP, type EntitledFeature, type MeteredSpec } from './metadata.js';
 import { decisionsOf } from './request-state.js';
 
-export const ENTITLED = 'tollgate:entitled';
-export const METERED = 'tollgate:metered';
-export const SKIP = 'tollgate:skip';
-
-export interface MeteredSpec {
-  featureId: string;
-  /** Units per request, or computed after the handler from the execution context. */
-  units: number | ((context: ExecutionContext) => number);
-}
-
-/** A feature to check; for enum features, with the values this request needs. */
-export type EntitledFeature = string | { featureId: string; requestedValues: (context: ExecutionContext) => string[] };
+// The guard and interceptor are attached by the decorators, so routes without them pay nothing per request.
 
 /** The customer must be entitled to these features (on a controller: every handler; merged with the handler's). */
-export const Entitled = (...features: EntitledFeature[]) => SetMetadata(ENTITLED, features);
+export const Entitled = (...features: EntitledFeature[]) => applyDecorators(SetMetadata(ENTITLED, features), UseGuards(TollgateGuard));
 
 /** Reserves units of a metered feature before the handler; reported once the response succeeded, released otherwise. */
-export const Metered = (featureId: string, units: MeteredSpec['units'] = 1) => SetMetadata(METERED, { featureId, units } satisfies MeteredSpec);
+export const Metered = (featureId: string, units: MeteredSpec['units'] = 1) =>
+  applyDecorators(SetMetadata(METERED, { featureId, units } satisfies MeteredSpec), UseGuards(TollgateGuard), UseInterceptors(TollgateInterceptor));
 
-/** No entitlement checks for this handler or controller. */
+/** No entitlement checks for this handler (or controller), even under a controller-level `@Entitled`. */
 export const SkipEntitlements = () => SetMetadata(SKIP, true);
 
 /** Injects the decision a guard made for this request (the last one, or the one for `featureId`). */

@@ -1,12 +1,15 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { admit, admitMetered } from '@tollgate/core';
-import { ENTITLED, METERED, SKIP, type EntitledFeature, type MeteredSpec } from './decorators.js';
+import { ENTITLED, METERED, SKIP, type EntitledFeature, type MeteredSpec } from './metadata.js';
 import { EntitlementDeniedException } from './denial.js';
 import { TOLLGATE_SETTINGS, type TollgateSettings } from './options.js';
 import { stateOf } from './request-state.js';
 
-/** Checks `@Entitled` features and reserves `@Metered` units before the handler; throws the denial otherwise. */
+/**
+ * Checks `@Entitled` features and reserves `@Metered` units before the handler; throws the denial otherwise.
+ * Attached at controller and handler level alike, it does its work once per request.
+ */
 @Injectable()
 export class TollgateGuard implements CanActivate {
   constructor(
@@ -21,6 +24,8 @@ export class TollgateGuard implements CanActivate {
     const metered = this.reflector.getAllAndOverride<MeteredSpec | undefined>(METERED, targets);
     if (features.length === 0 && !metered) return true;
     const state = stateOf(context.switchToHttp().getRequest());
+    if (state.guarded) return true;
+    state.guarded = true;
     for (const feature of features) {
       const featureId = typeof feature === 'string' ? feature : feature.featureId;
       const out = await admit(this.settings, context, featureId, typeof feature === 'string' ? undefined : feature.requestedValues(context));
@@ -33,7 +38,7 @@ export class TollgateGuard implements CanActivate {
       const out = await admitMetered(this.settings, context, metered.featureId, units, headers['idempotency-key'] ?? null);
       if (out.denial) throw new EntitlementDeniedException(out.denial);
       state.decisions.set(metered.featureId, out.metered.decision);
-      state.metered = out.metered;
+      state.metered = { request: out.metered, intercepted: false };
     }
     return true;
   }

@@ -11,7 +11,7 @@ export { TollgateModule } from './module.js';
 export type { TollgateModuleAsyncOptions } from './module.js';
 export type { TollgateModuleOptions } from './options.js';
 export { Entitled, Metered, SkipEntitlements, Entitlement } from './decorators.js';
-export type { EntitledFeature, MeteredSpec } from './decorators.js';
+export type { EntitledFeature, MeteredSpec } from './metadata.js';
 export { TollgateGuard } from './guard.js';
 export { TollgateInterceptor } from './interceptor.js';
 export { EntitlementDeniedException, EntitlementDeniedFilter } from './denial.js';

@@ -1,9 +1,7 @@
 import { Inject, Module, type DynamicModule, type InjectionToken, type ModuleMetadata, type OnApplicationShutdown, type Provider } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { createTollgate, guardSettings, isSuccessStatus, Tollgate } from '@tollgate/core';
 import { EntitlementDeniedFilter } from './denial.js';
-import { TollgateGuard } from './guard.js';
-import { TollgateInterceptor } from './interceptor.js';
 import { TOLLGATE_OPTIONS, TOLLGATE_SETTINGS, type TollgateModuleOptions, type TollgateSettings } from './options.js';
 
 export interface TollgateModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
@@ -23,21 +21,20 @@ async function settingsFrom(options: TollgateModuleOptions): Promise<TollgateSet
 const providers: Provider[] = [
   { provide: TOLLGATE_SETTINGS, useFactory: settingsFrom, inject: [TOLLGATE_OPTIONS] },
   { provide: Tollgate, useFactory: (s: TollgateSettings) => s.client, inject: [TOLLGATE_SETTINGS] },
-  { provide: APP_GUARD, useClass: TollgateGuard },
-  { provide: APP_INTERCEPTOR, useClass: TollgateInterceptor },
   { provide: APP_FILTER, useClass: EntitlementDeniedFilter },
 ];
 
 /**
- * Entitlements for a Nest app: a global guard (checks and reserves), an interceptor (reports after success), the
- * denial filter, and the `Tollgate` client injectable for management calls. Usage is drained on shutdown.
+ * Entitlements for a Nest app: the settings the decorators' guard (checks and reserves) and interceptor (reports
+ * after success) use, the denial filter, and the `Tollgate` client injectable for management calls. Usage is
+ * drained on shutdown.
  */
 @Module({})
 export class TollgateModule implements OnApplicationShutdown {
   constructor(@Inject(TOLLGATE_SETTINGS) private readonly settings: TollgateSettings) {}
 
   static forRoot(options: TollgateModuleOptions): DynamicModule {
-    return { global: true, module: TollgateModule, providers: [{ provide: TOLLGATE_OPTIONS, useValue: options }, ...providers], exports: [Tollgate] };
+    return { global: true, module: TollgateModule, providers: [{ provide: TOLLGATE_OPTIONS, useValue: options }, ...providers], exports: [Tollgate, TOLLGATE_SETTINGS] };
   }
 
   /** Options from other providers, e.g. `{ imports: [ConfigModule], inject: [ConfigService], useFactory: (config) => ({...}) }`. */
@@ -47,7 +44,7 @@ export class TollgateModule implements OnApplicationShutdown {
       module: TollgateModule,
       imports: options.imports ?? [],
       providers: [{ provide: TOLLGATE_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] }, ...providers],
-      exports: [Tollgate],
+      exports: [Tollgate, TOLLGATE_SETTINGS],
     };
   }
 

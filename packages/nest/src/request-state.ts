@@ -4,7 +4,9 @@ import type { Decision, MeteredRequest } from '@tollgate/core';
 const STATE = Symbol.for('tollgate.nest');
 interface State {
   decisions: Map<string, Decision>;
-  metered?: MeteredRequest;
+  /** Set by the first guard run: a guard on the controller and one on the handler check once. */
+  guarded?: boolean;
+  metered?: { request: MeteredRequest; intercepted: boolean };
 }
 type Carrier = { [STATE]?: State };
 
