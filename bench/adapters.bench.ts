@@ -9,7 +9,7 @@ const TARGET = { express: 0.97, hono: 0.9, nest: null } as const;
 
 const benchmark: Benchmark = {
   name: 'adapters',
-  description: 'a guarded route on a cache hit vs the same route unguarded, and vs a middleware around the official SDK (autocannon)',
+  description: 'a guarded route on a cache hit vs the same route unguarded, and vs a guard around the official SDK, for Express, Hono and Nest (autocannon)',
   async run(report) {
     const stigg = await startChild<{ url: string }>(new URL('./servers/stigg-local.ts', import.meta.url).pathname);
     const file = new URL('./servers/guarded-app.ts', import.meta.url).pathname;
