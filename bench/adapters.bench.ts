@@ -2,8 +2,8 @@ import { startChild } from './lib/child.js';
 import { fmt, load, median } from './lib/load.js';
 import type { Benchmark } from './lib/types.js';
 
-const ROUNDS = 3;
-const SECONDS = 3;
+const ROUNDS = 5;
+const SECONDS = 2.5;
 const VARIANTS = ['bare', 'auth', 'tollgate', 'stigg-sdk'] as const;
 const TARGET = { express: 0.97, hono: 0.9, nest: null } as const;
 
@@ -31,12 +31,16 @@ const benchmark: Benchmark = {
         for (const v of VARIANTS) await hit(v, 1); // warm: JIT, caches, connections
         const rps: Record<string, number[]> = { bare: [], auth: [], tollgate: [], 'stigg-sdk': [] };
         for (let round = 0; round < ROUNDS; round++) {
-          for (const v of VARIANTS) {
+          // Each round in another order, so that drift on a shared machine does not favour one variant.
+          const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!);
+          for (const v of order) {
             const r = await hit(v, SECONDS);
             if (r.non2xx || r.errors) throw new Error(`${framework}/${v}: ${r.non2xx} non-2xx, ${r.errors} errors`);
             rps[v]!.push(r.requestsPerSecond);
           }
         }
+        // Ratios are taken within each round (measured minutes apart they would compare different machine loads).
+        const ratio = (a: string, b: string) => median(rps[a]!.map((x, i) => x / rps[b]![i]!));
         const m = { bare: median(rps.bare!), auth: median(rps.auth!), tollgate: median(rps.tollgate!), sdk: median(rps['stigg-sdk']!) };
         rows.push({
           framework,
@@ -44,17 +48,18 @@ const benchmark: Benchmark = {
           'unguarded (auth) req/s': fmt(m.auth),
           'guarded req/s': fmt(m.tollgate),
           'SDK middleware req/s': fmt(m.sdk),
-          'guarded / unguarded': `${fmt(m.tollgate / m.auth, 3)}x`,
+          'guarded / unguarded': `${fmt(ratio('tollgate', 'auth'), 3)}x`,
           target: TARGET[framework] === null ? 'ratio printed' : `>= ${TARGET[framework]}x`,
-          'guarded / bare': `${fmt(m.tollgate / m.bare, 3)}x`,
-          'guarded / SDK middleware': `${fmt(m.tollgate / m.sdk, 2)}x`,
+          'guarded / bare': `${fmt(ratio('tollgate', 'bare'), 3)}x`,
+          'guarded / SDK middleware': `${fmt(ratio('tollgate', 'stigg-sdk'), 2)}x`,
         });
       }
       report.table(rows);
       report.note('unguarded: the route behind the app\'s own authentication middleware (which identifies the customer);');
       report.note('guarded: the same plus entitlements() and requireFeature() on a cache hit; SDK: the same plus a middleware');
       report.note('around @stigg/node-server-sdk; bare: the route with no middleware at all (Hono answers it on a synchronous fast path).');
-      report.note(`median of ${ROUNDS} alternating ${SECONDS} s rounds per variant, 20 connections, each app in its own process`);
+      report.note(`req/s: median of ${ROUNDS} rounds of ${SECONDS} s per variant; ratios: median of the per-round ratios`);
+      report.note('20 connections; each app in its own process; variants in a rotating order each round');
     } finally {
       for (const c of children) await c.stop();
     }
