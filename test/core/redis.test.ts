@@ -1,53 +1,43 @@
 /** Tollgate with a real redis-server as its shared level, in several processes. */
 import { createKeyv } from '@keyv/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTollgate } from '@tollgate/core';
-import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
 import { until } from '../support/wait.js';
-import { RedisServer } from '../support/redis.js';
 import { TollgateWorker } from '../support/worker.js';
+import { stiggAndRedis } from '../support/stigg.js';
 
-let server: StiggLocal;
-let redis: RedisServer;
-beforeAll(async () => {
-  server = await startStiggLocal({ log: () => {} });
-  redis = await RedisServer.start();
-});
-afterAll(async () => {
-  await redis?.stop();
-  await server?.close();
-});
+const env = stiggAndRedis();
 
 
 describe('shared Redis', () => {
   it('two processes converge on a plan change, and the second reads the first one\'s fetch from Redis', async () => {
-    const a = await TollgateWorker.start(server.url, redis.url);
-    const b = await TollgateWorker.start(server.url, redis.url);
+    const a = await TollgateWorker.start(env.server.url, env.redis.url);
+    const b = await TollgateWorker.start(env.server.url, env.redis.url);
     try {
-      server.admin.resetStats();
+      env.server.admin.resetStats();
       expect((await a.check({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess).toBe(false);
       await new Promise((r) => setTimeout(r, 50)); // the shared write is in the background
       expect((await b.check({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess).toBe(false);
-      expect(server.admin.stats().calls.cachedEntitlements).toBe(1);
+      expect(env.server.admin.stats().calls.cachedEntitlements).toBe(1);
       expect((await b.metrics()).l2Hits).toBe(1);
 
-      server.admin.setPlan('customer-free', 'plan-pro');
+      env.server.admin.setPlan('customer-free', 'plan-pro');
       await until(async () => (await a.check({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess, 'process A');
       await until(async () => (await b.check({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess, 'process B');
-      expect(server.admin.stats().calls.cachedEntitlements).toBe(1);
+      expect(env.server.admin.stats().calls.cachedEntitlements).toBe(1);
     } finally {
       await a.close();
       await b.close();
-      server.admin.setPlan('customer-free', 'plan-free');
+      env.server.admin.setPlan('customer-free', 'plan-free');
     }
   });
 
   it('keeps answering when Redis is killed mid-load, and uses Redis again when it is back', async () => {
-    const store = createKeyv(redis.url, { throwOnConnectError: false });
+    const store = createKeyv(env.redis.url, { throwOnConnectError: false });
     const warnings: string[] = [];
     const t = createTollgate({
       apiKey: 'server-tollgate-local',
-      baseUrl: server.url,
+      baseUrl: env.server.url,
       cache: { store, storeTimeoutMs: 100, storeRetryAfterMs: 300 },
       logger: { warn: (m) => warnings.push(m), error: (m) => warnings.push(m) },
     });
@@ -79,7 +69,7 @@ describe('shared Redis', () => {
         }
       })();
       await new Promise((r) => setTimeout(r, 150));
-      await redis.stop();
+      await env.redis.stop();
       await load;
       expect(errors).toBe(0);
       expect(answered).toBe(30 * 40);
@@ -87,7 +77,7 @@ describe('shared Redis', () => {
       expect(t.metrics().l2Errors).toBeGreaterThan(0);
       expect(warnings.join('\n')).toMatch(/cache store .* failed/);
 
-      await redis.start();
+      await env.redis.start();
       await new Promise((r) => setTimeout(r, 400)); // past storeRetryAfterMs
       const before = t.metrics();
       await until(async () => {
@@ -97,7 +87,7 @@ describe('shared Redis', () => {
       // A second client finds the first one's writes in Redis.
       await t.check({ customerId: 'customer-enterprise', featureId: 'feature-seats' });
       await new Promise((r) => setTimeout(r, 100));
-      const other = createTollgate({ apiKey: 'server-tollgate-local', baseUrl: server.url, cache: { store }, stream: false, logger: { warn: () => {}, error: () => {} } });
+      const other = createTollgate({ apiKey: 'server-tollgate-local', baseUrl: env.server.url, cache: { store }, stream: false, logger: { warn: () => {}, error: () => {} } });
       await other.check({ customerId: 'customer-enterprise', featureId: 'feature-seats' });
       expect(other.metrics().l2Hits).toBe(1);
       await other.close();

@@ -1,36 +1,25 @@
 /** Metered usage across processes sharing a real Redis: no overshoot, nothing lost on SIGTERM or SIGKILL. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
-import { RedisServer } from '../support/redis.js';
+import { describe, expect, it } from 'vitest';
 import { TollgateWorker } from '../support/worker.js';
-import { stiggUsage as usageAt } from '../support/stigg.js';
+import { stiggUsage as usageAt, stiggAndRedis } from '../support/stigg.js';
 
-let server: StiggLocal;
-let redis: RedisServer;
-beforeAll(async () => {
-  server = await startStiggLocal({ log: () => {} });
-  redis = await RedisServer.start();
-});
-afterAll(async () => {
-  await redis?.stop();
-  await server?.close();
-});
+const env = stiggAndRedis();
 
-const stiggUsage = (customerId: string) => usageAt(server, customerId);
+const stiggUsage = (customerId: string) => usageAt(env.server, customerId);
 
 async function customer(id: string, used = 0): Promise<void> {
-  await fetch(server.graphqlUrl, {
+  await fetch(env.server.graphqlUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': 'server-tollgate-local' },
     body: JSON.stringify({ query: `mutation { provisionCustomer(input: {customerId: "${id}", subscriptionParams: {planId: "plan-pro", billingPeriod: MONTHLY}}) { customer { id } } }` }),
   });
-  if (used) server.admin.setUsage(id, 'feature-api-calls', used);
+  if (used) env.server.admin.setUsage(id, 'feature-api-calls', used);
 }
 
 describe('metered usage across processes', () => {
   it('four processes, 400 concurrent requests each, 100 units left: exactly 100 allowed and reported', async () => {
     await customer('four-procs', 9_900);
-    const workers = await Promise.all([0, 1, 2, 3].map(() => TollgateWorker.start(server.url, redis.url)));
+    const workers = await Promise.all([0, 1, 2, 3].map(() => TollgateWorker.start(env.server.url, env.redis.url)));
     try {
       const request = { customerId: 'four-procs', featureId: 'feature-api-calls' };
       for (const w of workers) await w.check(request); // warm caches, as a running service has
@@ -46,8 +35,8 @@ describe('metered usage across processes', () => {
   it('releases the reservations of a process that died mid-request once they expire', async () => {
     await customer('died', 9_995);
     const options = { usage: { reservationTtlMs: 1_000 } };
-    const a = await TollgateWorker.start(server.url, redis.url, options);
-    const b = await TollgateWorker.start(server.url, redis.url, options);
+    const a = await TollgateWorker.start(env.server.url, env.redis.url, options);
+    const b = await TollgateWorker.start(env.server.url, env.redis.url, options);
     try {
       const request = { customerId: 'died', featureId: 'feature-api-calls' };
       await b.check(request);
@@ -65,7 +54,7 @@ describe('metered usage across processes', () => {
 
   it('SIGTERM mid-load delivers everything committed within the drain deadline', async () => {
     await customer('sigterm');
-    const w = await TollgateWorker.start(server.url, redis.url, { usage: { flushIntervalMs: 60_000 } });
+    const w = await TollgateWorker.start(env.server.url, env.redis.url, { usage: { flushIntervalMs: 60_000 } });
     const load = Promise.all(Array.from({ length: 300 }, (_, i) => w.metered({ customerId: 'sigterm', featureId: 'feature-api-calls', idempotencyKey: `t-${i}` }, 20)));
     await new Promise((r) => setTimeout(r, 150));
     await w.signal('SIGTERM');
@@ -80,7 +69,7 @@ describe('metered usage across processes', () => {
 
   it('SIGKILL with the Redis outbox: the next process delivers the rest, retried requests are counted once', async () => {
     await customer('sigkill');
-    const a = await TollgateWorker.start(server.url, redis.url, { usage: { flushIntervalMs: 100 } });
+    const a = await TollgateWorker.start(env.server.url, env.redis.url, { usage: { flushIntervalMs: 100 } });
     const keys = Array.from({ length: 3000 }, (_, i) => `k-${i}`);
     const acknowledged = new Set<string>();
     const sent = keys.map((key) =>
@@ -96,7 +85,7 @@ describe('metered usage across processes', () => {
     expect(acknowledged.size).toBeLessThan(keys.length);
 
     // The client retries what it got no answer for, with the same keys, against another process.
-    const b = await TollgateWorker.start(server.url, redis.url, { usage: { flushIntervalMs: 100 } });
+    const b = await TollgateWorker.start(env.server.url, env.redis.url, { usage: { flushIntervalMs: 100 } });
     const retried = keys.filter((k) => !acknowledged.has(k));
     const results = await Promise.all(retried.map((key) => b.metered({ customerId: 'sigkill', featureId: 'feature-api-calls', idempotencyKey: key })));
     const duplicates = results.filter((r) => r.duplicate).length;

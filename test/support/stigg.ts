@@ -1,4 +1,6 @@
-import type { StiggLocal } from '@tollgate/stigg-local';
+import { afterAll, beforeAll } from 'vitest';
+import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
+import { RedisServer } from './redis.js';
 import { createTollgate, type Options, type Tollgate } from '@tollgate/core';
 
 export const quiet = { warn: () => {}, error: () => {} };
@@ -32,4 +34,18 @@ export function clientFactory(server: () => StiggLocal) {
       for (const t of made.splice(0)) await t.close();
     },
   };
+}
+
+/** A stigg-local and a real redis-server for one test file (started before its tests, stopped after). */
+export function stiggAndRedis(): { server: StiggLocal; redis: RedisServer } {
+  const env = {} as { server: StiggLocal; redis: RedisServer };
+  beforeAll(async () => {
+    env.server = await startStiggLocal({ log: () => {} });
+    env.redis = await RedisServer.start();
+  });
+  afterAll(async () => {
+    await env.redis?.stop();
+    await env.server?.close();
+  });
+  return env;
 }

@@ -1,14 +1,8 @@
 import express from 'express';
 import type { Tollgate } from '@tollgate/core';
 import { entitlements, getEntitlement, meteredGuard, requireFeature } from '@tollgate/express';
+import { DEMO_TOKENS } from '../../demo-tokens.js';
 
-/** The demo's API tokens. A real app authenticates its users; the customer id comes from that, never from a raw header. */
-export const DEMO_TOKENS: Record<string, string> = {
-  'demo-free': 'customer-free',
-  'demo-pro': 'customer-pro',
-  'demo-enterprise': 'customer-enterprise',
-  'demo-nosub': 'customer-nosub',
-};
 
 /** A small SaaS API: projects, analytics, exports, seats and metered report generation. */
 export function createApp(tollgate: Tollgate) {

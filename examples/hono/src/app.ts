@@ -2,14 +2,8 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Tollgate } from '@tollgate/core';
 import { entitlements, meteredGuard, requireFeature } from '@tollgate/hono';
+import { DEMO_TOKENS } from '../../demo-tokens.js';
 
-/** The demo's API tokens. A real app authenticates its users; the customer id comes from that, never from a raw header. */
-export const DEMO_TOKENS: Record<string, string> = {
-  'demo-free': 'customer-free',
-  'demo-pro': 'customer-pro',
-  'demo-enterprise': 'customer-enterprise',
-  'demo-nosub': 'customer-nosub',
-};
 
 /** The same SaaS API as examples/express, in Hono's idioms. */
 export function createApp(tollgate: Tollgate) {

@@ -1,14 +1,8 @@
 import { Controller, Get, HttpException, Inject, Module, Post, Query, Req, type DynamicModule } from '@nestjs/common';
 import { Entitled, Entitlement, Metered, SkipEntitlements, Tollgate, TollgateModule } from '@tollgate/nest';
 import type { Decision, Options } from '@tollgate/core';
+import { DEMO_TOKENS } from '../../demo-tokens.js';
 
-/** The demo's API tokens. A real app authenticates its users; the customer id comes from that, never from a raw header. */
-export const DEMO_TOKENS: Record<string, string> = {
-  'demo-free': 'customer-free',
-  'demo-pro': 'customer-pro',
-  'demo-enterprise': 'customer-enterprise',
-  'demo-nosub': 'customer-nosub',
-};
 
 type Request = { headers: Record<string, string | undefined> };
 const customerOf = (req: Request) => DEMO_TOKENS[req.headers['x-api-token'] ?? ''];
