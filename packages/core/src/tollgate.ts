@@ -34,17 +34,20 @@ export class Tollgate extends Management {
   private closed = false;
   private drained: Promise<DrainReport> | null = null;
 
-  constructor(options: Options) {
+  /** `stigg` replaces the network client (the test double in `@tollgate/core/testing` passes one); not public API. */
+  constructor(options: Options, stigg?: StiggClient) {
     const config = resolveConfig(options);
-    const client = new StiggClient({
-      apiKey: config.apiKey,
-      graphqlUrl: config.graphqlUrl,
-      timeoutMs: config.timeoutMs,
-      maxAttempts: config.maxAttempts,
-      retryBaseMs: config.retryBaseMs,
-      retryMaxMs: config.retryMaxMs,
-      logger: config.logger,
-    });
+    const client =
+      stigg ??
+      new StiggClient({
+        apiKey: config.apiKey,
+        graphqlUrl: config.graphqlUrl,
+        timeoutMs: config.timeoutMs,
+        maxAttempts: config.maxAttempts,
+        retryBaseMs: config.retryBaseMs,
+        retryMaxMs: config.retryMaxMs,
+        logger: config.logger,
+      });
     super(client, (customerId) => this.cache.dropCustomer(customerId));
     this.config = config;
     this.cache = new EntitlementCache(config, async (customerId, resourceId) => toEntitlementSet(await client.getEntitlements(customerId, resourceId)), this.counters);
@@ -237,6 +240,11 @@ export class Tollgate extends Management {
       return report;
     })();
     return this.drained;
+  }
+
+  /** Forgets what is cached for a customer (the test double calls it when a test changes a grant). */
+  async forgetCustomer(customerId: string): Promise<void> {
+    await this.cache.dropCustomer(customerId);
   }
 
   /** Reports committed usage now rather than at the next interval. */
