@@ -95,7 +95,8 @@ async function nestListener(): Promise<RequestListener> {
   return app.getHttpAdapter().getInstance();
 }
 
-const server = createServer(listener);
+// GET /__cpu: this process's CPU time so far, so the benchmark can report CPU per request next to throughput.
+const server = createServer((req, res) => (req.url === '/__cpu' ? res.end(JSON.stringify(process.cpuUsage())) : listener(req, res)));
 server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}` })));
 process.once('SIGTERM', () => {
   server.close();
