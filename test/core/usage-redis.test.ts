@@ -1,5 +1,7 @@
 /** Metered usage across processes sharing a real Redis: no overshoot, nothing lost on SIGTERM or SIGKILL. */
+import { createKeyv } from '@keyv/redis';
 import { describe, expect, it } from 'vitest';
+import { createTollgate } from '@tollgate/core';
 import { TollgateWorker } from '../support/worker.js';
 import { stiggUsage as usageAt, stiggAndRedis } from '../support/stigg.js';
 
@@ -50,6 +52,41 @@ describe('metered usage across processes', () => {
       await b.close();
     }
     expect(await stiggUsage('died')).toBe(9_996);
+  }, 30_000);
+
+  it('keeps metering in process memory while Redis is down, and loses nothing', async () => {
+    await customer('redis-down');
+    const store = createKeyv(env.redis.url, { throwOnConnectError: false });
+    const t = createTollgate({
+      apiKey: 'server-tollgate-local',
+      baseUrl: env.server.url,
+      cache: { store, storeTimeoutMs: 100, storeRetryAfterMs: 500 },
+      usage: { redisTimeoutMs: 200, flushIntervalMs: 60_000 },
+      logger: { warn: () => {}, error: () => {} },
+    });
+    await t.ready();
+    try {
+      const request = { customerId: 'redis-down', featureId: 'feature-api-calls' };
+      await t.check(request);
+      await env.redis.stop();
+      let allowed = 0;
+      for (let i = 0; i < 20; i++) {
+        const m = await t.enter(request);
+        if (m.allowed) {
+          allowed += 1;
+          await m.settle({ success: true });
+        }
+      }
+      expect(allowed).toBe(20);
+      const report = await t.close();
+      expect(report).toMatchObject({ delivered: 20, dropped: 0 });
+      expect(await stiggUsage('redis-down')).toBe(20);
+    } finally {
+      await t.close();
+      await env.redis.start();
+      // A client that lost its server may never finish disconnecting: do not wait on it for long.
+      await Promise.race([store.disconnect().catch(() => {}), new Promise((r) => setTimeout(r, 500))]);
+    }
   }, 30_000);
 
   it('SIGTERM mid-load delivers everything committed within the drain deadline', async () => {
