@@ -16,7 +16,7 @@ describe('shared Redis', () => {
     try {
       env.server.admin.resetStats();
       expect((await a.check({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess).toBe(false);
-      await new Promise((r) => setTimeout(r, 50)); // the shared write is in the background
+      await new Promise((r) => setTimeout(r, 300)); // the shared write is in the background
       expect((await b.check({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess).toBe(false);
       expect(env.server.admin.stats().calls.cachedEntitlements).toBe(1);
       expect((await b.metrics()).l2Hits).toBe(1);
