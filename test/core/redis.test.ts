@@ -86,7 +86,7 @@ describe('shared Redis', () => {
       }, 'L2 in use again');
       // A second client finds the first one's writes in Redis.
       await t.check({ customerId: 'customer-enterprise', featureId: 'feature-seats' });
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 300)); // the shared write is in the background
       const other = createTollgate({ apiKey: 'server-tollgate-local', baseUrl: env.server.url, cache: { store }, stream: false, logger: { warn: () => {}, error: () => {} } });
       await other.check({ customerId: 'customer-enterprise', featureId: 'feature-seats' });
       expect(other.metrics().l2Hits).toBe(1);
