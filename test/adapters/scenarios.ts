@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import request from 'supertest';
 import { expect } from 'vitest';
 import type { Tollgate } from '@tollgate/core';
+import { until } from '../support/wait.js';
 import type { StiggLocal } from '@tollgate/stigg-local';
 
 export interface ScenarioContext {
@@ -147,10 +148,12 @@ export const scenarios: Scenario[] = [
   },
   {
     name: 'a retried request (same Idempotency-Key) is counted once',
-    async run({ app, customer, reportedUsage }) {
+    async run({ app, client, customer, reportedUsage }) {
       const id = await customer();
       for (let i = 0; i < 3; i++) {
         expect((await request(app).post('/calls').set('x-customer-id', id).set('Idempotency-Key', 'order-7')).status).toBe(200);
+        // A client retries after it lost an answer; by then the server has settled the first attempt.
+        await until(() => client.metrics().usage.inflight === 0, 'the attempt to settle');
       }
       expect(await reportedUsage(id)).toBe(1);
     },

@@ -90,6 +90,20 @@ describe('usage meter', () => {
     expect(await stiggUsage('customer-pro', 'feature-api-calls')).toBe(0);
   });
 
+  it('counts a retry again when the first attempt was released (failed), once when it was committed', async () => {
+    const t = await client();
+    const first = await t.enter({ ...request, idempotencyKey: 'k-1' });
+    await first.settle({ success: true });
+    expect((await t.enter({ ...request, idempotencyKey: 'k-1' })).duplicate).toBe(true);
+    const failed = await t.enter({ ...request, idempotencyKey: 'k-2' });
+    await failed.settle({ success: false });
+    const again = await t.enter({ ...request, idempotencyKey: 'k-2' });
+    expect(again.duplicate).toBe(false);
+    await again.settle({ success: true });
+    await t.close();
+    expect(await stiggUsage('customer-free', 'feature-api-calls')).toBe(2);
+  });
+
   it('commits the actual units when they differ from the reservation', async () => {
     const t = await client();
     const m = await t.enter({ customerId: 'customer-pro', featureId: 'feature-api-calls', units: 1 });
