@@ -6,7 +6,7 @@
  *   app.post('/reports', meteredGuard('feature-api-calls', { usage: 1 }), handler);
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { admit, admitMetered, guardSettings, isSuccessStatus, type Decision, type Denial, type GuardOutcome, type GuardSettings } from '@tollgate/core';
+import { admit, admitMetered, guardSettings, isSuccessStatus, settleOnResponse, type Decision, type Denial, type GuardOutcome, type GuardSettings } from '@tollgate/core';
 
 // Request state lives in res.locals (Express' place for it): new properties on `req` would slow Express down.
 const SETTINGS = 'tollgateSettings';
@@ -98,12 +98,15 @@ export function meteredGuard(featureId: string, options: MeteredGuardOptions = {
         const settings = settingsOf(res);
         if (out.denial) return render(settings, out.denial, req, res);
         remember(res, featureId, out.metered.decision);
-        const settle = (success: boolean) => {
-          const units = success && typeof options.usage === 'function' ? options.usage(req, res) : undefined;
-          out.metered.settle({ success, units }).catch((err: unknown) => settings.client.events.emit('error', err as never));
-        };
-        res.once('finish', () => settle(succeeded(req, res)));
-        res.once('close', () => settle(false)); // after 'finish' a no-op; without it, the client went away
+        settleOnResponse(
+          out.metered,
+          res,
+          () => {
+            const success = succeeded(req, res);
+            return { success, units: success && typeof options.usage === 'function' ? options.usage(req, res) : undefined };
+          },
+          (err) => settings.client.events.emit('error', err as never),
+        );
         next();
       })
       .catch(next);

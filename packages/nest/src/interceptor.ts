@@ -1,11 +1,10 @@
 import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Observable } from 'rxjs';
+import { settleOnResponse, type NodeResponseLike } from '@tollgate/core';
 import { METERED, type MeteredSpec } from './metadata.js';
 import { TOLLGATE_SETTINGS, type TollgateSettings } from './options.js';
 import { meteredOf } from './request-state.js';
-
-type NodeResponse = { statusCode: number; once(event: 'finish' | 'close', listener: () => void): unknown };
 
 /**
  * Settles `@Metered` requests once the response is done: a success (2xx, or the module's `success`) commits the
@@ -23,14 +22,17 @@ export class TollgateInterceptor implements NestInterceptor {
     if (!metered || metered.intercepted) return next.handle();
     metered.intercepted = true;
     const spec = this.reflector.getAllAndOverride<MeteredSpec>(METERED, [context.getHandler(), context.getClass()]);
-    const reply = context.switchToHttp().getResponse<NodeResponse & { raw?: NodeResponse }>();
+    const reply = context.switchToHttp().getResponse<NodeResponseLike & { raw?: NodeResponseLike }>();
     const res = reply.raw ?? reply; // Fastify's reply wraps Node's response; Express' is it
-    const settle = (success: boolean) => {
-      const units = success && typeof spec.units === 'function' ? spec.units(context) : undefined;
-      metered.request.settle({ success, units }).catch((err: unknown) => this.settings.client.events.emit('error', err as never));
-    };
-    res.once('finish', () => settle(this.settings.success(context, res.statusCode)));
-    res.once('close', () => settle(false)); // after 'finish' a no-op; without it, the client went away
+    settleOnResponse(
+      metered.request,
+      res,
+      () => {
+        const success = this.settings.success(context, res.statusCode);
+        return { success, units: success && typeof spec.units === 'function' ? spec.units(context) : undefined };
+      },
+      (err) => this.settings.client.events.emit('error', err as never),
+    );
     return next.handle();
   }
 }

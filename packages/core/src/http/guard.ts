@@ -76,5 +76,35 @@ export async function admitMetered<Req>(
   return metered.allowed ? { metered } : { denial: describeDenial(featureId, customerId, metered.decision, settings.denial) };
 }
 
+/** The part of Node's `ServerResponse` the settle needs (Express' response; Fastify's `reply.raw`). */
+export interface NodeResponseLike {
+  statusCode: number;
+  once(event: 'finish' | 'close', listener: () => void): unknown;
+}
+
+/**
+ * Settles a metered request when a Node response is done: `outcome()` (success and units, read once the response
+ * finished) commits or releases; a response closed before it finished (the client went away) releases. An
+ * `outcome` that throws releases too. Errors go to `onError`, never to the response.
+ */
+export function settleOnResponse(
+  metered: MeteredRequest,
+  res: NodeResponseLike,
+  outcome: () => { success: boolean; units?: number },
+  onError: (err: unknown) => void,
+): void {
+  const settle = (finished: boolean) => {
+    let result: { success: boolean; units?: number } = { success: false };
+    try {
+      if (finished) result = outcome();
+    } catch (err) {
+      onError(err);
+    }
+    metered.settle(result).catch(onError);
+  };
+  res.once('finish', () => settle(true));
+  res.once('close', () => settle(false)); // after 'finish' a no-op: only the first settle counts
+}
+
 /** Default success test: a 2xx response. */
 export const isSuccessStatus = (status: number) => status >= 200 && status < 300;
