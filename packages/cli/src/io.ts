@@ -4,6 +4,10 @@ export interface CliIo {
   err(line: string): void;
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
   untilStopped(): Promise<string>;
+  /** Progress output (stderr): raw text, and whether it is a terminal (a bar is drawn in place) or not (plain lines). */
+  status?: { write(text: string): void; isTTY: boolean };
+  /** Environment variables (`STIGG_SERVER_API_KEY`). Default `process.env`. */
+  env?: Record<string, string | undefined>;
 }
 
 export const processIo: CliIo = {
@@ -15,15 +19,27 @@ export const processIo: CliIo = {
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));
     }),
+  status: { write: (text) => process.stderr.write(text), isTTY: !!process.stderr.isTTY },
+  env: process.env,
 };
 
 /** Documented exit codes of the `tollgate` command. */
 export const EXIT = {
   ok: 0,
-  /** Bad arguments or an invalid input file (catalog, data file). */
-  usage: 2,
-  /** Could not start (port in use, ...). */
+  /** `local`: could not start (port in use, ...). `import`: some records failed or were invalid (see the error report). */
   failed: 1,
+  /** Bad arguments, or an invalid catalog file for `local`. */
+  usage: 2,
+  /** `import`: an input file cannot be read or is not valid JSON (nothing was sent); a dry run found invalid records. */
+  invalidInput: 3,
+  /** `import`: Stigg refused the API key. */
+  unauthenticated: 4,
+  /** `import`: the checkpoint cannot be used (`--resume` without one, input files changed, an interrupted run in the way). */
+  checkpoint: 5,
+  /** `import`: Stigg could not be reached. */
+  unreachable: 6,
+  /** `import`: stopped by SIGINT/SIGTERM; continue with `--resume`. */
+  interrupted: 130,
 } as const;
 
 export class UsageError extends Error {}

@@ -44,3 +44,16 @@ export type {
   GrantPromotionalEntitlementInput,
   UsageEvent,
 } from './client/management.js';
+
+// Bulk imports (used by `tollgate import`)
+export { StiggImportClient, subscriptionKey } from './client/imports.js';
+export type {
+  ImportClientOptions,
+  ImportCustomerInput,
+  ImportSubscriptionInput,
+  ImportUsageInput,
+  ImportTask,
+  TaskStatus,
+  StiggCatalog,
+} from './client/imports.js';
+export { backoff } from './client/stigg-client.js';

@@ -53,3 +53,14 @@ export const ON_ENTITLEMENTS_UPDATED = `subscription OnEntitlementsUpdated { ent
 export const ON_USAGE_UPDATED = `subscription OnUsageUpdated { usageUpdated { usage { customerId resourceId featureId currentUsage
   usagePeriodStart usagePeriodEnd } entitlement { feature { refId } } } }`;
 export const ON_PACKAGE_PUBLISHED = `subscription OnPackagePublished { packagePublished { packageType packageRefId packageVersion migrationType } }`;
+
+export const IMPORT_CUSTOMERS_BULK = `mutation ImportCustomerBulk($input: ImportCustomerBulkInput!) { importCustomersBulk(input: $input) }`;
+export const IMPORT_SUBSCRIPTIONS_BULK = `mutation ImportSubscriptionsBulk($input: ImportSubscriptionsBulkInput!) { importSubscriptionsBulk(input: $input) }`;
+export const IMPORT_TASK = `query ImportIntegrationTask($id: UUID!) { importIntegrationTasks(filter: {id: {eq: $id}}, paging: {first: 1}) {
+  edges { node { id status progress totalSubtasksCount importErrors { id error } } } } }`;
+export const IMPORT_CATALOG = `query ImportCatalog { paywall(input: {includeHiddenPlans: true}) { plans { refId pricingType product { refId }
+  entitlements { featureId feature { featureType meterType } } inheritedEntitlements { featureId feature { featureType meterType } }
+  compatibleAddons { refId entitlements { featureId feature { featureType meterType } } } } } }`;
+export const CUSTOMER_EXISTS = `query CustomerExists($input: GetCustomerByRefIdInput!) { getCustomerByRefId(input: $input) { customerId } }`;
+export const ACTIVE_SUBSCRIPTIONS_OF = `query ActiveSubscriptionsOf($filter: SubscriptionQueryFilter!, $first: Int!) {
+  subscriptions(filter: $filter, paging: {first: $first}) { edges { node { customer { customerId } resource { resourceId } plan { refId } } } } }`;

@@ -114,7 +114,10 @@ export const queryResolvers: Record<string, RootResolver> = {
     const sort = (sorting as Args[] | undefined)?.[0];
     const dir = sort?.direction === 'ASC' ? 1 : -1;
     const field = sort?.field === 'startDate' ? 'startDate' : 'createdAt';
-    const items = [...store.subscriptions.values()]
+    // A filter naming customers reads their subscriptions through the per-customer index, not a full scan.
+    const named: unknown[] | null = filter?.customerId?.in ?? (filter?.customerId?.eq ? [filter.customerId.eq] : null);
+    const candidates = named ? named.flatMap((id) => (typeof id === 'string' ? store.subscriptionsOf(id) : [])) : [...store.subscriptions.values()];
+    const items = candidates
       .filter((s) => test(s, filter))
       .sort((a, b) => dir * a[field].localeCompare(b[field]))
       .map((s) => presentSubscription(store, s));

@@ -58,7 +58,11 @@ export function reportUsage(store: Store, reports: UsageReport[], counters: Usag
     const fresh = !report.idempotencyKey || store.claimIdempotencyKey(report.idempotencyKey);
     const current = usageOf(store, report.customerId, resourceId, resolved);
     let value = current.value;
-    if (fresh) {
+    // Setting the value usage already has changes nothing (an import run again leaves the state as it was).
+    const unchanged = report.updateBehavior === 'SET' && report.value === current.value && current.updatedAt !== null;
+    if (fresh && unchanged) {
+      counters.applied += 1;
+    } else if (fresh) {
       value = report.updateBehavior === 'SET' ? report.value : current.value + report.value;
       store.usage.set(usageKey(report.customerId, resourceId, report.featureId), {
         value,

@@ -1,0 +1,465 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { isTollgateError, StiggImportClient, subscriptionKey, type ImportTask, type StiggCatalog } from '@tollgate/core';
+import { Checkpoint, fingerprintOf } from './checkpoint.js';
+import { InputIndex } from './input-index.js';
+import type { ImportEvent } from './progress.js';
+import { hasSource, recordsOf, type ImportFiles, type SourceRecord } from './read/sources.js';
+import { ENTITIES, keyOf, type Entity, type EntityInput } from './records.js';
+import { Interrupted, isReplayable, Pacer, pause, withRetries, type RetryPolicy } from './send/retry.js';
+import { emptyEntitySummary, type EntitySummary, type ImportSummary } from './summary.js';
+
+/** Stigg's published limits: records per request and requests per minute, per operation. */
+export const STIGG_IMPORT_LIMITS = {
+  batchSize: { customers: 1000, subscriptions: 1000, usage: 100 } as Record<Entity, number>,
+  requestsPerMinute: { customers: 250, subscriptions: 250, usage: 600 } as Record<Entity, number>,
+};
+
+export interface ImportOptions {
+  /** Stigg server API key. Never printed or written anywhere. */
+  apiKey: string;
+  /** Stigg API base (stigg-local's URL for a trial). Default `https://api.stigg.io`. */
+  baseUrl?: string;
+  files: ImportFiles;
+  /** Validate and report; send no write. Default false. */
+  dryRun?: boolean;
+  /** Where confirmed batches are recorded; `null` for none. Default `tollgate-import.checkpoint.json`. */
+  checkpointFile?: string | null;
+  /** Continue the run recorded in the checkpoint, sending only what it did not confirm. Default false. */
+  resume?: boolean;
+  /** Every invalid or failed record, one JSON line each; `null` for none. Default `tollgate-import-errors.jsonl`. */
+  errorsFile?: string | null;
+  /** Requests in flight at once (customers and usage; subscription imports run one at a time). Default 4. */
+  concurrency?: number;
+  /** Requests per minute per operation; 0 for no pacing. Default Stigg's published rates (250, 250, 600). */
+  requestsPerMinute?: Partial<Record<Entity, number>>;
+  /** Records per request. Default and maximum: Stigg's limits (1,000, 1,000, 100). */
+  batchSize?: Partial<Record<Entity, number>>;
+  /** Largest request body, in bytes of JSON. Default 1 MiB. */
+  maxBatchBytes?: number;
+  /** Replays of a request after a retryable failure (rate limit, 5xx, network). Default 10, backoff 500 ms to 30 s. */
+  retry?: Partial<RetryPolicy>;
+  /** How often a subscription import task is polled: first wait, longest wait. Default 25 ms, 2 s. */
+  taskPollMs?: { first?: number; max?: number };
+  /** Aborting stops the run: in-flight requests finish, the rest is left for `resume`. */
+  signal?: AbortSignal;
+  onEvent?: (event: ImportEvent) => void;
+  /** Replaces the network client (tests). */
+  client?: StiggImportClient;
+}
+
+interface Resolved {
+  client: StiggImportClient;
+  baseUrl: string;
+  files: ImportFiles;
+  dryRun: boolean;
+  checkpointFile: string | null;
+  resume: boolean;
+  errorsFile: string | null;
+  concurrency: number;
+  requestsPerMinute: Record<Entity, number>;
+  batchSize: Record<Entity, number>;
+  maxBatchBytes: number;
+  retry: RetryPolicy;
+  taskPoll: { first: number; max: number };
+  signal: AbortSignal | undefined;
+  emit: (event: ImportEvent) => void;
+}
+
+function positiveInt(name: string, value: number | undefined, fallback: number, max = Infinity, min = 1): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be a whole number from ${min} to ${max === Infinity ? 'any' : max}, got ${value}`);
+  }
+  return value;
+}
+
+/** Every option with its default, checked once. */
+export function resolveImportOptions(options: ImportOptions): Resolved {
+  if (!options.apiKey && !options.client) throw new RangeError('an API key is required (STIGG_SERVER_API_KEY or --api-key)');
+  const baseUrl = (options.baseUrl ?? 'https://api.stigg.io').replace(/\/+$/, '');
+  const per = (e: Entity) => positiveInt(`requestsPerMinute.${e}`, options.requestsPerMinute?.[e], STIGG_IMPORT_LIMITS.requestsPerMinute[e], Infinity, 0);
+  const size = (e: Entity) => positiveInt(`batchSize.${e}`, options.batchSize?.[e], STIGG_IMPORT_LIMITS.batchSize[e], STIGG_IMPORT_LIMITS.batchSize[e]);
+  return {
+    client: options.client ?? new StiggImportClient({ apiKey: options.apiKey, baseUrl }),
+    baseUrl,
+    files: options.files,
+    dryRun: options.dryRun ?? false,
+    checkpointFile: options.checkpointFile === undefined ? 'tollgate-import.checkpoint.json' : options.checkpointFile,
+    resume: options.resume ?? false,
+    errorsFile: options.errorsFile === undefined ? 'tollgate-import-errors.jsonl' : options.errorsFile,
+    concurrency: positiveInt('concurrency', options.concurrency, 4, 64),
+    requestsPerMinute: { customers: per('customers'), subscriptions: per('subscriptions'), usage: per('usage') },
+    batchSize: { customers: size('customers'), subscriptions: size('subscriptions'), usage: size('usage') },
+    maxBatchBytes: positiveInt('maxBatchBytes', options.maxBatchBytes, 1 << 20, Infinity, 1024),
+    retry: {
+      maxRetries: positiveInt('retry.maxRetries', options.retry?.maxRetries, 10, 1000, 0),
+      baseMs: options.retry?.baseMs ?? 500,
+      maxMs: options.retry?.maxMs ?? 30_000,
+    },
+    taskPoll: { first: options.taskPollMs?.first ?? 25, max: options.taskPollMs?.max ?? 2_000 },
+    signal: options.signal,
+    emit: options.onEvent ?? (() => {}),
+  };
+}
+
+interface BatchRecord<E extends Entity = Entity> {
+  input: EntityInput[E];
+  source: SourceRecord;
+}
+
+/** A line of the error report: enough to find the record, and the record itself, so the file can be imported again. */
+interface Failure {
+  entity: Entity;
+  file: string;
+  index: number;
+  key: string;
+  phase: 'validate' | 'send' | 'task';
+  code: string;
+  reason: string;
+  record: unknown;
+}
+
+/** What one batch did; applied to the summary when the batch is confirmed, so the checkpoint never counts twice. */
+class Tally {
+  imported = 0;
+  created = 0;
+  updated = 0;
+  unchanged = 0;
+  skipped = 0;
+  existing = 0;
+  breakdownKnown = true;
+  requests = 0;
+  retries = 0;
+  readonly failures: Failure[] = [];
+}
+
+const codeOf = (err: unknown) => (isTollgateError(err) ? (err.stiggCode ?? err.code) : 'ERROR');
+const isFatal = (err: unknown) => err instanceof Interrupted || (isTollgateError(err) && err.code === 'UNAUTHENTICATED');
+const TERMINAL: ReadonlySet<ImportTask['status']> = new Set(['COMPLETED', 'PARTIALLY_FAILED', 'FAILED', 'CANCELED']);
+const CUSTOMER_ANSWER = /(\d+) created, (\d+) updated, (\d+) unchanged, (\d+) skipped/;
+
+/**
+ * Imports customers, then subscriptions, then usage into Stigg: validates every record first (nothing is sent
+ * when a file cannot be read), then streams each kind in batches within Stigg's limits, records each confirmed
+ * batch in the checkpoint and each refused record in the error report. Returns the summary; throws
+ * `InputFileError` (unreadable input), `CheckpointError`, or a `TollgateError` with code `UNAUTHENTICATED`.
+ */
+export async function runImport(options: ImportOptions): Promise<ImportSummary> {
+  const o = resolveImportOptions(options);
+  const started = Date.now();
+  const fresh: ImportSummary = {
+    dryRun: o.dryRun,
+    baseUrl: o.baseUrl,
+    startedAt: new Date(started).toISOString(),
+    durationMs: 0,
+    throughput: 0,
+    entities: { customers: emptyEntitySummary('customers'), subscriptions: emptyEntitySummary('subscriptions'), usage: emptyEntitySummary('usage') },
+    errorsFile: o.errorsFile,
+    interrupted: false,
+  };
+  const readPacer = new Pacer(0);
+  const read = <T>(call: () => Promise<T>) => withRetries(call, o.retry, readPacer, o.signal, () => {});
+  const entities = ENTITIES.filter((e) => hasSource(e, o.files));
+
+  // Stigg's catalog: what plans, add-ons and features records may name. Also proves the key before anything else.
+  const catalog: StiggCatalog = await read(() => o.client.catalog());
+
+  // The validation pass.
+  const index = new InputIndex(catalog);
+  let validated = 0;
+  const expected: Record<Entity, number> = { customers: 0, subscriptions: 0, usage: 0 };
+  o.emit({ type: 'phase', phase: 'validate', total: 0 });
+  for (const entity of entities) {
+    for await (const rec of recordsOf(entity, o.files)) {
+      if (index.learn(rec).ok) expected[entity]++;
+      if (++validated % 10_000 === 0) o.emit({ type: 'progress', phase: 'validate', done: validated, total: 0 });
+    }
+  }
+  o.emit({ type: 'phase-done', phase: 'validate', done: validated });
+
+  // Customers named by subscriptions or usage that the files do not define: does Stigg have them?
+  if (index.referenced.size > 0) {
+    o.emit({ type: 'phase', phase: 'lookup', total: index.referenced.size });
+    const pending = [...index.referenced];
+    await Promise.all(
+      Array.from({ length: Math.min(8, pending.length) }, async () => {
+        for (let id = pending.pop(); id !== undefined; id = pending.pop()) {
+          if (!(await read(() => o.client.customerExists(id!)))) index.missingCustomers.add(id);
+        }
+      }),
+    );
+  }
+
+  const inputFiles = [...new Set(Object.values(o.files).flat().filter((f): f is string => typeof f === 'string'))];
+  const checkpoint =
+    o.dryRun || !o.checkpointFile
+      ? Checkpoint.none(fresh)
+      : Checkpoint.open(o.checkpointFile, fingerprintOf(inputFiles, [o.baseUrl, o.batchSize, o.maxBatchBytes]), o.resume, fresh);
+  const summary = checkpoint.summary;
+  summary.dryRun = o.dryRun;
+  summary.interrupted = false;
+  for (const e of ENTITIES) {
+    summary.entities[e].records = 0;
+    summary.entities[e].invalid = 0;
+  }
+
+  const errorsFd = o.errorsFile ? openSync(o.errorsFile, o.resume ? 'a' : 'w') : null;
+  const writeFailures = (failures: Failure[]) => {
+    for (const f of failures) {
+      if (errorsFd !== null) writeSync(errorsFd, `${JSON.stringify(f)}\n`);
+      o.emit({ type: 'record-failed', entity: f.entity, file: f.file, index: f.index, key: f.key, code: f.code, reason: f.reason });
+    }
+  };
+  // On --resume the validation failures were reported by the earlier run; they are counted, not written again.
+  const reportInvalid = !o.resume;
+
+  try {
+    for (const entity of entities) {
+      if (o.signal?.aborted) break;
+      await importEntity(entity);
+    }
+  } catch (err) {
+    if (!(err instanceof Interrupted)) throw err;
+  } finally {
+    if (errorsFd !== null) closeSync(errorsFd);
+  }
+  summary.interrupted = !!o.signal?.aborted;
+  summary.durationMs = Date.now() - started;
+  const handled = ENTITIES.reduce((sum, e) => sum + summary.entities[e].records, 0);
+  summary.throughput = Math.round((handled / Math.max(1, summary.durationMs)) * 1000);
+  if (summary.interrupted) checkpoint.save();
+  else if (!o.dryRun) checkpoint.finish();
+  return summary;
+
+  async function importEntity(entity: Entity): Promise<void> {
+    const s = summary.entities[entity];
+    const pacer = new Pacer(o.requestsPerMinute[entity]);
+    const limit = o.batchSize[entity];
+    const inFlight = new Set<Promise<void>>();
+    const busyCustomers = new Map<string, Promise<void>>();
+    const width = entity === 'subscriptions' ? 1 : o.concurrency;
+    let fatal: unknown = null;
+    let batchNo = 0;
+    let batch: BatchRecord[] = [];
+    let bytes = 0;
+    let settled = 0;
+    o.emit({ type: 'phase', phase: entity, total: expected[entity] });
+    const progress = () => o.emit({ type: 'progress', phase: entity, done: settled, total: expected[entity] });
+
+    const dispatch = async (records: BatchRecord[]) => {
+      const no = batchNo++;
+      if (checkpoint.isDone(entity, no)) {
+        s.resumed += records.length;
+        settled += records.length;
+        return;
+      }
+      if (o.dryRun) {
+        settled += records.length;
+        return;
+      }
+      while (inFlight.size >= width) await Promise.race(inFlight);
+      if (fatal) throw fatal;
+      // Never one customer in two requests in flight: wait for the batches holding any of this batch's customers.
+      const customers = new Set(records.map((r) => r.input.customerId));
+      const holding = new Set([...customers].flatMap((c) => busyCustomers.get(c) ?? []));
+      if (holding.size > 0) await Promise.all(holding);
+      if (fatal) throw fatal;
+      const tally = new Tally();
+      const work = (entity === 'subscriptions' ? deliverSubscriptions(no, records, tally, true) : deliver(entity, records, tally))
+        .then(() => {
+          apply(s, tally, records.length);
+          writeFailures(tally.failures);
+          checkpoint.markDone(entity, no);
+          settled += records.length;
+          progress();
+        })
+        .catch((err: unknown) => {
+          fatal ??= err;
+        })
+        .finally(() => {
+          inFlight.delete(work);
+          for (const c of customers) if (busyCustomers.get(c) === work) busyCustomers.delete(c);
+        });
+      inFlight.add(work);
+      for (const c of customers) busyCustomers.set(c, work);
+    };
+
+    for await (const rec of recordsOf(entity, o.files)) {
+      if (o.signal?.aborted || fatal) break;
+      s.records++;
+      const verdict = index.judge(rec);
+      if (!verdict.ok) {
+        s.invalid++;
+        if (reportInvalid || o.dryRun) {
+          writeFailures([{ entity, file: rec.file, index: rec.index, key: keyOf(entity, rec.record), phase: 'validate', ...verdict.problem, record: rec.record }]);
+        }
+        continue;
+      }
+      const size = JSON.stringify(verdict.input).length + 1;
+      if (batch.length > 0 && (batch.length >= limit || bytes + size > o.maxBatchBytes)) {
+        await dispatch(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push({ input: verdict.input, source: rec });
+      bytes += size;
+    }
+    if (batch.length > 0 && !o.signal?.aborted && !fatal) await dispatch(batch);
+    while (inFlight.size > 0) await Promise.race(inFlight);
+    if (fatal) throw fatal;
+    if (o.signal?.aborted) throw new Interrupted();
+    checkpoint.save();
+    o.emit({ type: 'phase-done', phase: entity, done: settled });
+
+    /** Sends records; a batch Stigg refuses as a whole is split until the records at fault are found. */
+    async function deliver(kind: Entity, records: BatchRecord[], tally: Tally): Promise<void> {
+      try {
+        const answer = await send<unknown>(() =>
+          kind === 'customers'
+            ? o.client.importCustomers(records.map((r) => r.input as EntityInput['customers']))
+            : o.client.setUsage(records.map((r) => r.input as EntityInput['usage'])),
+        );
+        tally.imported += records.length;
+        if (kind === 'customers') {
+          const m = typeof answer === 'string' ? CUSTOMER_ANSWER.exec(answer) : null;
+          if (m) {
+            tally.created += Number(m[1]);
+            tally.updated += Number(m[2]);
+            tally.unchanged += Number(m[3]);
+            tally.skipped += Number(m[4]);
+          } else tally.breakdownKnown = false;
+        }
+      } catch (err) {
+        if (isFatal(err)) throw err;
+        if (records.length > 1 && !isReplayable(err)) {
+          const half = records.length >> 1;
+          await deliver(kind, records.slice(0, half), tally);
+          await deliver(kind, records.slice(half), tally);
+          return;
+        }
+        for (const r of records) tally.failures.push(failure(kind, r, 'send', codeOf(err), (err as Error).message));
+      }
+
+      function send<T>(call: () => Promise<T>): Promise<T> {
+        return withRetries(
+          () => {
+            tally.requests++;
+            return call();
+          },
+          o.retry,
+          pacer,
+          o.signal,
+          (err, delayMs) => {
+            tally.retries++;
+            o.emit({ type: 'retry', phase: kind, reason: err.message, delayMs });
+          },
+        );
+      }
+    }
+
+    /**
+     * One subscription import task: started (its id kept in the checkpoint, so a resumed run follows it rather than
+     * sending again), followed to its end, its errors mapped back to the records.
+     */
+    async function deliverSubscriptions(no: number, records: BatchRecord[], tally: Tally, whole: boolean): Promise<void> {
+      const inputs = records.map((r) => r.input as EntityInput['subscriptions']);
+      let task = whole ? checkpoint.pendingTask('subscriptions', no) : undefined;
+      const sendTask = <T>(call: () => Promise<T>) =>
+        withRetries(
+          () => {
+            tally.requests++;
+            return call();
+          },
+          o.retry,
+          pacer,
+          o.signal,
+          (err, delayMs) => {
+            tally.retries++;
+            o.emit({ type: 'retry', phase: 'subscriptions', reason: err.message, delayMs });
+          },
+        );
+      let present: boolean[] = [];
+      if (!task) {
+        const before = await read(() => o.client.activeSubscriptionKeys([...new Set(inputs.map((i) => i.customerId))]));
+        present = inputs.map((i) => before.has(subscriptionKey(i.customerId, i.resourceId, i.planId)));
+        let taskId: string;
+        try {
+          taskId = await sendTask(() => o.client.importSubscriptions(inputs));
+        } catch (err) {
+          if (isFatal(err)) throw err;
+          if (records.length > 1 && !isReplayable(err)) {
+            const half = records.length >> 1;
+            await deliverSubscriptions(no, records.slice(0, half), tally, false);
+            await deliverSubscriptions(no, records.slice(half), tally, false);
+            return;
+          }
+          for (const r of records) tally.failures.push(failure('subscriptions', r, 'send', codeOf(err), (err as Error).message));
+          return;
+        }
+        const existing = present.filter(Boolean).length;
+        task = { batch: no, taskId, created: records.length - existing, existing };
+        if (whole) checkpoint.startedTask('subscriptions', task);
+      }
+      const done = await follow(task.taskId);
+      const failed = new Set<number>();
+      for (const e of done?.importErrors ?? []) {
+        const m = /^(\d+):/.exec(e.id);
+        let at = m ? Number(m[1]) : -1;
+        if (!(at >= 0 && at < records.length)) at = inputs.findIndex((i, n) => !failed.has(n) && e.id.endsWith(i.customerId));
+        const split = /^([A-Za-z]+): ([\s\S]*)$/.exec(e.error);
+        if (at < 0) continue;
+        failed.add(at);
+        tally.failures.push(failure('subscriptions', records[at]!, 'task', split?.[1] ?? 'ImportError', split?.[2] ?? e.error));
+      }
+      if (!done || done.status === 'CANCELED') {
+        records.forEach((r, n) => {
+          if (failed.has(n)) return;
+          failed.add(n);
+          tally.failures.push(failure('subscriptions', r, 'task', done ? 'TASK_CANCELED' : 'TASK_LOST', `import task ${task!.taskId} ${done ? 'was canceled' : 'is no longer known to Stigg'}`));
+        });
+      }
+      tally.imported += records.length - failed.size;
+      if (present.length > 0) {
+        present.forEach((was, n) => {
+          if (failed.has(n)) return;
+          if (was) tally.existing++;
+          else tally.created++;
+        });
+      } else {
+        // Resumed: the classification was taken before the task started.
+        tally.existing += Math.max(0, task.existing - failed.size);
+        tally.created += Math.max(0, records.length - failed.size - Math.max(0, task.existing - failed.size));
+      }
+    }
+
+    async function follow(taskId: string): Promise<ImportTask | null> {
+      let wait = o.taskPoll.first;
+      for (;;) {
+        await pause(wait, o.signal);
+        wait = Math.min(o.taskPoll.max, wait * 1.5);
+        const task = await read(() => o.client.importTask(taskId));
+        if (!task || TERMINAL.has(task.status)) return task;
+      }
+    }
+  }
+
+  function apply(s: EntitySummary, t: Tally, size: number) {
+    s.imported += t.imported;
+    s.failed += size - t.imported;
+    s.requests += t.requests;
+    s.retries += t.retries;
+    const add = (k: 'created' | 'updated' | 'unchanged' | 'skipped', v: number) => {
+      if (s[k] !== null) s[k] = (s[k] as number) + v;
+    };
+    if (!t.breakdownKnown) s.created = s.updated = s.unchanged = s.skipped = null;
+    add('created', t.created);
+    add('updated', t.updated);
+    add('unchanged', t.unchanged);
+    add('skipped', t.skipped);
+    if (s.existing !== undefined) s.existing += t.existing;
+  }
+
+  function failure(entity: Entity, r: BatchRecord, phase: Failure['phase'], code: string, reason: string): Failure {
+    return { entity, file: r.source.file, index: r.source.index, key: keyOf(entity, r.source.record), phase, code, reason, record: r.source.record };
+  }
+}

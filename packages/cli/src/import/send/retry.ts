@@ -1,0 +1,86 @@
+import { backoff, isTollgateError } from '@tollgate/core';
+
+/** The run was asked to stop (Ctrl-C, SIGTERM, an abort signal): what was not confirmed is left for `--resume`. */
+export class Interrupted extends Error {
+  override readonly name = 'Interrupted';
+  constructor() {
+    super('interrupted');
+  }
+}
+
+/** Waits `ms`, or until `signal` aborts (then throws `Interrupted`). */
+export function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(new Interrupted());
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new Interrupted());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Requests of one operation spaced evenly to stay under a per-minute rate (0: no pacing). A rate-limit answer
+ * pauses every request of the operation, not only the one that got it.
+ */
+export class Pacer {
+  private next = 0;
+  private pausedUntil = 0;
+  constructor(private readonly perMinute: number) {}
+
+  async take(signal?: AbortSignal): Promise<void> {
+    const now = Date.now();
+    const interval = this.perMinute > 0 ? 60_000 / this.perMinute : 0;
+    const at = Math.max(now, this.next, this.pausedUntil);
+    this.next = at + interval;
+    await pause(at - now, signal);
+  }
+
+  holdOff(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
+  }
+}
+
+/**
+ * What is safe to send again: rate limits, 5xx, timeouts and network errors, and an import that waits for the one
+ * before it. Every import write is idempotent (customers and subscriptions are upserts, usage is SET), so a
+ * request whose answer was lost may be replayed. Validation errors never are.
+ */
+export function isReplayable(err: unknown): boolean {
+  if (!isTollgateError(err)) return false;
+  return err.code === 'RATE_LIMITED' || err.code === 'UNAVAILABLE' || err.stiggCode === 'ImportAlreadyInProgress';
+}
+
+export interface RetryPolicy {
+  maxRetries: number;
+  baseMs: number;
+  maxMs: number;
+}
+
+/** Runs `send` paced, replaying what is safe with capped full-jitter backoff; `onRetry` sees each replay. */
+export async function withRetries<T>(
+  send: () => Promise<T>,
+  policy: RetryPolicy,
+  pacer: Pacer,
+  signal: AbortSignal | undefined,
+  onRetry: (err: Error, delayMs: number) => void,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    await pacer.take(signal);
+    try {
+      return await send();
+    } catch (err) {
+      if (!isReplayable(err) || attempt >= policy.maxRetries) throw err;
+      const delay = Math.max(policy.baseMs / 2, backoff(attempt, policy.baseMs, policy.maxMs));
+      if (isTollgateError(err) && err.code === 'RATE_LIMITED') pacer.holdOff(delay);
+      onRetry(err as Error, delay);
+      await pause(delay, signal);
+    }
+  }
+}
