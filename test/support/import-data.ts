@@ -10,7 +10,7 @@ export async function writeJsonArray(path: string, key: string, count: number, r
     const lines: string[] = [];
     for (let j = i; j < Math.min(count, i + 1000); j++) lines.push(`    ${JSON.stringify(record(j))}`);
     const ok = out.write(`${lines.join(',\n')}${i + 1000 < count ? ',' : ''}\n`);
-    if (!ok) await new Promise((r) => out.once('drain', r));
+    if (!ok) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   out.end('  ]\n}\n');
   await finished(out);

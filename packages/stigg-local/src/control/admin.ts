@@ -4,6 +4,7 @@ import { publishCatalog } from '../model/catalog-changes.js';
 import { getCustomer } from '../model/customers.js';
 import { provisionSubscription } from '../model/subscriptions.js';
 import type { Store } from '../model/store.js';
+import type { Snapshot } from '../model/records.js';
 import { reportUsage } from '../model/usage.js';
 import type { FaultSpec, Faults } from './faults.js';
 import type { RateLimiter, RateLimitSettings } from './rate-limits.js';
@@ -21,6 +22,8 @@ export interface StiggLocalAdmin {
   /** Sets a metered feature's current usage; `usageUpdated` is pushed. */
   setUsage(customerId: string, featureId: string, value: number, resourceId?: string): void;
   catalog(): Catalog;
+  /** Customers, subscriptions, promotional grants and usage as held now (no request logs): compare two of them to see whether anything changed. */
+  state(): Pick<Snapshot, 'customers' | 'subscriptions' | 'promotions' | 'usage'>;
   /** Replaces the catalog (validated first); changed plans and add-ons are announced with `packagePublished`. */
   publishCatalog(catalog: unknown): { changedPackages: string[] };
   injectFault(spec: FaultSpec): number;
@@ -70,6 +73,10 @@ export function createAdmin(d: AdminDeps): StiggLocalAdmin {
       reportUsage(d.store, [{ customerId, featureId, resourceId, value, updateBehavior: 'SET' }], { applied: 0, duplicates: 0 });
     },
     catalog: () => d.store.catalog.catalog,
+    state: () => {
+      const { customers, subscriptions, promotions, usage } = d.store.snapshot();
+      return structuredClone({ customers, subscriptions, promotions, usage });
+    },
     publishCatalog: (catalog) => publishCatalog(d.store, validateCatalog(catalog, '(published)')),
     injectFault: (spec) => d.faults.add(spec),
     clearFaults: (id) => d.faults.clear(id),

@@ -52,7 +52,9 @@ export function locateJsonError(text: string): { offset: number; reason: string 
       }
       for (;;) {
         space();
-        if (text[i] !== '"') stop(text[i] === '}' ? 'trailing comma before "}"' : `expected a key in double quotes, found ${describe(i)}`);
+        if (text[i] !== '"') {
+          stop(text[i] === '}' ? 'trailing comma before "}"' : text[i] === '/' ? 'comments are not JSON' : `expected a key in double quotes, found ${describe(i)}`);
+        }
         string();
         space();
         if (text[i] !== ':') stop(`expected ":", found ${describe(i)}`);
