@@ -117,7 +117,7 @@ describe('tollgate import', () => {
       expect(run.code).toBe(EXIT.invalidInput);
       const calls = server.admin.stats().calls;
       for (const field of WRITES) expect(calls[field] ?? 0, field).toBe(0);
-      for (const [file, index, code] of INVALID) expect(run.err).toContain(`${join(dir, file)} #${index}`) && expect(run.err).toMatch(new RegExp(`#${index}[^\\n]*${code}`));
+      for (const [file, index, code] of INVALID) expect(run.err).toMatch(new RegExp(`${file} #${index}[^\\n]*: ${code}: `));
       const reported = readErrors(dir).map((e) => [e.file.split('/').pop(), e.index, e.code]);
       expect(reported).toEqual(INVALID.map((x) => [...x]));
       expect(run.out).toContain('Dry run (nothing sent)');
@@ -273,7 +273,7 @@ describe('tollgate import', () => {
       ['usage', 'old-2/feature-api-calls', 'NoFeatureEntitlementInSubscription'],
     ]);
 
-    const catalog = structuredClone(server.admin.catalog()) as { plans: Record<string, unknown>[] };
+    const catalog = structuredClone(server.admin.catalog()) as unknown as { plans: Record<string, unknown>[] };
     catalog.plans.push({ id: 'plan-team', product: 'product-tollgate-demo', displayName: 'Team', pricingType: 'FREE', entitlements: [{ feature: 'feature-api-calls', limit: 1000 }] });
     server.admin.publishCatalog(catalog);
     server.admin.resetStats();
