@@ -94,7 +94,9 @@ export function confirmedBatches(dir: string): Record<string, number> {
 }
 
 /** What stigg-local holds for the generated `imp-*` records: customers, active subscriptions, usage values. */
-export function importedState(server: StiggLocal) {
+type HeldState = ReturnType<StiggLocal['admin']['state']>;
+
+export function importedState(server: StiggLocal): { customers: HeldState['customers']; subscriptions: HeldState['subscriptions']; usage: Map<string, number> } {
   const state = server.admin.state();
   const customers = state.customers.filter((c) => c.customerId.startsWith('imp-'));
   const subscriptions = state.subscriptions.filter((s) => s.customerId.startsWith('imp-') && s.status !== 'CANCELED');
