@@ -53,7 +53,7 @@ const isSpace = (c: number) => c === 0x20 || c === LF || c === 0x0d || c === 0x0
  * chunk and the elements read from it, never the file. The document's outline is checked here character by
  * character; each element is parsed by `JSON.parse` and, when that fails, read again to name the line and column.
  */
-export async function* jsonArrayItems(file: string, key: string, chunkChars = 1 << 18): AsyncGenerator<SourceItem> {
+export async function* jsonArrayItems(file: string, key: string, chunkChars = 1 << 14): AsyncGenerator<SourceItem> {
   let state = State.BeforeRoot;
   let line = 1;
   let column = 1;
