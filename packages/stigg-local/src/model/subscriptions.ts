@@ -88,7 +88,9 @@ export function buildSubscription(store: Store, input: SubscriptionInput): Subsc
   const startDate = isoOrNull(input.startDate, 'startDate') ?? nowIso;
   const endDate = isoOrNull(input.endDate, 'endDate');
   if (endDate && endDate <= startDate) throw badInput(`endDate ${endDate} is not after startDate ${startDate}`);
-  const subscriptionId = input.subscriptionId ?? `subscription-${plan.id}-${newId().slice(0, 8)}`;
+  // Eight hex digits, as Stigg's ids have; drawn again on a clash (at 100,000 subscriptions one is likely).
+  let subscriptionId = input.subscriptionId ?? '';
+  while (!subscriptionId || (!input.subscriptionId && store.subscriptions.has(subscriptionId))) subscriptionId = `subscription-${plan.id}-${newId().slice(0, 8)}`;
   return {
     id: newId(),
     subscriptionId,
