@@ -1,8 +1,6 @@
 /**
  * @tollgate/cli: the `tollgate` command.
  */
-import { IMPORT_HELP, runImportCommand } from './commands/import.js';
-import { LOCAL_HELP, runLocal } from './commands/local.js';
 import { EXIT, UsageError, processIo, type CliIo } from './io.js';
 
 export { EXIT, type CliIo } from './io.js';
@@ -21,9 +19,21 @@ Commands:
 
 Exit codes: 0 done, 2 bad arguments; each command's --help lists its own`;
 
-const commands: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
-  import: runImportCommand,
-  local: runLocal,
+interface Command {
+  run(argv: string[], io: CliIo): Promise<number>;
+  help: string;
+}
+
+/** Each command is loaded when it runs: `tollgate import` does not load stigg-local's server, and the reverse. */
+const commands: Record<string, () => Promise<Command>> = {
+  import: async () => {
+    const m = await import('./commands/import.js');
+    return { run: m.runImportCommand, help: m.IMPORT_HELP };
+  },
+  local: async () => {
+    const m = await import('./commands/local.js');
+    return { run: m.runLocal, help: m.LOCAL_HELP };
+  },
 };
 
 /** Runs the command line and returns the exit code. */
@@ -33,16 +43,17 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     io.out(HELP);
     return name ? EXIT.ok : EXIT.usage;
   }
-  const command = commands[name];
-  if (!command) {
+  const load = commands[name];
+  if (!load) {
     io.err(`tollgate: unknown command "${name}"\n\n${HELP}`);
     return EXIT.usage;
   }
+  const command = await load();
   try {
-    return await command(rest, io);
+    return await command.run(rest, io);
   } catch (err) {
     if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`tollgate ${name}: ${(err as Error).message}\n\n${name === 'local' ? LOCAL_HELP : name === 'import' ? IMPORT_HELP : HELP}`);
+      io.err(`tollgate ${name}: ${(err as Error).message}\n\n${command.help}`);
       return EXIT.usage;
     }
     throw err;

@@ -34,7 +34,7 @@ export interface ImportOptions {
   requestsPerMinute?: Partial<Record<Entity, number>>;
   /** Records per request. Default and maximum: Stigg's limits (1,000, 1,000, 100). */
   batchSize?: Partial<Record<Entity, number>>;
-  /** Largest request body, in bytes of JSON. Default 1 MiB. */
+  /** Largest request body, counted in characters of the records' JSON. Default 1 MiB. */
   maxBatchBytes?: number;
   /** Replays of a request after a retryable failure (rate limit, 5xx, network). Default 10, backoff 500 ms to 30 s. */
   retry?: Partial<RetryPolicy>;
@@ -295,7 +295,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
         }
         continue;
       }
-      const size = JSON.stringify(verdict.input).length + 1;
+      const size = rec.size + 1;
       if (batch.length > 0 && (batch.length >= limit || bytes + size > o.maxBatchBytes)) {
         await dispatch(batch);
         batch = [];

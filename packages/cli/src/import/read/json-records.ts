@@ -6,6 +6,8 @@ export interface SourceItem {
   index: number;
   line: number;
   column: number;
+  /** Characters of its JSON text: what it adds to a request body, near enough. */
+  size: number;
   value: unknown;
 }
 
@@ -123,7 +125,7 @@ export async function* jsonArrayItems(file: string, key: string, chunkChars = 1 
           currentKey = parse(text) as string;
           state = State.Colon;
         } else if (inWanted) {
-          ready.push({ index: index++, line: startLine, column: startColumn, value: parse(text) });
+          ready.push({ index: index++, line: startLine, column: startColumn, size: text.length, value: parse(text) });
           state = State.AfterItem;
         } else {
           parse(text);

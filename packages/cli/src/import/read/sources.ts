@@ -21,6 +21,8 @@ export interface SourceRecord {
   file: string;
   index: number;
   line: number;
+  /** Characters of its JSON text (for the request size cap). */
+  size: number;
   record: unknown;
 }
 
@@ -38,7 +40,7 @@ function fromLegacy(entity: Entity, value: unknown): unknown[] {
 }
 
 /** Lines of an error report: `{ entity, file, index, record, ... }` per line. */
-async function* reportLines(file: string): AsyncGenerator<{ line: number; value: Record<string, unknown> }> {
+async function* reportLines(file: string): AsyncGenerator<{ line: number; size: number; value: Record<string, unknown> }> {
   const input = createReadStream(file, { encoding: 'utf8' });
   const lines = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
@@ -57,7 +59,7 @@ async function* reportLines(file: string): AsyncGenerator<{ line: number; value:
       if (!v || typeof v !== 'object' || !ENTITIES.includes(v.entity as Entity) || !('record' in v)) {
         throw new InputFileError(file, n, 1, 'not a line of an error report (needs "entity" and "record")');
       }
-      yield { line: n, value: v };
+      yield { line: n, size: text.length, value: v };
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new InputFileError(file, 0, 0, 'no such file');
@@ -71,22 +73,23 @@ async function* reportLines(file: string): AsyncGenerator<{ line: number; value:
 export async function* recordsOf(entity: Entity, files: ImportFiles): AsyncGenerator<SourceRecord> {
   for (const file of files[entity] ?? []) {
     for await (const item of jsonArrayItems(file, ARRAY_KEY[entity])) {
-      yield { entity, file, index: item.index, line: item.line, record: item.value };
+      yield { entity, file, index: item.index, line: item.line, size: item.size, record: item.value };
     }
   }
   for (const file of files.legacy ?? []) {
     for await (const item of jsonArrayItems(file, 'customers')) {
-      for (const record of fromLegacy(entity, item.value)) yield { entity, file, index: item.index, line: item.line, record };
+      for (const record of fromLegacy(entity, item.value)) yield { entity, file, index: item.index, line: item.line, size: item.size, record };
     }
   }
   for (const file of files.retry ?? []) {
-    for await (const { line, value } of reportLines(file)) {
+    for await (const { line, size, value } of reportLines(file)) {
       if (value.entity !== entity) continue;
       yield {
         entity,
         file: typeof value.file === 'string' ? value.file : file,
         index: typeof value.index === 'number' ? value.index : line - 1,
         line,
+        size,
         record: value.record,
       };
     }
