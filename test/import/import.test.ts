@@ -183,6 +183,34 @@ describe('tollgate import', () => {
     expect(state.usage.size).toBe(3000);
   }, 90_000);
 
+  it('killed while a subscription task runs, then --resume: follows that task instead of sending its batch again', async () => {
+    const dir = tempDir();
+    const data = await writeImportFiles(dir, 3000);
+    server.admin.injectFault({ operations: ['importIntegrationTasks'], latencyMs: 400 });
+    const run = spawnImport(server, dir, [...files(data), '--rate', 'off']);
+    const pendingTask = () => {
+      try {
+        return JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')).phases.subscriptions.task ?? null;
+      } catch {
+        return null;
+      }
+    };
+    await until(() => pendingTask()?.batch === 1, 'the second subscription task started', 60_000);
+    run.child.kill('SIGKILL');
+    await run.exited;
+    await new Promise((r) => setTimeout(r, 500));
+    const task = pendingTask();
+    expect(server.admin.stats().calls.importSubscriptionsBulk).toBe(2);
+    server.admin.clearFaults();
+    const resumed = await importCli(server, dir, [...files(data), '--rate', 'off', '--resume']);
+    expect(resumed.code, resumed.err).toBe(EXIT.ok);
+    // Batch 0 confirmed before the kill, batch 1 followed by its task id, batch 2 sent: three imports in all.
+    expect(server.admin.stats().calls.importSubscriptionsBulk).toBe(3);
+    expect(task.taskId).toBeTruthy();
+    expect(readSummary(dir).entities.subscriptions).toMatchObject({ records: 3000, imported: 3000, created: 3000, failed: 0 });
+    expect(importedState(server).subscriptions).toHaveLength(3000);
+  }, 90_000);
+
   it('completes under rate limits and injected 429s and 5xx, with nothing lost or duplicated', async () => {
     const dir = tempDir();
     const data = await writeImportFiles(dir, 4000);

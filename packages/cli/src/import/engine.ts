@@ -265,7 +265,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
       if (holding.size > 0) await Promise.all(holding);
       if (fatal) throw fatal;
       const tally = new Tally();
-      const work = (entity === 'subscriptions' ? deliverSubscriptions(no, records, tally, true) : deliver(entity, records, tally))
+      const work = (entity === 'subscriptions' ? deliverSubscriptions(no, records, tally) : deliver(entity, records, tally))
         .then(() => {
           apply(s, tally, records.length);
           writeFailures(tally.failures);
@@ -311,16 +311,48 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     checkpoint.save();
     o.emit({ type: 'phase-done', phase: entity, done: settled });
 
-    /** Sends records; a batch Stigg refuses as a whole is split until the records at fault are found. */
-    async function deliver(kind: Entity, records: BatchRecord[], tally: Tally): Promise<void> {
+    /** One request of this phase: paced, replayed when safe, counted in the batch's tally. */
+    function paced<T>(tally: Tally, call: () => Promise<T>): Promise<T> {
+      return withRetries(
+        () => {
+          tally.requests++;
+          return call();
+        },
+        o.retry,
+        pacer,
+        o.signal,
+        (err, delayMs) => {
+          tally.retries++;
+          o.emit({ type: 'retry', phase: entity, reason: err.message, delayMs });
+        },
+      );
+    }
+
+    /**
+     * Sends records with `attempt`. A request Stigg refuses as a whole (a validation error, never replayed) is split
+     * in halves until the records at fault are found; what still fails is reported, the rest is imported.
+     */
+    async function splitOnRefusal(records: BatchRecord[], tally: Tally, attempt: (part: BatchRecord[]) => Promise<void>): Promise<void> {
       try {
-        const answer = await send<unknown>(() =>
-          kind === 'customers'
-            ? o.client.importCustomers(records.map((r) => r.input as EntityInput['customers']))
-            : o.client.setUsage(records.map((r) => r.input as EntityInput['usage'])),
-        );
-        tally.imported += records.length;
-        if (kind === 'customers') {
+        await attempt(records);
+      } catch (err) {
+        if (isFatal(err)) throw err;
+        if (records.length > 1 && !isReplayable(err)) {
+          const half = records.length >> 1;
+          await splitOnRefusal(records.slice(0, half), tally, attempt);
+          await splitOnRefusal(records.slice(half), tally, attempt);
+          return;
+        }
+        for (const r of records) tally.failures.push(failure(entity, r, 'send', codeOf(err), (err as Error).message));
+      }
+    }
+
+    function deliver(kind: Entity, records: BatchRecord[], tally: Tally): Promise<void> {
+      return splitOnRefusal(records, tally, async (part) => {
+        if (kind === 'usage') {
+          await paced(tally, () => o.client.setUsage(part.map((r) => r.input as EntityInput['usage'])));
+        } else {
+          const answer = await paced(tally, () => o.client.importCustomers(part.map((r) => r.input as EntityInput['customers'])));
           const m = typeof answer === 'string' ? CUSTOMER_ANSWER.exec(answer) : null;
           if (m) {
             tally.created += Number(m[1]);
@@ -329,85 +361,43 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
             tally.skipped += Number(m[4]);
           } else tally.breakdownKnown = false;
         }
-      } catch (err) {
-        if (isFatal(err)) throw err;
-        if (records.length > 1 && !isReplayable(err)) {
-          const half = records.length >> 1;
-          await deliver(kind, records.slice(0, half), tally);
-          await deliver(kind, records.slice(half), tally);
-          return;
-        }
-        for (const r of records) tally.failures.push(failure(kind, r, 'send', codeOf(err), (err as Error).message));
-      }
-
-      function send<T>(call: () => Promise<T>): Promise<T> {
-        return withRetries(
-          () => {
-            tally.requests++;
-            return call();
-          },
-          o.retry,
-          pacer,
-          o.signal,
-          (err, delayMs) => {
-            tally.retries++;
-            o.emit({ type: 'retry', phase: kind, reason: err.message, delayMs });
-          },
-        );
-      }
+        tally.imported += part.length;
+      });
     }
 
     /**
-     * One subscription import task: started (its id kept in the checkpoint, so a resumed run follows it rather than
-     * sending again), followed to its end, its errors mapped back to the records.
+     * Subscription import tasks: which of the records Stigg already has is read first; each task is started (the
+     * batch's task id kept in the checkpoint, so a resumed run follows it rather than sending again), followed to its
+     * end, and its errors mapped back to the records.
      */
-    async function deliverSubscriptions(no: number, records: BatchRecord[], tally: Tally, whole: boolean): Promise<void> {
-      const inputs = records.map((r) => r.input as EntityInput['subscriptions']);
-      let task = whole ? checkpoint.pendingTask('subscriptions', no) : undefined;
-      const sendTask = <T>(call: () => Promise<T>) =>
-        withRetries(
-          () => {
-            tally.requests++;
-            return call();
-          },
-          o.retry,
-          pacer,
-          o.signal,
-          (err, delayMs) => {
-            tally.retries++;
-            o.emit({ type: 'retry', phase: 'subscriptions', reason: err.message, delayMs });
-          },
-        );
-      let present: boolean[] = [];
-      if (!task) {
+    async function deliverSubscriptions(no: number, records: BatchRecord[], tally: Tally): Promise<void> {
+      const inputsOf = (part: BatchRecord[]) => part.map((r) => r.input as EntityInput['subscriptions']);
+      const pending = checkpoint.pendingTask('subscriptions', no);
+      if (pending) return settleTask(records, pending, null, tally);
+      const started: { part: BatchRecord[]; task: { batch: number; taskId: string; created: number; existing: number }; present: boolean[] }[] = [];
+      await splitOnRefusal(records, tally, async (part) => {
+        const inputs = inputsOf(part);
         const before = await read(() => o.client.activeSubscriptionKeys([...new Set(inputs.map((i) => i.customerId))]));
-        present = inputs.map((i) => before.has(subscriptionKey(i.customerId, i.resourceId, i.planId)));
-        let taskId: string;
-        try {
-          taskId = await sendTask(() => o.client.importSubscriptions(inputs));
-        } catch (err) {
-          if (isFatal(err)) throw err;
-          if (records.length > 1 && !isReplayable(err)) {
-            const half = records.length >> 1;
-            await deliverSubscriptions(no, records.slice(0, half), tally, false);
-            await deliverSubscriptions(no, records.slice(half), tally, false);
-            return;
-          }
-          for (const r of records) tally.failures.push(failure('subscriptions', r, 'send', codeOf(err), (err as Error).message));
-          return;
-        }
+        const present = inputs.map((i) => before.has(subscriptionKey(i.customerId, i.resourceId, i.planId)));
+        const taskId = await paced(tally, () => o.client.importSubscriptions(inputs));
         const existing = present.filter(Boolean).length;
-        task = { batch: no, taskId, created: records.length - existing, existing };
-        if (whole) checkpoint.startedTask('subscriptions', task);
-      }
+        const task = { batch: no, taskId, created: part.length - existing, existing };
+        if (part.length === records.length) checkpoint.startedTask('subscriptions', task);
+        started.push({ part, task, present });
+      });
+      for (const { part, task, present } of started) await settleTask(part, task, present, tally);
+    }
+
+    /** Follows a task to its end and counts its records; `present` is null when a resumed run took over the task. */
+    async function settleTask(records: BatchRecord[], task: { taskId: string; existing: number }, present: boolean[] | null, tally: Tally): Promise<void> {
       const done = await follow(task.taskId);
       const failed = new Set<number>();
       for (const e of done?.importErrors ?? []) {
         const m = /^(\d+):/.exec(e.id);
         let at = m ? Number(m[1]) : -1;
-        if (!(at >= 0 && at < records.length)) at = inputs.findIndex((i, n) => !failed.has(n) && e.id.endsWith(i.customerId));
-        const split = /^([A-Za-z]+): ([\s\S]*)$/.exec(e.error);
+        if (!(at >= 0 && at < records.length)) at = records.findIndex((r, n) => !failed.has(n) && e.id.endsWith(r.input.customerId));
         if (at < 0) continue;
+        const split = /^([A-Za-z]+): ([\s\S]*)$/.exec(e.error);
         failed.add(at);
         tally.failures.push(failure('subscriptions', records[at]!, 'task', split?.[1] ?? 'ImportError', split?.[2] ?? e.error));
       }
@@ -415,20 +405,23 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
         records.forEach((r, n) => {
           if (failed.has(n)) return;
           failed.add(n);
-          tally.failures.push(failure('subscriptions', r, 'task', done ? 'TASK_CANCELED' : 'TASK_LOST', `import task ${task!.taskId} ${done ? 'was canceled' : 'is no longer known to Stigg'}`));
+          const reason = `import task ${task.taskId} ${done ? 'was canceled' : 'is no longer known to Stigg'}`;
+          tally.failures.push(failure('subscriptions', r, 'task', done ? 'TASK_CANCELED' : 'TASK_LOST', reason));
         });
       }
-      tally.imported += records.length - failed.size;
-      if (present.length > 0) {
+      const imported = records.length - failed.size;
+      tally.imported += imported;
+      if (present) {
         present.forEach((was, n) => {
           if (failed.has(n)) return;
           if (was) tally.existing++;
           else tally.created++;
         });
       } else {
-        // Resumed: the classification was taken before the task started.
-        tally.existing += Math.max(0, task.existing - failed.size);
-        tally.created += Math.max(0, records.length - failed.size - Math.max(0, task.existing - failed.size));
+        // Resumed: which records Stigg already had was read before the task started.
+        const existing = Math.min(imported, task.existing);
+        tally.existing += existing;
+        tally.created += imported - existing;
       }
     }
 
