@@ -257,6 +257,7 @@ describe('tollgate import', () => {
     expect(resumed.code, resumed.err).toBe(EXIT.ok);
     expect(server.admin.stats().calls.reportUsageBulk).toBe(20);
     expect(importedState(server).usage.size).toBe(2000);
+    expect(existsSync(join(dir, 'checkpoint.json')), 'a finished run leaves no checkpoint').toBe(false);
   }, 60_000);
 
   it('a refused key exits with the authentication code, sends nothing and never prints the key', async () => {

@@ -22,7 +22,6 @@ interface CheckpointData {
   version: 1;
   /** Input files (path, size, mtime) and the settings that decide batch boundaries. */
   fingerprint: string;
-  complete: boolean;
   phases: Record<Entity, PhaseProgress>;
   summary: ImportSummary;
 }
@@ -53,28 +52,23 @@ export class Checkpoint {
 
   private static empty(fingerprint: string, summary: ImportSummary): CheckpointData {
     const phases = Object.fromEntries(ENTITIES.map((e) => [e, { doneBelow: 0, doneAbove: [] }])) as unknown as Record<Entity, PhaseProgress>;
-    return { version: 1, fingerprint, complete: false, phases, summary };
+    return { version: 1, fingerprint, phases, summary };
   }
 
   static open(path: string, fingerprint: string, resume: boolean, summary: ImportSummary): Checkpoint {
     const exists = existsSync(path);
     if (!resume) {
-      if (exists) {
-        const previous = Checkpoint.read(path);
-        if (!previous.complete) {
-          throw new CheckpointError(`${path} holds an interrupted import: continue it with --resume, or delete the file to start over`);
-        }
-      }
+      // A finished run removes its checkpoint: one that is here belongs to a run that did not finish.
+      if (exists) throw new CheckpointError(`${path} holds an interrupted import: continue it with --resume, or delete the file to start over`);
       const checkpoint = new Checkpoint(path, Checkpoint.empty(fingerprint, summary));
       checkpoint.save();
       return checkpoint;
     }
-    if (!exists) throw new CheckpointError(`--resume: there is no checkpoint at ${path}`);
+    if (!exists) throw new CheckpointError(`--resume: there is no checkpoint at ${path} (the last run finished, or none started here)`);
     const data = Checkpoint.read(path);
     if (data.fingerprint !== fingerprint) {
       throw new CheckpointError(`--resume: ${path} was written for other input files or settings (a file changed since); delete it to start over`);
     }
-    if (data.complete) throw new CheckpointError(`--resume: the import recorded in ${path} has already finished`);
     return new Checkpoint(path, data);
   }
 
@@ -119,9 +113,9 @@ export class Checkpoint {
     this.save();
   }
 
+  /** The run is over: nothing is left to resume, so the file goes. */
   finish(): void {
-    this.data.complete = true;
-    this.save();
+    if (this.path) rmSync(this.path, { force: true });
   }
 
   save(): void {
@@ -129,9 +123,5 @@ export class Checkpoint {
     const tmp = `${this.path}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(this.data));
     renameSync(tmp, this.path);
-  }
-
-  remove(): void {
-    if (this.path) rmSync(this.path, { force: true });
   }
 }

@@ -65,8 +65,12 @@ export class ProgressView {
     const rate = (done / elapsed) * 1000;
     const eta = rate > 0 && total > done ? duration(((total - done) / rate) * 1000) : '--';
     const share = total > 0 ? Math.min(1, done / total) : 0;
-    const figures = `${n(done)}/${n(total)} ${Math.floor(share * 100)}%  ${n(Math.round(rate))}/s  ETA ${eta}`;
-    if (this.tty) {
+    // Validation reads the files for the first time: it has a count, not yet a total.
+    const figures = total > 0 ? `${n(done)}/${n(total)} ${Math.floor(share * 100)}%  ${n(Math.round(rate))}/s  ETA ${eta}` : `${n(done)} records  ${n(Math.round(rate))}/s`;
+    if (this.tty && total === 0) {
+      this.write(`\r\x1b[2K${phase.padEnd(13)} ${figures}`);
+      this.drawn = true;
+    } else if (this.tty) {
       const width = 30;
       const filled = Math.round(share * width);
       this.write(`\r\x1b[2K${phase.padEnd(13)} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${figures}`);
