@@ -47,9 +47,16 @@ function optionalString(record: Record<string, unknown>, field: string): string 
   if (typeof v !== 'string') invalid('INVALID_FIELD', `${field} must be a string`);
   return v as string;
 }
+/** An ISO-8601 date or date-time that names a real day (`Date.parse` takes 2026-02-31 for 2026-03-03). */
+function isIsoDate(v: string): boolean {
+  if (!ISO_DATE.test(v) || Number.isNaN(Date.parse(v))) return false;
+  const [y, m, d] = v.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
+}
 function optionalDate(record: Record<string, unknown>, field: string): string | undefined {
   const v = optionalString(record, field);
-  if (v !== undefined && (!ISO_DATE.test(v) || Number.isNaN(Date.parse(v)))) invalid('INVALID_DATE', `${field} "${v}" is not an ISO-8601 date`);
+  if (v !== undefined && !isIsoDate(v)) invalid('INVALID_DATE', `${field} "${v}" is not an ISO-8601 date`);
   return v;
 }
 function optionalNumber(record: Record<string, unknown>, field: string, min = 0): number | undefined {
