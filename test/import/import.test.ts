@@ -236,6 +236,22 @@ describe('tollgate import', () => {
     for (let i = 0; i < 4000; i += 397) expect(state.usage.get(`imp-${i}\u0001\u0001feature-api-calls`)).toBe(importUsage(i).usage);
   }, 120_000);
 
+  it('stops when Stigg stays unreachable past the retries, keeping the checkpoint; --resume finishes once it answers', async () => {
+    const dir = tempDir();
+    const data = await writeImportFiles(dir, 1000);
+    server.admin.injectFault({ operations: ['reportUsageBulk'], status: 503 });
+    const down = await importCli(server, dir, [...files(data), '--rate', 'off', '--max-retries', '2']);
+    expect(down.code).toBe(EXIT.unreachable);
+    expect(down.err).toContain('--resume');
+    expect(readErrors(dir), 'nothing reported as failed: it was never refused').toEqual([]);
+    expect(confirmedBatches(dir)).toMatchObject({ customers: 1, subscriptions: 1, usage: 0 });
+    server.admin.clearFaults();
+    const resumed = await importCli(server, dir, [...files(data), '--rate', 'off', '--resume']);
+    expect(resumed.code, resumed.err).toBe(EXIT.ok);
+    expect(readSummary(dir).entities.usage).toMatchObject({ imported: 1000, failed: 0 });
+    expect(importedState(server).usage.size).toBe(1000);
+  }, 60_000);
+
   it('Ctrl-C finishes what is in flight, exits "interrupted", and --resume completes the run', async () => {
     const dir = tempDir();
     const data = await writeImportFiles(dir, 2000);

@@ -7,6 +7,7 @@ import { ProgressView, type ImportEvent } from '../import/progress.js';
 import { InputFileError } from '../import/read/json-records.js';
 import type { ImportFiles } from '../import/read/sources.js';
 import type { Entity } from '../import/records.js';
+import { Interrupted } from '../import/send/retry.js';
 import { describeSummary } from '../import/summary.js';
 import { EXIT, UsageError, type CliIo } from '../io.js';
 
@@ -152,6 +153,10 @@ export async function runImportCommand(argv: string[], io: CliIo): Promise<numbe
     if (err instanceof InputFileError) {
       io.err(`tollgate import: ${err.message}\nNothing was sent.`);
       return EXIT.invalidInput;
+    }
+    if (err instanceof Interrupted) {
+      io.err('tollgate import: interrupted before anything was sent');
+      return EXIT.interrupted;
     }
     if (err instanceof CheckpointError) {
       io.err(`tollgate import: ${err.message}`);

@@ -36,7 +36,10 @@ export interface ImportOptions {
   batchSize?: Partial<Record<Entity, number>>;
   /** Largest request body, counted in characters of the records' JSON. Default 1 MiB. */
   maxBatchBytes?: number;
-  /** Replays of a request after a retryable failure (rate limit, 5xx, network). Default 10, backoff 500 ms to 30 s. */
+  /**
+   * Replays of a request after a retryable failure (rate limit, 5xx, network). Default 10, backoff 500 ms to 30 s.
+   * When they run out, the run stops (Stigg cannot be reached) and `resume` continues it.
+   */
   retry?: Partial<RetryPolicy>;
   /** How often a subscription import task is polled: first wait, longest wait. Default 25 ms, 2 s. */
   taskPollMs?: { first?: number; max?: number };
@@ -142,7 +145,8 @@ const CUSTOMER_ANSWER = /(\d+) created, (\d+) updated, (\d+) unchanged, (\d+) sk
  * Imports customers, then subscriptions, then usage into Stigg: validates every record first (nothing is sent
  * when a file cannot be read), then streams each kind in batches within Stigg's limits, records each confirmed
  * batch in the checkpoint and each refused record in the error report. Returns the summary; throws
- * `InputFileError` (unreadable input), `CheckpointError`, or a `TollgateError` with code `UNAUTHENTICATED`.
+ * `InputFileError` (unreadable input), `CheckpointError`, or a `TollgateError`: `UNAUTHENTICATED`, or
+ * `UNAVAILABLE` / `RATE_LIMITED` when Stigg could not be reached within the retries (the checkpoint is kept).
  */
 export async function runImport(options: ImportOptions): Promise<ImportSummary> {
   const o = resolveImportOptions(options);
@@ -158,7 +162,11 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     interrupted: false,
   };
   const readPacer = new Pacer(0);
-  const read = <T>(call: () => Promise<T>) => withRetries(call, o.retry, readPacer, o.signal, () => {});
+  // Stops waits and retries: the caller's signal (Ctrl-C), or a failure that ends the run.
+  const halt = new AbortController();
+  if (o.signal?.aborted) halt.abort();
+  o.signal?.addEventListener('abort', () => halt.abort(), { once: true });
+  const read = <T>(call: () => Promise<T>) => withRetries(call, o.retry, readPacer, halt.signal, () => {});
   const entities = ENTITIES.filter((e) => hasSource(e, o.files));
 
   // Stigg's catalog: what plans, add-ons and features records may name. Also proves the key before anything else.
@@ -171,13 +179,14 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   o.emit({ type: 'phase', phase: 'validate', total: 0 });
   for (const entity of entities) {
     for await (const rec of recordsOf(entity, o.files)) {
+      if (halt.signal.aborted) return { ...fresh, interrupted: true, durationMs: Date.now() - started };
       if (index.learn(rec).ok) expected[entity]++;
       if (++validated % 10_000 === 0) o.emit({ type: 'progress', phase: 'validate', done: validated, total: 0 });
     }
   }
   o.emit({ type: 'phase-done', phase: 'validate', done: validated });
 
-  // Customers named by subscriptions or usage that the files do not define: does Stigg have them?
+  // Customers named by subscriptions that the files do not define: does Stigg have them?
   if (index.referenced.size > 0) {
     o.emit({ type: 'phase', phase: 'lookup', total: index.referenced.size });
     const pending = [...index.referenced];
@@ -215,7 +224,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
 
   try {
     for (const entity of entities) {
-      if (o.signal?.aborted) break;
+      if (halt.signal.aborted) break;
       await importEntity(entity);
     }
   } catch (err) {
@@ -258,12 +267,12 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
         return;
       }
       while (inFlight.size >= width) await Promise.race(inFlight);
-      if (fatal) throw fatal;
+      if (halt.signal.aborted) return;
       // Never one customer in two requests in flight: wait for the batches holding any of this batch's customers.
       const customers = new Set(records.map((r) => r.input.customerId));
       const holding = new Set([...customers].flatMap((c) => busyCustomers.get(c) ?? []));
       if (holding.size > 0) await Promise.all(holding);
-      if (fatal) throw fatal;
+      if (halt.signal.aborted) return;
       const tally = new Tally();
       const work = (entity === 'subscriptions' ? deliverSubscriptions(no, records, tally) : deliver(entity, records, tally))
         .then(() => {
@@ -274,7 +283,9 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
           progress();
         })
         .catch((err: unknown) => {
-          fatal ??= err;
+          // The first failure that ends the run stops the others' retries; their requests in flight still finish.
+          if (!(err instanceof Interrupted)) fatal ??= err;
+          halt.abort();
         })
         .finally(() => {
           inFlight.delete(work);
@@ -284,30 +295,34 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
       for (const c of customers) busyCustomers.set(c, work);
     };
 
-    for await (const rec of recordsOf(entity, o.files)) {
-      if (o.signal?.aborted || fatal) break;
-      s.records++;
-      const verdict = index.judge(rec);
-      if (!verdict.ok) {
-        s.invalid++;
-        if (reportInvalid || o.dryRun) {
-          writeFailures([{ entity, file: rec.file, index: rec.index, key: keyOf(entity, rec.record), phase: 'validate', ...verdict.problem, record: rec.record }]);
+    try {
+      for await (const rec of recordsOf(entity, o.files)) {
+        if (halt.signal.aborted) break;
+        s.records++;
+        const verdict = index.judge(rec);
+        if (!verdict.ok) {
+          s.invalid++;
+          if (reportInvalid || o.dryRun) {
+            writeFailures([{ entity, file: rec.file, index: rec.index, key: keyOf(entity, rec.record), phase: 'validate', ...verdict.problem, record: rec.record }]);
+          }
+          continue;
         }
-        continue;
+        const size = rec.size + 1;
+        if (batch.length > 0 && (batch.length >= limit || bytes + size > o.maxBatchBytes)) {
+          await dispatch(batch);
+          batch = [];
+          bytes = 0;
+        }
+        batch.push({ input: verdict.input, source: rec });
+        bytes += size;
       }
-      const size = rec.size + 1;
-      if (batch.length > 0 && (batch.length >= limit || bytes + size > o.maxBatchBytes)) {
-        await dispatch(batch);
-        batch = [];
-        bytes = 0;
-      }
-      batch.push({ input: verdict.input, source: rec });
-      bytes += size;
+      if (batch.length > 0 && !halt.signal.aborted) await dispatch(batch);
+    } finally {
+      // Whatever ends the phase, nothing it sent is left running behind it.
+      while (inFlight.size > 0) await Promise.race(inFlight);
     }
-    if (batch.length > 0 && !o.signal?.aborted && !fatal) await dispatch(batch);
-    while (inFlight.size > 0) await Promise.race(inFlight);
     if (fatal) throw fatal;
-    if (o.signal?.aborted) throw new Interrupted();
+    if (halt.signal.aborted) throw new Interrupted();
     checkpoint.save();
     o.emit({ type: 'phase-done', phase: entity, done: settled });
 
@@ -320,7 +335,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
         },
         o.retry,
         pacer,
-        o.signal,
+        halt.signal,
         (err, delayMs) => {
           tally.retries++;
           o.emit({ type: 'retry', phase: entity, reason: err.message, delayMs });
@@ -336,8 +351,10 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
       try {
         await attempt(records);
       } catch (err) {
-        if (isFatal(err)) throw err;
-        if (records.length > 1 && !isReplayable(err)) {
+        // A replayable failure that outlasted every retry means Stigg cannot be reached: the run stops, and what was
+        // not confirmed waits for --resume instead of being reported as failed record by record.
+        if (isFatal(err) || isReplayable(err)) throw err;
+        if (records.length > 1) {
           const half = records.length >> 1;
           await splitOnRefusal(records.slice(0, half), tally, attempt);
           await splitOnRefusal(records.slice(half), tally, attempt);
@@ -428,7 +445,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     async function follow(taskId: string): Promise<ImportTask | null> {
       let wait = o.taskPoll.first;
       for (;;) {
-        await pause(wait, o.signal);
+        await pause(wait, halt.signal);
         wait = Math.min(o.taskPoll.max, wait * 1.5);
         const task = await read(() => o.client.importTask(taskId));
         if (!task || TERMINAL.has(task.status)) return task;
