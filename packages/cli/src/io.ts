@@ -36,7 +36,7 @@ export const EXIT = {
   unauthenticated: 4,
   /** `import`: the checkpoint cannot be used (`--resume` without one, input files changed, an interrupted run in the way). */
   checkpoint: 5,
-  /** `import`: Stigg could not be reached. */
+  /** `import`: Stigg could not be reached within the retries; the checkpoint is kept for `--resume`. */
   unreachable: 6,
   /** `import`: stopped by SIGINT/SIGTERM; continue with `--resume`. */
   interrupted: 130,

@@ -47,7 +47,7 @@ Exit codes:
   3    an input file cannot be read or is not plain JSON (nothing was sent); dry run: invalid records found
   4    Stigg refused the API key
   5    the checkpoint cannot be used (--resume without one, input changed, an interrupted run in the way)
-  6    Stigg could not be reached
+  6    Stigg could not be reached within the retries: run again with --resume
   130  interrupted (Ctrl-C, SIGTERM): run again with --resume`;
 
 const SHOWN_FAILURES = 20;
