@@ -4,7 +4,8 @@
 import { EXIT, UsageError, processIo, type CliIo } from './io.js';
 
 export { EXIT, type CliIo } from './io.js';
-export { runImport, resolveImportOptions, STIGG_IMPORT_LIMITS, type ImportOptions } from './import/engine.js';
+export { runImport } from './import/engine.js';
+export { resolveImportOptions, STIGG_IMPORT_LIMITS, type ImportOptions } from './import/options.js';
 export type { ImportSummary, EntitySummary } from './import/summary.js';
 export type { ImportEvent } from './import/progress.js';
 export type { ImportFiles } from './import/read/sources.js';

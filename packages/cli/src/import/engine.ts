@@ -1,109 +1,12 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { isTollgateError, StiggImportClient, subscriptionKey, type ImportTask, type StiggCatalog } from '@tollgate/core';
+import { isTollgateError, subscriptionKey, type ImportTask, type StiggCatalog } from '@tollgate/core';
 import { Checkpoint, fingerprintOf } from './checkpoint.js';
 import { InputIndex } from './input-index.js';
-import type { ImportEvent } from './progress.js';
-import { hasSource, recordsOf, type ImportFiles, type SourceRecord } from './read/sources.js';
+import { resolveImportOptions, type ImportOptions } from './options.js';
+import { hasSource, recordsOf, type SourceRecord } from './read/sources.js';
 import { ENTITIES, keyOf, type Entity, type EntityInput } from './records.js';
-import { Interrupted, isReplayable, Pacer, pause, withRetries, type RetryPolicy } from './send/retry.js';
-import { emptyEntitySummary, type EntitySummary, type ImportSummary } from './summary.js';
-
-/** Stigg's published limits: records per request and requests per minute, per operation. */
-export const STIGG_IMPORT_LIMITS = {
-  batchSize: { customers: 1000, subscriptions: 1000, usage: 100 } as Record<Entity, number>,
-  requestsPerMinute: { customers: 250, subscriptions: 250, usage: 600 } as Record<Entity, number>,
-};
-
-export interface ImportOptions {
-  /** Stigg server API key. Never printed or written anywhere. */
-  apiKey: string;
-  /** Stigg API base (stigg-local's URL for a trial). Default `https://api.stigg.io`. */
-  baseUrl?: string;
-  files: ImportFiles;
-  /** Validate and report; send no write. Default false. */
-  dryRun?: boolean;
-  /** Where confirmed batches are recorded; `null` for none. Default `tollgate-import.checkpoint.json`. */
-  checkpointFile?: string | null;
-  /** Continue the run recorded in the checkpoint, sending only what it did not confirm. Default false. */
-  resume?: boolean;
-  /** Every invalid or failed record, one JSON line each; `null` for none. Default `tollgate-import-errors.jsonl`. */
-  errorsFile?: string | null;
-  /** Requests in flight at once (customers and usage; subscription imports run one at a time). Default 4. */
-  concurrency?: number;
-  /** Requests per minute per operation; 0 for no pacing. Default Stigg's published rates (250, 250, 600). */
-  requestsPerMinute?: Partial<Record<Entity, number>>;
-  /** Records per request. Default and maximum: Stigg's limits (1,000, 1,000, 100). */
-  batchSize?: Partial<Record<Entity, number>>;
-  /** Largest request body, counted in characters of the records' JSON. Default 1 MiB. */
-  maxBatchBytes?: number;
-  /**
-   * Replays of a request after a retryable failure (rate limit, 5xx, network). Default 10, backoff 500 ms to 30 s.
-   * When they run out, the run stops (Stigg cannot be reached) and `resume` continues it.
-   */
-  retry?: Partial<RetryPolicy>;
-  /** How often a subscription import task is polled: first wait, longest wait. Default 25 ms, 2 s. */
-  taskPollMs?: { first?: number; max?: number };
-  /** Aborting stops the run: in-flight requests finish, the rest is left for `resume`. */
-  signal?: AbortSignal;
-  onEvent?: (event: ImportEvent) => void;
-  /** Replaces the network client (tests). */
-  client?: StiggImportClient;
-}
-
-interface Resolved {
-  client: StiggImportClient;
-  baseUrl: string;
-  files: ImportFiles;
-  dryRun: boolean;
-  checkpointFile: string | null;
-  resume: boolean;
-  errorsFile: string | null;
-  concurrency: number;
-  requestsPerMinute: Record<Entity, number>;
-  batchSize: Record<Entity, number>;
-  maxBatchBytes: number;
-  retry: RetryPolicy;
-  taskPoll: { first: number; max: number };
-  signal: AbortSignal | undefined;
-  emit: (event: ImportEvent) => void;
-}
-
-function positiveInt(name: string, value: number | undefined, fallback: number, max = Infinity, min = 1): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be a whole number from ${min} to ${max === Infinity ? 'any' : max}, got ${value}`);
-  }
-  return value;
-}
-
-/** Every option with its default, checked once. */
-export function resolveImportOptions(options: ImportOptions): Resolved {
-  if (!options.apiKey && !options.client) throw new RangeError('an API key is required (STIGG_SERVER_API_KEY or --api-key)');
-  const baseUrl = (options.baseUrl ?? 'https://api.stigg.io').replace(/\/+$/, '');
-  const per = (e: Entity) => positiveInt(`requestsPerMinute.${e}`, options.requestsPerMinute?.[e], STIGG_IMPORT_LIMITS.requestsPerMinute[e], Infinity, 0);
-  const size = (e: Entity) => positiveInt(`batchSize.${e}`, options.batchSize?.[e], STIGG_IMPORT_LIMITS.batchSize[e], STIGG_IMPORT_LIMITS.batchSize[e]);
-  return {
-    client: options.client ?? new StiggImportClient({ apiKey: options.apiKey, baseUrl }),
-    baseUrl,
-    files: options.files,
-    dryRun: options.dryRun ?? false,
-    checkpointFile: options.checkpointFile === undefined ? 'tollgate-import.checkpoint.json' : options.checkpointFile,
-    resume: options.resume ?? false,
-    errorsFile: options.errorsFile === undefined ? 'tollgate-import-errors.jsonl' : options.errorsFile,
-    concurrency: positiveInt('concurrency', options.concurrency, 4, 64),
-    requestsPerMinute: { customers: per('customers'), subscriptions: per('subscriptions'), usage: per('usage') },
-    batchSize: { customers: size('customers'), subscriptions: size('subscriptions'), usage: size('usage') },
-    maxBatchBytes: positiveInt('maxBatchBytes', options.maxBatchBytes, 1 << 20, Infinity, 1024),
-    retry: {
-      maxRetries: positiveInt('retry.maxRetries', options.retry?.maxRetries, 10, 1000, 0),
-      baseMs: options.retry?.baseMs ?? 500,
-      maxMs: options.retry?.maxMs ?? 30_000,
-    },
-    taskPoll: { first: options.taskPollMs?.first ?? 25, max: options.taskPollMs?.max ?? 2_000 },
-    signal: options.signal,
-    emit: options.onEvent ?? (() => {}),
-  };
-}
+import { Interrupted, isReplayable, Pacer, pause, withRetries } from './send/retry.js';
+import { emptySummary, type EntitySummary, type ImportSummary } from './summary.js';
 
 interface BatchRecord<E extends Entity = Entity> {
   input: EntityInput[E];
@@ -151,16 +54,7 @@ const CUSTOMER_ANSWER = /(\d+) created, (\d+) updated, (\d+) unchanged, (\d+) sk
 export async function runImport(options: ImportOptions): Promise<ImportSummary> {
   const o = resolveImportOptions(options);
   const started = Date.now();
-  const fresh: ImportSummary = {
-    dryRun: o.dryRun,
-    baseUrl: o.baseUrl,
-    startedAt: new Date(started).toISOString(),
-    durationMs: 0,
-    throughput: 0,
-    entities: { customers: emptyEntitySummary('customers'), subscriptions: emptyEntitySummary('subscriptions'), usage: emptyEntitySummary('usage') },
-    errorsFile: o.errorsFile,
-    interrupted: false,
-  };
+  const fresh = emptySummary({ dryRun: o.dryRun, baseUrl: o.baseUrl, errorsFile: o.errorsFile }, new Date(started));
   const readPacer = new Pacer(0);
   // Stops waits and retries: the caller's signal (Ctrl-C), or a failure that ends the run.
   const halt = new AbortController();

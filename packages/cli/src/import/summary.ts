@@ -56,6 +56,16 @@ export const emptyEntitySummary = (entity: Entity): EntitySummary => ({
   retries: 0,
 });
 
+/** A summary before anything happened. */
+export const emptySummary = (run: Pick<ImportSummary, 'dryRun' | 'baseUrl' | 'errorsFile'>, startedAt = new Date()): ImportSummary => ({
+  ...run,
+  startedAt: startedAt.toISOString(),
+  durationMs: 0,
+  throughput: 0,
+  entities: { customers: emptyEntitySummary('customers'), subscriptions: emptyEntitySummary('subscriptions'), usage: emptyEntitySummary('usage') },
+  interrupted: false,
+});
+
 /** One line per kind, for people. */
 export function describeSummary(s: ImportSummary): string[] {
   const n = (v: number) => v.toLocaleString('en-US');
