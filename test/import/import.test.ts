@@ -276,6 +276,16 @@ describe('tollgate import', () => {
     expect(existsSync(join(dir, 'checkpoint.json')), 'a finished run leaves no checkpoint').toBe(false);
   }, 60_000);
 
+  it('says nothing was sent when Stigg cannot be reached before the import starts', async () => {
+    const dir = tempDir();
+    const data = await writeImportFiles(dir, 10);
+    const gone = await startStiggLocal({ port: 0, log: () => {} });
+    await gone.close();
+    const run = await importCli(gone, dir, [...files(data), '--max-retries', '1']);
+    expect(run.code).toBe(EXIT.unreachable);
+    expect(run.err).toContain('nothing was sent; run again once Stigg answers');
+  });
+
   it('a refused key exits with the authentication code, sends nothing and never prints the key', async () => {
     const dir = tempDir();
     const data = await writeImportFiles(dir, 10);

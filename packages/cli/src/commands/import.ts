@@ -126,6 +126,7 @@ export async function runImportCommand(argv: string[], io: CliIo): Promise<numbe
     }
   };
 
+  const checkpointFile = values.checkpoint ?? 'tollgate-import.checkpoint.json';
   const controller = new AbortController();
   void io.untilStopped().then((signal) => {
     view?.clear();
@@ -141,7 +142,7 @@ export async function runImportCommand(argv: string[], io: CliIo): Promise<numbe
       files,
       dryRun,
       resume: !!values.resume,
-      checkpointFile: values.checkpoint ?? 'tollgate-import.checkpoint.json',
+      checkpointFile,
       errorsFile,
       concurrency: whole('--concurrency', values.concurrency, 1),
       requestsPerMinute,
@@ -169,7 +170,8 @@ export async function runImportCommand(argv: string[], io: CliIo): Promise<numbe
       return EXIT.unauthenticated;
     }
     if (isTollgateError(err) && (err.code === 'UNAVAILABLE' || err.code === 'RATE_LIMITED')) {
-      io.err(`tollgate import: ${err.message}; run again with --resume once Stigg answers`);
+      const started = !dryRun && existsSync(checkpointFile);
+      io.err(`tollgate import: ${err.message}; ${started ? 'run again with --resume once Stigg answers' : 'nothing was sent; run again once Stigg answers'}`);
       return EXIT.unreachable;
     }
     throw err;
