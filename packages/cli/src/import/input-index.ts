@@ -35,7 +35,7 @@ function hash53(text: string): number {
  */
 export class InputIndex {
   private readonly fileNumbers = new Map<string, number>();
-  /** hash of identity -> where its first valid record is (file number + index * 64). */
+  /** hash of identity -> where its first valid record is (file number + index * 64, below 2^32). */
   private readonly firsts: Record<Entity, HashIndex> = { customers: new HashIndex(), subscriptions: new HashIndex(), usage: new HashIndex() };
   /** First records whose identity hash was seen again, and (sending pass) their identities. */
   private readonly suspects = new Map<number, string | null>();
@@ -53,6 +53,7 @@ export class InputIndex {
       if (n >= 64) throw new RangeError('at most 64 input files per import');
       this.fileNumbers.set(rec.file, n);
     }
+    if (rec.index >= 2 ** 26) throw new RangeError(`${rec.file}: at most ${(2 ** 26).toLocaleString('en-US')} records per file; split it`);
     return n + rec.index * 64;
   }
 
