@@ -328,6 +328,11 @@ describe('tollgate import', () => {
       ['usage', 'old-2/feature-api-calls', 'NoFeatureEntitlementInSubscription'],
     ]);
 
+    // A retry that stops before sending (here: a refused key) leaves the report where it was, to be retried again.
+    expect((await importCli(server, dir, ['--retry-failed'], { key: 'server-wrong' })).code).toBe(EXIT.unauthenticated);
+    expect(readErrors(dir)).toHaveLength(2);
+    expect(existsSync(join(dir, 'errors.retried.jsonl'))).toBe(false);
+
     const catalog = structuredClone(server.admin.catalog()) as unknown as { plans: Record<string, unknown>[] };
     catalog.plans.push({ id: 'plan-team', product: 'product-tollgate-demo', displayName: 'Team', pricingType: 'FREE', entitlements: [{ feature: 'feature-api-calls', limit: 1000 }] });
     server.admin.publishCatalog(catalog);

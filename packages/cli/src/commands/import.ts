@@ -30,6 +30,7 @@ Target:
 Run:
   --dry-run              validate everything and list every invalid record; send no write
   --resume               continue an interrupted run from its checkpoint; confirmed batches are not sent again
+                         (with --retry-failed: an interrupted retry)
   --retry-failed         import again only the records of the error report (--errors), e.g. after fixing them
   --checkpoint FILE      confirmed batches (default tollgate-import.checkpoint.json)
   --errors FILE          every invalid or failed record, one JSON line each (default tollgate-import-errors.jsonl)
@@ -87,13 +88,16 @@ export async function runImportCommand(argv: string[], io: CliIo): Promise<numbe
   const errorsFile = values.errors ?? 'tollgate-import-errors.jsonl';
   const files: ImportFiles = { customers: values.customers, subscriptions: values.subscriptions, usage: values.usage, legacy: values.legacy };
   const given = Object.values(files).some((f) => f?.length);
+  // The report being retried is moved beside the new one, which lists what fails this time.
+  let retrying: { report: string; previous: string } | null = null;
   if (values['retry-failed']) {
     if (given) throw new UsageError('--retry-failed imports the records of the error report only; give no input files with it');
-    if (values.resume) throw new UsageError('--retry-failed and --resume cannot be combined');
-    if (!existsSync(errorsFile)) throw new UsageError(`--retry-failed: there is no error report at ${errorsFile}`);
-    // The report being retried is kept beside the new one, which lists what fails this time.
     const previous = errorsFile.replace(/(\.jsonl)?$/, '.retried.jsonl');
-    renameSync(errorsFile, previous);
+    if (values.resume && !existsSync(previous)) throw new UsageError(`--retry-failed --resume: there is no ${previous} of an interrupted retry`);
+    if (!values.resume) {
+      if (!existsSync(errorsFile)) throw new UsageError(`--retry-failed: there is no error report at ${errorsFile}`);
+      retrying = { report: errorsFile, previous };
+    }
     files.retry = [previous];
   } else if (!given) throw new UsageError('nothing to import: give --customers, --subscriptions, --usage or --legacy');
 
@@ -115,8 +119,10 @@ export async function runImportCommand(argv: string[], io: CliIo): Promise<numbe
 
   const dryRun = !!values['dry-run'];
   let failures = 0;
+  let sending = false;
   const onEvent = (event: ImportEvent) => {
     view?.handle(event);
+    if (event.type === 'phase' && event.phase !== 'validate' && event.phase !== 'lookup') sending = true;
     if (event.type === 'record-failed') {
       failures++;
       if (dryRun || failures <= SHOWN_FAILURES) {
@@ -134,6 +140,9 @@ export async function runImportCommand(argv: string[], io: CliIo): Promise<numbe
     controller.abort();
   });
 
+  const concurrency = whole('--concurrency', values.concurrency, 1);
+  const maxRetries = whole('--max-retries', values['max-retries'], 0);
+  if (retrying) renameSync(retrying.report, retrying.previous);
   let summary;
   try {
     summary = await runImport({
@@ -144,14 +153,16 @@ export async function runImportCommand(argv: string[], io: CliIo): Promise<numbe
       resume: !!values.resume,
       checkpointFile,
       errorsFile,
-      concurrency: whole('--concurrency', values.concurrency, 1),
+      concurrency,
       requestsPerMinute,
-      retry: { maxRetries: whole('--max-retries', values['max-retries'], 0) },
+      retry: { maxRetries },
       signal: controller.signal,
       onEvent,
     });
   } catch (err) {
     view?.clear();
+    // Stopped before sending: the report being retried goes back where it was, to be retried again.
+    if (retrying && !sending) renameSync(retrying.previous, retrying.report);
     if (err instanceof InputFileError) {
       io.err(`tollgate import: ${err.message}\nNothing was sent.`);
       return EXIT.invalidInput;
