@@ -11,12 +11,21 @@ function io(stop: Promise<string> = new Promise(() => {})) {
   return { sink, out, err };
 }
 
+/** Waits for the server's first line (loading the command and starting the server take a while on a busy machine). */
+async function listening(out: string[]): Promise<void> {
+  const end = Date.now() + 10_000;
+  while (!out.some((l) => l.includes('listening on'))) {
+    if (Date.now() > end) throw new Error(`stigg-local did not start: ${out.join('\n')}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('tollgate local', () => {
   it('serves the demo catalog until stopped, printing where to reach it', async () => {
     let stop!: (signal: string) => void;
     const { sink, out } = io(new Promise((r) => (stop = r)));
     const exit = runCli(['local', '--port', '0'], sink);
-    await new Promise((r) => setTimeout(r, 300));
+    await listening(out);
     const url = /listening on (http:\/\/\S+)/.exec(out.join('\n'))?.[1];
     expect(url).toBeDefined();
     const res = await fetch(`${url}/graphql`, {
@@ -34,7 +43,7 @@ describe('tollgate local', () => {
     let stop!: (signal: string) => void;
     const { sink, out } = io(new Promise((r) => (stop = r)));
     const exit = runCli(['local', '--port', '0', '--api-key', 'server-secret-123'], sink);
-    await new Promise((r) => setTimeout(r, 300));
+    await listening(out);
     stop('SIGINT');
     expect(await exit).toBe(0);
     expect(out.join('\n')).not.toContain('server-secret-123');
