@@ -1,9 +1,7 @@
 import type { StiggCatalog } from '@tollgate/core';
-import { checkRecord, identityOf, type Entity, type EntityInput, type Problem } from './records.js';
+import { checkRecord, identityOf, type Checked, type Entity, type Problem } from './records.js';
 import { HashIndex } from './hash-index.js';
 import type { SourceRecord } from './read/sources.js';
-
-export type Verdict<E extends Entity> = { ok: true; input: EntityInput[E] } | { ok: false; problem: Problem };
 
 /**
  * What validating one record needs to know about the others: the first record of each identity (so later ones
@@ -64,12 +62,12 @@ export class InputIndex {
   }
 
   /** The validation pass: checks a record and records what later records are judged against. */
-  learn<E extends Entity>(rec: SourceRecord & { entity: E }): Verdict<E> {
+  learn<E extends Entity>(rec: SourceRecord & { entity: E }): Checked<E> {
     return this.judge(rec, true);
   }
 
   /** The sending pass: the same verdict, now knowing which customers Stigg lacks. */
-  judge<E extends Entity>(rec: SourceRecord & { entity: E }, learning = false): Verdict<E> {
+  judge<E extends Entity>(rec: SourceRecord & { entity: E }, learning = false): Checked<E> {
     const checked = checkRecord(rec.entity, rec.record, this.catalog);
     if (!checked.ok) return checked;
     const identity = identityOf(rec.entity, checked.input, this.catalog);

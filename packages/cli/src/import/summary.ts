@@ -41,7 +41,7 @@ export interface ImportSummary {
   interrupted: boolean;
 }
 
-export const emptyEntitySummary = (entity: Entity): EntitySummary => ({
+const emptyEntitySummary = (entity: Entity): EntitySummary => ({
   records: 0,
   invalid: 0,
   imported: 0,

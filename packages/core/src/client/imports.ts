@@ -79,19 +79,16 @@ const silent: Logger = { warn() {}, error() {} };
 export class StiggImportClient {
   private readonly client: StiggClient;
 
-  constructor(options: ImportClientOptions | StiggClient) {
-    this.client =
-      options instanceof StiggClient
-        ? options
-        : new StiggClient({
-            apiKey: options.apiKey,
-            graphqlUrl: `${(options.baseUrl ?? 'https://api.stigg.io').replace(/\/+$/, '')}/graphql`,
-            timeoutMs: options.timeoutMs ?? 60_000,
-            maxAttempts: 1,
-            retryBaseMs: 0,
-            retryMaxMs: 0,
-            logger: options.logger ?? silent,
-          });
+  constructor(options: ImportClientOptions) {
+    this.client = new StiggClient({
+      apiKey: options.apiKey,
+      graphqlUrl: `${(options.baseUrl ?? 'https://api.stigg.io').replace(/\/+$/, '')}/graphql`,
+      timeoutMs: options.timeoutMs ?? 60_000,
+      maxAttempts: 1,
+      retryBaseMs: 0,
+      retryMaxMs: 0,
+      logger: options.logger ?? silent,
+    });
   }
 
   private once<T>(document: string, variables: Record<string, unknown> | undefined, operation: string): Promise<T> {

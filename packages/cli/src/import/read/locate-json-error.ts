@@ -40,61 +40,44 @@ export function locateJsonError(text: string): { offset: number; reason: string 
     if (!m || m[0].length === 0) stop(`unexpected ${describe(i)}`);
     i += m![0].length;
   };
+  /** The members of an object or array after its opening bracket: `member` reads one, commas between, `close` ends. */
+  const members = (close: '}' | ']', member: () => void) => {
+    i++;
+    space();
+    if (text[i] === close) {
+      i++;
+      return;
+    }
+    for (;;) {
+      space();
+      if (text[i] === close) stop(`trailing comma before "${close}"`);
+      member();
+      space();
+      if (text[i] === ',') {
+        i++;
+        continue;
+      }
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      stop(`expected "," or "${close}", found ${describe(i)}`);
+    }
+  };
   const value = (): void => {
     space();
     const c = text[i];
     if (c === '{') {
-      i++;
-      space();
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      for (;;) {
-        space();
-        if (text[i] !== '"') {
-          stop(text[i] === '}' ? 'trailing comma before "}"' : text[i] === '/' ? 'comments are not JSON' : `expected a key in double quotes, found ${describe(i)}`);
-        }
+      return members('}', () => {
+        if (text[i] !== '"') stop(text[i] === '/' ? 'comments are not JSON' : `expected a key in double quotes, found ${describe(i)}`);
         string();
         space();
         if (text[i] !== ':') stop(`expected ":", found ${describe(i)}`);
         i++;
         value();
-        space();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === '}') {
-          i++;
-          return;
-        }
-        stop(`expected "," or "}", found ${describe(i)}`);
-      }
+      });
     }
-    if (c === '[') {
-      i++;
-      space();
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      for (;;) {
-        space();
-        if (text[i] === ']') stop('trailing comma before "]"');
-        value();
-        space();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === ']') {
-          i++;
-          return;
-        }
-        stop(`expected "," or "]", found ${describe(i)}`);
-      }
-    }
+    if (c === '[') return members(']', value);
     if (c === '"') return string();
     if (c === 't') return literal('true');
     if (c === 'f') return literal('false');
