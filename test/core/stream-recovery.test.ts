@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTollgate, type Tollgate } from '@tollgate/core';
 import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
+import { until } from '../support/wait.js';
 
 let server: StiggLocal;
 let t: Tollgate;
@@ -52,6 +53,9 @@ it('serves a change made while disconnected within 60 s, then is pushed to again
   // After the reconnect everything cached is revalidated on its next use, not all at once.
   const fetchesBefore = t.metrics().fetches;
   await t.check({ customerId: 'customer-free', featureId: 'feature-analytics' });
+  // The revalidation runs in the background: wait for it (a loaded machine may take longer than a moment), then
+  // make sure it stayed one.
+  await until(() => t.metrics().fetches > fetchesBefore, 'the revalidation fetch');
   await new Promise((r) => setTimeout(r, 200));
   expect(t.metrics().fetches).toBe(fetchesBefore + 1);
 
