@@ -105,6 +105,25 @@ describe('entitlement cache', () => {
     expect(cache.lookup(key, Date.now() + 2_000)?.fresh).toBe(false);
   });
 
+  it('leaves an answer to a fetch started before invalidateAll to be confirmed again (events may have been missed)', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { cache, fetches } = setup(undefined, async () => {
+      await gate;
+      return set(1);
+    });
+    cache.streamConnected = true;
+    const key = cache.key('c', null);
+    const loading = cache.load(key, 'c', null);
+    await new Promise((r) => setTimeout(r, 20));
+    cache.invalidateAll(); // the stream reconnected while Stigg was answering
+    await new Promise((r) => setTimeout(r, 5));
+    release();
+    await loading;
+    expect(fetches()).toBe(1);
+    expect(cache.lookup(key, Date.now())?.fresh).toBe(false);
+  });
+
   it('is bounded by entries', async () => {
     const { cache } = setup();
     for (const c of ['a', 'b', 'c', 'd']) await cache.load(cache.key(c, null), c, null);

@@ -137,8 +137,10 @@ export class EntitlementCache {
     this.metrics.fetches += 1;
     this.changedDuringLoad.delete(key);
     const set = await this.fetch(customerId, resourceId);
-    // Served, but confirmed again on next use when a change arrived while Stigg was answering.
-    const validatedAt = this.changedDuringLoad.delete(key) ? 0 : Date.now();
+    // An answer vouches for Stigg's state as of when it was asked, not when it arrived: a reconnect (or catalog
+    // change) while Stigg was answering leaves it to be confirmed again on next use. So does a usage change pushed
+    // meanwhile.
+    const validatedAt = this.changedDuringLoad.delete(key) ? 0 : started;
     const entry = this.putL1(key, { set, version: started, validatedAt });
     if (entry.version === started) void this.putL2(this.storeKey(customerId, resourceId), entry);
     return entry;
