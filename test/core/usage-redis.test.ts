@@ -4,6 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { createTollgate } from '@tollgate/core';
 import { TollgateWorker } from '../support/worker.js';
 import { stiggUsage as usageAt, stiggAndRedis } from '../support/stigg.js';
+import { until } from '../support/wait.js';
+
+/** The delivery lease lapses within a second of its holder's death here, so a test need not wait long for a takeover. */
+const lease = { leaseTtlMs: 1_000 };
+const leader = (w: TollgateWorker) => until(async () => (await w.metrics()).usage.deliveryLeader, 'the delivery lease', 5_000);
 
 const env = stiggAndRedis();
 
@@ -36,7 +41,7 @@ describe('metered usage across processes', () => {
 
   it('releases the reservations of a process that died mid-request once they expire', async () => {
     await customer('died', 9_995);
-    const options = { usage: { reservationTtlMs: 1_000 } };
+    const options = { usage: { reservationTtlMs: 1_000, ...lease } };
     const a = await TollgateWorker.start(env.server.url, env.redis.url, options);
     const b = await TollgateWorker.start(env.server.url, env.redis.url, options);
     try {
@@ -48,6 +53,7 @@ describe('metered usage across processes', () => {
       expect((await b.metered(request)).allowed).toBe(false); // the dead process still holds the 5 units
       await new Promise((r) => setTimeout(r, 1_000));
       expect((await b.metered(request)).allowed).toBe(true);
+      await leader(b); // the dead process held the delivery lease: b takes it over and delivers
     } finally {
       await b.close();
     }
@@ -106,7 +112,7 @@ describe('metered usage across processes', () => {
 
   it('SIGKILL with the Redis outbox: the next process delivers the rest, retried requests are counted once', async () => {
     await customer('sigkill');
-    const a = await TollgateWorker.start(env.server.url, env.redis.url, { usage: { flushIntervalMs: 100 } });
+    const a = await TollgateWorker.start(env.server.url, env.redis.url, { usage: { flushIntervalMs: 100, ...lease } });
     const keys = Array.from({ length: 3000 }, (_, i) => `k-${i}`);
     const acknowledged = new Set<string>();
     const sent = keys.map((key) =>
@@ -122,10 +128,11 @@ describe('metered usage across processes', () => {
     expect(acknowledged.size).toBeLessThan(keys.length);
 
     // The client retries what it got no answer for, with the same keys, against another process.
-    const b = await TollgateWorker.start(env.server.url, env.redis.url, { usage: { flushIntervalMs: 100 } });
+    const b = await TollgateWorker.start(env.server.url, env.redis.url, { usage: { flushIntervalMs: 100, ...lease } });
     const retried = keys.filter((k) => !acknowledged.has(k));
     const results = await Promise.all(retried.map((key) => b.metered({ customerId: 'sigkill', featureId: 'feature-api-calls', idempotencyKey: key })));
     const duplicates = results.filter((r) => r.duplicate).length;
+    await leader(b);
     const closed = await b.close();
     console.info(`SIGKILL: ${acknowledged.size} answered before the kill, ${retried.length} retried (${duplicates} already counted), drain ${JSON.stringify(closed?.report)}`);
     expect(results.every((r) => r.allowed)).toBe(true);

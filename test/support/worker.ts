@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { CheckRequest, Decision, DrainReport, EnterRequest, Metrics } from '@tollgate/core';
+import type { CheckRequest, Decision, DrainReport, EnterRequest, Tollgate } from '@tollgate/core';
 
 /** The parent's handle on a `tollgate-worker` process. */
 export class TollgateWorker {
@@ -60,7 +60,7 @@ export class TollgateWorker {
     return exited;
   }
 
-  metrics(): Promise<Metrics & { l2Errors: number; l2Available: boolean }> {
+  metrics(): Promise<ReturnType<Tollgate['metrics']>> {
     return this.call({ type: 'metrics' });
   }
 

@@ -12,6 +12,7 @@ function redisOfStore(store: KeyvLike | undefined): RedisLike | null {
     sAdd: async (key, member) => (await client()).sAdd(key, member),
     sRem: async (key, member) => (await client()).sRem(key, member),
     sMembers: async (key) => (await client()).sMembers(key),
+    info: async (section) => (await client()).info!(section),
   };
 }
 
@@ -83,10 +84,22 @@ export interface Options {
      * client of `cache.store` when it is @keyv/redis; otherwise process memory. `false` forces process memory.
      */
     redis?: RedisLike | false;
-    /** Report committed usage this often. Default 1 second. */
+    /** A delivery pass runs this often (each customer is still written no more than its pacing allows). Default 1 second. */
     flushIntervalMs?: number;
-    /** Report early once this many records wait. Default 100. */
+    /** A delivery pass starts early once this many commits wait. Default 100. */
     maxBatch?: number;
+    /**
+     * Most writes to one customer (one `reportUsageBulk` call naming it, whatever it carries) per minute, for the
+     * whole fleet. Stigg allows 30; the default, 20, keeps a margin. Writes are spaced evenly (3 s at the default).
+     */
+    customerWritesPerMinute?: number;
+    /** Most `reportUsageBulk` calls per minute, for the whole fleet. Stigg allows 600; default 500. */
+    bulkCallsPerMinute?: number;
+    /**
+     * With Redis, one process at a time delivers the fleet's usage, holding a lease in Redis; when it dies, another
+     * takes over within about this long. Default 5 seconds.
+     */
+    leaseTtlMs?: number;
     /** A reservation not settled within this is released (its request or process died). Default 60 seconds. */
     reservationTtlMs?: number;
     /** How long `close()` keeps trying to deliver. Default 10 seconds. */
@@ -107,6 +120,8 @@ export interface Options {
   timeoutMs?: number;
   /** Attempts in all for calls safe to repeat. Default 3. */
   maxAttempts?: number;
+  /** Longest `ready()` waits for Stigg before rejecting with `UNAVAILABLE`. Default 30 seconds. */
+  readyTimeoutMs?: number;
   /** Default: `console` for warnings and errors. */
   logger?: Logger;
   /** Log debug lines too. Default false. */
@@ -123,11 +138,23 @@ export interface Config {
   environment: string;
   cache: Required<Omit<NonNullable<Options['cache']>, 'store'>> & { store: KeyvLike | null };
   stream: Required<Exclude<NonNullable<Options['stream']>, false>> | null;
-  usage: { redis: RedisLike | null; flushIntervalMs: number; maxBatch: number; reservationTtlMs: number; drainTimeoutMs: number; retryMaxMs: number; redisTimeoutMs: number };
+  usage: {
+    redis: RedisLike | null;
+    flushIntervalMs: number;
+    maxBatch: number;
+    reservationTtlMs: number;
+    drainTimeoutMs: number;
+    retryMaxMs: number;
+    redisTimeoutMs: number;
+    customerWritesPerMinute: number;
+    bulkCallsPerMinute: number;
+    leaseTtlMs: number;
+  };
   fallback: Record<string, FallbackEntitlement>;
   onUnavailable: 'deny' | 'allow';
   timeoutMs: number;
   maxAttempts: number;
+  readyTimeoutMs: number;
   retryBaseMs: number;
   retryMaxMs: number;
   logger: Logger;
@@ -140,6 +167,13 @@ function positive(name: string, value: number | undefined, fallback: number, log
     return fallback;
   }
   return value;
+}
+
+/** Stigg's published limits are ceilings: a larger value would have Stigg refuse writes. */
+function atMost(name: string, value: number, ceiling: number, logger: Logger): number {
+  if (value <= ceiling) return value;
+  logger.warn(`tollgate: option ${name} is above Stigg's limit of ${ceiling}; using ${ceiling}`);
+  return ceiling;
 }
 
 /** Options -> config, in one place: required values throw, bad tunables warn once and take their default. */
@@ -200,11 +234,15 @@ export function resolveConfig(options: Options): Config {
       drainTimeoutMs: positive('usage.drainTimeoutMs', options.usage?.drainTimeoutMs, 10_000, logger),
       retryMaxMs: positive('usage.retryMaxMs', options.usage?.retryMaxMs, 30_000, logger),
       redisTimeoutMs: positive('usage.redisTimeoutMs', options.usage?.redisTimeoutMs, 2_000, logger),
+      customerWritesPerMinute: atMost('usage.customerWritesPerMinute', positive('usage.customerWritesPerMinute', options.usage?.customerWritesPerMinute, 20, logger), 30, logger),
+      bulkCallsPerMinute: atMost('usage.bulkCallsPerMinute', positive('usage.bulkCallsPerMinute', options.usage?.bulkCallsPerMinute, 500, logger), 600, logger),
+      leaseTtlMs: positive('usage.leaseTtlMs', options.usage?.leaseTtlMs, 5_000, logger),
     },
     fallback: { ...(options.fallback ?? {}) },
     onUnavailable: options.onUnavailable ?? 'deny',
     timeoutMs: positive('timeoutMs', options.timeoutMs, 10_000, logger),
     maxAttempts: Math.round(positive('maxAttempts', options.maxAttempts, 3, logger)),
+    readyTimeoutMs: positive('readyTimeoutMs', options.readyTimeoutMs, 30_000, logger),
     retryBaseMs: 200,
     retryMaxMs: 5_000,
     logger,

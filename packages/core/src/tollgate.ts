@@ -1,8 +1,9 @@
 import { EntitlementCache } from './cache/entitlement-cache.js';
+import { RedisLease } from './fleet/lease.js';
 import { Management } from './client/management.js';
 import { toEntitlementSet } from './client/map-entitlements.js';
 import { StiggClient, toTollgateError } from './client/stigg-client.js';
-import { decide } from './decision/decide.js';
+import { decide, enforcedLimit, fitsLimit } from './decision/decide.js';
 import type { CachedEntitlement, CheckRequest, Decision } from './decision/types.js';
 import { TollgateError } from './errors.js';
 import { newMetrics, TollgateEmitter, type Metrics, type StreamState } from './events.js';
@@ -29,6 +30,7 @@ export class Tollgate extends Management {
   private readonly counters: Metrics = newMetrics();
   private readonly meterStore: MeterStore;
   private readonly outbox: Outbox;
+  private readonly deliveryLease: RedisLease | null;
   private readonly meter: UsageMeter;
   private streamState: StreamState = 'closed';
   private closed = false;
@@ -76,47 +78,56 @@ export class Tollgate extends Management {
           },
         })
       : null;
-    this.meterStore = config.usage.redis
+    const redisStore = config.usage.redis
       ? new RedisMeterStore(config.usage.redis, config.environment, config.usage.redisTimeoutMs, config.cache.storeRetryAfterMs, config.logger)
-      : new MemoryMeterStore();
+      : null;
+    this.meterStore = redisStore ?? new MemoryMeterStore();
+    // With Redis, one process of the fleet delivers what the fleet committed: the holder of this lease.
+    this.deliveryLease = redisStore
+      ? new RedisLease(config.usage.redis!, redisStore.leaseKeys, 'usage delivery', {
+          ttlMs: config.usage.leaseTtlMs,
+          renewMs: Math.max(100, config.usage.leaseTtlMs / 3),
+          timeoutMs: config.usage.redisTimeoutMs,
+        }, config.logger)
+      : null;
     this.outbox = new Outbox(
       this.meterStore,
       client,
-      { flushIntervalMs: config.usage.flushIntervalMs, maxBatch: config.usage.maxBatch, retryBaseMs: 250, retryMaxMs: config.usage.retryMaxMs },
       {
-        flushed: (records, acks) => {
-          records.forEach((record, i) => {
-            const ack = acks[i];
-            if (ack?.currentUsage === null || ack?.currentUsage === undefined) return;
-            // Stigg's count now includes these units: the cache takes it, the overlay has shrunk by them.
-            this.cache.applyUsage(record.customerId, record.resourceId, record.featureId, {
-              currentUsage: ack.currentUsage,
-              usagePeriodStart: ack.usagePeriodStart ? Date.parse(ack.usagePeriodStart) : null,
-              usagePeriodEnd: ack.usagePeriodEnd ? Date.parse(ack.usagePeriodEnd) : null,
-            });
+        flushIntervalMs: config.usage.flushIntervalMs,
+        maxBatch: config.usage.maxBatch,
+        retryBaseMs: 250,
+        retryMaxMs: config.usage.retryMaxMs,
+        customerWritesPerMinute: config.usage.customerWritesPerMinute,
+        bulkCallsPerMinute: config.usage.bulkCallsPerMinute,
+      },
+      {
+        acknowledged: (record, ack) => {
+          if (ack?.currentUsage === null || ack?.currentUsage === undefined) return;
+          // Stigg's count now includes these units: the cache takes it before the overlay shrinks by them.
+          this.cache.applyUsage(record.customerId, record.resourceId, record.featureId, {
+            currentUsage: ack.currentUsage,
+            usagePeriodStart: ack.usagePeriodStart ? Date.parse(ack.usagePeriodStart) : null,
+            usagePeriodEnd: ack.usagePeriodEnd ? Date.parse(ack.usagePeriodEnd) : null,
           });
-          this.events.emit('usage.flushed', { records: records.length, units: records.reduce((n, r) => n + r.units, 0) });
         },
-        dropped: (record, reason) => {
-          config.logger.error(`tollgate: Stigg refused ${record.units} units of ${record.featureId} for ${record.customerId}: ${reason.message}`);
-          this.events.emit('usage.dropped', { record, reason });
-        },
+        flushed: (records) => this.events.emit('usage.flushed', { records: records.length, units: records.reduce((n, r) => n + r.units, 0) }),
+        dropped: (record, reason) => this.events.emit('usage.dropped', { record, reason }),
         failed: (error) => this.events.emit('error', error),
       },
       config.logger,
+      this.deliveryLease,
     );
     this.meter = new UsageMeter({
       store: this.meterStore,
       reservationTtlMs: config.usage.reservationTtlMs,
-      decide: async (request, units) => {
-        const decision = await this.decideRaw({ customerId: request.customerId, featureId: request.featureId, resourceId: request.resourceId, requestedUsage: units });
-        // The entry the decision came from is in the in-process cache now (unless it was a fallback).
-        const hit = decision.isFallback ? undefined : this.cache.lookup(this.cache.key(request.customerId, request.resourceId ?? null), Date.now());
-        return { decision, entitlement: hit?.entry.set.entitlements[request.featureId] ?? null };
-      },
-      committed: (counter) => this.outbox.committed(counter),
+      decide: (request, units) => this.decideRaw({ customerId: request.customerId, featureId: request.featureId, resourceId: request.resourceId, requestedUsage: units }),
+      committed: () => this.outbox.committed(),
     });
-    if (!config.offline) this.outbox.start();
+    if (!config.offline) {
+      this.deliveryLease?.start();
+      this.outbox.start();
+    }
     this.stream?.start();
   }
 
@@ -126,8 +137,37 @@ export class Tollgate extends Management {
    */
   async ready(): Promise<void> {
     if (this.config.offline) return;
-    await this.client.checkKey();
-    await this.stream?.waitForConnection(STREAM_READY_WAIT_MS);
+    // Bounded by readyTimeoutMs, and every timer awaited here is ref'd (the stream's and the outbox's are not):
+    // Node must not exit under a caller waiting for Stigg, whatever Stigg is doing.
+    const started = Date.now();
+    const deadline = started + this.config.readyTimeoutMs;
+    const giveUp = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        giveUp.abort();
+        reject(new TollgateError('UNAVAILABLE', `no answer within ${this.config.readyTimeoutMs} ms`, { retryable: true }));
+      }, this.config.readyTimeoutMs);
+    });
+    try {
+      await Promise.race([this.client.checkKey(giveUp.signal), expired]);
+    } catch (raw) {
+      const err = toTollgateError(raw, 'GetSdkConfiguration');
+      if (err.code !== 'UNAVAILABLE') throw err;
+      const where = new URL(this.config.graphqlUrl);
+      where.username = where.password = where.search = '';
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      throw new TollgateError('UNAVAILABLE', `Stigg could not be reached at ${where.href} (tried for ${seconds} s): ${err.message}`, {
+        cause: err,
+        retryable: true,
+        status: err.status,
+      });
+    } finally {
+      clearTimeout(timer);
+      giveUp.abort();
+      expired.catch(() => {});
+    }
+    await this.stream?.waitForConnection(Math.min(STREAM_READY_WAIT_MS, deadline - Date.now()));
   }
 
   /**
@@ -146,7 +186,12 @@ export class Tollgate extends Management {
    * usage is reported to Stigg once, in the background; released usage is never reported.
    */
   async enter(request: EnterRequest): Promise<MeteredRequest> {
-    if (this.closed) throw new TollgateError('CLOSED', 'Tollgate is closed');
+    if (this.closed) {
+      // Usage can no longer be counted: the request is refused as "unavailable", never an error (a 500).
+      const fallback = this.fallback({ ...request, requestedUsage: request.units ?? 1 }, new TollgateError('CLOSED', 'Tollgate is closed'));
+      const decision: Decision = { ...fallback, hasAccess: false };
+      return { decision, allowed: false, duplicate: false, settle: async () => {} };
+    }
     const metered = await this.meter.enter(request);
     this.finish(metered.decision, { ...request, requestedUsage: request.units ?? 1 });
     return metered;
@@ -188,7 +233,7 @@ export class Tollgate extends Management {
     const overlay = this.meterStore.localOverlay({ customerId: request.customerId, resourceId: request.resourceId ?? null, featureId: request.featureId });
     if (overlay === 0) return decision;
     const currentUsage = decision.currentUsage + overlay;
-    const over = decision.hasAccess && !decision.isUnlimited && !decision.hasSoftLimit && decision.usageLimit !== null && currentUsage + decision.requestedUsage > decision.usageLimit;
+    const over = decision.hasAccess && !fitsLimit(currentUsage, decision.requestedUsage, enforcedLimit(decision));
     return over ? { ...decision, currentUsage, hasAccess: false, reason: 'RequestedUsageExceedingLimit' } : { ...decision, currentUsage };
   }
 
@@ -210,7 +255,20 @@ export class Tollgate extends Management {
     l2Errors: number;
     l2Available: boolean;
     stream: StreamState;
-    usage: { bulkCalls: number; recordsSent: number; unitsDelivered: number; failedCalls: number; unitsDropped: number; inflight: number };
+    usage: {
+      bulkCalls: number;
+      recordsSent: number;
+      unitsDelivered: number;
+      failedCalls: number;
+      /** Calls Stigg refused for a rate limit (their units were merged into the next records). */
+      rateLimited: number;
+      unitsDropped: number;
+      inflight: number;
+      /** Time from a commit to Stigg's acknowledgement over recent deliveries, ms. */
+      lagMs: { p50: number | null; p99: number | null; samples: number };
+      /** With Redis: whether this process delivers the fleet's usage now (holds the delivery lease). */
+      deliveryLeader: boolean;
+    };
   } {
     return {
       ...this.counters,
@@ -218,7 +276,13 @@ export class Tollgate extends Management {
       l2Errors: this.cache.l2Errors,
       l2Available: this.cache.l2Available,
       stream: this.streamState,
-      usage: { ...this.outbox.stats, unitsDropped: this.meterStore.dropped, inflight: this.meter.inflight },
+      usage: {
+        ...this.outbox.stats,
+        unitsDropped: this.meterStore.dropped,
+        inflight: this.meter.inflight,
+        lagMs: this.outbox.lag.snapshot(),
+        deliveryLeader: this.deliveryLease ? this.deliveryLease.held : !this.config.offline,
+      },
     };
   }
 
@@ -233,6 +297,7 @@ export class Tollgate extends Management {
       const deadline = Date.now() + this.config.usage.drainTimeoutMs;
       await this.meter.idle(deadline); // requests already entered settle (and commit) first
       const report = this.config.offline ? { delivered: 0, persisted: 0, dropped: 0 } : await this.outbox.drain(deadline);
+      await this.deliveryLease?.stop(); // another process takes delivery over at once
       await this.stream?.stop();
       await this.cache.settle();
       this.cache.clear();

@@ -28,6 +28,21 @@ function base(request: CheckRequest, ent: CachedEntitlement | undefined, ageMs: 
 }
 
 /**
+ * The one rule for "may these units be used": usage counted so far plus the units asked for stays within the
+ * limit (no limit: always). `decide`, the overlay in `check`, and the meter stores all ask it (the Redis meter's
+ * Lua script mirrors it, since it runs inside Redis).
+ */
+export function fitsLimit(usage: number, units: number, limit: number | null): boolean {
+  return limit === null || usage + units <= limit;
+}
+
+/** The limit a decision enforces on metered usage, or null when there is none to enforce (unlimited, soft, not metered, fallback). */
+export function enforcedLimit(d: Decision): number | null {
+  if (d.isFallback || d.currentUsage === null || d.isUnlimited || d.hasSoftLimit) return null;
+  return d.usageLimit ?? 0;
+}
+
+/**
  * The decision Stigg's own SDK makes (wire reference 6.2) from a customer's entitlements: a pure function of the
  * entitlement set, the request and the time. `ageMs`/`isStale` describe the data and are passed through.
  */
@@ -74,7 +89,7 @@ export function decide(set: EntitlementSet, request: CheckRequest, now: number, 
     case 'NUMBER':
       if (!isMetered(ent) || ent.hasUnlimitedUsage || ent.hasSoftLimit) d.hasAccess = true;
       else {
-        d.hasAccess = (d.currentUsage ?? 0) + d.requestedUsage <= (ent.usageLimit ?? 0);
+        d.hasAccess = fitsLimit(d.currentUsage ?? 0, d.requestedUsage, ent.usageLimit ?? 0);
         if (!d.hasAccess) d.reason = 'RequestedUsageExceedingLimit';
       }
       break;

@@ -1,36 +1,57 @@
 import { randomUUID } from 'node:crypto';
-import { keyString, type MeterStore, type ReserveRequest, type ReserveResult, type SealedRecord, type UsageKey } from './types.js';
+import { fitsLimit } from '../decision/decide.js';
+import { ExpiringKeys } from './expiring-keys.js';
+import { keyString, type ClaimRequest, type MeterStore, type ReserveRequest, type ReserveResult, type SealedRecord, type UsageKey } from './types.js';
 
 interface Counter {
   key: UsageKey;
   reserved: number;
+  /** Committed and not yet acknowledged by Stigg (open + sealed). */
   pending: number;
+  /** Committed and not yet sealed into a record. */
   open: number;
+  /** When the oldest open unit was committed. */
+  openSince: number;
   base: number;
   basePeriod: number | null;
-  sealedAt: number;
+  /** Ids of this counter's sealed records. */
+  sealed: Set<string>;
   reservations: Map<string, { units: number; expires: number }>;
 }
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+const IDLE_KEPT_MS = 60_000;
 
 /**
- * The meter in process memory: exact within one process, lost with it. Bounded: past `maxKeys` distinct
- * counters with unreported usage, new usage is dropped and counted.
+ * The meter in process memory: exact within one process, lost with it. Bounded: past `maxKeys` counters with
+ * unreported usage, new usage is dropped and counted; request keys are bounded the same way.
  */
 export class MemoryMeterStore implements MeterStore {
   readonly durable = false;
   dropped = 0;
   private readonly counters = new Map<string, Counter>();
-  private readonly sealed = new Map<string, SealedRecord>();
-  private readonly committedKeys = new Map<string, number>();
+  private readonly records = new Map<string, SealedRecord>();
+  /** Counters with open units or sealed records. */
+  private readonly due = new Set<string>();
+  private readonly requestKeys: ExpiringKeys;
+  /** Counters that went idle, oldest first, with when: forgotten once their base can no longer matter. */
+  private readonly idle = new Map<string, number>();
 
-  constructor(private readonly maxKeys = 100_000) {}
+  constructor(
+    private readonly maxKeys = 100_000,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.requestKeys = new ExpiringKeys(IDEMPOTENCY_TTL_MS, maxKeys, now);
+  }
 
   private counter(key: UsageKey): Counter {
     const id = keyString(key);
     let c = this.counters.get(id);
-    if (!c) this.counters.set(id, (c = { key, reserved: 0, pending: 0, open: 0, base: 0, basePeriod: null, sealedAt: 0, reservations: new Map() }));
+    if (!c) {
+      c = { key: { customerId: key.customerId, resourceId: key.resourceId, featureId: key.featureId }, reserved: 0, pending: 0, open: 0, openSince: 0, base: 0, basePeriod: null, sealed: new Set(), reservations: new Map() };
+      this.counters.set(id, c);
+      this.forgetIdle();
+    }
     return c;
   }
 
@@ -43,13 +64,13 @@ export class MemoryMeterStore implements MeterStore {
   }
 
   async reserve(r: ReserveRequest): Promise<ReserveResult> {
-    const now = Date.now();
+    const now = this.now();
     const c = this.counter(r.key);
     this.expire(c, now);
-    const base = c.basePeriod === r.periodStart ? Math.max(c.base, r.cachedUsage) : r.cachedUsage;
+    const base = c.basePeriod === r.period ? Math.max(c.base, r.cachedUsage) : r.cachedUsage;
     const usage = base + c.reserved + c.pending;
-    if (r.idempotencyKey && (this.committedKeys.get(r.idempotencyKey) ?? 0) > now) return { status: 'duplicate', usage };
-    if (r.limit !== null && usage + r.units > r.limit) return { status: 'denied', usage };
+    if (r.idempotencyKey && this.requestKeys.has(requestKey(r.key, r.idempotencyKey))) return { status: 'duplicate', usage };
+    if (!fitsLimit(usage, r.units, r.limit)) return { status: 'denied', usage };
     c.reserved += r.units;
     c.reservations.set(r.reservationId, { units: r.units, expires: now + r.ttlMs });
     return { status: 'reserved', usage };
@@ -57,58 +78,92 @@ export class MemoryMeterStore implements MeterStore {
 
   async commit(key: UsageKey, reservationId: string, units: number, idempotencyKey: string | null, _reservedUnits?: number): Promise<void> {
     const c = this.counter(key);
-    const r = c.reservations.get(reservationId);
-    if (r) {
-      c.reserved -= r.units;
-      c.reservations.delete(reservationId);
-    }
-    if (c.open === 0 && this.openKeys() >= this.maxKeys) {
+    this.free(c, reservationId);
+    if (c.open === 0 && c.sealed.size === 0 && this.due.size >= this.maxKeys) {
       this.dropped += units;
       return;
     }
+    if (c.open === 0) c.openSince = this.now();
     c.pending += units;
     c.open += units;
-    if (idempotencyKey) this.committedKeys.set(idempotencyKey, Date.now() + IDEMPOTENCY_TTL_MS);
-    if (this.committedKeys.size > this.maxKeys) this.pruneKeys();
+    this.due.add(keyString(key));
+    if (idempotencyKey) this.requestKeys.add(requestKey(key, idempotencyKey));
   }
 
   async release(key: UsageKey, reservationId: string, _reservedUnits?: number): Promise<void> {
-    const c = this.counter(key);
+    const c = this.counters.get(keyString(key));
+    if (c && this.free(c, reservationId)) this.forgetIfIdle(c);
+  }
+
+  private free(c: Counter, reservationId: string): boolean {
     const r = c.reservations.get(reservationId);
-    if (!r) return;
+    if (!r) return false;
     c.reserved -= r.units;
     c.reservations.delete(reservationId);
+    return true;
   }
 
-  async takeBatch(max: number, sealOpen: boolean, intervalMs: number): Promise<SealedRecord[]> {
-    const now = Date.now();
-    if (sealOpen) for (const c of this.counters.values()) {
-      if (c.open <= 0 || now - c.sealedAt < intervalMs) continue;
-      const record: SealedRecord = { ...c.key, id: randomUUID(), units: c.open };
-      this.sealed.set(record.id, record);
-      c.open = 0;
-      c.sealedAt = now;
+  async pendingKeys(_shared?: boolean): Promise<UsageKey[]> {
+    return [...this.due].map((id) => this.counters.get(id)!.key);
+  }
+
+  async claim(keys: UsageKey[], request: ClaimRequest): Promise<SealedRecord[]> {
+    const out: SealedRecord[] = [];
+    for (const key of keys) {
+      const c = this.counters.get(keyString(key));
+      if (!c) continue;
+      for (const id of c.sealed) out.push(this.records.get(id)!);
+      if (c.open > 0) {
+        const record: SealedRecord = { ...c.key, id: randomUUID(), units: c.open, since: c.openSince };
+        this.records.set(record.id, record);
+        c.sealed.add(record.id);
+        c.open = 0;
+        out.push({ ...record, fresh: true });
+      }
     }
-    return [...this.sealed.values()].slice(0, max);
+    void request;
+    return out;
   }
 
-  async acknowledge(record: SealedRecord, currentUsage: number | null, periodStart: number | null): Promise<void> {
-    if (!this.sealed.delete(record.id)) return;
+  /** Forgets a sealed record; false when it is not (or no longer) here. */
+  private settleRecord(record: SealedRecord): Counter | null {
+    if (!this.records.delete(record.id)) return null;
     const c = this.counter(record);
+    c.sealed.delete(record.id);
+    if (c.open === 0 && c.sealed.size === 0) this.due.delete(keyString(c.key));
+    return c;
+  }
+
+  async acknowledge(record: SealedRecord, currentUsage: number | null, period: number | null): Promise<void> {
+    const c = this.settleRecord(record);
+    if (!c) return;
     c.pending -= record.units;
     if (currentUsage !== null) {
       c.base = currentUsage;
-      c.basePeriod = periodStart;
+      c.basePeriod = period;
     }
     this.forgetIfIdle(c);
   }
 
+  async unseal(record: SealedRecord): Promise<void> {
+    const c = this.settleRecord(record);
+    if (!c) return;
+    if (c.open === 0 || record.since < c.openSince) c.openSince = record.since;
+    c.open += record.units;
+    this.due.add(keyString(c.key));
+  }
+
   async discard(record: SealedRecord): Promise<void> {
-    if (!this.sealed.delete(record.id)) return;
-    const c = this.counter(record);
+    const c = this.settleRecord(record);
+    if (!c) return;
     c.pending -= record.units;
     this.dropped += record.units;
     this.forgetIfIdle(c);
+  }
+
+  /** Whether this store holds the record (the Redis store asks before sending it to Redis). */
+  holds(record: SealedRecord): boolean {
+    return this.records.has(record.id);
   }
 
   localOverlay(key: UsageKey): number {
@@ -116,26 +171,30 @@ export class MemoryMeterStore implements MeterStore {
     return c ? c.reserved + c.pending : 0;
   }
 
-  async pendingUnits(): Promise<number> {
+  async pendingUnits(_shared?: boolean): Promise<{ local: number; shared: number }> {
     let n = 0;
-    for (const c of this.counters.values()) n += c.pending;
-    return n;
+    for (const id of this.due) n += this.counters.get(id)!.pending;
+    return { local: n, shared: 0 };
   }
 
-  private openKeys(): number {
-    let n = this.sealed.size;
-    for (const c of this.counters.values()) if (c.open > 0) n += 1;
-    return n;
-  }
-
+  /** An idle counter is kept a minute (its base guards decisions made from a cache that predates Stigg's answer), then forgotten. */
   private forgetIfIdle(c: Counter): void {
-    if (c.reserved === 0 && c.pending === 0 && c.open === 0 && c.reservations.size === 0 && Date.now() - c.sealedAt > 60_000) {
-      this.counters.delete(keyString(c.key));
+    if (c.reserved !== 0 || c.pending !== 0 || c.reservations.size !== 0) return;
+    const id = keyString(c.key);
+    this.idle.delete(id);
+    this.idle.set(id, this.now());
+  }
+
+  private forgetIdle(): void {
+    const now = this.now();
+    for (const [id, since] of this.idle) {
+      if (now - since < IDLE_KEPT_MS) break;
+      this.idle.delete(id);
+      const c = this.counters.get(id);
+      if (c && c.reserved === 0 && c.pending === 0 && c.reservations.size === 0) this.counters.delete(id);
     }
   }
-
-  private pruneKeys(): void {
-    const now = Date.now();
-    for (const [k, exp] of this.committedKeys) if (exp <= now) this.committedKeys.delete(k);
-  }
 }
+
+/** A request key is scoped to its counter: the same key from another customer, resource or feature is another request. */
+export const requestKey = (key: UsageKey, idempotencyKey: string) => `${keyString(key)}\u0000${idempotencyKey}`;

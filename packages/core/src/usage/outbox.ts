@@ -1,49 +1,79 @@
 import { backoff } from '../client/stigg-client.js';
 import type { StiggClient } from '../client/stigg-client.js';
 import type { UsageAck } from '../client/wire-types.js';
-import { isTollgateError, type TollgateError } from '../errors.js';
+import { toTollgateError } from '../client/stigg-client.js';
+import type { TollgateError } from '../errors.js';
 import type { Logger } from '../options.js';
-import type { MeterStore, SealedRecord } from './types.js';
+import { deliveryVerdict } from './delivery-errors.js';
+import { LagTracker } from './lag.js';
+import type { MeterStore, SealedRecord, UsageKey } from './types.js';
+import { WritePacer } from './write-pacer.js';
 
 /** Stigg accepts at most 100 records per `reportUsageBulk`. */
 export const MAX_RECORDS_PER_CALL = 100;
 
 export interface OutboxConfig {
+  /** How often a delivery pass runs. */
   flushIntervalMs: number;
-  /** Flush early once this many records are waiting. */
+  /** A pass starts early once this many counters wait. */
   maxBatch: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  customerWritesPerMinute: number;
+  bulkCallsPerMinute: number;
 }
 
 export interface OutboxEvents {
-  flushed(records: SealedRecord[], acks: UsageAck[]): void;
+  /** Stigg applied the record (called before the store forgets it, so the cache takes Stigg's count first). */
+  acknowledged(record: SealedRecord, ack: UsageAck | undefined): void;
+  flushed(records: SealedRecord[]): void;
   dropped(record: SealedRecord, reason: TollgateError): void;
   failed(error: TollgateError): void;
+}
+
+/** Who may deliver what the fleet shares (the delivery lease), and under which fencing token. */
+export interface DeliveryRole {
+  readonly held: boolean;
+  readonly currentToken: number;
 }
 
 export interface DrainReport {
   /** Units Stigg acknowledged during the drain. */
   delivered: number;
-  /** Units left committed in a durable store, for the next process to deliver. */
+  /** Units left committed in a durable store (Redis), for the fleet to deliver. */
   persisted: number;
   /** Units lost: left in memory when the deadline passed, or refused by Stigg for good. */
   dropped: number;
 }
 
+const sleep = (ms: number, ref: boolean) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, Math.max(0, ms));
+    if (!ref) timer.unref();
+  });
+
 /**
- * Delivers committed usage: sealed records (one per customer/resource/feature per flush, each with an idempotency
- * key kept until Stigg acknowledges it) go out in `reportUsageBulk` calls of at most 100. Failures are retried
- * with capped jittered backoff (rate limits included); a record Stigg refuses for good is dropped and reported.
+ * Delivers committed usage to Stigg under its limits, by design: every counter that waits goes out as one record
+ * however many requests fed it; each customer is written at most `customerWritesPerMinute` times a minute (all its
+ * records in one call), and calls stay under `bulkCallsPerMinute` (see WritePacer). A failed call never loses
+ * units: a rate-limit refusal puts them back to be merged into the next record and slows the sender down; a
+ * transient failure (5xx, timeout, network) sends the same records again with the same idempotency keys after a
+ * backoff; only an answer naming the records invalid for good discards them, logged and counted.
  */
 export class Outbox {
   private timer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> | null = null;
+  private passing: Promise<void> | null = null;
   private failures = 0;
-  private nextAttemptAt = 0;
-  private deliveredUnits = 0;
+  private retryAt = 0;
+  private draining = false;
+  private drainDeadline = 0;
+  /** Customers whose next write goes out alone (a multi-customer call was refused for good), and records to send one by one. */
+  private readonly alone = new Set<string>();
+  private readonly single = new Set<string>();
+  private readonly pacer: WritePacer;
+  readonly lag = new LagTracker();
   /** Counters for metrics. */
-  readonly stats = { bulkCalls: 0, recordsSent: 0, unitsDelivered: 0, failedCalls: 0 };
+  readonly stats = { bulkCalls: 0, recordsSent: 0, unitsDelivered: 0, failedCalls: 0, rateLimited: 0 };
 
   constructor(
     private readonly store: MeterStore,
@@ -51,7 +81,11 @@ export class Outbox {
     private readonly config: OutboxConfig,
     private readonly events: OutboxEvents,
     private readonly logger: Logger,
-  ) {}
+    private readonly role: DeliveryRole | null = null,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.pacer = new WritePacer(config, now);
+  }
 
   start(): void {
     if (this.timer) return;
@@ -59,99 +93,177 @@ export class Outbox {
     this.timer.unref();
   }
 
-  /** Counters committed to since the last flush began: as many records wait. */
-  private readonly openCounters = new Set<string>();
+  private waiting = 0;
 
-  /** Called after each commit: flushes at once when `maxBatch` records wait. */
-  committed(counter: string): void {
-    this.openCounters.add(counter);
-    if (this.openCounters.size >= this.config.maxBatch) void this.flush();
+  /** Called after each commit: a pass starts at once when `maxBatch` commits wait. */
+  committed(): void {
+    if (++this.waiting >= this.config.maxBatch) void this.flush();
   }
 
-  /** One flush; concurrent calls share it. Does nothing while backing off after a failure. */
+  /** One delivery pass: what pacing allows now. Concurrent calls share it. */
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
-    if (Date.now() < this.nextAttemptAt) return Promise.resolve();
-    this.flushing = this.flushOnce().finally(() => (this.flushing = null));
-    return this.flushing;
+    this.passing ??= this.pass().finally(() => (this.passing = null));
+    return this.passing;
   }
 
-  private async flushOnce(): Promise<void> {
-    this.openCounters.clear();
-    for (let first = true; ; first = false) {
-      const batch = await this.store.takeBatch(MAX_RECORDS_PER_CALL, first, this.sealing ? this.config.flushIntervalMs * 0.9 : 0); // 0.9: timers drift
-      if (batch.length === 0) return;
-      const ok = await this.send(batch);
-      if (!ok || batch.length < MAX_RECORDS_PER_CALL) return;
+  private get shared(): boolean {
+    return this.role?.held ?? false;
+  }
+
+  private async pass(): Promise<void> {
+    this.waiting = 0;
+    await this.store.reconcile?.();
+    if (this.now() < this.retryAt) return;
+    const byCustomer = new Map<string, UsageKey[]>();
+    for (const key of await this.store.pendingKeys(this.shared)) {
+      const list = byCustomer.get(key.customerId);
+      if (list) list.push(key);
+      else byCustomer.set(key.customerId, [key]);
     }
+    // A pass lasts at most one interval (a drain: until the work is done); what is left goes in the next.
+    const passEnd = this.draining ? this.drainDeadline : this.now() + this.config.flushIntervalMs;
+    let batch: SealedRecord[] = [];
+    const customers = [...byCustomer.keys()].sort((a, b) => this.pacer.customerReadyAt(a) - this.pacer.customerReadyAt(b));
+    for (const customerId of customers) {
+      if (this.pacer.customerReadyAt(customerId) > this.now()) break; // sorted: nobody after is ready either
+      const records = await this.store.claim(byCustomer.get(customerId)!, {
+        shared: this.shared,
+        token: this.role?.currentToken ?? 0,
+        now: this.now(),
+        minSpacingMs: this.pacer.minCustomerSpacingMs * 0.9, // the store's check is a fleet-wide backstop for the pacer's
+      });
+      if (records.length === 0) continue;
+      const isolated = this.alone.has(customerId) || records.some((r) => this.single.has(r.id));
+      if (isolated || batch.length + records.length > MAX_RECORDS_PER_CALL) {
+        if (batch.length > 0 && !(await this.send(batch, passEnd))) return;
+        batch = [];
+      }
+      if (isolated) {
+        if (!(await this.sendIsolated(customerId, records, passEnd))) return;
+        continue;
+      }
+      batch.push(...records);
+    }
+    if (batch.length > 0) await this.send(batch, passEnd);
   }
 
-  /** Sends one batch; false when delivery must wait (the records stay sealed, same keys next time). */
-  private async send(batch: SealedRecord[]): Promise<boolean> {
-    this.stats.bulkCalls += 1;
-    this.stats.recordsSent += batch.length;
-    try {
-      const acks = await this.client.reportUsageBulk(
-        batch.map((r) => ({ customerId: r.customerId, resourceId: r.resourceId, featureId: r.featureId, value: r.units, updateBehavior: 'DELTA' as const, idempotencyKey: r.id })),
-      );
-      for (const [i, record] of batch.entries()) {
-        const ack = acks[i];
-        await this.store.acknowledge(record, ack?.currentUsage ?? null, ack?.usagePeriodStart ? Date.parse(ack.usagePeriodStart) : null);
-        this.deliveredUnits += record.units;
-        this.stats.unitsDelivered += record.units;
+  /** A customer that must go alone: one call for its records, or one per record when a record of it was refused for good. */
+  private async sendIsolated(customerId: string, records: SealedRecord[], passEnd: number): Promise<boolean> {
+    this.alone.delete(customerId);
+    const singles = records.filter((r) => this.single.has(r.id));
+    if (singles.length === 0) return this.send(records, passEnd);
+    // One record per write, at the customer's pace: the others wait, sealed, for the next slots.
+    const [first] = singles;
+    await this.putBack(records.filter((r) => r !== first));
+    return this.send([first!], passEnd);
+  }
+
+  /** Sends one call (waiting for the call pacing); false when delivery must pause (failure or the pass is over). */
+  private async send(records: SealedRecord[], passEnd: number): Promise<boolean> {
+    const wait = this.pacer.callReadyAt() - this.now();
+    if (wait > 0) {
+      if (this.now() + wait > passEnd) {
+        await this.putBack(records);
+        return false;
       }
-      this.failures = 0;
-      this.nextAttemptAt = 0;
-      this.events.flushed(batch, acks);
-      return true;
+      await sleep(wait, this.draining);
+    }
+    const customers = new Set(records.map((r) => r.customerId));
+    this.pacer.sent(customers);
+    this.stats.bulkCalls += 1;
+    this.stats.recordsSent += records.length;
+    let acks: UsageAck[];
+    try {
+      acks = await this.client.reportUsageBulk(
+        records.map((r) => ({ customerId: r.customerId, resourceId: r.resourceId, featureId: r.featureId, value: r.units, updateBehavior: 'DELTA' as const, idempotencyKey: r.id })),
+      );
     } catch (raw) {
-      const err = raw as TollgateError;
-      this.stats.failedCalls += 1;
-      if (isTollgateError(err) && !err.retryable && err.code !== 'UNAUTHENTICATED') {
-        if (batch.length > 1) {
-          // One bad record must not hold the others back: find it by sending them one by one.
-          for (const record of batch) await this.send([record]);
-          return true;
-        }
-        await this.store.discard(batch[0]!);
-        this.events.dropped(batch[0]!, err);
+      return this.failed(records, customers, toTollgateError(raw, 'ReportUsageBulk'));
+    }
+    this.pacer.accepted(customers);
+    this.failures = 0;
+    this.retryAt = 0;
+    const now = this.now();
+    for (const [i, record] of records.entries()) {
+      this.events.acknowledged(record, acks[i]);
+      await this.store.acknowledge(record, acks[i]?.currentUsage ?? null, acks[i]?.usagePeriodEnd ? Date.parse(acks[i]!.usagePeriodEnd!) : null);
+      this.single.delete(record.id);
+      this.stats.unitsDelivered += record.units;
+      this.lag.add(now - record.since);
+    }
+    this.events.flushed(records);
+    return true;
+  }
+
+  /** Records claimed for a call that did not go out: fresh ones return to their counters, the others stay sealed. */
+  private async putBack(records: SealedRecord[]): Promise<void> {
+    for (const r of records) if (r.fresh) await this.store.unseal(r, this.role?.currentToken ?? 0).catch(() => {});
+  }
+
+  private async failed(records: SealedRecord[], customers: Set<string>, err: TollgateError): Promise<boolean> {
+    this.stats.failedCalls += 1;
+    this.events.failed(err);
+    const verdict = deliveryVerdict(err);
+    if (verdict === 'final') {
+      if (customers.size > 1) {
+        // Which record is bad is not said: each customer goes alone next time, the good ones are not held back.
+        for (const c of customers) this.alone.add(c);
+        await this.putBack(records);
         return true;
       }
-      this.failures += 1;
-      const delay = backoff(Math.min(this.failures, 10), this.config.retryBaseMs, this.config.retryMaxMs);
-      this.nextAttemptAt = Date.now() + Math.max(delay, err.code === 'RATE_LIMITED' ? this.config.retryBaseMs : 0);
-      this.logger.debug?.(`tollgate: usage report failed (${err.message}); next attempt in ${Math.round(this.nextAttemptAt - Date.now())} ms`);
-      this.events.failed(err);
-      return false;
+      if (records.length > 1) {
+        for (const r of records) this.single.add(r.id);
+        await this.putBack(records);
+        return true;
+      }
+      const [record] = records;
+      this.single.delete(record!.id);
+      await this.store.discard(record!);
+      this.logger.error(`tollgate: Stigg refused ${record!.units} units of ${record!.featureId} for ${record!.customerId} for good: ${err.message}`);
+      this.events.dropped(record!, err);
+      return true;
     }
+    if (verdict === 'refused') {
+      this.stats.rateLimited += 1;
+      this.pacer.refused(customers);
+      // Nothing was applied: fresh units are merged into the next record; records sent before keep their keys.
+      await this.putBack(records);
+    }
+    this.failures += 1;
+    const delay = Math.max(backoff(Math.min(this.failures, 10), this.config.retryBaseMs, this.config.retryMaxMs), verdict === 'refused' ? this.config.retryBaseMs : 0);
+    this.retryAt = this.now() + delay;
+    this.logger.debug?.(`tollgate: usage report failed (${err.message}); next attempt in ${Math.round(delay)} ms`);
+    return false;
   }
 
-  /** While running, a counter is sealed at most once per interval; a drain seals whatever is open. */
-  private sealing = true;
-
-  /** Stops the timer and delivers what it can before `deadline` (epoch ms). */
+  /**
+   * Stops the timer and delivers, within the pacing and before `deadline` (epoch ms), what this process holds in
+   * memory and, while it holds the delivery lease, what the fleet shares in Redis. What is left in Redis is
+   * reported as persisted: the next lease holder delivers it.
+   */
   async drain(deadline: number): Promise<DrainReport> {
-    this.sealing = false;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    const startDelivered = this.deliveredUnits;
+    this.draining = true;
+    this.drainDeadline = deadline;
+    const startDelivered = this.stats.unitsDelivered;
     const droppedBefore = this.store.dropped;
-    while (Date.now() < deadline) {
-      await this.flushing;
-      const waitFor = this.nextAttemptAt - Date.now();
-      if (waitFor > 0) {
-        if (Date.now() + waitFor >= deadline) break;
-        await new Promise((r) => setTimeout(r, waitFor));
-      }
+    await this.passing;
+    for (let first = true; this.now() < deadline; first = false) {
+      // What is in memory must go now; the fleet's share too while this process holds the lease (it would
+      // otherwise wait for the next holder), within the same deadline.
+      const pending = await this.store.pendingUnits(this.shared);
+      if (pending.local === 0 && pending.shared === 0) break;
+      if (this.retryAt >= deadline) break;
+      // Customers become ready one by one (pacing): look again shortly rather than compute when.
+      if (!first) await sleep(Math.min(Math.max(this.retryAt - this.now(), 25), deadline - this.now(), 250), true);
       await this.flush();
-      if ((await this.store.pendingUnits()) === 0) break;
-      if (this.failures === 0) await new Promise((r) => setTimeout(r, 10));
     }
-    const left = await this.store.pendingUnits();
+    const left = await this.store.pendingUnits(true);
     return {
-      delivered: this.deliveredUnits - startDelivered,
-      persisted: this.store.durable ? left : 0,
-      dropped: this.store.dropped - droppedBefore + (this.store.durable ? 0 : left),
+      delivered: this.stats.unitsDelivered - startDelivered,
+      persisted: left.shared,
+      dropped: this.store.dropped - droppedBefore + left.local,
     };
   }
 }

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '../options.js';
 import { withTimeout } from '../util/with-timeout.js';
 import { MemoryMeterStore } from './memory-meter-store.js';
 import * as lua from './redis-scripts.js';
-import { keyString, type MeterStore, type ReserveRequest, type ReserveResult, type SealedRecord, type UsageKey } from './types.js';
+import { keyString, type ClaimRequest, type MeterStore, type ReserveRequest, type ReserveResult, type SealedRecord, type UsageKey } from './types.js';
 
 /** What the meter needs of a Redis client (node-redis v4/v5 `createClient()` has it). */
 export interface RedisLike {
@@ -11,21 +11,43 @@ export interface RedisLike {
   sAdd(key: string, member: string): Promise<unknown>;
   sRem(key: string, member: string): Promise<unknown>;
   sMembers(key: string): Promise<string[]>;
+  /** `INFO section` (to read `maxmemory_policy`); optional. */
+  info?(section?: string): Promise<string>;
 }
 
 const REQUEST_KEY_TTL_MS = 24 * 60 * 60 * 1000;
+/** Meter calls that failed are repeated (idempotently) for this long, then their units count as unconfirmed. */
+const REPEAT_FOR_MS = lua.TOMBSTONE_MS - 30_000;
+
+/** A short, fixed-size name for an id in a Redis key: any characters and any length map to 22 safe ones. */
+const digest = (value: string) => createHash('sha256').update(value).digest('base64url').slice(0, 22);
+
+/** A meter call whose outcome is unknown (timed out, failed): repeated until Redis answers. */
+interface Unconfirmed {
+  kind: 'commit' | 'release';
+  key: UsageKey;
+  reservationId: string;
+  units: number;
+  idempotencyKey: string | null;
+  since: number;
+}
 
 /**
- * The meter in Redis: reservations, unreported units and sealed records survive the process, and every
- * process sharing the Redis checks limits in one atomic script. If Redis fails, the meter goes on in process
- * memory (exact per process only) until it answers again; what was committed there is reported from there.
+ * The meter in Redis: reservations, unreported units and sealed records survive the process, and every process
+ * sharing the Redis checks limits in one atomic script. If Redis fails, new reservations are made in process
+ * memory (exact per process only) until it answers again, and what was committed there is reported from there.
+ * A call whose outcome is unknown (a timeout: Redis may still run it) is never redone locally: it is repeated
+ * against Redis, where every script is idempotent by reservation id, so nothing is counted twice.
  */
 export class RedisMeterStore implements MeterStore {
   readonly durable = true;
   private readonly local = new MemoryMeterStore();
   private readonly localReservations = new Set<string>();
   private readonly ownReserved = new Map<string, number>();
+  private readonly unconfirmed = new Map<string, Unconfirmed>();
   private downUntil = 0;
+  /** Units given up on after Redis did not confirm them for minutes (they reach Stigg only if Redis applied them). */
+  unconfirmedUnits = 0;
 
   constructor(
     private readonly redis: RedisLike,
@@ -40,16 +62,29 @@ export class RedisMeterStore implements MeterStore {
   }
 
   private prefix(customerId: string): string {
-    return `tollgate:v1:${this.environment}:{${customerId}}`;
+    return `tollgate:v2:${this.environment}:{${digest(customerId)}}`;
   }
 
-  private keys(k: UsageKey) {
-    const counter = `${this.prefix(k.customerId)}:u:${k.resourceId ?? '-'}:${k.featureId}`;
-    return { counter, zset: `${counter}:rz`, units: `${counter}:ru`, sealed: `${this.prefix(k.customerId)}:sealed` };
+  private keys(k: UsageKey, idempotencyKey: string | null = null) {
+    const p = this.prefix(k.customerId);
+    const counter = `${p}:u:${digest(JSON.stringify([k.resourceId, k.featureId]))}`;
+    return {
+      counter,
+      zset: `${counter}:rz`,
+      units: `${counter}:ru`,
+      sealed: `${p}:sealed`,
+      meta: `${p}:meta`,
+      request: `${p}:k:${digest(JSON.stringify([k.resourceId, k.featureId, idempotencyKey ?? '']))}`,
+    };
   }
 
   private get index(): string {
-    return `tollgate:v1:${this.environment}:outbox`;
+    return `tollgate:v2:${this.environment}:outbox`;
+  }
+
+  /** The delivery lease's keys (one hash tag: the lease script touches both). */
+  get leaseKeys(): { lease: string; fence: string } {
+    return { lease: `tollgate:v2:{${this.environment}}:lease:usage`, fence: `tollgate:v2:{${this.environment}}:fence:usage` };
   }
 
   private available(): boolean {
@@ -72,25 +107,25 @@ export class RedisMeterStore implements MeterStore {
 
   async reserve(r: ReserveRequest): Promise<ReserveResult> {
     if (this.available()) {
-      const k = this.keys(r.key);
-      const requestKey = `${this.prefix(r.key.customerId)}:k:${r.idempotencyKey ?? ''}`;
+      const k = this.keys(r.key, r.idempotencyKey);
       try {
         const [status, usage] = (await this.call('reserve', () =>
-          this.run(lua.RESERVE, [k.counter, k.zset, k.units, requestKey], [
+          this.run(lua.RESERVE, [k.counter, k.zset, k.units, k.request], [
             Date.now(),
             r.ttlMs,
             r.reservationId,
             r.units,
             r.limit ?? -1,
             r.cachedUsage,
-            r.periodStart ?? '',
+            r.period ?? '',
             r.idempotencyKey ? '1' : '0',
           ]),
-        )) as [ReserveResult['status'], string];
+        )) as [ReserveResult['status'] | 'stale', string];
         if (status === 'reserved') this.ownReserved.set(keyString(r.key), (this.ownReserved.get(keyString(r.key)) ?? 0) + r.units);
-        return { status, usage: Number(usage) };
+        if (status !== 'stale') return { status, usage: Number(usage) };
       } catch {
-        // fall through to process memory
+        // Redis may still make this reservation later: release it (idempotently) once Redis answers again.
+        this.repeat({ kind: 'release', key: r.key, reservationId: r.reservationId, units: 0, idempotencyKey: null, since: Date.now() });
       }
     }
     this.localReservations.add(r.reservationId);
@@ -105,103 +140,159 @@ export class RedisMeterStore implements MeterStore {
   }
 
   async commit(key: UsageKey, reservationId: string, units: number, idempotencyKey: string | null, reservedUnits: number): Promise<void> {
-    if (this.localReservations.delete(reservationId)) return this.local.commit(key, reservationId, units, idempotencyKey, reservedUnits);
+    if (this.localReservations.delete(reservationId)) return this.local.commit(key, reservationId, units, idempotencyKey);
     this.dropOwn(key, reservedUnits);
-    const k = this.keys(key);
-    const member = JSON.stringify([key.customerId, key.resourceId, key.featureId]);
-    try {
-      // Indexed before and after: a crash in between leaves an index entry with nothing behind it (harmless),
-      // and a flush that removed the entry meanwhile cannot strand these units.
-      await this.call('commit', () => this.redis.sAdd(this.index, member));
-      await this.call('commit', () =>
-        this.run(lua.COMMIT, [k.counter, k.zset, k.units, `${this.prefix(key.customerId)}:k:${idempotencyKey ?? ''}`], [
-          reservationId,
-          units,
-          idempotencyKey ? '1' : '0',
-          REQUEST_KEY_TTL_MS,
-        ]),
-      );
-      await this.call('commit', () => this.redis.sAdd(this.index, member));
-    } catch {
-      await this.local.commit(key, reservationId, units, idempotencyKey, reservedUnits);
-    }
+    const op: Unconfirmed = { kind: 'commit', key, reservationId, units, idempotencyKey, since: Date.now() };
+    if (!(await this.send(op))) this.repeat(op);
   }
 
   async release(key: UsageKey, reservationId: string, reservedUnits: number): Promise<void> {
-    if (this.localReservations.delete(reservationId)) return this.local.release(key, reservationId, reservedUnits);
+    if (this.localReservations.delete(reservationId)) return this.local.release(key, reservationId);
     this.dropOwn(key, reservedUnits);
-    const k = this.keys(key);
-    // If Redis cannot be told, the reservation expires there by itself.
-    await this.call('release', () => this.run(lua.RELEASE, [k.counter, k.zset, k.units], [reservationId])).catch(() => {});
+    const op: Unconfirmed = { kind: 'release', key, reservationId, units: 0, idempotencyKey: null, since: Date.now() };
+    if (!(await this.send(op))) this.repeat(op);
   }
 
-  async takeBatch(max: number, sealOpen: boolean, intervalMs: number): Promise<SealedRecord[]> {
-    const records = new Map<string, SealedRecord>();
-    for (const r of await this.local.takeBatch(max, sealOpen, intervalMs)) records.set(r.id, r);
-    if (!this.available()) return [...records.values()];
+  /** Runs a commit or release; false when its outcome is unknown. */
+  private async send(op: Unconfirmed): Promise<boolean> {
+    const k = this.keys(op.key, op.idempotencyKey);
     try {
-      const members = await this.call('flush', () => this.redis.sMembers(this.index));
-      for (const member of members) {
-        if (records.size >= max) break;
+      if (op.kind === 'release') {
+        await this.call('release', () => this.run(lua.RELEASE, [k.counter, k.zset, k.units], [op.reservationId, Date.now()]));
+        return true;
+      }
+      const member = JSON.stringify([op.key.customerId, op.key.resourceId, op.key.featureId]);
+      // Indexed before and after: a crash in between leaves an index entry with nothing behind it (harmless),
+      // and a delivery that removed the entry meanwhile cannot strand these units.
+      await this.call('commit', () => this.redis.sAdd(this.index, member));
+      await this.call('commit', () =>
+        this.run(lua.COMMIT, [k.counter, k.zset, k.units, k.request], [op.reservationId, op.units, op.idempotencyKey ? '1' : '0', REQUEST_KEY_TTL_MS, Date.now()]),
+      );
+      await this.call('commit', () => this.redis.sAdd(this.index, member));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private repeat(op: Unconfirmed): void {
+    this.unconfirmed.set(op.reservationId, op);
+  }
+
+  /** Repeats the meter calls whose outcome is unknown, now that Redis may answer; gives up on those older than minutes. */
+  async reconcile(): Promise<void> {
+    if (this.unconfirmed.size === 0 || !this.available()) return;
+    for (const op of [...this.unconfirmed.values()]) {
+      if (await this.send(op)) this.unconfirmed.delete(op.reservationId);
+      else if (Date.now() - op.since > REPEAT_FOR_MS) {
+        this.unconfirmed.delete(op.reservationId);
+        if (op.kind === 'commit') {
+          this.unconfirmedUnits += op.units;
+          this.logger.error(`tollgate: Redis did not confirm ${op.units} committed units of ${op.key.featureId} for minutes; they reach Stigg only if Redis applied them`);
+        }
+      } else return; // still down: try again later
+    }
+  }
+
+  /** Units committed whose Redis call has not been confirmed yet. */
+  private unconfirmedCommits(key?: UsageKey): number {
+    let n = 0;
+    const id = key && keyString(key);
+    for (const op of this.unconfirmed.values()) if (op.kind === 'commit' && (!id || keyString(op.key) === id)) n += op.units;
+    return n;
+  }
+
+  async pendingKeys(shared: boolean): Promise<UsageKey[]> {
+    const keys = await this.local.pendingKeys();
+    if (!shared || !this.available()) return keys;
+    try {
+      const seen = new Set(keys.map(keyString));
+      for (const member of await this.call('deliver', () => this.redis.sMembers(this.index))) {
         const [customerId, resourceId, featureId] = JSON.parse(member) as [string, string | null, string];
         const key = { customerId, resourceId, featureId };
-        let mine = await this.seal(key, sealOpen, intervalMs);
-        if (mine.length === 0 && sealOpen && !(await this.hasOpen(key))) {
-          await this.call('flush', () => this.redis.sRem(this.index, member));
-          // A commit may have landed between the two: keep the counter indexed if it did.
-          if (await this.hasOpen(key)) await this.call('flush', () => this.redis.sAdd(this.index, member));
-        }
-        for (const r of mine) records.set(r.id, r);
+        if (!seen.has(keyString(key))) keys.push(key);
       }
     } catch {
-      // what is left in Redis is sent by a later flush, here or in another process
+      // what is in Redis is delivered by a later pass
     }
-    return [...records.values()].slice(0, max);
+    return keys;
   }
 
-  private async hasOpen(key: UsageKey): Promise<boolean> {
-    return Number(await this.call('flush', () => this.run(lua.OPEN, [this.keys(key).counter], []))) > 0;
+  async claim(keys: UsageKey[], request: ClaimRequest): Promise<SealedRecord[]> {
+    const records = await this.local.claim(keys, request);
+    if (!request.shared || !this.available() || keys.length === 0) return records;
+    const first = this.keys(keys[0]!);
+    const args: (string | number)[] = [request.token, request.now, request.minSpacingMs];
+    const fresh = new Set<string>();
+    for (const key of keys) {
+      const id = randomUUID();
+      fresh.add(id);
+      args.push(id, key.customerId, key.resourceId ?? '', key.featureId);
+    }
+    try {
+      const values = (await this.call('claim', () => this.run(lua.CLAIM, [first.meta, first.sealed, ...keys.map((k) => this.keys(k).counter)], args))) as string[];
+      for (const v of values) {
+        const r = JSON.parse(v) as { id: string; customerId: string; resourceId: string; featureId: string; units: string; since: string };
+        records.push({ id: r.id, customerId: r.customerId, resourceId: r.resourceId || null, featureId: r.featureId, units: Number(r.units), since: Number(r.since), fresh: fresh.has(r.id) });
+      }
+      await this.unindexIdle(keys);
+    } catch {
+      // sent by a later pass
+    }
+    return records;
   }
 
-  private async seal(key: UsageKey, sealOpen: boolean, intervalMs: number): Promise<SealedRecord[]> {
-    const k = this.keys(key);
-    const values = (await this.call('seal', () =>
-      this.run(lua.SEAL, [k.counter, k.sealed], [randomUUID(), key.customerId, key.resourceId ?? '', key.featureId, sealOpen ? '1' : '0', Date.now(), intervalMs]),
-    )) as string[];
-    return values
-      .map((v) => JSON.parse(v) as { id: string; customerId: string; resourceId: string; featureId: string; units: string })
-      .filter((r) => r.featureId === key.featureId && (r.resourceId || null) === key.resourceId)
-      .map((r) => ({ id: r.id, customerId: r.customerId, resourceId: r.resourceId || null, featureId: r.featureId, units: Number(r.units) }));
+  /** Counters with nothing open and nothing sealed leave the delivery index. */
+  private async unindexIdle(keys: UsageKey[]): Promise<void> {
+    for (const key of keys) {
+      const k = this.keys(key);
+      const [open, pending] = (await this.call('deliver', () => this.run(lua.STATE, [k.counter, k.sealed], []))) as [string, string, number];
+      if (Number(open) > 0 || Number(pending) > 0) continue;
+      const member = JSON.stringify([key.customerId, key.resourceId, key.featureId]);
+      await this.call('deliver', () => this.redis.sRem(this.index, member));
+      // A commit may have landed between the two: keep the counter indexed if it did.
+      const [again] = (await this.call('deliver', () => this.run(lua.STATE, [k.counter, k.sealed], []))) as [string];
+      if (Number(again) > 0) await this.call('deliver', () => this.redis.sAdd(this.index, member));
+    }
   }
 
-  async acknowledge(record: SealedRecord, currentUsage: number | null, periodStart: number | null): Promise<void> {
-    await this.local.acknowledge(record, currentUsage, periodStart);
+  async acknowledge(record: SealedRecord, currentUsage: number | null, period: number | null): Promise<void> {
+    if (this.local.holds(record)) return this.local.acknowledge(record, currentUsage, period);
     const k = this.keys(record);
-    await this.call('acknowledge', () =>
-      this.run(lua.ACKNOWLEDGE, [k.counter, k.sealed], [record.id, record.units, currentUsage ?? '', periodStart ?? '']),
-    ).catch(() => {});
+    await this.call('acknowledge', () => this.run(lua.ACKNOWLEDGE, [k.counter, k.sealed], [record.id, record.units, currentUsage ?? '', period ?? ''])).catch(() => {});
+  }
+
+  async unseal(record: SealedRecord, token: number): Promise<void> {
+    if (this.local.holds(record)) return this.local.unseal(record);
+    const k = this.keys(record);
+    await this.call('unseal', () => this.run(lua.UNSEAL, [k.counter, k.sealed], [record.id, token])).catch(() => {});
   }
 
   async discard(record: SealedRecord): Promise<void> {
-    await this.local.discard(record);
+    if (this.local.holds(record)) return this.local.discard(record);
     const k = this.keys(record);
     await this.call('discard', () => this.run(lua.DISCARD, [k.counter, k.sealed], [record.id, record.units])).catch(() => {});
   }
 
   localOverlay(key: UsageKey): number {
-    return (this.ownReserved.get(keyString(key)) ?? 0) + this.local.localOverlay(key);
+    const own = this.ownReserved.get(keyString(key)) ?? 0;
+    return own + this.local.localOverlay(key) + (this.unconfirmed.size > 0 ? this.unconfirmedCommits(key) : 0);
   }
 
-  async pendingUnits(): Promise<number> {
-    let total = await this.local.pendingUnits();
+  async pendingUnits(includeShared: boolean): Promise<{ local: number; shared: number }> {
+    const local = (await this.local.pendingUnits()).local + this.unconfirmedCommits();
+    let shared = 0;
+    if (!includeShared) return { local, shared };
     try {
       for (const member of await this.call('pending', () => this.redis.sMembers(this.index))) {
         const [customerId, resourceId, featureId] = JSON.parse(member) as [string, string | null, string];
-        total += Number(await this.call('pending', () => this.run(lua.PENDING, [this.keys({ customerId, resourceId, featureId }).counter], [])));
+        const k = this.keys({ customerId, resourceId, featureId });
+        const [, pending] = (await this.call('pending', () => this.run(lua.STATE, [k.counter, k.sealed], []))) as [string, string];
+        shared += Number(pending);
       }
     } catch {
       // unknown: Redis is not answering
     }
-    return total;
+    return { local, shared };
   }
 }

@@ -1,34 +1,46 @@
 /**
- * The meter's Lua scripts. Each touches the keys of one customer only (they share the `{customerId}` hash tag),
- * so they run atomically on Redis and on Redis Cluster. Numbers go back as strings: Redis would truncate floats.
+ * The meter's Lua scripts. Each touches the keys of one customer only (they share the customer's hash tag), so
+ * they run atomically on Redis and on Redis Cluster. Numbers go back as strings: Redis would truncate floats.
+ *
+ * A reservation is an entry of the units hash (its units) scored in the zset by when it expires. Settling it
+ * (commit, release) or expiring it leaves a tombstone ('done', kept TOMBSTONE_MS) so that a command repeated after
+ * a timeout, or one that Redis runs late, finds it settled and does nothing: every script is idempotent by
+ * reservation id.
  */
 
-/** Drops reservations whose process never settled them. KEYS: counter, reservations zset, reservation units. */
-const EXPIRE = `
-local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
-for _, id in ipairs(expired) do
-  local u = redis.call('HGET', KEYS[3], id)
-  if u then
-    redis.call('HINCRBYFLOAT', KEYS[1], 'reserved', -tonumber(u))
-    redis.call('HDEL', KEYS[3], id)
-  end
-  redis.call('ZREM', KEYS[2], id)
-end`;
+/** How long a settled reservation's tombstone is kept: longer than any retry of a timed-out meter call. */
+export const TOMBSTONE_MS = 5 * 60_000;
 
-/** Frees one reservation. KEYS: counter, zset, units hash. ARGV[1] = reservation id. */
-const FREE = `
-local function free(id)
+/** Expires reservations whose process never settled them; forgets old tombstones. KEYS: counter, zset, units. ARGV[1] = now. */
+const EXPIRE = `
+local now = tonumber(ARGV[1])
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do
   local u = redis.call('HGET', KEYS[3], id)
-  if u then
+  if u and u ~= 'done' then
     redis.call('HINCRBYFLOAT', KEYS[1], 'reserved', -tonumber(u))
+    redis.call('HSET', KEYS[3], id, 'done')
+    redis.call('ZADD', KEYS[2], now + ${TOMBSTONE_MS}, id)
+  else
     redis.call('HDEL', KEYS[3], id)
     redis.call('ZREM', KEYS[2], id)
   end
 end`;
 
+/** Settles one reservation: frees its units, leaves a tombstone. Returns false when it was already settled. */
+const SETTLE = `
+local function settle(id, now)
+  local u = redis.call('HGET', KEYS[3], id)
+  if u == 'done' then return false end
+  if u then redis.call('HINCRBYFLOAT', KEYS[1], 'reserved', -tonumber(u)) end
+  redis.call('HSET', KEYS[3], id, 'done')
+  redis.call('ZADD', KEYS[2], now + ${TOMBSTONE_MS}, id)
+  return true
+end`;
+
 /**
  * KEYS: counter, zset, units hash, request key. ARGV: now, ttl, reservation id, units, limit (-1: none),
- * cached usage, period start ('' none), has request key ('1'/'0').
+ * cached usage, period ('' none), has request key ('1'/'0').
+ * The limit rule is `fitsLimit` in decide.ts: usage + units <= limit.
  */
 export const RESERVE = `${EXPIRE}
 local h = redis.call('HMGET', KEYS[1], 'reserved', 'pending', 'base', 'basePeriod')
@@ -37,45 +49,68 @@ local pending = tonumber(h[2] or '0')
 local base = tonumber(ARGV[6])
 if (h[4] or '') == ARGV[7] then base = math.max(tonumber(h[3] or '0'), base) end
 local usage = base + reserved + pending
+if redis.call('HEXISTS', KEYS[3], ARGV[3]) == 1 then return {'stale', tostring(usage)} end
 if ARGV[8] == '1' and redis.call('EXISTS', KEYS[4]) == 1 then return {'duplicate', tostring(usage)} end
 local limit = tonumber(ARGV[5])
 local units = tonumber(ARGV[4])
 if limit >= 0 and usage + units > limit then return {'denied', tostring(usage)} end
 redis.call('HINCRBYFLOAT', KEYS[1], 'reserved', units)
-redis.call('ZADD', KEYS[2], tonumber(ARGV[1]) + tonumber(ARGV[2]), ARGV[3])
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
 return {'reserved', tostring(usage)}`;
 
-/** KEYS: counter, zset, units hash, request key. ARGV: reservation id, units, has request key, request key ttl ms. */
-export const COMMIT = `${FREE}
-free(ARGV[1])
+/**
+ * KEYS: counter, zset, units hash, request key. ARGV: reservation id, units, has request key, request key ttl ms,
+ * now. Returns 0 when the reservation was already settled (a repeat: nothing is counted again).
+ */
+export const COMMIT = `${SETTLE}
+local now = tonumber(ARGV[5])
+if not settle(ARGV[1], now) then return 0 end
+local open = tonumber(redis.call('HGET', KEYS[1], 'open') or '0')
+if open <= 0 then redis.call('HSET', KEYS[1], 'openSince', ARGV[5]) end
 redis.call('HINCRBYFLOAT', KEYS[1], 'pending', ARGV[2])
 redis.call('HINCRBYFLOAT', KEYS[1], 'open', ARGV[2])
 if ARGV[3] == '1' then redis.call('SET', KEYS[4], '1', 'PX', ARGV[4]) end
 return 1`;
 
-/** KEYS: counter, zset, units hash. ARGV: reservation id. */
-export const RELEASE = `${FREE}
-free(ARGV[1])
+/** KEYS: counter, zset, units hash. ARGV: reservation id, now. */
+export const RELEASE = `${SETTLE}
+settle(ARGV[1], tonumber(ARGV[2]))
 return 1`;
 
 /**
- * With ARGV[5] = '1', moves a counter's open units into a sealed record (its id is the idempotency key), unless
- * the counter was sealed less than ARGV[7] ms before ARGV[6] (now); then returns every sealed record of the
- * customer. KEYS: counter, sealed hash. ARGV: new record id, customerId, resourceId ('' none), featureId, seal
- * ('1'/'0'), now, interval.
+ * One write's claim on a customer's counters. KEYS: the customer's meta hash, its sealed hash, then its counters.
+ * ARGV: token, now, min spacing ms, then per counter: new record id, customerId, resourceId ('' none), featureId.
+ * Refused (returns {}) when a newer lease token has claimed this customer (fencing) or the customer was written
+ * less than the spacing ago. Otherwise seals each counter's open units into a new record and returns every sealed
+ * record of the customer (JSON), each stamped with this token.
  */
-export const SEAL = `
-local h = redis.call('HMGET', KEYS[1], 'open', 'sealedAt')
-local open = tonumber(h[1] or '0')
-local recent = tonumber(ARGV[6]) - tonumber(h[2] or '0') < tonumber(ARGV[7])
-if ARGV[5] == '1' and open > 0 and not recent then
-  redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({id = ARGV[1], customerId = ARGV[2], resourceId = ARGV[3], featureId = ARGV[4], units = tostring(open)}))
-  redis.call('HSET', KEYS[1], 'open', '0', 'sealedAt', ARGV[6])
+export const CLAIM = `
+local token = tonumber(ARGV[1])
+local now = tonumber(ARGV[2])
+local m = redis.call('HMGET', KEYS[1], 'fence', 'lastWrite')
+if token < tonumber(m[1] or '0') then return {} end
+if now - tonumber(m[2] or '-1e15') < tonumber(ARGV[3]) then return {} end
+redis.call('HSET', KEYS[1], 'fence', ARGV[1], 'lastWrite', ARGV[2])
+for i = 3, #KEYS do
+  local a = 4 + (i - 3) * 4
+  local h = redis.call('HMGET', KEYS[i], 'open', 'openSince')
+  local open = tonumber(h[1] or '0')
+  if open > 0 then
+    redis.call('HSET', KEYS[2], ARGV[a], cjson.encode({id = ARGV[a], customerId = ARGV[a + 1], resourceId = ARGV[a + 2], featureId = ARGV[a + 3], units = tostring(open), since = h[2] or ARGV[2]}))
+    redis.call('HSET', KEYS[i], 'open', '0')
+  end
 end
-return redis.call('HVALS', KEYS[2])`;
+local out = {}
+for _, v in ipairs(redis.call('HVALS', KEYS[2])) do
+  local r = cjson.decode(v)
+  r.token = ARGV[1]
+  redis.call('HSET', KEYS[2], r.id, cjson.encode(r))
+  table.insert(out, cjson.encode(r))
+end
+return out`;
 
-/** KEYS: counter, sealed hash. ARGV: record id, units, Stigg's current usage ('' unknown), its period start. */
+/** KEYS: counter, sealed hash. ARGV: record id, units, Stigg's current usage ('' unknown), its period. */
 export const ACKNOWLEDGE = `
 if redis.call('HDEL', KEYS[2], ARGV[1]) == 1 then
   redis.call('HINCRBYFLOAT', KEYS[1], 'pending', -tonumber(ARGV[2]))
@@ -83,6 +118,22 @@ if redis.call('HDEL', KEYS[2], ARGV[1]) == 1 then
   return 1
 end
 return 0`;
+
+/**
+ * The call carrying the record was refused unapplied: its units return to the counter's open units. Only by the
+ * holder that claimed it last (token), so a record another holder has sent since is never merged and sent twice.
+ * KEYS: counter, sealed hash. ARGV: record id, token.
+ */
+export const UNSEAL = `
+local v = redis.call('HGET', KEYS[2], ARGV[1])
+if not v then return 0 end
+local r = cjson.decode(v)
+if r.token ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[2], ARGV[1])
+local h = redis.call('HMGET', KEYS[1], 'open', 'openSince')
+if tonumber(h[1] or '0') <= 0 or tonumber(r.since) < tonumber(h[2] or r.since) then redis.call('HSET', KEYS[1], 'openSince', r.since) end
+redis.call('HINCRBYFLOAT', KEYS[1], 'open', r.units)
+return 1`;
 
 /** KEYS: counter, sealed hash. ARGV: record id, units. */
 export const DISCARD = `
@@ -92,8 +143,32 @@ if redis.call('HDEL', KEYS[2], ARGV[1]) == 1 then
 end
 return 0`;
 
-/** KEYS: counter. Returns units committed and not yet sealed. */
-export const OPEN = `return redis.call('HGET', KEYS[1], 'open') or '0'`;
+/** KEYS: counter, sealed hash. Returns {open units, pending units, sealed records of the customer}. */
+export const STATE = `
+local h = redis.call('HMGET', KEYS[1], 'open', 'pending')
+return {h[1] or '0', h[2] or '0', redis.call('HLEN', KEYS[2])}`;
 
-/** KEYS: counter. Returns pending units. */
-export const PENDING = `return redis.call('HGET', KEYS[1], 'pending') or '0'`;
+/**
+ * The delivery lease. KEYS: lease key, fence counter key (same hash tag). ARGV: holder id, ttl ms.
+ * Takes the lease when free (a new fencing token), renews it when held by this holder; returns the token, or 0
+ * when another holder has it.
+ */
+export const LEASE_ACQUIRE = `
+local v = redis.call('GET', KEYS[1])
+if not v then
+  local token = redis.call('INCR', KEYS[2])
+  redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. token, 'PX', ARGV[2])
+  return token
+end
+local sep = string.find(v, ' ', 1, true)
+if string.sub(v, 1, sep - 1) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return tonumber(string.sub(v, sep + 1))
+end
+return 0`;
+
+/** KEYS: lease key. ARGV: holder id. Gives the lease up if this holder has it. */
+export const LEASE_RELEASE = `
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, string.len(ARGV[1]) + 1) == ARGV[1] .. ' ' then redis.call('DEL', KEYS[1]) return 1 end
+return 0`;

@@ -10,6 +10,10 @@ export interface SealedRecord extends UsageKey {
   /** Also the record's idempotency key at Stigg. */
   id: string;
   units: number;
+  /** When the oldest of its units was committed (epoch ms): delivery lag is measured from it. */
+  since: number;
+  /** Sealed by the claim that returned it (never sent): if its call does not go out, it may be unsealed. */
+  fresh?: boolean;
 }
 
 export interface ReserveRequest {
@@ -18,9 +22,9 @@ export interface ReserveRequest {
   units: number;
   /** Enforced limit; null when there is none to enforce (unlimited, soft limit, not metered, fallback). */
   limit: number | null;
-  /** Usage Stigg reported last (from the cache), and the start of its period. */
+  /** Usage Stigg reported last (from the cache), and the period it belongs to (its end; null: none). */
   cachedUsage: number;
-  periodStart: number | null;
+  period: number | null;
   /** A request's idempotency key: a committed key is not counted again. */
   idempotencyKey: string | null;
   /** A reservation not settled within this is released (its process died). */
@@ -33,6 +37,17 @@ export interface ReserveResult {
   usage: number;
 }
 
+/** Who claims a customer's records for a write, and under which pacing (see `MeterStore.claim`). */
+export interface ClaimRequest {
+  /** Also claim from the store shared by the fleet (this process holds the delivery lease). */
+  shared: boolean;
+  /** The lease's fencing token (0 without a lease): a store that saw a newer token refuses an older one. */
+  token: number;
+  now: number;
+  /** The customer is not written again sooner than this after its last write, whoever wrote it. */
+  minSpacingMs: number;
+}
+
 /**
  * Where reservations, committed-but-unreported units and sealed records live: process memory, or Redis
  * (atomic Lua scripts, so that processes sharing it never overshoot a limit together).
@@ -43,21 +58,31 @@ export interface MeterStore {
   /** Turns a reservation of `reservedUnits` into `units` committed (to report); the request key is remembered. */
   commit(key: UsageKey, reservationId: string, units: number, idempotencyKey: string | null, reservedUnits: number): Promise<void>;
   release(key: UsageKey, reservationId: string, reservedUnits: number): Promise<void>;
+  /** Counters with units awaiting delivery: in process always, in the shared store only with `shared`. */
+  pendingKeys(shared: boolean): Promise<UsageKey[]>;
   /**
-   * Records awaiting delivery, at most `max`. With `sealOpen`, open units are first sealed into new records,
-   * except for counters sealed less than `intervalMs` ago: a counter yields at most one record per interval.
+   * One write's worth of one customer: the open units of each counter are sealed into one new record (so every
+   * unit never sent is merged into it), and every record of these counters awaiting delivery is returned, those
+   * sealed before unchanged (same id: their outcome may be unknown). `keys` all belong to one customer. Returns
+   * nothing when the store refuses the claim: a newer lease holder wrote, or the customer was written less than
+   * `minSpacingMs` ago.
    */
-  takeBatch(max: number, sealOpen: boolean, intervalMs: number): Promise<SealedRecord[]>;
+  claim(keys: UsageKey[], request: ClaimRequest): Promise<SealedRecord[]>;
   /** Stigg applied the record: forget it; Stigg's usage becomes the new base. */
-  acknowledge(record: SealedRecord, currentUsage: number | null, periodStart: number | null): Promise<void>;
+  acknowledge(record: SealedRecord, currentUsage: number | null, period: number | null): Promise<void>;
+  /** Stigg refused the call without applying it (rate limit): the units return to their counter, merged into its next record. */
+  unseal(record: SealedRecord, token: number): Promise<void>;
   /** A record Stigg refuses for good (unknown customer, ...): forget it, counted as dropped. */
   discard(record: SealedRecord): Promise<void>;
   /** Units reserved or unreported for this key as this process knows them, synchronously (for `check`). */
   localOverlay(key: UsageKey): number;
-  /** Units committed and not yet acknowledged, everywhere this store can see. */
-  pendingUnits(): Promise<number>;
+  /** Units committed and not yet acknowledged: in process, and (with `shared`) in the shared store when it answers. */
+  pendingUnits(shared: boolean): Promise<{ local: number; shared: number }>;
+  /** Repeats store calls whose outcome was unknown (Redis timed out), now that the store may answer. */
+  reconcile?(): Promise<void>;
   /** Units the store had to drop (memory store over its bound). */
   readonly dropped: number;
 }
 
-export const keyString = (k: UsageKey) => `${k.customerId}\u0001${k.resourceId ?? ''}\u0001${k.featureId}`;
+/** One string per counter, unambiguous whatever characters the ids hold (null resource and "" differ). */
+export const keyString = (k: UsageKey) => JSON.stringify([k.customerId, k.resourceId, k.featureId]);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { CachedEntitlement, Decision } from '../decision/types.js';
+import { enforcedLimit } from '../decision/decide.js';
+import type { Decision } from '../decision/types.js';
 import { TollgateError } from '../errors.js';
-import { keyString, type MeterStore, type UsageKey } from './types.js';
+import type { MeterStore, UsageKey } from './types.js';
 
 /** What a metered request asks for. */
 export interface EnterRequest {
@@ -31,12 +32,10 @@ export interface MeteredRequest {
 export interface MeterDeps {
   store: MeterStore;
   reservationTtlMs: number;
-  /** The decision for `units`, with the cached entitlement it came from (absent for fallbacks and misses). */
-  decide(request: EnterRequest, units: number): Promise<{ decision: Decision; entitlement: CachedEntitlement | null }>;
-  committed(counter: string): void;
+  /** The decision for `units` from Stigg's data (cache or fetch), before the local overlay. */
+  decide(request: EnterRequest, units: number): Decision | Promise<Decision>;
+  committed(): void;
 }
-
-const isMetered = (e: CachedEntitlement | null) => !!e && e.featureType === 'NUMBER' && (e.meterType === 'Incremental' || e.meterType === 'Fluctuating');
 
 /**
  * The lifecycle every metered guard uses: `enter` checks and reserves, the handler runs, `settle` commits or
@@ -64,20 +63,19 @@ export class UsageMeter {
   async enter(request: EnterRequest): Promise<MeteredRequest> {
     const units = request.units ?? 1;
     if (!Number.isFinite(units) || units < 0) throw new TollgateError('INVALID_REQUEST', `units must be a finite number >= 0, got ${units}`);
-    const { decision, entitlement } = await this.deps.decide(request, units);
+    const decision = await this.deps.decide(request, units);
     const noop: MeteredRequest = { decision, allowed: decision.hasAccess, duplicate: false, settle: async () => {} };
     if (!decision.hasAccess) return noop;
 
     const key: UsageKey = { customerId: request.customerId, resourceId: request.resourceId ?? null, featureId: request.featureId };
-    const enforce = isMetered(entitlement) && !entitlement!.hasUnlimitedUsage && !entitlement!.hasSoftLimit && !decision.isFallback;
     const reservationId = randomUUID();
     const result = await this.deps.store.reserve({
       key,
       reservationId,
       units,
-      limit: enforce ? (entitlement!.usageLimit ?? 0) : null,
+      limit: enforcedLimit(decision),
       cachedUsage: decision.currentUsage ?? 0,
-      periodStart: entitlement?.usagePeriodStart ?? null,
+      period: decision.resetsAt?.getTime() ?? null,
       idempotencyKey: request.idempotencyKey ?? null,
       ttlMs: this.deps.reservationTtlMs,
     });
@@ -105,7 +103,7 @@ export class UsageMeter {
         try {
           if (success && valid) {
             await this.deps.store.commit(key, reservationId, used, request.idempotencyKey ?? null, units);
-            this.deps.committed(keyString(key));
+            this.deps.committed();
           } else {
             await this.deps.store.release(key, reservationId, units);
           }

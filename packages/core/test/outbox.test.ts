@@ -1,0 +1,166 @@
+/** The outbox's delivery rules with a fake Stigg and fake timers: pacing, merging, retries, what is final. */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { StiggClient } from '../src/client/stigg-client.js';
+import { StiggApiError } from '../src/errors.js';
+import { deliveryVerdict, FINAL_USAGE_CODES } from '../src/usage/delivery-errors.js';
+import { MemoryMeterStore } from '../src/usage/memory-meter-store.js';
+import { Outbox } from '../src/usage/outbox.js';
+
+type Usage = { customerId: string; featureId: string; value: number; idempotencyKey?: string };
+
+/** A Stigg that records every call, answers with `answer` (default: applied), and dedups by idempotency key. */
+function fakeStigg() {
+  const calls: { at: number; usages: Usage[]; ok: boolean }[] = [];
+  const applied = new Map<string, number>();
+  const seen = new Set<string>();
+  const stigg = {
+    calls,
+    applied,
+    answer: null as null | ((usages: Usage[]) => Error | null),
+    reportUsageBulk: async (usages: Usage[]) => {
+      const err = stigg.answer?.(usages) ?? null;
+      calls.push({ at: Date.now(), usages, ok: !err });
+      if (err) throw err;
+      for (const u of usages) {
+        if (u.idempotencyKey && seen.has(u.idempotencyKey)) continue;
+        if (u.idempotencyKey) seen.add(u.idempotencyKey);
+        applied.set(u.customerId, (applied.get(u.customerId) ?? 0) + u.value);
+      }
+      return usages.map((u) => ({ id: 'x', customerId: u.customerId, resourceId: null, featureId: u.featureId, currentUsage: null, usagePeriodStart: null, usagePeriodEnd: null, timestamp: '' }));
+    },
+  };
+  return stigg;
+}
+
+const quiet = { warn: () => {}, error: () => {} };
+const config = { flushIntervalMs: 1_000, maxBatch: 100, retryBaseMs: 250, retryMaxMs: 30_000, customerWritesPerMinute: 20, bulkCallsPerMinute: 500 };
+
+function setup() {
+  const store = new MemoryMeterStore();
+  const stigg = fakeStigg();
+  const dropped: string[] = [];
+  const outbox = new Outbox(store, stigg as unknown as StiggClient, config, { acknowledged: () => {}, flushed: () => {}, dropped: (r) => dropped.push(r.customerId), failed: () => {} }, quiet);
+  let n = 0;
+  const commit = async (customerId: string, units = 1, featureId = 'f') => {
+    const id = `r${n++}`;
+    const key = { customerId, resourceId: null, featureId };
+    await store.reserve({ key, reservationId: id, units, limit: null, cachedUsage: 0, period: null, idempotencyKey: null, ttlMs: 60_000 });
+    await store.commit(key, id, units, null, units);
+  };
+  return { store, stigg, outbox, commit, dropped };
+}
+
+const rateLimited = () => new StiggApiError('RATE_LIMITED', 'slow down', { stiggCode: 'RateLimitExceeded', retryable: true, status: 200 });
+const http500 = () => new StiggApiError('UNAVAILABLE', 'HTTP 500', { status: 500 });
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: 1_000_000 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('what a failed delivery means', () => {
+  it('is decided by one table: rate limits refuse, named-invalid records are final, everything else is retried', () => {
+    expect(deliveryVerdict(rateLimited())).toBe('refused');
+    expect(deliveryVerdict(http500())).toBe('retry');
+    expect(deliveryVerdict(new StiggApiError('STIGG_ERROR', 'oops', { stiggCode: 'UnexpectedError', status: 200 }))).toBe('retry');
+    expect(deliveryVerdict(new StiggApiError('UNAVAILABLE', 'timeout', { retryable: true }))).toBe('retry');
+    expect(deliveryVerdict(new StiggApiError('UNAUTHENTICATED', 'key'))).toBe('retry');
+    for (const code of ['CustomerNotFound', 'FeatureNotFound', 'BadUserInput']) {
+      expect(FINAL_USAGE_CODES.has(code)).toBe(true);
+      expect(deliveryVerdict(new StiggApiError('STIGG_ERROR', code, { stiggCode: code }))).toBe('final');
+    }
+  });
+});
+
+describe('outbox', () => {
+  it('writes a busy customer at most 20 times a minute, one record per write, and never holds the others back', async () => {
+    const { stigg, outbox, commit } = setup();
+    outbox.start();
+    let committed = 0;
+    for (let ms = 0; ms < 180_000; ms += 50) {
+      await commit('busy', 1);
+      committed += 1;
+      if (ms % 1_000 === 0) await commit(`other-${(ms / 1_000) % 20}`, 1);
+      await vi.advanceTimersByTimeAsync(50);
+    }
+    await vi.advanceTimersByTimeAsync(5_000);
+    const busyWrites = stigg.calls.filter((c) => c.usages.some((u) => u.customerId === 'busy')).map((c) => c.at);
+    const worstMinute = Math.max(...busyWrites.map((t) => busyWrites.filter((u) => u >= t && u < t + 60_000).length));
+    expect(worstMinute).toBeLessThanOrEqual(20);
+    expect(stigg.applied.get('busy')).toBe(committed);
+    for (const call of stigg.calls) expect(call.usages.filter((u) => u.customerId === 'busy').length).toBeLessThanOrEqual(1);
+    for (let i = 0; i < 20; i++) expect(stigg.applied.get(`other-${i}`)).toBe(9);
+    const callsPerMinute = Math.max(...stigg.calls.map((c) => stigg.calls.filter((d) => d.at >= c.at && d.at < c.at + 60_000).length));
+    expect(callsPerMinute).toBeLessThanOrEqual(500);
+  });
+
+  it('merges the units of a refused call into the next record and slows down; nothing is lost or counted twice', async () => {
+    const { stigg, store, outbox, commit } = setup();
+    await commit('c', 2);
+    stigg.answer = () => rateLimited();
+    await outbox.flush();
+    expect(stigg.calls).toHaveLength(1);
+    await commit('c', 3);
+    stigg.answer = null;
+    await vi.advanceTimersByTimeAsync(5_000);
+    await outbox.flush();
+    expect(stigg.calls).toHaveLength(1); // the customer is paced at twice its spacing now (6 s)
+    await vi.advanceTimersByTimeAsync(1_500);
+    await outbox.flush();
+    expect(stigg.calls).toHaveLength(2);
+    expect(stigg.calls[1]!.usages).toEqual([expect.objectContaining({ customerId: 'c', value: 5 })]);
+    expect(stigg.applied.get('c')).toBe(5);
+    expect((await store.pendingUnits(false)).local).toBe(0);
+  });
+
+  it('retries a record after a 500 under the same idempotency key, and new units go in a record of their own', async () => {
+    const { stigg, outbox, commit } = setup();
+    await commit('c', 4);
+    stigg.answer = () => http500();
+    await outbox.flush();
+    await commit('c', 1);
+    stigg.answer = null;
+    await vi.advanceTimersByTimeAsync(60_000);
+    await outbox.flush();
+    const [first, second] = stigg.calls;
+    expect(second!.usages).toHaveLength(2);
+    expect(second!.usages[0]).toMatchObject({ value: 4, idempotencyKey: first!.usages[0]!.idempotencyKey });
+    expect(second!.usages[1]).toMatchObject({ value: 1 });
+    expect(stigg.applied.get('c')).toBe(5);
+  });
+
+  it('discards only the record Stigg names invalid for good; the customers batched with it are delivered', async () => {
+    const { stigg, outbox, commit, dropped } = setup();
+    await commit('good-1', 1);
+    await commit('ghost', 7);
+    await commit('good-2', 2);
+    stigg.answer = (usages) => (usages.some((u) => u.customerId === 'ghost') ? new StiggApiError('STIGG_ERROR', 'no such customer', { stiggCode: 'CustomerNotFound' }) : null);
+    await outbox.flush();
+    expect(stigg.calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(3_000); // each customer's next write slot
+    const pass = outbox.flush();
+    await vi.advanceTimersByTimeAsync(1_000);
+    await pass;
+    expect(stigg.calls).toHaveLength(4); // then each customer alone
+    expect(stigg.applied.get('good-1')).toBe(1);
+    expect(stigg.applied.get('good-2')).toBe(2);
+    expect(dropped).toEqual(['ghost']);
+  });
+
+  it('drains everything held in memory within the deadline, as one record per counter', async () => {
+    const { stigg, outbox, commit } = setup();
+    for (let i = 0; i < 250; i++) await commit(`c-${i % 150}`, 1);
+    const pass = outbox.flush();
+    await vi.advanceTimersByTimeAsync(1_000);
+    await pass;
+    expect(stigg.calls.map((c) => c.usages.length)).toEqual([100, 50]);
+    for (let i = 0; i < 150; i++) await commit(`c-${i}`, 1);
+    const drained = outbox.drain(Date.now() + 10_000);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(await drained).toEqual({ delivered: expect.any(Number), persisted: 0, dropped: 0 });
+    const total = [...stigg.applied.values()].reduce((a, b) => a + b, 0);
+    expect(total).toBe(400);
+  });
+});
