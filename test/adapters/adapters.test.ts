@@ -57,6 +57,14 @@ describe.each(Object.entries(ADAPTERS))('%s adapter', (adapter, build) => {
           await client.flushUsage();
           return stiggUsage(stigg, customerId);
         },
+        async meterInMemoryApp() {
+          const local = createTollgate({ apiKey: 'server-tollgate-local', baseUrl: stigg.url, usage: { redis: false }, logger: quiet });
+          extra.push(local);
+          await local.ready();
+          const server = await build(local);
+          servers.push(server);
+          return { app: server, client: local };
+        },
         async unreachableApp(fallback) {
           const unreachable = createTollgate({
             apiKey: 'server-tollgate-local',

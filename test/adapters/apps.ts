@@ -1,18 +1,42 @@
 /** The same small API built with each adapter: the scenario table runs against every one of them. */
 import { createServer, type Server } from 'node:http';
+import { Readable } from 'node:stream';
 import express from 'express';
 import { Hono } from 'hono';
+import { stream } from 'hono/streaming';
 import { getRequestListener } from '@hono/node-server';
 import type { Decision, Tollgate } from '@tollgate/core';
 import * as ex from '@tollgate/express';
 import * as ho from '@tollgate/hono';
 import * as nest from '@tollgate/nest';
-import { Controller, Get, Module, Post, Query, Req, Res, type INestApplication } from '@nestjs/common';
+import { Controller, ForbiddenException, Get, HttpCode, Inject, Injectable, Module, Post, Query, Req, Res, StreamableFile, UseGuards, type CanActivate, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A body sent in two parts, the second a while after the first: the headers reach the client long before 'finish'. */
+async function* slowBody() {
+  yield 'first part\n';
+  await sleep(300);
+  yield 'last part\n';
+}
+
+/** A usage function that fails: the response must stand, the reservation must be released. */
+export const UNITS_FAILURE = 'units failed';
+const brokenUnits = (): number => {
+  throw new Error(UNITS_FAILURE);
+};
+
+/** A guard after `@Metered` that denies: the body says how many reservations were held when it ran. */
+@Injectable()
+class DenyAfterMetered implements CanActivate {
+  constructor(@Inject(nest.Tollgate) private readonly client: Tollgate) {}
+  canActivate(): boolean {
+    throw new ForbiddenException({ inflight: this.client.metrics().usage.inflight });
+  }
+}
 
 /** Tests identify the customer by a header: an explicit opt-in, as a user would have to write it. */
 export function expressApp(client: Tollgate): Server {
@@ -32,6 +56,16 @@ export function expressApp(client: Tollgate): Server {
   app.post('/compute', ex.meteredGuard('feature-api-calls', { usage: (_req, res) => Number(res.locals.cost) }), (req, res) => {
     res.locals.cost = Number(req.query.cost);
     res.json({ cost: res.locals.cost });
+  });
+  app.post('/streamed', ex.meteredGuard('feature-api-calls'), (_req, res) => {
+    Readable.from(slowBody()).pipe(res);
+  });
+  app.post('/broken-units', ex.meteredGuard('feature-api-calls', { usage: brokenUnits }), (_req, res) => {
+    res.json({ ok: true });
+  });
+  // A later step that denies after the metered guard reserved; the body says what was held at that moment.
+  app.post('/denied-after', ex.meteredGuard('feature-api-calls'), (_req, res) => {
+    res.status(403).json({ inflight: client.metrics().usage.inflight });
   });
   app.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     res.status(500).json({ error: err.message });
@@ -55,6 +89,13 @@ export function honoApp(client: Tollgate): Server {
     c.set('cost', Number(c.req.query('cost')));
     return c.json({ cost: c.get('cost') });
   });
+  app.post('/streamed', ho.meteredGuard('feature-api-calls'), (c) =>
+    stream(c, async (s) => {
+      for await (const part of slowBody()) await s.write(part);
+    }),
+  );
+  app.post('/broken-units', ho.meteredGuard('feature-api-calls', { usage: brokenUnits }), (c) => c.json({ ok: true }));
+  app.post('/denied-after', ho.meteredGuard('feature-api-calls'), (c) => c.json({ inflight: client.metrics().usage.inflight }, 403));
   app.onError((err, c) => ('getResponse' in err ? (err as { getResponse(): Response }).getResponse() : c.json({ error: err.message }, 500)));
   return createServer(getRequestListener(app.fetch));
 }
@@ -80,6 +121,28 @@ class ScenarioController {
     if (query.wait) await sleep(Number(query.wait));
     res.status(Number(query.status ?? 200));
     return { decision };
+  }
+
+  @Post('streamed')
+  @HttpCode(200)
+  @nest.Metered('feature-api-calls')
+  streamed() {
+    return new StreamableFile(Readable.from(slowBody()));
+  }
+
+  @Post('broken-units')
+  @HttpCode(200)
+  @nest.Metered('feature-api-calls', brokenUnits)
+  brokenUnits() {
+    return { ok: true };
+  }
+
+  // Guards run in the order they are listed: `@Metered`'s (applied first, below) reserves, then this one denies.
+  @Post('denied-after')
+  @UseGuards(DenyAfterMetered)
+  @nest.Metered('feature-api-calls')
+  deniedAfter() {
+    return { reached: true };
   }
 
   @Post('compute')

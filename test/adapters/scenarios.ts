@@ -2,10 +2,12 @@
  * One scenario table for every adapter: the same requests, the same statuses, bodies and counted usage.
  * Each scenario gets customers of its own, so scenarios are independent of their order.
  */
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { expect } from 'vitest';
-import type { Tollgate } from '@tollgate/core';
+import type { Tollgate, TollgateError } from '@tollgate/core';
+import { UNITS_FAILURE } from './apps.js';
 import { until } from '../support/wait.js';
 import type { StiggLocal } from '@tollgate/stigg-local';
 
@@ -17,6 +19,8 @@ export interface ScenarioContext {
   customer(plan?: string): Promise<string>;
   /** Stigg's usage of feature-api-calls after everything committed was delivered. */
   reportedUsage(customerId: string): Promise<number>;
+  /** A second app on a client of its own whose meter is in process memory (a commit needs no round trip). */
+  meterInMemoryApp(): Promise<{ app: Server; client: Tollgate }>;
   /** A second app on a client that cannot reach Stigg, with `fallback` for the analytics feature when given. */
   unreachableApp(fallback: boolean): Promise<Server>;
 }
@@ -24,6 +28,41 @@ export interface ScenarioContext {
 export interface Scenario {
   name: string;
   run(ctx: ScenarioContext): Promise<void>;
+}
+
+/**
+ * POSTs to `path` and resolves when the response headers arrive, with the meter's in-flight count read right then
+ * (the app is made to listen for this request only).
+ */
+async function atHeaders(app: Server, client: Tollgate, path: string, customerId: string): Promise<{ status: number; inflight: number }> {
+  const opened = !app.listening;
+  if (opened) await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = app.address() as AddressInfo;
+    return await new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'x-customer-id': customerId }, agent: false }, (res) => {
+        resolve({ status: res.statusCode!, inflight: client.metrics().usage.inflight });
+        res.resume();
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  } finally {
+    if (opened) await new Promise((resolve) => app.close(resolve));
+  }
+}
+
+/** Collects the client's 'error' events while `run` runs (and until it settled). */
+async function errorsDuring(client: Tollgate, run: () => Promise<void>): Promise<TollgateError[]> {
+  const errors: TollgateError[] = [];
+  const listener = (err: TollgateError) => errors.push(err);
+  client.events.on('error', listener);
+  try {
+    await run();
+  } finally {
+    client.events.off('error', listener);
+  }
+  return errors;
 }
 
 const problem = (res: request.Response) => {
@@ -155,6 +194,47 @@ export const scenarios: Scenario[] = [
         // A client retries after it lost an answer; by then the server has settled the first attempt.
         await until(() => client.metrics().usage.inflight === 0, 'the attempt to settle');
       }
+      expect(await reportedUsage(id)).toBe(1);
+    },
+  },
+  {
+    name: 'usage function that throws: the response stands, the reservation is released, an error is reported',
+    async run({ app, client, customer, reportedUsage }) {
+      const id = await customer();
+      const errors = await errorsDuring(client, async () => {
+        const res = await request(app).post('/broken-units').set('x-customer-id', id);
+        expect(res.status).toBe(200);
+        expect(res.body).toEqual({ ok: true });
+        await until(() => client.metrics().usage.inflight === 0, 'the reservation to be released');
+      });
+      expect(errors.some((e) => (e.cause as Error | undefined)?.message === UNITS_FAILURE)).toBe(true);
+      expect(await reportedUsage(id)).toBe(0);
+      // No phantom unit is held: the next decision counts nothing.
+      expect((await client.check({ customerId: id, featureId: 'feature-api-calls' })).currentUsage).toBe(0);
+    },
+  },
+  {
+    name: 'a later guard denies after the metered guard reserved: released, nothing reported',
+    async run({ app, client, customer, reportedUsage }) {
+      const id = await customer();
+      await until(() => client.metrics().usage.inflight === 0, 'earlier requests to settle');
+      const res = await request(app).post('/denied-after').set('x-customer-id', id);
+      expect(res.status).toBe(403);
+      expect(res.body.inflight).toBe(1); // the reservation was held when the later step denied
+      await until(() => client.metrics().usage.inflight === 0, 'the reservation to be released');
+      expect(await reportedUsage(id)).toBe(0);
+      expect((await client.check({ customerId: id, featureId: 'feature-api-calls' })).currentUsage).toBe(0);
+    },
+  },
+  {
+    name: 'usage is committed by the time the response headers reach the client',
+    async run({ customer, meterInMemoryApp, reportedUsage }) {
+      const id = await customer();
+      // The body's last part follows its headers by 300 ms, so a commit made at 'finish' would still be pending
+      // here; one made as the response is written has ended (the meter is in memory: no round trip to wait for).
+      const { app, client } = await meterInMemoryApp();
+      expect(await atHeaders(app, client, '/streamed', id)).toEqual({ status: 200, inflight: 0 });
+      await client.flushUsage();
       expect(await reportedUsage(id)).toBe(1);
     },
   },

@@ -18,8 +18,8 @@ export type { RedisLike } from './usage/redis-meter-store.js';
 // Denials and the adapter lifecycle (for framework adapters)
 export { describeDenial } from './http/denial.js';
 export type { Denial, DenialKind, DenialOptions, ProblemDetails } from './http/denial.js';
-export { admit, admitMetered, guardSettings, isSuccessStatus, settleOnResponse } from './http/guard.js';
-export type { GuardSettings, GuardOutcome, MeteredOutcome, NodeResponseLike } from './http/guard.js';
+export { admit, admitMetered, guardSettings, isSuccessStatus, settleAfterHandler, settleOnNodeResponse } from './http/guard.js';
+export type { GuardSettings, GuardOutcome, MeteredOutcome, HandlerSettleOptions, NodeResponseLike, SettleOptions } from './http/guard.js';
 
 // Events and metrics
 export type { Metrics, StreamState, TollgateEvents } from './events.js';

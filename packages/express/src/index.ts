@@ -6,7 +6,7 @@
  *   app.post('/reports', meteredGuard('feature-api-calls', { usage: 1 }), handler);
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { admit, admitMetered, guardSettings, isSuccessStatus, settleOnResponse, type Decision, type Denial, type GuardOutcome, type GuardSettings } from '@tollgate/core';
+import { admit, admitMetered, guardSettings, settleOnNodeResponse, type Decision, type Denial, type GuardOutcome, type GuardSettings } from '@tollgate/core';
 
 // Request state lives in res.locals (Express' place for it): new properties on `req` would slow Express down.
 const SETTINGS = 'tollgateSettings';
@@ -28,7 +28,7 @@ export interface RequireFeatureOptions {
 }
 
 export interface MeteredGuardOptions {
-  /** Units per request: a number (default 1), or computed after the handler from the request and response. */
+  /** Units per request: a number (default 1), or computed from the request and response as the response is written. */
   usage?: number | ((req: Request, res: Response) => number);
   /** Whether the response counts as a success (and its usage is reported). Default: a 2xx status. */
   success?: (req: Request, res: Response) => boolean;
@@ -87,26 +87,21 @@ function proceed(out: GuardOutcome, featureId: string, req: Request, res: Respon
   next();
 }
 
-/** Reserves usage before the handler; reports it once the response succeeded, releases it otherwise (errors, aborts). */
+/** Reserves usage before the handler; commits it as the response is written if it succeeded, releases it otherwise. */
 export function meteredGuard(featureId: string, options: MeteredGuardOptions = {}): RequestHandler {
-  const upfront = typeof options.usage === 'number' ? options.usage : 1;
-  const succeeded = options.success ?? ((_req: Request, res: Response) => isSuccessStatus(res.statusCode));
+  const { usage, success } = options;
   return (req, res, next) => {
     Promise.resolve()
-      .then(() => admitMetered(settingsOf(res), req, featureId, upfront, (options.idempotencyKey ? options.idempotencyKey(req) : req.get('idempotency-key')) ?? null))
+      .then(() => admitMetered(settingsOf(res), req, featureId, typeof usage === 'number' ? usage : 1, (options.idempotencyKey ? options.idempotencyKey(req) : req.get('idempotency-key')) ?? null))
       .then(async (out) => {
         const settings = settingsOf(res);
         if (out.denial) return render(settings, out.denial, req, res);
         remember(res, featureId, out.metered.decision);
-        settleOnResponse(
-          out.metered,
-          res,
-          () => {
-            const success = succeeded(req, res);
-            return { success, units: success && typeof options.usage === 'function' ? options.usage(req, res) : undefined };
-          },
-          (err) => settings.client.events.emit('error', err as never),
-        );
+        settleOnNodeResponse(out.metered, res, {
+          success: success && (() => success(req, res)),
+          units: typeof usage === 'function' ? () => usage(req, res) : undefined,
+          onError: (err) => settings.client.events.emit('error', err),
+        });
         next();
       })
       .catch(next);

@@ -8,7 +8,7 @@
 import type { Context, Next } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
-import { admit, admitMetered, guardSettings, isSuccessStatus, type Decision, type Denial, type GuardOutcome, type GuardSettings } from '@tollgate/core';
+import { admit, admitMetered, guardSettings, settleAfterHandler, type Decision, type Denial, type GuardOutcome, type GuardSettings } from '@tollgate/core';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -79,22 +79,21 @@ function proceed(out: GuardOutcome, featureId: string, c: Context, next: Next): 
 }
 
 /** Reserves usage before the handler; reports it once the response succeeded, releases it otherwise (errors, aborts). */
-export const meteredGuard = (featureId: string, options: MeteredGuardOptions = {}) =>
+export const meteredGuard = (featureId: string, { usage, success, idempotencyKey }: MeteredGuardOptions = {}) =>
   createMiddleware(async (c, next) => {
     const settings = settingsOf(c);
-    const key = (options.idempotencyKey ? options.idempotencyKey(c) : c.req.header('idempotency-key')) ?? null;
-    const out = await admitMetered(settings, c, featureId, typeof options.usage === 'number' ? options.usage : 1, key);
+    const key = (idempotencyKey ? idempotencyKey(c) : c.req.header('idempotency-key')) ?? null;
+    const out = await admitMetered(settings, c, featureId, typeof usage === 'number' ? usage : 1, key);
     if (out.denial) return deny(settings, out.denial, c);
     remember(c, featureId, out.metered.decision);
-    const signal = c.req.raw.signal; // read before the handler: some servers only abort a signal that exists
-    let success = false;
-    try {
-      await next();
-      success = !c.error && !signal?.aborted && (options.success ?? ((ctx: Context) => isSuccessStatus(ctx.res.status)))(c);
-    } finally {
-      const units = success && typeof options.usage === 'function' ? options.usage(c) : undefined;
-      await out.metered.settle({ success, units });
-    }
+    await settleAfterHandler(out.metered, next, {
+      signal: c.req.raw.signal, // read before the handler: some servers only abort a signal that exists
+      error: () => c.error,
+      status: () => c.res.status,
+      success: success && (() => success(c)),
+      units: typeof usage === 'function' ? () => usage(c) : undefined,
+      onError: (err) => settings.client.events.emit('error', err),
+    });
   });
 
 export type { Decision, Denial } from '@tollgate/core';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { admit, admitMetered } from '@tollgate/core';
+import { admit, admitMetered, settleOnNodeResponse, type NodeResponseLike } from '@tollgate/core';
 import { ENTITLED, METERED, SKIP, type EntitledFeature, type MeteredSpec } from './metadata.js';
 import { EntitlementDeniedException } from './denial.js';
 import { TOLLGATE_SETTINGS, type TollgateSettings } from './options.js';
@@ -8,7 +8,9 @@ import { stateOf } from './request-state.js';
 
 /**
  * Checks `@Entitled` features and reserves `@Metered` units before the handler; throws the denial otherwise.
- * Attached at controller and handler level alike, it does its work once per request.
+ * A reservation is settled on the response itself, as it is written: a success (2xx, or the module's `success`)
+ * commits the units, anything else releases them (an error response, a thrown handler, a later guard that denies,
+ * a client that went away). Attached at controller and handler level alike, it does its work once per request.
  */
 @Injectable()
 export class TollgateGuard implements CanActivate {
@@ -38,7 +40,13 @@ export class TollgateGuard implements CanActivate {
       const out = await admitMetered(this.settings, context, metered.featureId, units, headers['idempotency-key'] ?? null);
       if (out.denial) throw new EntitlementDeniedException(out.denial);
       state.decisions.set(metered.featureId, out.metered.decision);
-      state.metered = { request: out.metered, intercepted: false };
+      const reply = context.switchToHttp().getResponse<NodeResponseLike & { raw?: NodeResponseLike }>();
+      const spec = metered.units;
+      settleOnNodeResponse(out.metered, reply.raw ?? reply, {
+        success: (status) => this.settings.success(context, status),
+        units: typeof spec === 'function' ? () => spec(context) : undefined,
+        onError: (err) => this.settings.client.events.emit('error', err),
+      });
     }
     return true;
   }

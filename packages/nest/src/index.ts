@@ -13,7 +13,6 @@ export type { TollgateModuleOptions } from './options.js';
 export { Entitled, Metered, SkipEntitlements, Entitlement } from './decorators.js';
 export type { EntitledFeature, MeteredSpec } from './metadata.js';
 export { TollgateGuard } from './guard.js';
-export { TollgateInterceptor } from './interceptor.js';
 export { EntitlementDeniedException, EntitlementDeniedFilter } from './denial.js';
 export { Tollgate } from '@tollgate/core';
 export type { Decision, Denial } from '@tollgate/core';

@@ -1,6 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 
-/** Metadata keys the decorators set and the guard and interceptor read. */
+/** Metadata keys the decorators set and the guard reads. */
 export const ENTITLED = 'tollgate:entitled';
 export const METERED = 'tollgate:metered';
 export const SKIP = 'tollgate:skip';
@@ -10,6 +10,6 @@ export type EntitledFeature = string | { featureId: string; requestedValues: (co
 
 export interface MeteredSpec {
   featureId: string;
-  /** Units per request, or computed after the handler from the execution context. */
+  /** Units per request, or computed from the execution context as the response is written. */
   units: number | ((context: ExecutionContext) => number);
 }

@@ -25,9 +25,9 @@ const providers: Provider[] = [
 ];
 
 /**
- * Entitlements for a Nest app: the settings the decorators' guard (checks and reserves) and interceptor (reports
- * after success) use, the denial filter, and the `Tollgate` client injectable for management calls. Usage is
- * drained on shutdown.
+ * Entitlements for a Nest app: the settings the decorators' guard uses (it checks, reserves, and settles on the
+ * response), the denial filter, and the `Tollgate` client injectable for management calls. Usage is drained on
+ * shutdown.
  */
 @Module({})
 export class TollgateModule implements OnApplicationShutdown {

@@ -1,12 +1,11 @@
-import type { Decision, MeteredRequest } from '@tollgate/core';
+import type { Decision } from '@tollgate/core';
 
-/** What the guard leaves on the request for the interceptor and the parameter decorator (Express or Fastify request). */
+/** What the guard leaves on the request for the parameter decorator (Express or Fastify request). */
 const STATE = Symbol.for('tollgate.nest');
 interface State {
   decisions: Map<string, Decision>;
   /** Set by the first guard run: a guard on the controller and one on the handler check once. */
   guarded?: boolean;
-  metered?: { request: MeteredRequest; intercepted: boolean };
 }
 type Carrier = { [STATE]?: State };
 
@@ -15,4 +14,3 @@ export function stateOf(req: object): State {
 }
 
 export const decisionsOf = (req: object) => (req as Carrier)[STATE]?.decisions;
-export const meteredOf = (req: object) => (req as Carrier)[STATE]?.metered;

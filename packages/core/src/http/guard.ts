@@ -2,6 +2,7 @@ import type { Decision } from '../decision/types.js';
 import type { Tollgate } from '../tollgate.js';
 import type { MeteredRequest } from '../usage/usage-meter.js';
 import { describeDenial, type Denial, type DenialOptions } from './denial.js';
+import { isTollgateError, TollgateError } from '../errors.js';
 
 /**
  * The request lifecycle every adapter runs, with the framework left out: the adapter resolves the customer,
@@ -76,34 +77,111 @@ export async function admitMetered<Req>(
   return metered.allowed ? { metered } : { denial: describeDenial(featureId, customerId, metered.decision, settings.denial) };
 }
 
+/** What decides a metered request's settle; shared by `settleOnNodeResponse` and `settleAfterHandler`. */
+export interface SettleOptions {
+  /** Whether the response succeeded (its usage is reported), from its status. Default: `isSuccessStatus` (2xx). */
+  success?: (status: number) => boolean;
+  /** The units to commit, evaluated once the response succeeded. Default: the units reserved. */
+  units?: () => number;
+  /**
+   * Where a throwing `success`/`units` (the reservation is then released) and a failed settle are reported,
+   * wrapped in a `TollgateError`. Never the response's business: a response that succeeded stands.
+   */
+  onError: (err: TollgateError) => void;
+}
+
 /** The part of Node's `ServerResponse` the settle needs (Express' response; Fastify's `reply.raw`). */
 export interface NodeResponseLike {
   statusCode: number;
+  headersSent?: boolean;
+  destroyed?: boolean;
+  writeHead(...args: any[]): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
   once(event: 'finish' | 'close', listener: () => void): unknown;
 }
 
+const RELEASE = { success: false } as const;
+
+/** The outcome of a response with `status`; a throwing predicate or units function releases, and is reported. */
+function outcomeOf(status: () => number, options: SettleOptions): { success: boolean; units?: number } {
+  try {
+    const success = (options.success ?? isSuccessStatus)(status());
+    return success ? { success, units: options.units?.() } : RELEASE;
+  } catch (err) {
+    report(options, new TollgateError('INVALID_REQUEST', `metered request released: its success or usage function threw (${messageOf(err)})`, { cause: err }));
+    return RELEASE;
+  }
+}
+
+async function settle(metered: MeteredRequest, outcome: { success: boolean; units?: number }, options: SettleOptions): Promise<void> {
+  try {
+    await metered.settle(outcome);
+  } catch (err) {
+    report(options, isTollgateError(err) ? err : new TollgateError('UNAVAILABLE', `settling a metered request failed (${messageOf(err)})`, { cause: err }));
+  }
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** A reporter that throws must not break the response, nor leave a rejected promise behind. */
+function report(options: SettleOptions, err: TollgateError): void {
+  try {
+    options.onError(err);
+  } catch {
+    // nothing left to tell
+  }
+}
+
 /**
- * Settles a metered request when a Node response is done: `outcome()` (success and units, read once the response
- * finished) commits or releases; a response closed before it finished (the client went away) releases. An
- * `outcome` that throws releases too. Errors go to `onError`, never to the response.
+ * Settles a metered request on a Node response, as soon as the response is written: its `writeHead` (which
+ * Express' `send`/`json`/`end` and Fastify go through; the status is final then) commits on success and releases
+ * otherwise, before the body goes out, so that a process killed after answering has little left to lose.
+ * `'finish'` is a fallback; `'close'` before any write (the client went away) releases, as does a response already
+ * closed when this is called. Only the first settle counts.
  */
-export function settleOnResponse(
-  metered: MeteredRequest,
-  res: NodeResponseLike,
-  outcome: () => { success: boolean; units?: number },
-  onError: (err: unknown) => void,
-): void {
-  const settle = (finished: boolean) => {
-    let result: { success: boolean; units?: number } = { success: false };
-    try {
-      if (finished) result = outcome();
-    } catch (err) {
-      onError(err);
-    }
-    metered.settle(result).catch(onError);
+export function settleOnNodeResponse(metered: MeteredRequest, res: NodeResponseLike, options: SettleOptions): void {
+  let done = false;
+  const finish = (written: boolean) => {
+    if (done) return;
+    done = true;
+    void settle(metered, written ? outcomeOf(() => res.statusCode, options) : RELEASE, options);
   };
-  res.once('finish', () => settle(true));
-  res.once('close', () => settle(false)); // after 'finish' a no-op: only the first settle counts
+  // Settled already when the response was written or closed before the reservation was made (a slow reserve).
+  if (res.headersSent || res.destroyed) return finish(!!res.headersSent);
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: unknown, ...args: unknown[]) {
+    const result = writeHead.apply(this, args);
+    finish(true);
+    return result;
+  };
+  res.once('finish', () => finish(true));
+  res.once('close', () => finish(false));
+}
+
+/** For `settleAfterHandler`: how a fetch-style framework shows the handler's result. */
+export interface HandlerSettleOptions extends SettleOptions {
+  /** The response status, read after the handler ran. */
+  status: () => number;
+  /** The request's signal; an aborted request is released. Read it before the handler: some servers only abort a signal that exists. */
+  signal?: AbortSignal | null;
+  /** An error the framework recorded instead of throwing it (Hono's `c.error`); any releases. */
+  error?: () => unknown;
+}
+
+/**
+ * Runs the downstream handler (`next`) and then settles a metered request (fetch-style frameworks: Hono, tRPC,
+ * Workers): commits only when the handler did not throw, recorded no error, the request was not aborted and
+ * `success` holds; releases otherwise. The settle is awaited (the response leaves after the commit); a handler
+ * error is rethrown after the release, while errors of `success`, `units` and the settle go to `onError` only.
+ */
+export async function settleAfterHandler(metered: MeteredRequest, next: () => Promise<unknown>, options: HandlerSettleOptions): Promise<void> {
+  let threw = true;
+  try {
+    await next();
+    threw = false;
+  } finally {
+    const failed = threw || !!options.error?.() || !!options.signal?.aborted;
+    await settle(metered, failed ? RELEASE : outcomeOf(options.status, options), options);
+  }
 }
 
 /** Default success test: a 2xx response. */

@@ -1,0 +1,234 @@
+/** The two settle helpers every adapter uses, with fakes: a MeteredRequest that records, a Node response that is an EventEmitter. */
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { settleAfterHandler, settleOnNodeResponse } from '../src/http/guard.js';
+import { TollgateError } from '../src/errors.js';
+import type { MeteredRequest } from '../src/usage/usage-meter.js';
+
+type Outcome = { success: boolean; units?: number };
+
+/** A metered request that records every settle call (and the order of events in `log`). */
+function fakeMetered(log: string[] = [], fail?: unknown) {
+  const calls: Outcome[] = [];
+  const metered: MeteredRequest = {
+    decision: {} as MeteredRequest['decision'],
+    allowed: true,
+    duplicate: false,
+    settle: async (outcome) => {
+      calls.push(outcome);
+      log.push(`settle:${outcome.success ? 'commit' : 'release'}`);
+      if (fail) throw fail;
+    },
+  };
+  return { metered, calls };
+}
+
+/** What Node's ServerResponse does that matters here: `end` goes through `writeHead`, then 'finish' and 'close'. */
+class FakeResponse extends EventEmitter {
+  statusCode = 200;
+  headersSent = false;
+  destroyed = false;
+  constructor(private readonly log: string[] = []) {
+    super();
+  }
+  writeHead(status?: number): this {
+    if (this.headersSent) throw new Error('ERR_HTTP_HEADERS_SENT');
+    if (status !== undefined) this.statusCode = status;
+    this.headersSent = true;
+    this.log.push(`writeHead:${this.statusCode}`);
+    return this;
+  }
+  end(): void {
+    if (!this.headersSent) this.writeHead(); // Node's implicit header calls `this.writeHead`
+    this.log.push('body');
+    this.emit('finish');
+    this.destroyed = true;
+    this.emit('close');
+  }
+  /** The client went away before any answer. */
+  abort(): void {
+    this.destroyed = true;
+    this.emit('close');
+  }
+}
+
+const flush = () => new Promise((r) => setImmediate(r));
+
+describe('settleOnNodeResponse', () => {
+  it('commits when the response is written, before the body goes out', async () => {
+    const log: string[] = [];
+    const { metered, calls } = fakeMetered(log);
+    const res = new FakeResponse(log);
+    const errors: unknown[] = [];
+    settleOnNodeResponse(metered, res, { onError: (e) => errors.push(e) });
+    expect(calls).toEqual([]);
+    res.end();
+    expect(log).toEqual(['writeHead:200', 'settle:commit', 'body']);
+    await flush();
+    expect(calls).toEqual([{ success: true, units: undefined }]);
+    expect(errors).toEqual([]);
+  });
+
+  it('decides from the status given to writeHead; an error status releases without evaluating units', () => {
+    const { metered, calls } = fakeMetered();
+    const res = new FakeResponse();
+    let evaluated = 0;
+    settleOnNodeResponse(metered, res, { units: () => ++evaluated, onError: () => {} });
+    res.writeHead(409);
+    res.end();
+    expect(calls).toEqual([{ success: false }]);
+    expect(evaluated).toBe(0);
+  });
+
+  it('evaluates units and the success predicate once, when the response is written', () => {
+    const { metered, calls } = fakeMetered();
+    const res = new FakeResponse();
+    const statuses: number[] = [];
+    let cost = 0;
+    settleOnNodeResponse(metered, res, {
+      success: (status) => (statuses.push(status), status === 202),
+      units: () => cost,
+      onError: () => {},
+    });
+    cost = 7; // the handler computes the cost before it answers
+    res.statusCode = 202;
+    res.end();
+    expect(statuses).toEqual([202]);
+    expect(calls).toEqual([{ success: true, units: 7 }]);
+  });
+
+  it('a units function that throws releases, reports through onError, and leaves the response alone', () => {
+    const log: string[] = [];
+    const { metered, calls } = fakeMetered(log);
+    const res = new FakeResponse(log);
+    const errors: TollgateError[] = [];
+    const boom = new Error('units failed');
+    settleOnNodeResponse(metered, res, { units: () => { throw boom; }, onError: (e) => errors.push(e) });
+    expect(() => res.end()).not.toThrow();
+    expect(log).toEqual(['writeHead:200', 'settle:release', 'body']);
+    expect(calls).toEqual([{ success: false }]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(TollgateError);
+    expect(errors[0]).toMatchObject({ code: 'INVALID_REQUEST', cause: boom });
+  });
+
+  it('a success predicate that throws releases and reports; a reporter that throws breaks nothing', () => {
+    const { metered, calls } = fakeMetered();
+    const res = new FakeResponse();
+    settleOnNodeResponse(metered, res, {
+      success: () => { throw new Error('predicate failed'); },
+      onError: () => { throw new Error('listener failed'); },
+    });
+    expect(() => res.end()).not.toThrow();
+    expect(calls).toEqual([{ success: false }]);
+  });
+
+  it('a client that goes away before any write releases; a late answer does not settle again', () => {
+    const { metered, calls } = fakeMetered();
+    const res = new FakeResponse();
+    settleOnNodeResponse(metered, res, { onError: () => {} });
+    res.abort();
+    expect(calls).toEqual([{ success: false }]);
+    res.writeHead(200);
+    res.emit('finish');
+    expect(calls).toEqual([{ success: false }]);
+  });
+
+  it("falls back to 'finish' when writeHead was not seen", () => {
+    const { metered, calls } = fakeMetered();
+    const res = new FakeResponse();
+    settleOnNodeResponse(metered, res, { onError: () => {} });
+    res.statusCode = 201;
+    res.emit('finish');
+    res.emit('close');
+    expect(calls).toEqual([{ success: true, units: undefined }]);
+  });
+
+  it('a response closed or written before the reservation was made settles at once', () => {
+    const closed = fakeMetered();
+    const gone = new FakeResponse();
+    gone.abort();
+    settleOnNodeResponse(closed.metered, gone, { onError: () => {} });
+    expect(closed.calls).toEqual([{ success: false }]);
+
+    const written = fakeMetered();
+    const answered = new FakeResponse();
+    answered.writeHead(200);
+    settleOnNodeResponse(written.metered, answered, { onError: () => {} });
+    expect(written.calls).toEqual([{ success: true, units: undefined }]);
+  });
+
+  it('a settle that rejects is reported as a TollgateError (passed through when it is one)', async () => {
+    const errors: TollgateError[] = [];
+    const plain = fakeMetered([], new Error('redis down'));
+    const res = new FakeResponse();
+    settleOnNodeResponse(plain.metered, res, { onError: (e) => errors.push(e) });
+    res.end();
+    const typed = new TollgateError('INVALID_REQUEST', 'bad units');
+    const own = fakeMetered([], typed);
+    const res2 = new FakeResponse();
+    settleOnNodeResponse(own.metered, res2, { onError: (e) => errors.push(e) });
+    res2.end();
+    await flush();
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatchObject({ code: 'UNAVAILABLE', cause: expect.objectContaining({ message: 'redis down' }) });
+    expect(errors[1]).toBe(typed);
+  });
+});
+
+describe('settleAfterHandler', () => {
+  it('runs the handler, then commits with the units computed by it', async () => {
+    const log: string[] = [];
+    const { metered, calls } = fakeMetered(log);
+    let cost = 0;
+    await settleAfterHandler(metered, async () => { log.push('handler'); cost = 5; }, { status: () => 200, units: () => cost, onError: () => {} });
+    expect(log).toEqual(['handler', 'settle:commit']);
+    expect(calls).toEqual([{ success: true, units: 5 }]);
+  });
+
+  it('a handler that throws releases, and its error is rethrown', async () => {
+    const { metered, calls } = fakeMetered();
+    const boom = new Error('handler failed');
+    let evaluated = 0;
+    await expect(settleAfterHandler(metered, async () => { throw boom; }, { status: () => 200, units: () => ++evaluated, onError: () => {} })).rejects.toBe(boom);
+    expect(calls).toEqual([{ success: false }]);
+    expect(evaluated).toBe(0);
+  });
+
+  it('an error the framework recorded, an aborted request or an unsuccessful status releases', async () => {
+    const recorded = fakeMetered();
+    await settleAfterHandler(recorded.metered, async () => {}, { status: () => 200, error: () => new Error('caught by onError'), onError: () => {} });
+    expect(recorded.calls).toEqual([{ success: false }]);
+
+    const aborted = fakeMetered();
+    const controller = new AbortController();
+    await settleAfterHandler(aborted.metered, async () => controller.abort(), { status: () => 200, signal: controller.signal, success: () => true, onError: () => {} });
+    expect(aborted.calls).toEqual([{ success: false }]);
+
+    const failed = fakeMetered();
+    await settleAfterHandler(failed.metered, async () => {}, { status: () => 500, onError: () => {} });
+    expect(failed.calls).toEqual([{ success: false }]);
+
+    const custom = fakeMetered();
+    await settleAfterHandler(custom.metered, async () => {}, { status: () => 500, success: (s) => s === 500, onError: () => {} });
+    expect(custom.calls).toEqual([{ success: true, units: undefined }]);
+  });
+
+  it('a units function that throws releases and reports; the handler result stands (no rejection)', async () => {
+    const { metered, calls } = fakeMetered();
+    const errors: TollgateError[] = [];
+    await expect(
+      settleAfterHandler(metered, async () => {}, { status: () => 200, units: () => { throw new Error('units failed'); }, onError: (e) => errors.push(e) }),
+    ).resolves.toBeUndefined();
+    expect(calls).toEqual([{ success: false }]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'INVALID_REQUEST' });
+  });
+
+  it('a settle that rejects is reported, not thrown', async () => {
+    const { metered } = fakeMetered([], new Error('redis down'));
+    const errors: TollgateError[] = [];
+    await expect(settleAfterHandler(metered, async () => {}, { status: () => 200, onError: (e) => errors.push(e) })).resolves.toBeUndefined();
+    expect(errors.map((e) => e.code)).toEqual(['UNAVAILABLE']);
+  });
+});
