@@ -11,7 +11,8 @@ export type { StiggLocalAdmin } from './control/admin.js';
 export type { FaultSpec } from './control/faults.js';
 export type { RateLimitSettings } from './control/rate-limits.js';
 export { STIGG_LIMITS } from './control/rate-limits.js';
-export type { StatsSnapshot } from './control/stats.js';
+export type { StatsSnapshot, RateLimitedCounts } from './control/stats.js';
+export type { WritePeaks } from './control/write-stats.js';
 
 // Catalog
 export { loadCatalogFile, loadDemoCatalog, demoCatalogPath } from './catalog/load.js';

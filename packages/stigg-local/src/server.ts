@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { execute, subscribe } from 'graphql';
 import { WebSocketServer } from 'ws';
@@ -17,6 +17,7 @@ import { handleEdge } from './http/edge-routes.js';
 import { handleGraphql } from './http/graphql-route.js';
 import { BodyError, sendJson } from './http/io.js';
 import type { Runtime } from './http/runtime.js';
+import { StalledRequests } from './http/stalled-requests.js';
 import { seedCustomers } from './model/catalog-changes.js';
 import { Store } from './model/store.js';
 import { persistTo, readDataFile } from './persistence.js';
@@ -83,14 +84,24 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
   const stats = new Stats();
   const faults = new Faults();
   const rateLimiter = new RateLimiter();
+  const stalls = new StalledRequests();
   const executor = new Executor(createStiggSchema(topics), log);
   const context = (): ExecutionContext => ({ store, stats, usageCounters: stats.usage });
-  const rt: Runtime = { store, stats, faults, rateLimiter, executor, apiKeys, log, context };
+  const rt: Runtime = { store, stats, faults, rateLimiter, stalls, executor, apiKeys, log, context };
 
   let refuseUntil = 0;
   const sockets = new Set<Socket>();
+  // Connections with an admin request being answered: a blackhole spares them, so the harness gets its answer.
+  const answeringAdmin = new Map<Socket, ServerResponse>();
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://stigg-local');
+    const stiggSurface = url.pathname === '/graphql' || url.pathname.startsWith('/v1/');
+    if (stiggSurface && stalls.httpStalled()) return stalls.holdHttp(req);
+    if (url.pathname.startsWith('/_admin/')) {
+      const socket = req.socket;
+      answeringAdmin.set(socket, res);
+      res.once('close', () => answeringAdmin.delete(socket));
+    }
     const handle =
       url.pathname === '/graphql'
         ? handleGraphql(rt, req, res)
@@ -172,6 +183,7 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
     stats,
     faults,
     rateLimiter,
+    stalls,
     reseed: () => {
       reseed();
       persister?.flush();
@@ -186,6 +198,23 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
     },
     refuseConnections: (ms) => {
       refuseUntil = Date.now() + ms;
+    },
+    blackhole: (ms) => {
+      refuseUntil = Date.now() + ms;
+      let dropped = 0;
+      for (const socket of sockets) {
+        const answering = answeringAdmin.get(socket);
+        if (answering) {
+          // Answered, then closed: the partition is between Stigg's clients and stigg-local, not the harness.
+          if (!answering.headersSent) answering.setHeader('connection', 'close');
+          else answering.once('close', () => socket.end());
+          continue;
+        }
+        // Destroyed, not ended: no WebSocket close frame, no pending response written; the peer sees a cut.
+        socket.destroy();
+        dropped += 1;
+      }
+      return dropped;
     },
     stallStreams: (ms) => {
       for (const socket of streamSockets) {
@@ -219,6 +248,7 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
     close: () =>
       (closed ??= (async () => {
         clearInterval(pruneTimer);
+        stalls.endAll();
         for (const client of wss.clients) client.terminate();
         await wsDisposer.dispose();
         await new Promise<void>((resolve) => {

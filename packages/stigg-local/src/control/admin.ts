@@ -6,14 +6,19 @@ import { provisionSubscription } from '../model/subscriptions.js';
 import type { Store } from '../model/store.js';
 import type { Snapshot } from '../model/records.js';
 import { reportUsage } from '../model/usage.js';
+import type { StalledRequests } from '../http/stalled-requests.js';
 import type { FaultSpec, Faults } from './faults.js';
 import type { RateLimiter, RateLimitSettings } from './rate-limits.js';
 import type { Stats, StatsSnapshot } from './stats.js';
 
 /** The admin surface: what tests and demos do to stigg-local that Stigg's own API does not offer. */
 export interface StiggLocalAdmin {
-  /** Calls per GraphQL root field, usage applied and refused as duplicates, open streams. */
+  /**
+   * Calls per GraphQL root field, usage applied and refused as duplicates, open streams, calls the rate-limit
+   * emulation refused (`rateLimited`) and peak accepted write rates per customer and per mutation (`writes`).
+   */
   stats(): StatsSnapshot;
+  /** Zeroes every counter of `stats()` (open streams excepted: they are a state, not a count). */
   resetStats(): void;
   /** Arrival times (epoch ms) of the most recent calls of a root field, oldest first. */
   callTimes(field: string): number[];
@@ -26,7 +31,9 @@ export interface StiggLocalAdmin {
   state(): Pick<Snapshot, 'customers' | 'subscriptions' | 'promotions' | 'usage'>;
   /** Replaces the catalog (validated first); changed plans and add-ons are announced with `packagePublished`. */
   publishCatalog(catalog: unknown): { changedPackages: string[] };
+  /** Adds a fault (latency, an error, apply-then-drop, or a stall); returns its id. */
   injectFault(spec: FaultSpec): number;
+  /** Ends one fault, or all; calls a `stall` fault holds get their connections destroyed. */
   clearFaults(id?: number): void;
   faults(): (FaultSpec & { id: number })[];
   /** Terminates every open WebSocket connection; returns how many. */
@@ -35,9 +42,24 @@ export interface StiggLocalAdmin {
   stallStreams(ms: number): number;
   /** New TCP connections (HTTP and WebSocket) are refused for this long. */
   refuseConnections(ms: number): void;
+  /**
+   * A network partition (`POST /_admin/connections/blackhole {seconds}` → `{dropped}`): destroys every open TCP connection at once (idle keep-alive, in-flight HTTP and
+   * WebSocket alike; no close frame, no response) and refuses new connections for `ms` (as `refuseConnections`).
+   * Returns how many were dropped. Over HTTP the connection asking is spared: it gets its answer, then is closed.
+   * The peer's kernel still sees the close (FIN or RST); for a silent peer use `stallStreams` / `stallHttp`.
+   */
+  blackhole(ms: number): number;
+  /**
+   * Stigg hanging (`POST /_admin/http/stall {seconds}`): for `ms`, GraphQL and Edge requests are read but never answered, nor executed or counted
+   * (`/_admin` still answers). When the stall ends their connections are destroyed, unanswered, so a client that
+   * waited never gets a late answer. A new call replaces the running stall; `stallHttp(0)` ends it now.
+   * For chosen operations only, inject a fault with `stall: true` instead.
+   */
+  stallHttp(ms: number): void;
+  /** Turns the rate-limit emulation on or off; its `windowMs` is also the window of `stats().writes` (a change restarts those peaks). */
   setRateLimits(settings: RateLimitSettings): Required<RateLimitSettings>;
   rateLimits(): Required<RateLimitSettings>;
-  /** Back to the catalog's seed customers, with no usage, keys or imports; stats and faults cleared. */
+  /** Back to the catalog's seed customers, with no usage, keys or imports; stats, faults and stalls cleared. */
   reset(): void;
 }
 
@@ -46,9 +68,11 @@ export interface AdminDeps {
   stats: Stats;
   faults: Faults;
   rateLimiter: RateLimiter;
+  stalls: StalledRequests;
   dropStreams(): number;
   stallStreams(ms: number): number;
   refuseConnections(ms: number): void;
+  blackhole(ms: number): number;
   reseed(): void;
 }
 
@@ -79,16 +103,26 @@ export function createAdmin(d: AdminDeps): StiggLocalAdmin {
     },
     publishCatalog: (catalog) => publishCatalog(d.store, validateCatalog(catalog, '(published)')),
     injectFault: (spec) => d.faults.add(spec),
-    clearFaults: (id) => d.faults.clear(id),
+    clearFaults: (id) => {
+      d.faults.clear(id);
+      d.stalls.endFaults(id);
+    },
     faults: () => d.faults.list(),
     dropStreams: () => d.dropStreams(),
     stallStreams: (ms) => d.stallStreams(ms),
     refuseConnections: (ms) => d.refuseConnections(ms),
-    setRateLimits: (settings) => d.rateLimiter.configure(settings),
+    blackhole: (ms) => d.blackhole(ms),
+    stallHttp: (ms) => d.stalls.stallHttp(ms),
+    setRateLimits: (settings) => {
+      const resolved = d.rateLimiter.configure(settings);
+      d.stats.setWriteWindow(resolved.windowMs);
+      return resolved;
+    },
     rateLimits: () => d.rateLimiter.current(),
     reset() {
       d.faults.clear();
-      d.rateLimiter.configure({ enabled: false });
+      d.stalls.endAll();
+      d.stats.setWriteWindow(d.rateLimiter.configure({ enabled: false }).windowMs);
       d.reseed();
       d.stats.reset();
     },

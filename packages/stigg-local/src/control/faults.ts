@@ -15,6 +15,12 @@ export interface FaultSpec {
   message?: string;
   /** Execute the operation, then drop the connection before answering (the client cannot know it was applied). */
   dropAfterApply?: boolean;
+  /**
+   * Read the call and never answer it (nothing is executed; takes precedence over the other effects). When the
+   * fault ends (`durationMs` passes, or it is cleared) the stalled calls' connections are destroyed, unanswered;
+   * a fault with only a `count` stalls that many calls until the client gives up or the fault is cleared.
+   */
+  stall?: boolean;
   /** The fault ends after this many matching calls. */
   count?: number;
   /** The fault ends this long after it was added. */
@@ -33,6 +39,8 @@ export interface FaultEffect {
   errorCode?: string;
   message?: string;
   dropAfterApply: boolean;
+  /** Set by a `stall` fault (the first matching one): which fault holds the call, and until when (epoch ms). */
+  stall?: { faultId: number; until: number };
 }
 
 export class Faults {
@@ -77,6 +85,7 @@ export class Faults {
       effect.errorCode ??= f.errorCode;
       effect.message ??= f.message;
       effect.dropAfterApply ||= f.dropAfterApply ?? false;
+      if (f.stall) effect.stall ??= { faultId: f.id, until: f.expiresAt };
     }
     return effect;
   }

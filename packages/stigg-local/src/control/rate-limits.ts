@@ -13,6 +13,11 @@ export interface RateLimitSettings {
   perCustomerWrites?: number;
 }
 
+/** Why the emulation refused a request: the one limit it exceeded, and the message the client is sent. */
+export type RateLimitRefusal =
+  | { limit: 'operation'; field: string; message: string }
+  | { limit: 'customer'; customerId: string; message: string };
+
 export const STIGG_LIMITS: Record<string, number> = {
   importCustomersBulk: 250,
   importSubscriptionsBulk: 250,
@@ -46,10 +51,12 @@ export class RateLimiter {
   }
 
   /**
-   * Counts a request; returns why it is refused, or null. `customers` lists the customer ids a write touches
-   * (asked for only while the emulation is on).
+   * Counts a request; returns the limit that refuses it, or null. `customers` lists the customer ids a write
+   * touches (asked for only while the emulation is on). The operation limits are checked first, then each
+   * customer's; a refused request has already used up its quota on the counters bumped before the one that
+   * refused it (as it would with Stigg, which counts what it receives), and is reported under that one alone.
    */
-  admit(kind: 'query' | 'mutation', fields: readonly string[], customers: () => Iterable<string>): string | null {
+  admit(kind: 'query' | 'mutation', fields: readonly string[], customers: () => Iterable<string>): RateLimitRefusal | null {
     if (!this.settings.enabled || kind !== 'mutation') return null;
     const now = Date.now();
     if (now - this.windowStart >= this.settings.windowMs) {
@@ -61,13 +68,14 @@ export class RateLimiter {
       this.counts.set(key, n);
       return n > limit;
     };
+    const per = `per ${this.settings.windowMs / 1000} s`;
     for (const field of fields) {
       const limit = this.settings.perOperation[field] ?? this.settings.perOperation.mutation ?? Infinity;
-      if (bump(`op:${field}`, limit)) return `Too many ${field} requests: at most ${limit} per ${this.settings.windowMs / 1000} s`;
+      if (bump(`op:${field}`, limit)) return { limit: 'operation', field, message: `Too many ${field} requests: at most ${limit} ${per}` };
     }
     for (const customerId of new Set(customers())) {
       if (bump(`customer:${customerId}`, this.settings.perCustomerWrites)) {
-        return `Too many writes for customer ${customerId}: at most ${this.settings.perCustomerWrites} per ${this.settings.windowMs / 1000} s`;
+        return { limit: 'customer', customerId, message: `Too many writes for customer ${customerId}: at most ${this.settings.perCustomerWrites} ${per}` };
       }
     }
     return null;

@@ -54,6 +54,11 @@ export async function handleAdmin(admin: StiggLocalAdmin, req: IncomingMessage, 
       case 'POST /_admin/connections/refuse':
         admin.refuseConnections(need(body, 'seconds', 'number') * 1000);
         return sendJson(res, 200, { ok: true });
+      case 'POST /_admin/connections/blackhole':
+        return sendJson(res, 200, { dropped: admin.blackhole(need(body, 'seconds', 'number') * 1000) });
+      case 'POST /_admin/http/stall':
+        admin.stallHttp(need(body, 'seconds', 'number') * 1000);
+        return sendJson(res, 200, { ok: true });
       case 'GET /_admin/rate-limits':
         return sendJson(res, 200, admin.rateLimits());
       case 'PUT /_admin/rate-limits':

@@ -17,12 +17,20 @@ export async function answerOperation(
   shape: (result: { data?: unknown; errors?: WireError[] }) => { status: number; body: unknown } = (r) => ({ status: 200, body: r }),
 ): Promise<void> {
   const kind = prepared.operation.operation === 'mutation' ? 'mutation' : 'query';
-  const limited = rt.rateLimiter.admit(kind, prepared.fields, () => [...prepared.literalCustomers, ...customersIn(variables)]);
-  if (limited) {
+  // Found for every write, emulation on or off: the write peaks in the stats are wanted either way.
+  const customers = kind === 'mutation' ? new Set([...prepared.literalCustomers, ...customersIn(variables)]) : null;
+  const refused = rt.rateLimiter.admit(kind, prepared.fields, () => customers ?? []);
+  if (refused) {
     for (const f of prepared.fields) rt.stats.count(f);
-    return sendJson(res, 429, { errors: [wireError('RateLimitExceeded', limited)] });
+    rt.stats.countRefusal(refused);
+    return sendJson(res, 429, { errors: [wireError('RateLimitExceeded', refused.message)] });
   }
+  if (customers) rt.stats.countWrite(prepared.fields, customers);
   const fault = rt.faults.take(prepared.fields);
+  if (fault?.stall) {
+    for (const f of prepared.fields) rt.stats.count(f);
+    return rt.stalls.holdForFault(req, fault.stall.faultId, fault.stall.until);
+  }
   if (fault?.latencyMs) await sleep(fault.latencyMs);
   if (fault?.status !== undefined || fault?.errorCode !== undefined) {
     for (const f of prepared.fields) rt.stats.count(f);

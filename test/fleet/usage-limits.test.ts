@@ -1,0 +1,92 @@
+/**
+ * Usage delivery within Stigg's limits, against stigg-local with its rate-limit emulation on and real app
+ * processes under load: one busy customer on one process, and a fleet sharing Redis whose delivering process is
+ * SIGKILLed. These runs use Stigg's rates over a 6 s window (30 writes a minute = 3 per 6 s), so a short run
+ * meets the limits many times; `npm run test:slow` runs the same at Stigg's real one-minute window for minutes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
+import { RedisServer } from '../support/redis.js';
+import { fleetRun, mismatches, provisionCustomers, stiggLimits, stiggUsages } from '../support/fleet/usage-run.js';
+import { until } from '../support/wait.js';
+
+const SLOW = process.env.TOLLGATE_SLOW === '1';
+const WINDOW_MS = SLOW ? 60_000 : 6_000;
+const limits = stiggLimits(WINDOW_MS);
+
+let server: StiggLocal;
+let redis: RedisServer;
+beforeAll(async () => {
+  server = await startStiggLocal({ log: () => {} });
+  redis = await RedisServer.start();
+});
+afterAll(async () => {
+  await redis?.stop();
+  await server?.close();
+});
+
+describe('usage delivery within Stigg\'s limits', () => {
+  it('one process, meter in memory, one busy customer and 20 others, then SIGTERM: exact, nothing refused or dropped', async () => {
+    const customers = ['busy-1', ...Array.from({ length: 20 }, (_, i) => `ordinary-1-${i}`)];
+    await provisionCustomers(server, customers);
+    server.admin.setRateLimits(limits);
+    server.admin.resetStats();
+    const { ledger, drains, lagP99 } = await fleetRun({ server, redisUrl: null, processes: 1, customers, busyShare: 0.5, rate: 220, durationMs: SLOW ? 180_000 : 20_000 });
+    const stats = server.admin.stats();
+    const usage = stiggUsages(server);
+    console.info(
+      `one process: ${ledger.requests} requests, ${ledger.total()} succeeded (busy: ${ledger.successes.get('busy-1')}); drain ${JSON.stringify(drains[0])}; ` +
+        `reportUsageBulk ${stats.calls.reportUsageBulk}; refused ${JSON.stringify(stats.rateLimited)}; busiest customer ${stats.writes.perCustomerMaxPerWindow} writes per ${WINDOW_MS / 1000} s; lag p99 ${lagP99} ms`,
+    );
+    expect(ledger.successes.get('busy-1')! / ((SLOW ? 180 : 20) * 1)).toBeGreaterThanOrEqual(90); // the busy customer really is busy
+    expect(ledger.count((s) => s >= 500)).toBe(0);
+    expect(mismatches(ledger, usage, customers)).toEqual([]);
+    expect(drains[0]).toMatchObject({ dropped: 0, persisted: 0 });
+    expect(stats.rateLimited.customerWrites).toBe(0);
+    expect(stats.rateLimited.calls.reportUsageBulk ?? 0).toBe(0);
+    expect(stats.writes.perCustomerMaxPerWindow).toBeLessThanOrEqual(limits.perCustomerWrites);
+  }, 300_000);
+
+  it('a fleet sharing Redis: the fleet writes like one process, the delivering process is killed and replaced, totals exact', async () => {
+    const processes = SLOW ? 8 : 4;
+    const customers = ['busy-2', ...Array.from({ length: SLOW ? 999 : 199 }, (_, i) => `fleet-${i}`)];
+    await provisionCustomers(server, customers);
+    server.admin.setRateLimits(limits);
+    server.admin.resetStats();
+    let takeoverMs = NaN;
+    const { ledger, drains, lagP99 } = await fleetRun({
+      server,
+      redisUrl: redis.url,
+      processes,
+      customers,
+      busyShare: 0.3,
+      rate: SLOW ? 300 : 200,
+      durationMs: SLOW ? 120_000 : 24_000,
+      framework: (i) => (i % 2 === 0 ? 'express' : 'hono'),
+      midway: async (apps) => {
+        const roles = await Promise.all(apps.map((a) => a.isLeader()));
+        const leader = apps[roles.indexOf(true)];
+        expect(leader).toBeDefined();
+        leader!.kill('SIGKILL');
+        const killedAt = Date.now();
+        await until(async () => (await Promise.all(apps.filter((a) => a !== leader).map((a) => a.isLeader()))).some(Boolean), 'another process takes the delivery lease', 10_000);
+        takeoverMs = Date.now() - killedAt;
+      },
+    });
+    // What the killed process had committed is in Redis: the last leader delivered it while draining.
+    const stats = server.admin.stats();
+    const usage = stiggUsages(server);
+    console.info(
+      `fleet of ${processes}: ${ledger.requests} requests, ${ledger.total()} succeeded, ${ledger.retried} attempts repeated after the kill; takeover ${takeoverMs} ms; ` +
+        `drains ${JSON.stringify(drains)}; reportUsageBulk ${stats.calls.reportUsageBulk} (busiest window ${stats.writes.callsMaxPerWindow.reportUsageBulk}); ` +
+        `busiest customer ${stats.writes.perCustomerMaxPerWindow} writes per ${WINDOW_MS / 1000} s; refused ${JSON.stringify(stats.rateLimited)}; duplicates refused ${stats.usage.duplicates}; lag p99 ${lagP99} ms`,
+    );
+    expect(takeoverMs).toBeLessThan(10_000);
+    expect(ledger.unanswered).toBe(0);
+    expect(ledger.count((s) => s >= 500)).toBe(0);
+    expect(mismatches(ledger, usage, customers)).toEqual([]);
+    expect(stats.writes.perCustomerMaxPerWindow).toBeLessThanOrEqual(limits.perCustomerWrites);
+    expect(stats.writes.callsMaxPerWindow.reportUsageBulk ?? 0).toBeLessThanOrEqual(limits.perOperation.reportUsageBulk);
+    expect(stats.rateLimited.customerWrites).toBe(0);
+  }, 400_000);
+});

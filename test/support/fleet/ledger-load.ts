@@ -1,0 +1,106 @@
+import { Agent, request } from 'node:http';
+
+/**
+ * What a load run saw, per customer: the ledger the invariants are checked against. A request counts as a
+ * success when some attempt answered 2xx; an attempt that got no answer (connection refused or dropped: an app
+ * was killed) is repeated with the same idempotency key against another app, so a request the dead app had
+ * already counted is answered as a duplicate and counted once.
+ */
+export class Ledger {
+  readonly successes = new Map<string, number>();
+  readonly statuses = new Map<number, number>();
+  requests = 0;
+  /** Requests that never got an answer after all their attempts. */
+  unanswered = 0;
+  /** Attempts that got no answer and were repeated. */
+  retried = 0;
+
+  record(customer: string, status: number): void {
+    this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
+    if (status >= 200 && status < 300) this.successes.set(customer, (this.successes.get(customer) ?? 0) + 1);
+  }
+
+  total(): number {
+    let n = 0;
+    for (const v of this.successes.values()) n += v;
+    return n;
+  }
+
+  count(predicate: (status: number) => boolean): number {
+    let n = 0;
+    for (const [status, v] of this.statuses) if (predicate(status)) n += v;
+    return n;
+  }
+}
+
+export interface LoadOptions {
+  /** Base URLs of the apps taking requests now (asked per request: apps come and go). */
+  targets: () => string[];
+  /** Requests per second, spread evenly; `customer()` picks each request's customer. */
+  rate: number;
+  durationMs: number;
+  customer: () => string;
+  ledger: Ledger;
+  /** Most requests in flight. Default 64. */
+  concurrency?: number;
+  /** Attempts per request when there is no answer. Default 20 (an app restart can take seconds). */
+  attempts?: number;
+}
+
+let sequence = 0;
+
+/** Drives POST /api/reports at a steady rate for a time; resolves when every request has its answer. */
+export async function driveLoad(options: LoadOptions): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency ?? 64 });
+  const inflight = new Set<Promise<void>>();
+  const limit = options.concurrency ?? 64;
+  const interval = 1_000 / options.rate;
+  const start = Date.now();
+  try {
+    for (let i = 0; Date.now() - start < options.durationMs; i++) {
+      const due = start + i * interval;
+      if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+      if (inflight.size >= limit) await Promise.race(inflight);
+      const p = one(options, agent).finally(() => inflight.delete(p));
+      inflight.add(p);
+    }
+    await Promise.all(inflight);
+  } finally {
+    agent.destroy();
+  }
+}
+
+async function one(options: LoadOptions, agent: Agent): Promise<void> {
+  const customer = options.customer();
+  const key = `load-${process.pid}-${++sequence}`;
+  options.ledger.requests += 1;
+  const attempts = options.attempts ?? 20;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const targets = options.targets();
+    const url = targets[(sequence + attempt) % Math.max(1, targets.length)];
+    if (url) {
+      try {
+        options.ledger.record(customer, await post(`${url}/api/reports`, { 'x-customer': customer, 'idempotency-key': key }, agent));
+        return;
+      } catch {
+        options.ledger.retried += 1;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100 + attempt * 100));
+  }
+  options.ledger.unanswered += 1;
+}
+
+/** One POST; resolves with the status once the whole answer is read, rejects when there is no answer. */
+function post(url: string, headers: Record<string, string>, agent: Agent): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { ...headers, 'content-length': '0' }, agent, timeout: 15_000 }, (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode ?? 0));
+      res.once('error', reject);
+    });
+    req.once('timeout', () => req.destroy(new Error('no answer in time')));
+    req.once('error', reject);
+    req.end();
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * A metered API in its own process, the way a user runs one: Express, Hono or Nest with Tollgate, optionally
+ * sharing a Redis with other instances. Used by the fleet tests, the usage benchmark and the chaos soak.
+ *
+ *   POST /api/reports   meteredGuard('feature-api-calls', 1 unit); the customer is the `x-customer` header (a
+ *                       test stand-in for the app's authentication) and `idempotency-key` is honoured
+ *   GET  /__metrics     tollgate.metrics() and the process' memory
+ *
+ * argv[2]: JSON { framework, stiggUrl, redisUrl?, tollgate? (Options) }. Prints {"url"} once listening. On
+ * SIGTERM: stops accepting, closes Tollgate (drain), prints {"drained": report} and exits 0.
+ */
+import 'reflect-metadata';
+import { createServer, type RequestListener } from 'node:http';
+import { createKeyv } from '@keyv/redis';
+import express from 'express';
+import { Hono } from 'hono';
+import { getRequestListener } from '@hono/node-server';
+import { Controller, Module, Post } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { createTollgate, type Options } from '@tollgate/core';
+import * as ex from '@tollgate/express';
+import * as ho from '@tollgate/hono';
+import { Metered, TollgateModule } from '@tollgate/nest';
+
+interface Config {
+  framework: 'express' | 'hono' | 'nest';
+  stiggUrl: string;
+  redisUrl?: string | null;
+  tollgate?: Partial<Options>;
+}
+
+const config = JSON.parse(process.argv[2]!) as Config;
+const FEATURE = 'feature-api-calls';
+const store = config.redisUrl ? createKeyv(config.redisUrl, { throwOnConnectError: false }) : undefined;
+const errors: string[] = [];
+const tollgate = createTollgate({
+  apiKey: 'server-tollgate-local',
+  baseUrl: config.stiggUrl,
+  cache: store ? { store } : undefined,
+  logger: { warn: () => {}, error: (m) => void errors.push(m) },
+  ...config.tollgate,
+});
+await tollgate.ready();
+
+let listener: RequestListener;
+if (config.framework === 'express') {
+  const app = express();
+  app.use(ex.entitlements({ client: tollgate, customerId: (req) => req.get('x-customer') }));
+  app.post('/api/reports', ex.meteredGuard(FEATURE, { usage: 1 }), (_req, res) => void res.json({ ok: true }));
+  listener = app;
+} else if (config.framework === 'hono') {
+  const app = new Hono();
+  app.use(ho.entitlements({ client: tollgate, customerId: (c) => c.req.header('x-customer') }));
+  app.post('/api/reports', ho.meteredGuard(FEATURE, { usage: 1 }), (c) => c.json({ ok: true }));
+  listener = getRequestListener(app.fetch);
+} else {
+  @Controller('api')
+  class ReportsController {
+    @Post('reports')
+    @Metered(FEATURE, 1)
+    report() {
+      return { ok: true };
+    }
+  }
+  @Module({
+    imports: [TollgateModule.forRoot({ client: tollgate, customerId: (ctx) => ctx.switchToHttp().getRequest().headers['x-customer'] })],
+    controllers: [ReportsController],
+  })
+  class AppModule {}
+  const app = await NestFactory.create(AppModule, new ExpressAdapter(), { logger: false });
+  await app.init();
+  listener = app.getHttpAdapter().getInstance();
+}
+
+const server = createServer((req, res) => {
+  if (req.url === '/__metrics') return void res.end(JSON.stringify({ ...tollgate.metrics(), rss: process.memoryUsage().rss, errors: errors.length }));
+  listener(req, res);
+});
+server.keepAliveTimeout = 5_000;
+server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}` })));
+
+process.once('SIGTERM', async () => {
+  server.close();
+  server.closeIdleConnections();
+  const report = await tollgate.close();
+  console.log(JSON.stringify({ drained: report }));
+  await Promise.race([store?.disconnect().catch(() => {}), new Promise((r) => setTimeout(r, 500))]);
+  process.exit(0);
+});
