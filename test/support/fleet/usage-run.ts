@@ -63,6 +63,8 @@ export interface FleetRunOptions {
   tollgate?: Partial<Options>;
   /** Called once, halfway through the load, with the running apps. */
   midway?: (apps: AppProcess[]) => Promise<void>;
+  /** Called once the apps run, just before the load starts. */
+  before?: (apps: AppProcess[]) => Promise<void>;
 }
 
 export interface FleetRunResult {
@@ -76,6 +78,7 @@ export interface FleetRunResult {
 export async function fleetRun(o: FleetRunOptions): Promise<FleetRunResult> {
   const frameworkOf = typeof o.framework === 'function' ? o.framework : () => (o.framework as Framework | undefined) ?? 'express';
   const apps = await Promise.all(Array.from({ length: o.processes }, (_, i) => AppProcess.start({ framework: frameworkOf(i), stiggUrl: o.server.url, redisUrl: o.redisUrl, tollgate: o.tollgate })));
+  await o.before?.(apps);
   const ledger = new Ledger();
   let n = 0;
   const others = o.customers.slice(1);

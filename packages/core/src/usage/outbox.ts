@@ -230,7 +230,9 @@ export class Outbox {
       await this.putBack(records);
     }
     this.failures += 1;
-    const delay = Math.max(backoff(Math.min(this.failures, 10), this.config.retryBaseMs, this.config.retryMaxMs), verdict === 'refused' ? this.config.retryBaseMs : 0);
+    // While draining, the deadline is close: retry soon rather than wait out a long backoff past it.
+    const cap = this.draining ? Math.min(this.config.retryMaxMs, 1_000) : this.config.retryMaxMs;
+    const delay = Math.max(backoff(Math.min(this.failures, 10), this.config.retryBaseMs, cap), verdict === 'refused' ? this.config.retryBaseMs : 0);
     this.retryAt = this.now() + delay;
     this.logger.debug?.(`tollgate: usage report failed (${err.message}); next attempt in ${Math.round(delay)} ms`);
     return false;
@@ -249,6 +251,8 @@ export class Outbox {
     const startDelivered = this.stats.unitsDelivered;
     const droppedBefore = this.store.dropped;
     await this.passing;
+    // A backoff from before the drain may have outlived the outage: the drain tries at once.
+    this.retryAt = Math.min(this.retryAt, this.now());
     for (let first = true; this.now() < deadline; first = false) {
       // What is in memory must go now; the fleet's share too while this process holds the lease (it would
       // otherwise wait for the next holder), within the same deadline.
