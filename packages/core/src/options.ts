@@ -100,7 +100,16 @@ export interface Options {
      * takes over within about this long. Default 5 seconds.
      */
     leaseTtlMs?: number;
-    /** A reservation not settled within this is released (its request or process died). Default 60 seconds. */
+    /**
+     * What to do when the Redis for usage evicts keys (`maxmemory-policy allkeys-*`), checked by `ready()`:
+     * `'fail'` (default) rejects; `'memory'` logs an error and meters in process memory.
+     */
+    evictingRedis?: 'fail' | 'memory';
+    /**
+     * A reservation not settled within this is released (its request hung). Default 60 seconds. With Redis, a
+     * process renews its reservations while their requests run, so those of a process that died are released
+     * within 10 seconds.
+     */
     reservationTtlMs?: number;
     /** How long `close()` keeps trying to deliver. Default 10 seconds. */
     drainTimeoutMs?: number;
@@ -149,6 +158,7 @@ export interface Config {
     customerWritesPerMinute: number;
     bulkCallsPerMinute: number;
     leaseTtlMs: number;
+    evictingRedis: 'fail' | 'memory';
   };
   fallback: Record<string, FallbackEntitlement>;
   onUnavailable: 'deny' | 'allow';
@@ -237,6 +247,7 @@ export function resolveConfig(options: Options): Config {
       customerWritesPerMinute: atMost('usage.customerWritesPerMinute', positive('usage.customerWritesPerMinute', options.usage?.customerWritesPerMinute, 20, logger), 30, logger),
       bulkCallsPerMinute: atMost('usage.bulkCallsPerMinute', positive('usage.bulkCallsPerMinute', options.usage?.bulkCallsPerMinute, 500, logger), 600, logger),
       leaseTtlMs: positive('usage.leaseTtlMs', options.usage?.leaseTtlMs, 5_000, logger),
+      evictingRedis: options.usage?.evictingRedis === 'memory' ? 'memory' : 'fail',
     },
     fallback: { ...(options.fallback ?? {}) },
     onUnavailable: options.onUnavailable ?? 'deny',

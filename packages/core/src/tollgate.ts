@@ -5,7 +5,7 @@ import { toEntitlementSet } from './client/map-entitlements.js';
 import { StiggClient, toTollgateError } from './client/stigg-client.js';
 import { decide, enforcedLimit, fitsLimit } from './decision/decide.js';
 import type { CachedEntitlement, CheckRequest, Decision } from './decision/types.js';
-import { TollgateError } from './errors.js';
+import { ConfigError, TollgateError } from './errors.js';
 import { newMetrics, TollgateEmitter, type Metrics, type StreamState } from './events.js';
 import { resolveConfig, type Config, type Options } from './options.js';
 import { StiggStream } from './stream/stigg-stream.js';
@@ -31,6 +31,7 @@ export class Tollgate extends Management {
   private readonly meterStore: MeterStore;
   private readonly outbox: Outbox;
   private readonly deliveryLease: RedisLease | null;
+  private readonly redisMeter: RedisMeterStore | null;
   private readonly meter: UsageMeter;
   private streamState: StreamState = 'closed';
   private closed = false;
@@ -82,6 +83,8 @@ export class Tollgate extends Management {
       ? new RedisMeterStore(config.usage.redis, config.environment, config.usage.redisTimeoutMs, config.cache.storeRetryAfterMs, config.logger)
       : null;
     this.meterStore = redisStore ?? new MemoryMeterStore();
+    this.redisMeter = redisStore;
+    if (redisStore) redisStore.onError = (err) => this.events.emit('error', err as TollgateError);
     // With Redis, one process of the fleet delivers what the fleet committed: the holder of this lease.
     this.deliveryLease = redisStore
       ? new RedisLease(config.usage.redis!, redisStore.leaseKeys, 'usage delivery', {
@@ -125,6 +128,7 @@ export class Tollgate extends Management {
       committed: () => this.outbox.committed(),
     });
     if (!config.offline) {
+      redisStore?.start();
       this.deliveryLease?.start();
       this.outbox.start();
     }
@@ -137,6 +141,7 @@ export class Tollgate extends Management {
    */
   async ready(): Promise<void> {
     if (this.config.offline) return;
+    await this.checkMeterRedis();
     // Bounded by readyTimeoutMs, and every timer awaited here is ref'd (the stream's and the outbox's are not):
     // Node must not exit under a caller waiting for Stigg, whatever Stigg is doing.
     const started = Date.now();
@@ -168,6 +173,22 @@ export class Tollgate extends Management {
       expired.catch(() => {});
     }
     await this.stream?.waitForConnection(Math.min(STREAM_READY_WAIT_MS, deadline - Date.now()));
+  }
+
+  /**
+   * A Redis that evicts keys (`maxmemory-policy allkeys-*`) would drop committed usage without a trace: the meter
+   * refuses it (`ready()` rejects with CONFIG_INVALID), or with `usage.evictingRedis: 'memory'` logs an error and
+   * meters in process memory instead.
+   */
+  private async checkMeterRedis(): Promise<void> {
+    if (!this.redisMeter) return;
+    const eviction = await this.redisMeter.evictionPolicy();
+    if (!eviction?.evicts) return;
+    const why = `the Redis given for usage evicts keys (maxmemory-policy ${eviction.policy}), so committed usage could be lost; use a Redis with maxmemory-policy noeviction (or volatile-*) for usage.redis`;
+    if (this.config.usage.evictingRedis === 'fail') throw new ConfigError(`${why}, or set usage.evictingRedis: 'memory'`);
+    this.config.logger.error(`tollgate: ${why}; metering in process memory instead (usage.evictingRedis: 'memory')`);
+    this.redisMeter.disable();
+    await this.deliveryLease?.stop();
   }
 
   /**
@@ -268,6 +289,8 @@ export class Tollgate extends Management {
       lagMs: { p50: number | null; p99: number | null; samples: number };
       /** With Redis: whether this process delivers the fleet's usage now (holds the delivery lease). */
       deliveryLeader: boolean;
+      /** Meter calls Redis refused for lack of memory (their units were delivered from this process). */
+      redisOutOfMemory: number;
     };
   } {
     return {
@@ -282,6 +305,7 @@ export class Tollgate extends Management {
         inflight: this.meter.inflight,
         lagMs: this.outbox.lag.snapshot(),
         deliveryLeader: this.deliveryLease ? this.deliveryLease.held : !this.config.offline,
+        redisOutOfMemory: this.redisMeter?.outOfMemory ?? 0,
       },
     };
   }
@@ -298,6 +322,7 @@ export class Tollgate extends Management {
       await this.meter.idle(deadline); // requests already entered settle (and commit) first
       const report = this.config.offline ? { delivered: 0, persisted: 0, dropped: 0 } : await this.outbox.drain(deadline);
       await this.deliveryLease?.stop(); // another process takes delivery over at once
+      this.redisMeter?.stop();
       await this.stream?.stop();
       await this.cache.settle();
       this.cache.clear();

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { TollgateError } from '../errors.js';
 import type { Logger } from '../options.js';
 import { withTimeout } from '../util/with-timeout.js';
 import { MemoryMeterStore } from './memory-meter-store.js';
@@ -16,6 +17,13 @@ export interface RedisLike {
 }
 
 const REQUEST_KEY_TTL_MS = 24 * 60 * 60 * 1000;
+/**
+ * A reservation in Redis expires this long after its owner last renewed it (every third of it while the request
+ * runs, up to the reservation TTL): a process that dies frees what it held within seconds, not at the TTL.
+ */
+export const RESERVATION_HEARTBEAT_MS = 10_000;
+/** Eviction policies that may drop the meter's keys (they have no TTL, so `volatile-*` policies leave them). */
+const EVICTING = /^allkeys-/;
 /** Meter calls that failed are repeated (idempotently) for this long, then their units count as unconfirmed. */
 const REPEAT_FOR_MS = lua.TOMBSTONE_MS - 30_000;
 
@@ -48,6 +56,15 @@ export class RedisMeterStore implements MeterStore {
   private downUntil = 0;
   /** Units given up on after Redis did not confirm them for minutes (they reach Stigg only if Redis applied them). */
   unconfirmedUnits = 0;
+  /** Meter calls Redis refused for lack of memory (the units were kept in process and delivered from here). */
+  outOfMemory = 0;
+  /** Live reservations this process made in Redis, by counter, with when they end for good (the reservation TTL). */
+  private readonly live = new Map<string, { key: UsageKey; ids: Map<string, number> }>();
+  private heartbeat: NodeJS.Timeout | null = null;
+  /** Set when Redis evicts keys and the meter was told to stay in process memory instead. */
+  private disabled = false;
+  /** Called with meter errors worth an `error` event (Redis out of memory). */
+  onError: (err: Error) => void = () => {};
 
   constructor(
     private readonly redis: RedisLike,
@@ -88,7 +105,75 @@ export class RedisMeterStore implements MeterStore {
   }
 
   private available(): boolean {
-    return Date.now() >= this.downUntil;
+    return !this.disabled && Date.now() >= this.downUntil;
+  }
+
+  /**
+   * Redis' eviction policy, read with INFO: one that may evict the meter's keys would lose committed usage without
+   * a trace. Returns the policy and whether it evicts; null when it cannot be read.
+   */
+  async evictionPolicy(): Promise<{ policy: string; evicts: boolean } | null> {
+    if (!this.redis.info) return null;
+    try {
+      const info = await withTimeout(this.redis.info('memory'), this.timeoutMs, 'INFO memory');
+      const policy = /maxmemory_policy:(\S+)/.exec(info)?.[1];
+      return policy ? { policy, evicts: EVICTING.test(policy) } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** From now on the meter stays in process memory (Redis evicts keys; the user chose this over failing). */
+  disable(): void {
+    this.disabled = true;
+    (this as { durable: boolean }).durable = false;
+  }
+
+  /** Starts renewing this process' live reservations (the heartbeat that frees them when it dies). */
+  start(): void {
+    if (this.heartbeat) return;
+    this.heartbeat = setInterval(() => void this.renewLive(), RESERVATION_HEARTBEAT_MS / 3);
+    this.heartbeat.unref();
+  }
+
+  stop(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+
+  private track(key: UsageKey, reservationId: string, endsAt: number): void {
+    const id = keyString(key);
+    let entry = this.live.get(id);
+    if (!entry) this.live.set(id, (entry = { key, ids: new Map() }));
+    entry.ids.set(reservationId, endsAt);
+  }
+
+  private untrack(key: UsageKey, reservationId: string): void {
+    const id = keyString(key);
+    const entry = this.live.get(id);
+    if (entry?.ids.delete(reservationId) && entry.ids.size === 0) this.live.delete(id);
+  }
+
+  private async renewLive(): Promise<void> {
+    if (!this.available()) return;
+    const now = Date.now();
+    for (const [id, entry] of this.live) {
+      const renew: string[] = [];
+      for (const [reservationId, endsAt] of entry.ids) {
+        if (endsAt <= now) entry.ids.delete(reservationId); // past its TTL: left to expire
+        else renew.push(reservationId);
+      }
+      if (renew.length === 0) {
+        this.live.delete(id);
+        continue;
+      }
+      const k = this.keys(entry.key);
+      try {
+        await this.call('heartbeat', () => this.run(lua.RENEW, [k.counter, k.zset, k.units], [now + RESERVATION_HEARTBEAT_MS, ...renew]));
+      } catch {
+        return;
+      }
+    }
   }
 
   private async call<T>(what: string, op: () => Promise<T>): Promise<T> {
@@ -112,7 +197,7 @@ export class RedisMeterStore implements MeterStore {
         const [status, usage] = (await this.call('reserve', () =>
           this.run(lua.RESERVE, [k.counter, k.zset, k.units, k.request], [
             Date.now(),
-            r.ttlMs,
+            Math.min(r.ttlMs, RESERVATION_HEARTBEAT_MS),
             r.reservationId,
             r.units,
             r.limit ?? -1,
@@ -121,7 +206,10 @@ export class RedisMeterStore implements MeterStore {
             r.idempotencyKey ? '1' : '0',
           ]),
         )) as [ReserveResult['status'] | 'stale', string];
-        if (status === 'reserved') this.ownReserved.set(keyString(r.key), (this.ownReserved.get(keyString(r.key)) ?? 0) + r.units);
+        if (status === 'reserved') {
+          this.ownReserved.set(keyString(r.key), (this.ownReserved.get(keyString(r.key)) ?? 0) + r.units);
+          if (r.ttlMs > RESERVATION_HEARTBEAT_MS) this.track(r.key, r.reservationId, Date.now() + r.ttlMs);
+        }
         if (status !== 'stale') return { status, usage: Number(usage) };
       } catch {
         // Redis may still make this reservation later: release it (idempotently) once Redis answers again.
@@ -142,19 +230,30 @@ export class RedisMeterStore implements MeterStore {
   async commit(key: UsageKey, reservationId: string, units: number, idempotencyKey: string | null, reservedUnits: number): Promise<void> {
     if (this.localReservations.delete(reservationId)) return this.local.commit(key, reservationId, units, idempotencyKey);
     this.dropOwn(key, reservedUnits);
+    this.untrack(key, reservationId);
     const op: Unconfirmed = { kind: 'commit', key, reservationId, units, idempotencyKey, since: Date.now() };
-    if (!(await this.send(op))) this.repeat(op);
+    const sent = await this.send(op);
+    if (sent === 'refused') {
+      // Redis refused the script before running it (out of memory): nothing was counted there. The units stay
+      // in this process and are delivered from here; the reservation is released once Redis takes writes again.
+      await this.local.commit(key, reservationId, units, idempotencyKey);
+      this.repeat({ ...op, kind: 'release', units: 0 });
+    } else if (!sent) this.repeat(op);
   }
 
   async release(key: UsageKey, reservationId: string, reservedUnits: number): Promise<void> {
     if (this.localReservations.delete(reservationId)) return this.local.release(key, reservationId);
     this.dropOwn(key, reservedUnits);
+    this.untrack(key, reservationId);
     const op: Unconfirmed = { kind: 'release', key, reservationId, units: 0, idempotencyKey: null, since: Date.now() };
-    if (!(await this.send(op))) this.repeat(op);
+    if ((await this.send(op)) !== true) this.repeat(op);
   }
 
-  /** Runs a commit or release; false when its outcome is unknown. */
-  private async send(op: Unconfirmed): Promise<boolean> {
+  /**
+   * Runs a commit or release: true when Redis confirmed it, 'refused' when Redis refused it unrun (out of memory),
+   * false when its outcome is unknown (a timeout: Redis may still run it).
+   */
+  private async send(op: Unconfirmed): Promise<boolean | 'refused'> {
     const k = this.keys(op.key, op.idempotencyKey);
     try {
       if (op.kind === 'release') {
@@ -170,8 +269,11 @@ export class RedisMeterStore implements MeterStore {
       );
       await this.call('commit', () => this.redis.sAdd(this.index, member));
       return true;
-    } catch {
-      return false;
+    } catch (err) {
+      if (!/\bOOM\b/.test((err as Error)?.message ?? '')) return false;
+      this.outOfMemory += 1;
+      this.onError(new TollgateError('UNAVAILABLE', `Redis is out of memory (maxmemory): ${op.units} committed units are kept in process and delivered from here`, { cause: err }));
+      return 'refused';
     }
   }
 
@@ -183,7 +285,8 @@ export class RedisMeterStore implements MeterStore {
   async reconcile(): Promise<void> {
     if (this.unconfirmed.size === 0 || !this.available()) return;
     for (const op of [...this.unconfirmed.values()]) {
-      if (await this.send(op)) this.unconfirmed.delete(op.reservationId);
+      // A refusal now proves nothing about an earlier attempt that timed out: it is repeated like any failure.
+      if ((await this.send(op)) === true) this.unconfirmed.delete(op.reservationId);
       else if (Date.now() - op.since > REPEAT_FOR_MS) {
         this.unconfirmed.delete(op.reservationId);
         if (op.kind === 'commit') {

@@ -73,6 +73,18 @@ redis.call('HINCRBYFLOAT', KEYS[1], 'open', ARGV[2])
 if ARGV[3] == '1' then redis.call('SET', KEYS[4], '1', 'PX', ARGV[4]) end
 return 1`;
 
+/**
+ * The owner's heartbeat for its live reservations: each still held gets a new expiry. A process that stops
+ * renewing (it died) has its reservations expire at their next check. KEYS: counter, zset, units hash.
+ * ARGV: new expiry, then reservation ids.
+ */
+export const RENEW = `
+for i = 2, #ARGV do
+  local u = redis.call('HGET', KEYS[3], ARGV[i])
+  if u and u ~= 'done' then redis.call('ZADD', KEYS[2], 'XX', ARGV[1], ARGV[i]) end
+end
+return 1`;
+
 /** KEYS: counter, zset, units hash. ARGV: reservation id, now. */
 export const RELEASE = `${SETTLE}
 settle(ARGV[1], tonumber(ARGV[2]))
