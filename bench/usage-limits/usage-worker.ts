@@ -31,8 +31,10 @@ for (let i = 0; Date.now() - start < o.durationMs; i++) {
 }
 await Promise.all(inflight);
 // The baseline has no lag figure.
-const lag = (tollgate.metrics().usage as { lagMs?: { p99: number | null } }).lagMs;
+const metrics = tollgate.metrics();
+const lag = (metrics.usage as { lagMs?: { p99: number | null } }).lagMs;
 const drain = await tollgate.close();
+if (process.env.USAGE_WORKER_DEBUG) console.error(JSON.stringify({ pid: process.pid, usage: metrics.usage, l2Errors: metrics.l2Errors, after: tollgate.metrics().usage }));
 console.log(JSON.stringify({ committed, drain, lagP99: lag?.p99 ?? null }));
 await Promise.race([store.disconnect().catch(() => {}), new Promise((r) => setTimeout(r, 500))]);
 process.exit(0);

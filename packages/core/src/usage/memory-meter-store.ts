@@ -161,6 +161,39 @@ export class MemoryMeterStore implements MeterStore {
     this.forgetIfIdle(c);
   }
 
+  /**
+   * Takes every counter's open (committed, never sent) units out of this store, for the Redis store to hand them
+   * to Redis once it answers again; `restoreOpen` puts back what Redis did not take.
+   */
+  takeOpen(): { key: UsageKey; units: number; since: number }[] {
+    const out: { key: UsageKey; units: number; since: number }[] = [];
+    for (const id of [...this.due]) {
+      const c = this.counters.get(id)!;
+      if (c.open <= 0) continue;
+      out.push({ key: c.key, units: c.open, since: c.openSince });
+      c.pending -= c.open;
+      c.open = 0;
+      if (c.sealed.size === 0) this.due.delete(id);
+      this.forgetIfIdle(c);
+    }
+    return out;
+  }
+
+  restoreOpen(key: UsageKey, units: number, since: number): void {
+    const c = this.counter(key);
+    if (c.open === 0 || since < c.openSince) c.openSince = since;
+    c.open += units;
+    c.pending += units;
+    this.due.add(keyString(key));
+  }
+
+  /** Counters with sealed records (sent, outcome unknown): only this store can finish them. */
+  sealedKeys(): UsageKey[] {
+    const out: UsageKey[] = [];
+    for (const id of this.due) if (this.counters.get(id)!.sealed.size > 0) out.push(this.counters.get(id)!.key);
+    return out;
+  }
+
   /** Whether this store holds the record (the Redis store asks before sending it to Redis). */
   holds(record: SealedRecord): boolean {
     return this.records.has(record.id);

@@ -115,7 +115,7 @@ export class Outbox {
     await this.store.reconcile?.();
     if (this.now() < this.retryAt) return;
     const byCustomer = new Map<string, UsageKey[]>();
-    for (const key of await this.store.pendingKeys(this.shared)) {
+    for (const key of await this.store.pendingKeys(this.shared, this.draining)) {
       const list = byCustomer.get(key.customerId);
       if (list) list.push(key);
       else byCustomer.set(key.customerId, [key]);

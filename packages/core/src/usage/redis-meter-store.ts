@@ -26,6 +26,8 @@ export const RESERVATION_HEARTBEAT_MS = 10_000;
 const EVICTING = /^allkeys-/;
 /** Meter calls that failed are repeated (idempotently) for this long, then their units count as unconfirmed. */
 const REPEAT_FOR_MS = lua.TOMBSTONE_MS - 30_000;
+/** Units metered in process while Redis is down are delivered from the process once it has been down this long. */
+const LOCAL_DELIVERY_AFTER_MS = 10_000;
 
 /** A short, fixed-size name for an id in a Redis key: any characters and any length map to 22 safe ones. */
 const digest = (value: string) => createHash('sha256').update(value).digest('base64url').slice(0, 22);
@@ -54,6 +56,8 @@ export class RedisMeterStore implements MeterStore {
   private readonly ownReserved = new Map<string, number>();
   private readonly unconfirmed = new Map<string, Unconfirmed>();
   private downUntil = 0;
+  /** When Redis stopped answering (0 while it answers). */
+  private downSince = 0;
   /** Units given up on after Redis did not confirm them for minutes (they reach Stigg only if Redis applied them). */
   unconfirmedUnits = 0;
   /** Meter calls Redis refused for lack of memory (the units were kept in process and delivered from here). */
@@ -178,8 +182,11 @@ export class RedisMeterStore implements MeterStore {
 
   private async call<T>(what: string, op: () => Promise<T>): Promise<T> {
     try {
-      return await withTimeout(op(), this.timeoutMs, `meter ${what}`);
+      const result = await withTimeout(op(), this.timeoutMs, `meter ${what}`);
+      this.downSince = 0;
+      return result;
     } catch (err) {
+      if (this.downSince === 0) this.downSince = Date.now();
       if (this.available()) this.logger.warn(`tollgate: Redis meter ${what} failed (${(err as Error).message}); metering in process for ${this.retryAfterMs} ms`);
       this.downUntil = Date.now() + this.retryAfterMs;
       throw err;
@@ -283,7 +290,7 @@ export class RedisMeterStore implements MeterStore {
 
   /** Repeats the meter calls whose outcome is unknown, now that Redis may answer; gives up on those older than minutes. */
   async reconcile(): Promise<void> {
-    if (this.unconfirmed.size === 0 || !this.available()) return;
+    if (!this.available()) return;
     for (const op of [...this.unconfirmed.values()]) {
       // A refusal now proves nothing about an earlier attempt that timed out: it is repeated like any failure.
       if ((await this.send(op)) === true) this.unconfirmed.delete(op.reservationId);
@@ -295,6 +302,14 @@ export class RedisMeterStore implements MeterStore {
         }
       } else return; // still down: try again later
     }
+    if (!this.available() || this.disabled) return;
+    for (const open of this.local.takeOpen()) {
+      // A fresh id: the commit is idempotent by it, so a hand-over that times out is repeated, never doubled.
+      const op: Unconfirmed = { kind: 'commit', key: open.key, reservationId: randomUUID(), units: open.units, idempotencyKey: null, since: open.since };
+      const sent = await this.send(op);
+      if (sent === 'refused') this.local.restoreOpen(open.key, open.units, open.since);
+      else if (!sent) this.repeat(op);
+    }
   }
 
   /** Units committed whose Redis call has not been confirmed yet. */
@@ -305,8 +320,17 @@ export class RedisMeterStore implements MeterStore {
     return n;
   }
 
-  async pendingKeys(shared: boolean): Promise<UsageKey[]> {
-    const keys = await this.local.pendingKeys();
+  /**
+   * Units committed in process while Redis was down are handed to Redis when it answers again, so that the fleet's
+   * one delivering process writes them, within the fleet's pacing. They are delivered from here only when Redis
+   * stays down (past LOCAL_DELIVERY_AFTER_MS), when the meter stays in process (an evicting Redis), or at close.
+   */
+  private deliversLocally(final: boolean): boolean {
+    return final || this.disabled || (this.downSince > 0 && Date.now() - this.downSince > LOCAL_DELIVERY_AFTER_MS);
+  }
+
+  async pendingKeys(shared: boolean, final = false): Promise<UsageKey[]> {
+    const keys = this.deliversLocally(final) ? await this.local.pendingKeys() : this.local.sealedKeys();
     if (!shared || !this.available()) return keys;
     try {
       const seen = new Set(keys.map(keyString));

@@ -58,8 +58,11 @@ export interface MeterStore {
   /** Turns a reservation of `reservedUnits` into `units` committed (to report); the request key is remembered. */
   commit(key: UsageKey, reservationId: string, units: number, idempotencyKey: string | null, reservedUnits: number): Promise<void>;
   release(key: UsageKey, reservationId: string, reservedUnits: number): Promise<void>;
-  /** Counters with units awaiting delivery: in process always, in the shared store only with `shared`. */
-  pendingKeys(shared: boolean): Promise<UsageKey[]>;
+  /**
+   * Counters with units this process should deliver now: its own (with Redis, only those Redis cannot take, or
+   * everything with `final`, at close) and, with `shared`, the fleet's.
+   */
+  pendingKeys(shared: boolean, final?: boolean): Promise<UsageKey[]>;
   /**
    * One write's worth of one customer: the open units of each counter are sealed into one new record (so every
    * unit never sent is merged into it), and every record of these counters awaiting delivery is returned, those
