@@ -149,6 +149,22 @@ describe('outbox', () => {
     expect(dropped).toEqual(['ghost']);
   });
 
+  it('finds the bad record among one customer\'s records by sending them one per write; the good ones arrive', async () => {
+    const { stigg, outbox, commit, dropped } = setup();
+    await commit('c', 1, 'good');
+    await commit('c', 2, 'bad');
+    await commit('c', 3, 'also-good');
+    stigg.answer = (usages) => (usages.some((u) => u.featureId === 'bad') ? new StiggApiError('STIGG_ERROR', 'no such feature', { stiggCode: 'FeatureNotFound' }) : null);
+    for (let i = 0; i < 6; i++) {
+      const pass = outbox.flush();
+      await vi.advanceTimersByTimeAsync(3_000);
+      await pass;
+    }
+    expect(stigg.applied.get('c')).toBe(4);
+    expect(dropped).toEqual(['c']);
+    expect(stigg.calls.every((c) => c.usages.length <= 3)).toBe(true);
+  });
+
   it('drains everything held in memory within the deadline, as one record per counter', async () => {
     const { stigg, outbox, commit } = setup();
     for (let i = 0; i < 250; i++) await commit(`c-${i % 150}`, 1);

@@ -6,7 +6,7 @@ import type { TollgateError } from '../errors.js';
 import type { Logger } from '../options.js';
 import { deliveryVerdict } from './delivery-errors.js';
 import { LagTracker } from './lag.js';
-import type { MeterStore, SealedRecord, UsageKey } from './types.js';
+import { keyString, type MeterStore, type SealedRecord, type UsageKey } from './types.js';
 import { WritePacer } from './write-pacer.js';
 
 /** Stigg accepts at most 100 records per `reportUsageBulk`. */
@@ -67,9 +67,12 @@ export class Outbox {
   private retryAt = 0;
   private draining = false;
   private drainDeadline = 0;
-  /** Customers whose next write goes out alone (a multi-customer call was refused for good), and records to send one by one. */
+  /**
+   * After a call refused for good (which record was bad is not said): customers whose next write goes out alone,
+   * and counters whose records go out one per call, until the bad one is found and discarded.
+   */
   private readonly alone = new Set<string>();
-  private readonly single = new Set<string>();
+  private readonly oneByOne = new Set<string>();
   private readonly pacer: WritePacer;
   readonly lag = new LagTracker();
   /** Counters for metrics. */
@@ -133,9 +136,12 @@ export class Outbox {
         minSpacingMs: this.pacer.minCustomerSpacingMs * 0.9, // the store's check is a fleet-wide backstop for the pacer's
       });
       if (records.length === 0) continue;
-      const isolated = this.alone.has(customerId) || records.some((r) => this.single.has(r.id));
+      const isolated = this.alone.has(customerId) || records.some((r) => this.oneByOne.has(keyString(r)));
       if (isolated || batch.length + records.length > MAX_RECORDS_PER_CALL) {
-        if (batch.length > 0 && !(await this.send(batch, passEnd))) return;
+        if (batch.length > 0 && !(await this.send(batch, passEnd))) {
+          await this.putBack(records);
+          return;
+        }
         batch = [];
       }
       if (isolated) {
@@ -147,15 +153,14 @@ export class Outbox {
     if (batch.length > 0) await this.send(batch, passEnd);
   }
 
-  /** A customer that must go alone: one call for its records, or one per record when a record of it was refused for good. */
+  /** A customer that must go alone: one call for its records, or one record per call while a bad one is sought. */
   private async sendIsolated(customerId: string, records: SealedRecord[], passEnd: number): Promise<boolean> {
     this.alone.delete(customerId);
-    const singles = records.filter((r) => this.single.has(r.id));
-    if (singles.length === 0) return this.send(records, passEnd);
-    // One record per write, at the customer's pace: the others wait, sealed, for the next slots.
-    const [first] = singles;
+    const first = records.find((r) => this.oneByOne.has(keyString(r)));
+    if (!first) return this.send(records, passEnd);
+    // One record per write, at the customer's pace: the others wait for the next slots.
     await this.putBack(records.filter((r) => r !== first));
-    return this.send([first!], passEnd);
+    return this.send([first], passEnd);
   }
 
   /** Sends one call (waiting for the call pacing); false when delivery must pause (failure or the pass is over). */
@@ -187,7 +192,7 @@ export class Outbox {
     for (const [i, record] of records.entries()) {
       this.events.acknowledged(record, acks[i]);
       await this.store.acknowledge(record, acks[i]?.currentUsage ?? null, acks[i]?.usagePeriodEnd ? Date.parse(acks[i]!.usagePeriodEnd!) : null);
-      this.single.delete(record.id);
+      if (records.length === 1) this.oneByOne.delete(keyString(record));
       this.stats.unitsDelivered += record.units;
       this.lag.add(now - record.since);
     }
@@ -212,12 +217,12 @@ export class Outbox {
         return true;
       }
       if (records.length > 1) {
-        for (const r of records) this.single.add(r.id);
+        for (const r of records) this.oneByOne.add(keyString(r));
         await this.putBack(records);
         return true;
       }
       const [record] = records;
-      this.single.delete(record!.id);
+      this.oneByOne.delete(keyString(record!));
       await this.store.discard(record!);
       this.logger.error(`tollgate: Stigg refused ${record!.units} units of ${record!.featureId} for ${record!.customerId} for good: ${err.message}`);
       this.events.dropped(record!, err);
