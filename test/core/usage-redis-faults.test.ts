@@ -113,6 +113,19 @@ describe('the meter in a Redis that misbehaves', () => {
     console.info(`stale reservations released ${Date.now() - started} ms after Redis answered again (their TTL is 60 s)`);
   }, 30_000);
 
+  it('a request that outlives its reservation still counts once when it succeeds', async () => {
+    await provisionCustomers(env.server, ['slow-handler']);
+    const t = await client({ usage: { reservationTtlMs: 200 } });
+    const request = { customerId: 'slow-handler', featureId: 'feature-api-calls' };
+    const slow = await t.enter(request);
+    await new Promise((r) => setTimeout(r, 300));
+    const other = await t.enter(request); // expires the first reservation in Redis
+    await other.settle({ success: true });
+    await slow.settle({ success: true });
+    expect(await t.close()).toMatchObject({ dropped: 0, persisted: 0 });
+    expect(await stiggUsage(env.server, 'slow-handler')).toBe(2);
+  }, 30_000);
+
   it('refuses a Redis that evicts keys for the meter, or meters in process memory when told to', async () => {
     await redisCommand(env.redis.port, 'CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
     await expect(client()).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('allkeys-lru') });

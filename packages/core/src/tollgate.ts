@@ -136,8 +136,10 @@ export class Tollgate extends Management {
   }
 
   /**
-   * Resolves when Stigg has accepted the API key and the stream is connected (or 5 s have passed without it;
-   * decisions then revalidate by age until it connects). Rejects with `UNAUTHENTICATED` for a bad key.
+   * Resolves when Stigg has accepted the API key and the stream is connected (or up to 5 s have passed without it;
+   * decisions then revalidate by age until it connects). Rejects with `UNAUTHENTICATED` for a bad key, with
+   * `UNAVAILABLE` when Stigg cannot be reached within `readyTimeoutMs`, and with `CONFIG_INVALID` when the Redis
+   * for usage evicts keys. Node stays alive while it is awaited.
    */
   async ready(): Promise<void> {
     if (this.config.offline) return;
@@ -242,7 +244,8 @@ export class Tollgate extends Management {
     return this.cache.load(key, request.customerId, resourceId).then(
       (entry) => {
         const at = Date.now();
-        return decide(entry.set, request, at, Math.max(0, at - entry.validatedAt), false);
+        // An older shared copy served because Stigg could not be asked is marked stale.
+        return decide(entry.set, request, at, Math.max(0, at - entry.validatedAt), entry.validatedAt > 0 && !this.cache.fresh(entry, at));
       },
       (err: unknown) => this.fallback(request, toTollgateError(err, 'GetEntitlements')),
     );

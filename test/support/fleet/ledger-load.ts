@@ -45,6 +45,8 @@ export interface LoadOptions {
   concurrency?: number;
   /** Attempts per request when there is no answer. Default 20 (an app restart can take seconds). */
   attempts?: number;
+  /** Called with every answer (the body only when not 2xx), for runs that want more than the ledger keeps. */
+  onAnswer?: (answer: { customer: string; url: string; status: number; startedAt: number; body: string }) => void;
 }
 
 let sequence = 0;
@@ -80,7 +82,10 @@ async function one(options: LoadOptions, agent: Agent): Promise<void> {
     const url = targets[(sequence + attempt) % Math.max(1, targets.length)];
     if (url) {
       try {
-        options.ledger.record(customer, await post(`${url}/api/reports`, { 'x-customer': customer, 'idempotency-key': key }, agent));
+        const startedAt = Date.now();
+        const answer = await post(`${url}/api/reports`, { 'x-customer': customer, 'idempotency-key': key }, agent, options.onAnswer !== undefined);
+        options.ledger.record(customer, answer.status);
+        options.onAnswer?.({ customer, url, status: answer.status, startedAt, body: answer.body });
         return;
       } catch {
         options.ledger.retried += 1;
@@ -91,12 +96,15 @@ async function one(options: LoadOptions, agent: Agent): Promise<void> {
   options.ledger.unanswered += 1;
 }
 
-/** One POST; resolves with the status once the whole answer is read, rejects when there is no answer. */
-function post(url: string, headers: Record<string, string>, agent: Agent): Promise<number> {
+/** One POST; resolves with the status (and a non-2xx body when asked) once the whole answer is read, rejects when there is no answer. */
+function post(url: string, headers: Record<string, string>, agent: Agent, withBody = false): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'POST', headers: { ...headers, 'content-length': '0' }, agent, timeout: 15_000 }, (res) => {
-      res.resume();
-      res.once('end', () => resolve(res.statusCode ?? 0));
+      const status = res.statusCode ?? 0;
+      let body = '';
+      if (withBody && (status < 200 || status >= 300)) res.on('data', (d: Buffer) => void (body += d.toString()));
+      else res.resume();
+      res.once('end', () => resolve({ status, body }));
       res.once('error', reject);
     });
     req.once('timeout', () => req.destroy(new Error('no answer in time')));

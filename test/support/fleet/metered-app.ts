@@ -73,7 +73,10 @@ if (config.framework === 'express') {
   listener = app.getHttpAdapter().getInstance();
 }
 
+let closing = false;
 const server = createServer((req, res) => {
+  // Shutting down: answer what still arrives on open connections, and close them, so clients go elsewhere.
+  if (closing) res.setHeader('connection', 'close');
   if (req.url === '/__metrics') return void res.end(JSON.stringify({ ...tollgate.metrics(), rss: process.memoryUsage().rss, errors: errors.length }));
   listener(req, res);
 });
@@ -81,8 +84,11 @@ server.keepAliveTimeout = 5_000;
 server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}` })));
 
 process.once('SIGTERM', async () => {
-  server.close();
+  // A graceful stop: no new connections, open ones closed after their current request, then Tollgate drains.
+  closing = true;
+  const stopped = new Promise((r) => server.close(r));
   server.closeIdleConnections();
+  await Promise.race([stopped, new Promise((r) => setTimeout(r, 3_000))]);
   const report = await tollgate.close();
   console.log(JSON.stringify({ drained: report }));
   await Promise.race([store?.disconnect().catch(() => {}), new Promise((r) => setTimeout(r, 500))]);

@@ -98,6 +98,11 @@ export class EntitlementCache {
     return expiresAt === null || expiresAt > now;
   }
 
+  /** Whether an entry may be served without asking Stigg again. */
+  fresh(entry: CacheEntry, now: number): boolean {
+    return this.isFresh(entry, now);
+  }
+
   /** The in-process entry, synchronously (the hot path: a Map lookup, no promise, no L2). */
   lookup(key: string, now: number): Lookup | undefined {
     const entry = this.l1.get(key);
@@ -125,8 +130,9 @@ export class EntitlementCache {
   }
 
   private async loadOnce(key: string, customerId: string, resourceId: string | null, skipL2: boolean): Promise<CacheEntry> {
+    let shared: unknown;
     if (this.l2 && !skipL2) {
-      const shared = await this.l2.get(this.storeKey(customerId, resourceId));
+      shared = await this.l2.get(this.storeKey(customerId, resourceId));
       if (isEntry(shared) && this.isFresh(shared, Date.now())) {
         this.metrics.l2Hits += 1;
         return this.putL1(key, shared);
@@ -136,7 +142,18 @@ export class EntitlementCache {
     const started = Date.now();
     this.metrics.fetches += 1;
     this.changedDuringLoad.delete(key);
-    const set = await this.fetch(customerId, resourceId);
+    let set: EntitlementSet;
+    try {
+      set = await this.fetch(customerId, resourceId);
+    } catch (err) {
+      // Stigg cannot be asked: the shared level's older copy, within max-stale, beats no answer (a process that
+      // just started has nothing in process yet). Served as stale; revalidated on later use.
+      if (isEntry(shared) && started - shared.validatedAt <= this.config.cache.maxStaleMs) {
+        this.metrics.staleServed += 1;
+        return this.putL1(key, shared);
+      }
+      throw err;
+    }
     // An answer vouches for Stigg's state as of when it was asked, not when it arrived: a reconnect (or catalog
     // change) while Stigg was answering leaves it to be confirmed again on next use. So does a usage change pushed
     // meanwhile.

@@ -22,10 +22,27 @@ export interface RequestOptions {
   /** Safe to send again after a failure whose outcome is unknown (reads; writes with idempotency keys). */
   idempotent: boolean;
   timeoutMs?: number;
+  /** Gives up: no further attempt or wait (the attempt in flight is aborted). */
+  signal?: AbortSignal;
 }
 
 const RETRYABLE_STATUS = new Set([408, 429, 502, 503, 504]);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
+/**
+ * The wait between attempts. Its timer is ref'd: a caller awaits the request, so Node must not exit under it
+ * (with nothing else open, an unref'd wait let a script end silently mid-retry). Ends early when `signal` aborts.
+ */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 /** Full-jitter exponential backoff: a random delay in [0, min(cap, base * 2^attempt)). */
 export function backoff(attempt: number, baseMs: number, capMs: number): number {
@@ -76,20 +93,33 @@ export class StiggClient {
 
   async request<T>(document: string, variables: Record<string, unknown> | undefined, operation: string, options: RequestOptions): Promise<T> {
     const attempts = options.idempotent ? this.config.maxAttempts : 1;
+    const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
+    const outer = options.signal;
     for (let attempt = 0; ; attempt++) {
+      if (outer?.aborted) throw toTollgateError(outer.reason, operation);
+      // One signal per attempt: its own deadline (a ref'd timer, cleared when the attempt ends: the caller waits on
+      // it) or the caller giving up.
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+      const giveUp = () => controller.abort(outer!.reason);
+      outer?.addEventListener('abort', giveUp, { once: true });
       try {
         return await this.http.request<T>({
           document,
           variables,
           requestHeaders: { 'x-graphql-operation-name': operation },
-          signal: AbortSignal.timeout(options.timeoutMs ?? this.config.timeoutMs),
+          signal: controller.signal,
         });
       } catch (raw) {
+        clearTimeout(timer);
         const err = toTollgateError(raw, operation);
-        if (!err.retryable || attempt + 1 >= attempts) throw err;
+        if (!err.retryable || attempt + 1 >= attempts || outer?.aborted) throw err;
         const delay = backoff(attempt, this.config.retryBaseMs, this.config.retryMaxMs);
         this.config.logger.debug?.(`tollgate: ${operation} failed (${err.message}); attempt ${attempt + 2}/${attempts} in ${Math.round(delay)} ms`);
-        await sleep(delay);
+        await sleep(delay, outer);
+      } finally {
+        clearTimeout(timer);
+        outer?.removeEventListener('abort', giveUp);
       }
     }
   }
@@ -105,16 +135,17 @@ export class StiggClient {
   }
 
   /** Validates the key (Stigg's SDK does the same at startup). */
-  async checkKey(): Promise<void> {
-    await this.request(doc.SDK_CONFIGURATION, undefined, 'GetSdkConfiguration', { idempotent: true });
+  async checkKey(signal?: AbortSignal): Promise<void> {
+    await this.request(doc.SDK_CONFIGURATION, undefined, 'GetSdkConfiguration', { idempotent: true, signal });
   }
 
-  /** Usage records with idempotency keys are safe to repeat. */
+  /** Usage records with idempotency keys are safe to repeat. `signal` gives up (a drain's deadline). */
   async reportUsageBulk(
     usages: { customerId: string; resourceId?: string | null; featureId: string; value: number; updateBehavior?: 'DELTA' | 'SET'; idempotencyKey?: string }[],
+    options: { signal?: AbortSignal } = {},
   ): Promise<UsageAck[]> {
     const idempotent = usages.every((u) => !!u.idempotencyKey);
-    const data = await this.request<{ reportUsageBulk: UsageAck[] }>(doc.REPORT_USAGE_BULK, { input: { usages } }, 'ReportUsageBulk', { idempotent });
+    const data = await this.request<{ reportUsageBulk: UsageAck[] }>(doc.REPORT_USAGE_BULK, { input: { usages } }, 'ReportUsageBulk', { idempotent, signal: options.signal });
     return data.reportUsageBulk;
   }
 }

@@ -15,10 +15,18 @@ export interface StreamHandlers {
   state(state: StreamState, detail: { reconnects: number; reason?: string }): void;
 }
 
+/** Longest `stop()` lets a connected socket's close handshake take before it is terminated. */
+const CLOSE_GRACE_MS = 500;
+
 /**
  * Stigg's realtime stream over graphql-ws: one socket, three subscriptions, keepalive pings with a pong
  * deadline (a silent connection is closed and replaced), reconnect forever with capped jittered backoff and
  * resubscription. A rejected key (close 4401) stops it for good.
+ *
+ * Timers are unref'd (the stream never keeps a process alive by itself) except the one a `ready()` caller awaits.
+ * `stop()` is bounded whatever the socket is doing: it never waits on a connection attempt or a retry wait, and a
+ * socket that is not closed within a short grace is terminated. graphql-ws rejects internal promises when
+ * disposed mid-connect; every one of them is handled here.
  */
 export class StiggStream {
   private client: Client | null = null;
@@ -28,6 +36,12 @@ export class StiggStream {
   private stopped = false;
   private firstConnection: Promise<void>;
   private resolveFirst!: () => void;
+  /** Every socket graphql-ws opened that has not closed yet (normally one). */
+  private readonly sockets = new Set<WebSocket>();
+  /** The socket that completed the handshake last. */
+  private current: WebSocket | null = null;
+  /** The pending reconnect wait, so that `stop()` can end it. */
+  private retry: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
 
   constructor(
     private readonly config: Config,
@@ -36,13 +50,46 @@ export class StiggStream {
     this.firstConnection = new Promise((resolve) => (this.resolveFirst = resolve));
   }
 
+  /** ws's WebSocket, tracked, with an error listener of its own (graphql-ws removes its own when it gives a socket up). */
+  private socketClass(): unknown {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const stream = this;
+    return class TrackedWebSocket extends WebSocket {
+      constructor(...args: ConstructorParameters<typeof WebSocket>) {
+        super(...args);
+        this.on('error', () => {});
+        stream.sockets.add(this);
+        this.once('close', () => {
+          stream.sockets.delete(this);
+          if (stream.current === this) stream.current = null;
+        });
+        // A reconnect that graphql-ws starts after `stop()` ends before it begins.
+        if (stream.stopped) this.terminate();
+      }
+    };
+  }
+
+  /** Reconnect backoff: an unref'd timer (the stream does not hold the process open), ended early by `stop()`. */
+  private retryWait(retries: number): Promise<void> {
+    const s = this.config.stream!;
+    if (this.stopped) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.retry = null;
+        resolve();
+      }, backoff(retries, s.reconnectBaseMs, s.reconnectMaxMs));
+      timer.unref();
+      this.retry = { timer, resolve };
+    });
+  }
+
   start(): void {
     const s = this.config.stream!;
     const logger = this.config.logger;
     this.handlers.state('connecting', { reconnects: 0 });
     this.client = createClient({
       url: this.config.streamUrl,
-      webSocketImpl: WebSocket,
+      webSocketImpl: this.socketClass(),
       connectionParams: { headers: { 'X-API-KEY': this.config.apiKey } },
       lazy: false,
       keepAlive: s.keepAliveMs,
@@ -51,7 +98,7 @@ export class StiggStream {
       shouldRetry: (event) => !this.stopped && (event as { code?: number })?.code !== 4401,
       // graphql-ws would print the fatal close event to the console; the `closed` handler reports it instead.
       onNonLazyError: () => {},
-      retryWait: (retries) => new Promise((r) => setTimeout(r, backoff(retries, s.reconnectBaseMs, s.reconnectMaxMs)).unref()),
+      retryWait: (retries) => this.retryWait(retries),
       on: {
         connected: (socket) => {
           this.connects += 1;
@@ -59,14 +106,17 @@ export class StiggStream {
           if (this.connects > 1) this.handlers.reconnected();
           this.resolveFirst();
           logger.debug?.(`tollgate: stream connected (${this.connects - 1} reconnects)`);
-          void socket;
+          this.current = socket as WebSocket;
         },
         ping: (received) => {
           if (received) return;
-          // Our ping is out: if no pong comes back in time, the connection is dead; close it to reconnect.
+          // Our ping is out: if no pong comes back in time, the connection is dead; drop it (no close handshake
+          // with a peer that does not answer) and graphql-ws reconnects.
+          if (this.pongTimer) clearTimeout(this.pongTimer);
           this.pongTimer = setTimeout(() => {
             logger.warn(`tollgate: stream did not answer a ping within ${s.pongTimeoutMs} ms; reconnecting`);
-            this.client?.terminate();
+            if (this.current) this.current.terminate();
+            else this.client?.terminate();
           }, s.pongTimeoutMs);
           this.pongTimer.unref();
         },
@@ -110,26 +160,83 @@ export class StiggStream {
     sub<{ packagePublished: unknown }>(ON_PACKAGE_PUBLISHED, () => this.handlers.packagePublished());
   }
 
-  /** Resolves when the first connection is up (or refused for good), or after `timeoutMs`. */
+  /**
+   * Resolves when the first connection is up (or refused for good, or the stream stopped), or after `timeoutMs`.
+   * Its timer is ref'd: a caller is waiting on it, so Node must not exit under it while the stream is between
+   * attempts (its own timers are unref'd).
+   */
   async waitForConnection(timeoutMs: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const connected = await Promise.race([
-      this.firstConnection.then(() => true),
-      new Promise<boolean>((r) => {
-        timer = setTimeout(() => r(false), timeoutMs);
-        timer.unref();
-      }),
+      this.firstConnection.then(() => this.connects > 0),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), Math.max(0, timeoutMs)))),
     ]);
     clearTimeout(timer);
     return connected;
   }
 
+  /**
+   * Stops for good, promptly in every state: a pending retry wait ends (and the attempt graphql-ws then starts is
+   * terminated as it is created), a connection attempt is terminated, an open socket gets a normal close and is
+   * terminated if its peer has not completed the close within a short grace (a half-open connection never
+   * answers). Never rejects.
+   */
   async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
     if (this.pongTimer) clearTimeout(this.pongTimer);
-    for (const u of this.unsubscribes.splice(0)) u();
-    await this.client?.dispose();
+    this.resolveFirst();
+    for (const u of this.unsubscribes.splice(0)) {
+      try {
+        u();
+      } catch {
+        // a socket closing under us: nothing to complete
+      }
+    }
+    // dispose() waits for a pending connection and rejects with its failure (an ErrorEvent, a close event):
+    // it is only called for its `disposed` flag, which stops graphql-ws's retry loops.
+    try {
+      Promise.resolve(this.client?.dispose()).catch(() => {});
+    } catch {
+      // nothing to dispose of
+    }
     this.client = null;
+    if (this.retry) {
+      clearTimeout(this.retry.timer);
+      this.retry.resolve();
+      this.retry = null;
+    }
+    const grace = Math.min(CLOSE_GRACE_MS, this.config.stream!.pongTimeoutMs);
+    await Promise.all([...this.sockets].map((socket) => closeSocket(socket, grace)));
+    this.current = null;
     this.handlers.state('closed', { reconnects: Math.max(0, this.connects - 1) });
   }
+}
+
+/** Closes a socket within `graceMs`: terminated unless it is open, then terminated if the close handshake lags. */
+function closeSocket(socket: WebSocket, graceMs: number): Promise<void> {
+  if (socket.readyState === WebSocket.CLOSED) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    let backstop: NodeJS.Timeout | undefined;
+    socket.once('close', () => {
+      clearTimeout(timer);
+      clearTimeout(backstop);
+      resolve();
+    });
+    // Whatever the socket does, stop() is done after this (a destroyed TCP socket closes at once; this is a guard).
+    backstop = setTimeout(resolve, graceMs + 250);
+    backstop.unref();
+    try {
+      if (socket.readyState === WebSocket.OPEN) {
+        socket.close(1000, 'Normal Closure');
+        timer = setTimeout(() => socket.terminate(), graceMs);
+        timer.unref();
+      } else {
+        socket.terminate();
+      }
+    } catch {
+      socket.terminate();
+    }
+  });
 }

@@ -181,6 +181,8 @@ export class Outbox {
     try {
       acks = await this.client.reportUsageBulk(
         records.map((r) => ({ customerId: r.customerId, resourceId: r.resourceId, featureId: r.featureId, value: r.units, updateBehavior: 'DELTA' as const, idempotencyKey: r.id })),
+        // A drain gives up on a call at its deadline: close() must not outlast it waiting for an answer.
+        { signal: this.draining ? AbortSignal.timeout(Math.max(1, this.drainDeadline - this.now())) : undefined },
       );
     } catch (raw) {
       return this.failed(records, customers, toTollgateError(raw, 'ReportUsageBulk'));

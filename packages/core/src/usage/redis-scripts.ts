@@ -3,9 +3,10 @@
  * they run atomically on Redis and on Redis Cluster. Numbers go back as strings: Redis would truncate floats.
  *
  * A reservation is an entry of the units hash (its units) scored in the zset by when it expires. Settling it
- * (commit, release) or expiring it leaves a tombstone ('done', kept TOMBSTONE_MS) so that a command repeated after
- * a timeout, or one that Redis runs late, finds it settled and does nothing: every script is idempotent by
- * reservation id.
+ * (commit, release) leaves a tombstone ('done', kept TOMBSTONE_MS) so that a command repeated after a timeout, or
+ * one that Redis runs late, finds it settled and does nothing: every script is idempotent by reservation id.
+ * Expiring it leaves 'expired': its units are free again, but a commit that comes late still counts (the request
+ * did succeed), once.
  */
 
 /** How long a settled reservation's tombstone is kept: longer than any retry of a timed-out meter call. */
@@ -16,9 +17,9 @@ const EXPIRE = `
 local now = tonumber(ARGV[1])
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do
   local u = redis.call('HGET', KEYS[3], id)
-  if u and u ~= 'done' then
+  if u and u ~= 'done' and u ~= 'expired' then
     redis.call('HINCRBYFLOAT', KEYS[1], 'reserved', -tonumber(u))
-    redis.call('HSET', KEYS[3], id, 'done')
+    redis.call('HSET', KEYS[3], id, 'expired')
     redis.call('ZADD', KEYS[2], now + ${TOMBSTONE_MS}, id)
   else
     redis.call('HDEL', KEYS[3], id)
@@ -31,7 +32,7 @@ const SETTLE = `
 local function settle(id, now)
   local u = redis.call('HGET', KEYS[3], id)
   if u == 'done' then return false end
-  if u then redis.call('HINCRBYFLOAT', KEYS[1], 'reserved', -tonumber(u)) end
+  if u and u ~= 'expired' then redis.call('HINCRBYFLOAT', KEYS[1], 'reserved', -tonumber(u)) end
   redis.call('HSET', KEYS[3], id, 'done')
   redis.call('ZADD', KEYS[2], now + ${TOMBSTONE_MS}, id)
   return true
@@ -81,7 +82,7 @@ return 1`;
 export const RENEW = `
 for i = 2, #ARGV do
   local u = redis.call('HGET', KEYS[3], ARGV[i])
-  if u and u ~= 'done' then redis.call('ZADD', KEYS[2], 'XX', ARGV[1], ARGV[i]) end
+  if u and u ~= 'done' and u ~= 'expired' then redis.call('ZADD', KEYS[2], 'XX', ARGV[1], ARGV[i]) end
 end
 return 1`;
 
