@@ -1,11 +1,13 @@
 /**
- * Usage keeps flowing while Stigg fails in every way stigg-local can: 5xx for 30 s, timeouts, "apply, then drop
+ * Usage keeps flowing while Stigg fails in every way stigg-local can: 5xx for 12 s, timeouts, "apply, then drop
  * the connection", RateLimitExceeded. Stigg's count must equal the successful requests: 0 lost, 0 applied twice.
  */
 import { expect, it } from 'vitest';
 import { createTollgate } from '@tollgate/core';
 import { startStiggLocal } from '@tollgate/stigg-local';
 import { stiggUsage } from '../support/stigg.js';
+
+const OUTAGE_MS = 12_000;
 
 it('applies exactly the successful requests through every fault, backing off between attempts', async () => {
   const server = await startStiggLocal({ log: () => {} });
@@ -42,18 +44,18 @@ it('applies exactly the successful requests through every fault, backing off bet
     }
   };
   try {
-    // 5xx for 30 s.
+    // 5xx for 12 s (test/fleet runs a minute of 500s under HTTP load in the slow suite).
     server.admin.resetStats();
     const outageStart = Date.now();
-    server.admin.injectFault({ operations: ['reportUsageBulk'], status: 503, durationMs: 30_000 });
+    server.admin.injectFault({ operations: ['reportUsageBulk'], status: 503, durationMs: OUTAGE_MS });
     await traffic(3_000);
-    while (Date.now() - outageStart < 30_000) await new Promise((r) => setTimeout(r, 250));
+    while (Date.now() - outageStart < OUTAGE_MS) await new Promise((r) => setTimeout(r, 250));
     await traffic(500);
     await delivered('5xx');
-    const times = server.admin.callTimes('reportUsageBulk').filter((at) => at < outageStart + 30_000);
+    const times = server.admin.callTimes('reportUsageBulk').filter((at) => at < outageStart + OUTAGE_MS);
     const gaps = times.slice(1).map((at, i) => at - times[i]!);
-    console.info(`reportUsageBulk during the 30 s outage: ${times.length} calls, gaps (ms): ${gaps.join(', ')}`);
-    expect(times.length).toBeLessThan(60); // no hammering: a fixed 200 ms interval would be ~150 calls
+    console.info(`reportUsageBulk during the ${OUTAGE_MS / 1000} s outage: ${times.length} calls, gaps (ms): ${gaps.join(', ')}`);
+    expect(times.length).toBeLessThan(25); // no hammering: a fixed 200 ms interval would be ~60 calls
     expect(Math.max(...gaps)).toBeGreaterThan(1_000);
 
     // Timeouts: Stigg applies the report late, after the client gave up; the retry carries the same key.
