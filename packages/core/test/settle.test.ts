@@ -17,6 +17,8 @@ function fakeMetered(log: string[] = [], fail?: unknown) {
     settle: async (outcome) => {
       calls.push(outcome);
       log.push(`settle:${outcome.success ? 'commit' : 'release'}`);
+      await new Promise((r) => setTimeout(r, 5)); // a store round trip
+      log.push('settled');
       if (fail) throw fail;
     },
   };
@@ -52,10 +54,11 @@ class FakeResponse extends EventEmitter {
   }
 }
 
-const flush = () => new Promise((r) => setImmediate(r));
+/** Lets the fake settle (a 5 ms round trip) finish. */
+const flush = () => new Promise((r) => setTimeout(r, 20));
 
 describe('settleOnNodeResponse', () => {
-  it('commits when the response is written, before the body goes out', async () => {
+  it('commits when the response is written, and the body goes out once the commit is recorded', async () => {
     const log: string[] = [];
     const { metered, calls } = fakeMetered(log);
     const res = new FakeResponse(log);
@@ -63,8 +66,9 @@ describe('settleOnNodeResponse', () => {
     settleOnNodeResponse(metered, res, { onError: (e) => errors.push(e) });
     expect(calls).toEqual([]);
     res.end();
-    expect(log).toEqual(['writeHead:200', 'settle:commit', 'body']);
-    await flush();
+    expect(log).toEqual(['writeHead:200', 'settle:commit']);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(log).toEqual(['writeHead:200', 'settle:commit', 'settled', 'body']);
     expect(calls).toEqual([{ success: true, units: undefined }]);
     expect(errors).toEqual([]);
   });
@@ -97,7 +101,7 @@ describe('settleOnNodeResponse', () => {
     expect(calls).toEqual([{ success: true, units: 7 }]);
   });
 
-  it('a units function that throws releases, reports through onError, and leaves the response alone', () => {
+  it('a units function that throws releases, reports through onError, and leaves the response alone', async () => {
     const log: string[] = [];
     const { metered, calls } = fakeMetered(log);
     const res = new FakeResponse(log);
@@ -105,7 +109,8 @@ describe('settleOnNodeResponse', () => {
     const boom = new Error('units failed');
     settleOnNodeResponse(metered, res, { units: () => { throw boom; }, onError: (e) => errors.push(e) });
     expect(() => res.end()).not.toThrow();
-    expect(log).toEqual(['writeHead:200', 'settle:release', 'body']);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(log).toEqual(['writeHead:200', 'settle:release', 'settled', 'body']);
     expect(calls).toEqual([{ success: false }]);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(TollgateError);
@@ -182,7 +187,7 @@ describe('settleAfterHandler', () => {
     const { metered, calls } = fakeMetered(log);
     let cost = 0;
     await settleAfterHandler(metered, async () => { log.push('handler'); cost = 5; }, { status: () => 200, units: () => cost, onError: () => {} });
-    expect(log).toEqual(['handler', 'settle:commit']);
+    expect(log).toEqual(['handler', 'settle:commit', 'settled']); // Hono answers once the commit is recorded
     expect(calls).toEqual([{ success: true, units: 5 }]);
   });
 

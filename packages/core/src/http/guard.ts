@@ -96,6 +96,7 @@ export interface NodeResponseLike {
   headersSent?: boolean;
   destroyed?: boolean;
   writeHead(...args: any[]): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+  end(...args: any[]): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
   once(event: 'finish' | 'close', listener: () => void): unknown;
 }
 
@@ -134,16 +135,19 @@ function report(options: SettleOptions, err: TollgateError): void {
 /**
  * Settles a metered request on a Node response, as soon as the response is written: its `writeHead` (which
  * Express' `send`/`json`/`end` and Fastify go through; the status is final then) commits on success and releases
- * otherwise, before the body goes out, so that a process killed after answering has little left to lose.
- * `'finish'` is a fallback; `'close'` before any write (the client went away) releases, as does a response already
- * closed when this is called. Only the first settle counts.
+ * otherwise, and the response's end waits for that settle: a client never holds a complete successful answer
+ * whose units are not recorded, so a process killed at any point loses nothing it answered for (the client that
+ * got no complete answer retries, with its idempotency key). `'finish'` is a fallback; `'close'` before any write
+ * (the client went away) releases, as does a response already closed when this is called. Only the first settle
+ * counts.
  */
 export function settleOnNodeResponse(metered: MeteredRequest, res: NodeResponseLike, options: SettleOptions): void {
   let done = false;
+  let settling: Promise<void> | null = null;
   const finish = (written: boolean) => {
     if (done) return;
     done = true;
-    void settle(metered, written ? outcomeOf(() => res.statusCode, options) : RELEASE, options);
+    settling = settle(metered, written ? outcomeOf(() => res.statusCode, options) : RELEASE, options);
   };
   // Settled already when the response was written or closed before the reservation was made (a slow reserve).
   if (res.headersSent || res.destroyed) return finish(!!res.headersSent);
@@ -152,6 +156,14 @@ export function settleOnNodeResponse(metered: MeteredRequest, res: NodeResponseL
     const result = writeHead.apply(this, args);
     finish(true);
     return result;
+  };
+  const end = res.end;
+  res.end = function (this: unknown, ...args: unknown[]) {
+    if (!done && !res.headersSent) res.writeHead(res.statusCode); // what end() would do first; it starts the settle
+    if (!settling) return end.apply(this, args);
+    const run = () => end.apply(this, args);
+    settling.then(run, run);
+    return this;
   };
   res.once('finish', () => finish(true));
   res.once('close', () => finish(false));

@@ -204,10 +204,10 @@ export class MemoryMeterStore implements MeterStore {
     return c ? c.reserved + c.pending : 0;
   }
 
-  async pendingUnits(_shared?: boolean): Promise<{ local: number; shared: number }> {
+  async pendingUnits(_shared?: boolean): Promise<{ local: number; shared: number; unconfirmed: number }> {
     let n = 0;
     for (const id of this.due) n += this.counters.get(id)!.pending;
-    return { local: n, shared: 0 };
+    return { local: n, shared: 0, unconfirmed: 0 };
   }
 
   /** An idle counter is kept a minute (its base guards decisions made from a cache that predates Stigg's answer), then forgotten. */

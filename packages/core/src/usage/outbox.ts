@@ -271,10 +271,14 @@ export class Outbox {
       await this.flush();
     }
     const left = await this.store.pendingUnits(true);
+    if (left.unconfirmed > 0) {
+      this.logger.warn(`tollgate: ${left.unconfirmed} committed units were sent to Redis without an answer before close; counted as persisted: the fleet delivers them if Redis applied them`);
+    }
     return {
       delivered: this.stats.unitsDelivered - startDelivered,
-      persisted: left.shared,
-      dropped: this.store.dropped - droppedBefore + left.local,
+      // Sent to Redis without an answer (a stall): Redis runs such commands when it resumes, so they are the fleet's.
+      persisted: left.shared + left.unconfirmed,
+      dropped: this.store.dropped - droppedBefore + left.local - left.unconfirmed,
     };
   }
 }

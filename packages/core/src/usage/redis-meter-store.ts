@@ -406,10 +406,11 @@ export class RedisMeterStore implements MeterStore {
     return own + this.local.localOverlay(key) + (this.unconfirmed.size > 0 ? this.unconfirmedCommits(key) : 0);
   }
 
-  async pendingUnits(includeShared: boolean): Promise<{ local: number; shared: number }> {
-    const local = (await this.local.pendingUnits()).local + this.unconfirmedCommits();
+  async pendingUnits(includeShared: boolean): Promise<{ local: number; shared: number; unconfirmed: number }> {
+    const unconfirmed = this.unconfirmedCommits();
+    const local = (await this.local.pendingUnits()).local + unconfirmed;
     let shared = 0;
-    if (!includeShared) return { local, shared };
+    if (!includeShared) return { local, shared, unconfirmed };
     try {
       for (const member of await this.call('pending', () => this.redis.sMembers(this.index))) {
         const [customerId, resourceId, featureId] = JSON.parse(member) as [string, string | null, string];
@@ -420,6 +421,6 @@ export class RedisMeterStore implements MeterStore {
     } catch {
       // unknown: Redis is not answering
     }
-    return { local, shared };
+    return { local, shared, unconfirmed };
   }
 }

@@ -79,8 +79,11 @@ export interface MeterStore {
   discard(record: SealedRecord): Promise<void>;
   /** Units reserved or unreported for this key as this process knows them, synchronously (for `check`). */
   localOverlay(key: UsageKey): number;
-  /** Units committed and not yet acknowledged: in process, and (with `shared`) in the shared store when it answers. */
-  pendingUnits(shared: boolean): Promise<{ local: number; shared: number }>;
+  /**
+   * Units committed and not yet acknowledged: in process (`local`, including `unconfirmed`: sent to the shared store
+   * without an answer yet), and (with `shared`) in the shared store when it answers.
+   */
+  pendingUnits(shared: boolean): Promise<{ local: number; shared: number; unconfirmed: number }>;
   /** Repeats store calls whose outcome was unknown (Redis timed out), now that the store may answer. */
   reconcile?(): Promise<void>;
   /** Units the store had to drop (memory store over its bound). */
