@@ -13,7 +13,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function ping(port: number): Promise<boolean> {
+/** Whether a redis-server answers PING on this loopback port. */
+export async function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
     socket.setTimeout(200);
