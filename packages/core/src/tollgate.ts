@@ -314,7 +314,8 @@ export class Tollgate extends Management {
   }
 
   /**
-   * Delivers committed usage (for up to `usage.drainTimeoutMs`), stops the stream, waits for running fetches.
+   * Delivers committed usage (for up to `usage.drainTimeoutMs`), stops the stream, waits for running fetches (until
+   * the same deadline).
    * Says what became of the usage: delivered, persisted in Redis for the next process, or dropped.
    * The Keyv store and Redis client stay open: they are the caller's.
    */
@@ -327,7 +328,10 @@ export class Tollgate extends Management {
       await this.deliveryLease?.stop(); // another process takes delivery over at once
       this.redisMeter?.stop();
       await this.stream?.stop();
-      await this.cache.settle();
+      // Reads still running (a stalled Stigg) are waited for until the deadline, not beyond it.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.cache.settle(), new Promise((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))))]);
+      clearTimeout(timer);
       this.cache.clear();
       if (report.dropped > 0) this.config.logger.error(`tollgate: ${report.dropped} units of usage could not be delivered to Stigg before close`);
       return report;

@@ -27,7 +27,6 @@ const IDLE_KEPT_MS = 60_000;
  * unreported usage, new usage is dropped and counted; request keys are bounded the same way.
  */
 export class MemoryMeterStore implements MeterStore {
-  readonly durable = false;
   dropped = 0;
   private readonly counters = new Map<string, Counter>();
   private readonly records = new Map<string, SealedRecord>();

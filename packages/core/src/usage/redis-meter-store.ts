@@ -50,7 +50,6 @@ interface Unconfirmed {
  * against Redis, where every script is idempotent by reservation id, so nothing is counted twice.
  */
 export class RedisMeterStore implements MeterStore {
-  readonly durable = true;
   private readonly local = new MemoryMeterStore();
   private readonly localReservations = new Set<string>();
   private readonly ownReserved = new Map<string, number>();
@@ -130,8 +129,8 @@ export class RedisMeterStore implements MeterStore {
   /** From now on the meter stays in process memory (Redis evicts keys; the user chose this over failing). */
   disable(): void {
     this.disabled = true;
-    (this as { durable: boolean }).durable = false;
   }
+
 
   /** Starts renewing this process' live reservations (the heartbeat that frees them when it dies). */
   start(): void {

@@ -53,7 +53,6 @@ export interface ClaimRequest {
  * (atomic Lua scripts, so that processes sharing it never overshoot a limit together).
  */
 export interface MeterStore {
-  readonly durable: boolean;
   reserve(request: ReserveRequest): Promise<ReserveResult>;
   /** Turns a reservation of `reservedUnits` into `units` committed (to report); the request key is remembered. */
   commit(key: UsageKey, reservationId: string, units: number, idempotencyKey: string | null, reservedUnits: number): Promise<void>;
