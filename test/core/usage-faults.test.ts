@@ -67,7 +67,7 @@ it('applies exactly the successful requests through every fault, backing off bet
     await traffic(1_000);
     await delivered('dropped connections');
     // Rate limited.
-    server.admin.injectFault({ operations: ['reportUsageBulk'], errorCode: 'RateLimitExceeded', count: 3 });
+    server.admin.injectFault({ operations: ['reportUsageBulk'], errorCode: 'RateLimitExceeded', count: 2 }) // each refusal slows the customer down by half again;
     await traffic(1_000);
     await delivered('rate limits');
 

@@ -17,7 +17,9 @@ function fakeStigg() {
     calls,
     applied,
     answer: null as null | ((usages: Usage[]) => Error | null),
-    reportUsageBulk: async (usages: Usage[]) => {
+    options: [] as unknown[],
+    reportUsageBulk: async (usages: Usage[], options?: unknown) => {
+      stigg.options.push(options);
       const err = stigg.answer?.(usages) ?? null;
       calls.push({ at: Date.now(), usages, ok: !err });
       if (err) throw err;
@@ -104,10 +106,10 @@ describe('outbox', () => {
     expect(stigg.calls).toHaveLength(1);
     await commit('c', 3);
     stigg.answer = null;
-    await vi.advanceTimersByTimeAsync(5_000);
+    await vi.advanceTimersByTimeAsync(4_000);
     await outbox.flush();
-    expect(stigg.calls).toHaveLength(1); // the customer is paced at twice its spacing now (6 s)
-    await vi.advanceTimersByTimeAsync(1_500);
+    expect(stigg.calls).toHaveLength(1); // the customer is paced at 1.5 times its spacing now (4.5 s)
+    await vi.advanceTimersByTimeAsync(1_000);
     await outbox.flush();
     expect(stigg.calls).toHaveLength(2);
     expect(stigg.calls[1]!.usages).toEqual([expect.objectContaining({ customerId: 'c', value: 5 })]);
@@ -115,20 +117,33 @@ describe('outbox', () => {
     expect((await store.pendingUnits(false)).local).toBe(0);
   });
 
-  it('retries a record after a 500 under the same idempotency key, and new units go in a record of their own', async () => {
+  it('retries a record after a 500 under the same idempotency key; new units wait, merged, until its outcome is known', async () => {
     const { stigg, outbox, commit } = setup();
     await commit('c', 4);
     stigg.answer = () => http500();
     await outbox.flush();
     await commit('c', 1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await outbox.flush(); // still failing: the same record again, nothing new sealed beside it
+    await commit('c', 2);
     stigg.answer = null;
     await vi.advanceTimersByTimeAsync(60_000);
     await outbox.flush();
-    const [first, second] = stigg.calls;
-    expect(second!.usages).toHaveLength(2);
-    expect(second!.usages[0]).toMatchObject({ value: 4, idempotencyKey: first!.usages[0]!.idempotencyKey });
-    expect(second!.usages[1]).toMatchObject({ value: 1 });
-    expect(stigg.applied.get('c')).toBe(5);
+    await vi.advanceTimersByTimeAsync(3_000);
+    await outbox.flush();
+    const ok = stigg.calls.filter((c) => c.ok);
+    expect(stigg.calls.every((c) => c.usages.length === 1)).toBe(true);
+    expect(new Set(stigg.calls.filter((c) => !c.ok).map((c) => c.usages[0]!.idempotencyKey)).size).toBe(1);
+    expect(ok[0]!.usages[0]).toMatchObject({ value: 4, idempotencyKey: stigg.calls[0]!.usages[0]!.idempotencyKey });
+    expect(ok[1]!.usages[0]).toMatchObject({ value: 3 });
+    expect(stigg.applied.get('c')).toBe(7);
+  });
+
+  it('sends each call once: the outbox, not the client, decides when to try again', async () => {
+    const { stigg, outbox, commit } = setup();
+    await commit('c', 1);
+    await outbox.flush();
+    expect(stigg.options).toEqual([expect.objectContaining({ attempts: 1 })]);
   });
 
   it('discards only the record Stigg names invalid for good; the customers batched with it are delivered', async () => {

@@ -31,14 +31,14 @@ describe('write pacer', () => {
     const pacer = new WritePacer({ customerWritesPerMinute: 20, bulkCallsPerMinute: 600 }, () => now);
     pacer.sent(['a', 'b']);
     pacer.refused(['a', 'b']);
-    expect(pacer.customerReadyAt('a')).toBe(6_000);
-    expect(pacer.callReadyAt()).toBe(200);
+    expect(pacer.customerReadyAt('a')).toBe(4_500);
+    expect(pacer.callReadyAt()).toBe(150);
     pacer.refused(['a']);
-    expect(pacer.customerReadyAt('a')).toBe(12_000);
-    expect(pacer.customerReadyAt('b')).toBe(6_000);
+    expect(pacer.customerReadyAt('a')).toBe(6_750);
+    expect(pacer.customerReadyAt('b')).toBe(4_500);
     for (let i = 0; i < 8; i++) pacer.refused(['a']);
-    expect(pacer.customerReadyAt('a')).toBe(24_000); // capped at 8x
-    now = 24_000;
+    expect(pacer.customerReadyAt('a')).toBe(12_000); // capped at 4x
+    now = 12_000;
     for (let i = 0; i < 30; i++) {
       pacer.sent(['a']);
       pacer.accepted(['a']);

@@ -24,6 +24,8 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Gives up: no further attempt or wait (the attempt in flight is aborted). */
   signal?: AbortSignal;
+  /** Attempts in all for an idempotent call; default `maxAttempts`. */
+  attempts?: number;
 }
 
 const RETRYABLE_STATUS = new Set([408, 429, 502, 503, 504]);
@@ -92,7 +94,7 @@ export class StiggClient {
   }
 
   async request<T>(document: string, variables: Record<string, unknown> | undefined, operation: string, options: RequestOptions): Promise<T> {
-    const attempts = options.idempotent ? this.config.maxAttempts : 1;
+    const attempts = options.idempotent ? (options.attempts ?? this.config.maxAttempts) : 1;
     const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
     const outer = options.signal;
     for (let attempt = 0; ; attempt++) {
@@ -139,13 +141,21 @@ export class StiggClient {
     await this.request(doc.SDK_CONFIGURATION, undefined, 'GetSdkConfiguration', { idempotent: true, signal });
   }
 
-  /** Usage records with idempotency keys are safe to repeat. `signal` gives up (a drain's deadline). */
+  /**
+   * Usage records with idempotency keys are safe to repeat. `signal` gives up (a drain's deadline); `attempts: 1`
+   * leaves retrying to the caller (the outbox: a refusal after an attempt whose outcome is unknown must not read as
+   * "nothing was applied").
+   */
   async reportUsageBulk(
     usages: { customerId: string; resourceId?: string | null; featureId: string; value: number; updateBehavior?: 'DELTA' | 'SET'; idempotencyKey?: string }[],
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; attempts?: number } = {},
   ): Promise<UsageAck[]> {
     const idempotent = usages.every((u) => !!u.idempotencyKey);
-    const data = await this.request<{ reportUsageBulk: UsageAck[] }>(doc.REPORT_USAGE_BULK, { input: { usages } }, 'ReportUsageBulk', { idempotent, signal: options.signal });
+    const data = await this.request<{ reportUsageBulk: UsageAck[] }>(doc.REPORT_USAGE_BULK, { input: { usages } }, 'ReportUsageBulk', {
+      idempotent,
+      signal: options.signal,
+      attempts: options.attempts,
+    });
     return data.reportUsageBulk;
   }
 }

@@ -78,6 +78,7 @@ export class MemoryMeterStore implements MeterStore {
   async commit(key: UsageKey, reservationId: string, units: number, idempotencyKey: string | null, _reservedUnits?: number): Promise<void> {
     const c = this.counter(key);
     this.free(c, reservationId);
+    if (units === 0) return this.forgetIfIdle(c);
     if (c.open === 0 && c.sealed.size === 0 && this.due.size >= this.maxKeys) {
       this.dropped += units;
       return;
@@ -112,7 +113,8 @@ export class MemoryMeterStore implements MeterStore {
       const c = this.counters.get(keyString(key));
       if (!c) continue;
       for (const id of c.sealed) out.push(this.records.get(id)!);
-      if (c.open > 0) {
+      // While a record's outcome is unknown, new units wait (merged) for the next write: at most one record a counter.
+      if (c.open > 0 && c.sealed.size === 0) {
         const record: SealedRecord = { ...c.key, id: randomUUID(), units: c.open, since: c.openSince };
         this.records.set(record.id, record);
         c.sealed.add(record.id);

@@ -67,6 +67,8 @@ export class Outbox {
   private retryAt = 0;
   private draining = false;
   private drainDeadline = 0;
+  /** Aborted at a drain's deadline: a call in flight then gives up, so close() does not outlast it. */
+  private readonly giveUp = new AbortController();
   /**
    * After a call refused for good (which record was bad is not said): customers whose next write goes out alone,
    * and counters whose records go out one per call, until the bad one is found and discarded.
@@ -136,6 +138,10 @@ export class Outbox {
         minSpacingMs: this.pacer.minCustomerSpacingMs * 0.9, // the store's check is a fleet-wide backstop for the pacer's
       });
       if (records.length === 0) continue;
+      if (records.length > MAX_RECORDS_PER_CALL) {
+        // A customer with more counters than a call holds: the rest wait for its next write.
+        await this.putBack(records.splice(MAX_RECORDS_PER_CALL));
+      }
       const isolated = this.alone.has(customerId) || records.some((r) => this.oneByOne.has(keyString(r)));
       if (isolated || batch.length + records.length > MAX_RECORDS_PER_CALL) {
         if (batch.length > 0 && !(await this.send(batch, passEnd))) {
@@ -181,8 +187,8 @@ export class Outbox {
     try {
       acks = await this.client.reportUsageBulk(
         records.map((r) => ({ customerId: r.customerId, resourceId: r.resourceId, featureId: r.featureId, value: r.units, updateBehavior: 'DELTA' as const, idempotencyKey: r.id })),
-        // A drain gives up on a call at its deadline: close() must not outlast it waiting for an answer.
-        { signal: this.draining ? AbortSignal.timeout(Math.max(1, this.drainDeadline - this.now())) : undefined },
+        // One attempt: the outbox retries itself, knowing what each failure means. A drain aborts it at its deadline.
+        { signal: this.giveUp.signal, attempts: 1 },
       );
     } catch (raw) {
       return this.failed(records, customers, toTollgateError(raw, 'ReportUsageBulk'));
@@ -212,15 +218,14 @@ export class Outbox {
     this.events.failed(err);
     const verdict = deliveryVerdict(err);
     if (verdict === 'final') {
+      // Which record is bad is not said. The records stay sealed (should Stigg have applied part of the call,
+      // their keys make sending them again safe) and go again apart: each customer alone, then one per call.
       if (customers.size > 1) {
-        // Which record is bad is not said: each customer goes alone next time, the good ones are not held back.
         for (const c of customers) this.alone.add(c);
-        await this.putBack(records);
         return true;
       }
       if (records.length > 1) {
         for (const r of records) this.oneByOne.add(keyString(r));
-        await this.putBack(records);
         return true;
       }
       const [record] = records;
@@ -257,20 +262,33 @@ export class Outbox {
     this.drainDeadline = deadline;
     const startDelivered = this.stats.unitsDelivered;
     const droppedBefore = this.store.dropped;
-    await this.passing;
+    const abortAt = setTimeout(() => this.giveUp.abort(new DOMException('the drain deadline passed', 'TimeoutError')), Math.max(0, deadline - this.now()));
+    try {
+      return await this.drainUntil(deadline, startDelivered, droppedBefore);
+    } finally {
+      clearTimeout(abortAt);
+    }
+  }
+
+  private async drainUntil(deadline: number, startDelivered: number, droppedBefore: number): Promise<DrainReport> {
+    const untilDeadline = <T>(p: Promise<T>, otherwise: T) =>
+      Promise.race([p, sleep(deadline - this.now(), true).then(() => otherwise)]);
+    await untilDeadline(this.passing ?? Promise.resolve(), undefined);
     // A backoff from before the drain may have outlived the outage: the drain tries at once.
     this.retryAt = Math.min(this.retryAt, this.now());
     for (let first = true; this.now() < deadline; first = false) {
       // What is in memory must go now; the fleet's share too while this process holds the lease (it would
       // otherwise wait for the next holder), within the same deadline.
-      const pending = await this.store.pendingUnits(this.shared);
-      if (pending.local === 0 && pending.shared === 0) break;
+      const pending = await untilDeadline(this.store.pendingUnits(this.shared), null);
+      if (!pending || (pending.local === 0 && pending.shared === 0)) break;
       if (this.retryAt >= deadline) break;
       // Customers become ready one by one (pacing): look again shortly rather than compute when.
       if (!first) await sleep(Math.min(Math.max(this.retryAt - this.now(), 25), deadline - this.now(), 250), true);
       await this.flush();
     }
-    const left = await this.store.pendingUnits(true);
+    // The fleet's count takes a Redis call per counter: bounded like the rest (past it, only what is in process).
+    const inProcess = await this.store.pendingUnits(false);
+    const left = await untilDeadline(this.store.pendingUnits(true), inProcess);
     if (left.unconfirmed > 0) {
       this.logger.warn(`tollgate: ${left.unconfirmed} committed units were sent to Redis without an answer before close; counted as persisted: the fleet delivers them if Redis applied them`);
     }

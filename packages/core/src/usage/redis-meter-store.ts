@@ -157,8 +157,9 @@ export class RedisMeterStore implements MeterStore {
     if (entry?.ids.delete(reservationId) && entry.ids.size === 0) this.live.delete(id);
   }
 
+  /** Renewed even while the meter skips Redis after a failure: an expired reservation frees units the fleet may then overuse. */
   private async renewLive(): Promise<void> {
-    if (!this.available()) return;
+    if (this.disabled) return;
     const now = Date.now();
     for (const [id, entry] of this.live) {
       const renew: string[] = [];
@@ -238,6 +239,13 @@ export class RedisMeterStore implements MeterStore {
     this.dropOwn(key, reservedUnits);
     this.untrack(key, reservationId);
     const op: Unconfirmed = { kind: 'commit', key, reservationId, units, idempotencyKey, since: Date.now() };
+    if (!this.available()) {
+      // Redis is known to be down: the commit is not sent (so it cannot run there later). The units are counted
+      // in process; the Redis reservation is released once Redis answers.
+      await this.local.commit(key, reservationId, units, idempotencyKey);
+      this.repeat({ ...op, kind: 'release', units: 0 });
+      return;
+    }
     const sent = await this.send(op);
     if (sent === 'refused') {
       // Redis refused the script before running it (out of memory): nothing was counted there. The units stay
@@ -261,6 +269,7 @@ export class RedisMeterStore implements MeterStore {
    */
   private async send(op: Unconfirmed): Promise<boolean | 'refused'> {
     const k = this.keys(op.key, op.idempotencyKey);
+    let committed = false;
     try {
       if (op.kind === 'release') {
         await this.call('release', () => this.run(lua.RELEASE, [k.counter, k.zset, k.units], [op.reservationId, Date.now()]));
@@ -273,9 +282,12 @@ export class RedisMeterStore implements MeterStore {
       await this.call('commit', () =>
         this.run(lua.COMMIT, [k.counter, k.zset, k.units, k.request], [op.reservationId, op.units, op.idempotencyKey ? '1' : '0', REQUEST_KEY_TTL_MS, Date.now()]),
       );
+      committed = true;
       await this.call('commit', () => this.redis.sAdd(this.index, member));
       return true;
     } catch (err) {
+      // Past the COMMIT the units are in Redis (indexed by the first add): only the second add failed.
+      if (committed) return true;
       if (!/\bOOM\b/.test((err as Error)?.message ?? '')) return false;
       this.outOfMemory += 1;
       this.onError(new TollgateError('UNAVAILABLE', `Redis is out of memory (maxmemory): ${op.units} committed units are kept in process and delivered from here`, { cause: err }));
@@ -301,13 +313,31 @@ export class RedisMeterStore implements MeterStore {
         }
       } else return; // still down: try again later
     }
+    // Handed over only once Redis has answered again (not merely past its retry-after), one by one, stopping at the
+    // first failure: what is not handed over stays in process.
     if (!this.available() || this.disabled) return;
-    for (const open of this.local.takeOpen()) {
+    if (this.downSince !== 0 && !(await this.answers())) return;
+    const open = this.local.takeOpen();
+    while (open.length > 0) {
+      const next = open.shift()!;
       // A fresh id: the commit is idempotent by it, so a hand-over that times out is repeated, never doubled.
-      const op: Unconfirmed = { kind: 'commit', key: open.key, reservationId: randomUUID(), units: open.units, idempotencyKey: null, since: open.since };
+      const op: Unconfirmed = { kind: 'commit', key: next.key, reservationId: randomUUID(), units: next.units, idempotencyKey: null, since: Date.now() };
       const sent = await this.send(op);
-      if (sent === 'refused') this.local.restoreOpen(open.key, open.units, open.since);
-      else if (!sent) this.repeat(op);
+      if (sent === true) continue;
+      if (sent === 'refused') this.local.restoreOpen(next.key, next.units, next.since);
+      else this.repeat(op);
+      for (const rest of open) this.local.restoreOpen(rest.key, rest.units, rest.since);
+      return;
+    }
+  }
+
+  /** Whether Redis answers now (a no-op script); after an outage, what proves it is back. */
+  private async answers(): Promise<boolean> {
+    try {
+      await this.call('probe', () => this.run('return 1', [], []));
+      return true;
+    } catch {
+      return false;
     }
   }
 

@@ -58,6 +58,9 @@ if limit >= 0 and usage + units > limit then return {'denied', tostring(usage)} 
 redis.call('HINCRBYFLOAT', KEYS[1], 'reserved', units)
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
+-- Reservations and tombstones of a counter that goes quiet go with it (no reservation lives an hour).
+redis.call('PEXPIRE', KEYS[2], 3600000)
+redis.call('PEXPIRE', KEYS[3], 3600000)
 return {'reserved', tostring(usage)}`;
 
 /**
@@ -105,11 +108,17 @@ local m = redis.call('HMGET', KEYS[1], 'fence', 'lastWrite')
 if token < tonumber(m[1] or '0') then return {} end
 if now - tonumber(m[2] or '-1e15') < tonumber(ARGV[3]) then return {} end
 redis.call('HSET', KEYS[1], 'fence', ARGV[1], 'lastWrite', ARGV[2])
+-- While a counter has a record whose outcome is unknown, its new units wait (merged) for the next write.
+local waiting = {}
+for _, v in ipairs(redis.call('HVALS', KEYS[2])) do
+  local r = cjson.decode(v)
+  waiting[r.resourceId .. '\0' .. r.featureId] = true
+end
 for i = 3, #KEYS do
   local a = 4 + (i - 3) * 4
   local h = redis.call('HMGET', KEYS[i], 'open', 'openSince')
   local open = tonumber(h[1] or '0')
-  if open > 0 then
+  if open > 0 and not waiting[ARGV[a + 2] .. '\0' .. ARGV[a + 3]] then
     redis.call('HSET', KEYS[2], ARGV[a], cjson.encode({id = ARGV[a], customerId = ARGV[a + 1], resourceId = ARGV[a + 2], featureId = ARGV[a + 3], units = tostring(open), since = h[2] or ARGV[2]}))
     redis.call('HSET', KEYS[i], 'open', '0')
   end

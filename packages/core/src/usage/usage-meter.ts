@@ -37,6 +37,9 @@ export interface MeterDeps {
   committed(): void;
 }
 
+/** The settle of a request that reserved nothing. */
+const NOOP: MeteredRequest['settle'] = async () => {};
+
 /**
  * The lifecycle every metered guard uses: `enter` checks and reserves, the handler runs, `settle` commits or
  * releases. Limits are enforced on Stigg's usage plus everything reserved and not yet reported, atomically in
@@ -63,8 +66,26 @@ export class UsageMeter {
   async enter(request: EnterRequest): Promise<MeteredRequest> {
     const units = request.units ?? 1;
     if (!Number.isFinite(units) || units < 0) throw new TollgateError('INVALID_REQUEST', `units must be a finite number >= 0, got ${units}`);
+    // Counted from here, not from the reservation: close() waits for a request still deciding or reserving.
+    this.inflight += 1;
+    let reserved = false;
+    try {
+      const metered = await this.reserveFor(request, units);
+      reserved = metered.settle !== NOOP;
+      return metered;
+    } finally {
+      if (!reserved) this.done();
+    }
+  }
+
+  private done(): void {
+    this.inflight -= 1;
+    if (this.inflight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
+  private async reserveFor(request: EnterRequest, units: number): Promise<MeteredRequest> {
     const decision = await this.deps.decide(request, units);
-    const noop: MeteredRequest = { decision, allowed: decision.hasAccess, duplicate: false, settle: async () => {} };
+    const noop: MeteredRequest = { decision, allowed: decision.hasAccess, duplicate: false, settle: NOOP };
     if (!decision.hasAccess) return noop;
 
     const key: UsageKey = { customerId: request.customerId, resourceId: request.resourceId ?? null, featureId: request.featureId };
@@ -86,11 +107,6 @@ export class UsageMeter {
     if (result.status === 'duplicate') return { ...noop, decision: seen, duplicate: true };
 
     let settled = false;
-    this.inflight += 1;
-    const done = () => {
-      this.inflight -= 1;
-      if (this.inflight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
-    };
     return {
       decision: seen,
       allowed: true,
@@ -108,7 +124,7 @@ export class UsageMeter {
             await this.deps.store.release(key, reservationId, units);
           }
         } finally {
-          done();
+          this.done();
         }
         // Nothing is reported for units that are not a number: the reservation was released, the caller is told.
         if (success && !valid) throw new TollgateError('INVALID_REQUEST', `settle units must be a finite number >= 0, got ${used}`);

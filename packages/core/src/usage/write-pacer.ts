@@ -6,7 +6,8 @@
  * of a minute, sliding or fixed, holds more than the limit.
  *
  * A rate-limit answer slows down adaptively: the key's call spacing and the spacing of every customer in the
- * refused call double (up to 8x); each accepted call brings them back a quarter of the way. Time comes from an
+ * refused call grow by half (up to 4x: the answer does not say which limit bit); each accepted call brings them
+ * back a quarter of the way. Time comes from an
  * injected clock so the rules are unit-tested without waiting.
  */
 export interface PacerLimits {
@@ -15,7 +16,7 @@ export interface PacerLimits {
 }
 
 const MINUTE_MS = 60_000;
-const MAX_SLOWDOWN = 8;
+const MAX_SLOWDOWN = 4;
 /** Customers remembered at most; past it the longest-idle are forgotten (they are past their spacing anyway). */
 const MAX_TRACKED = 100_000;
 
@@ -78,10 +79,10 @@ export class WritePacer {
 
   /** The call was refused for a rate limit: the key and its customers slow down. */
   refused(customerIds: Iterable<string>): void {
-    this.callSlowdown = Math.min(MAX_SLOWDOWN, this.callSlowdown * 2);
+    this.callSlowdown = Math.min(MAX_SLOWDOWN, this.callSlowdown * 1.5);
     for (const id of customerIds) {
       const pace = this.customers.get(id);
-      if (pace) pace.slowdown = Math.min(MAX_SLOWDOWN, pace.slowdown * 2);
+      if (pace) pace.slowdown = Math.min(MAX_SLOWDOWN, pace.slowdown * 1.5);
     }
   }
 

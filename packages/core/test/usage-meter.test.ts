@@ -1,0 +1,39 @@
+/** The meter's lifecycle with a fake store and decision: what close() waits for. */
+import { describe, expect, it } from 'vitest';
+import { decide } from '../src/decision/decide.js';
+import { MemoryMeterStore } from '../src/usage/memory-meter-store.js';
+import { UsageMeter } from '../src/usage/usage-meter.js';
+
+const granted = decide({ entitlements: {} }, { customerId: 'c', featureId: 'f' }, 0);
+
+describe('usage meter', () => {
+  it('counts a request from the moment it enters: idle() waits for one still deciding, and for its settle', async () => {
+    let answer!: () => void;
+    const meter = new UsageMeter({
+      store: new MemoryMeterStore(),
+      reservationTtlMs: 60_000,
+      decide: () => new Promise((r) => (answer = () => r({ ...granted, hasAccess: true, reason: null }))),
+      committed: () => {},
+    });
+    const entering = meter.enter({ customerId: 'c', featureId: 'f' });
+    expect(meter.inflight).toBe(1);
+    let idle = false;
+    const waiting = meter.idle(Date.now() + 5_000).then(() => (idle = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(idle).toBe(false);
+    answer();
+    const metered = await entering;
+    expect(metered.allowed).toBe(true);
+    expect(idle).toBe(false); // reserved: still in flight until it settles
+    await metered.settle({ success: true });
+    await waiting;
+    expect(meter.inflight).toBe(0);
+  });
+
+  it('a request denied before reserving leaves nothing in flight', async () => {
+    const meter = new UsageMeter({ store: new MemoryMeterStore(), reservationTtlMs: 60_000, decide: () => granted, committed: () => {} });
+    const metered = await meter.enter({ customerId: 'c', featureId: 'f' });
+    expect(metered.allowed).toBe(false);
+    expect(meter.inflight).toBe(0);
+  });
+});
