@@ -271,8 +271,16 @@ export class Outbox {
   }
 
   private async drainUntil(deadline: number, startDelivered: number, droppedBefore: number): Promise<DrainReport> {
-    const untilDeadline = <T>(p: Promise<T>, otherwise: T) =>
-      Promise.race([p, sleep(deadline - this.now(), true).then(() => otherwise)]);
+    // Waits for `p`, or gives `otherwise` at the deadline; the timer goes as soon as `p` answers (a ref'd timer left
+    // behind would hold the process open until the deadline).
+    const untilDeadline = async <T>(p: Promise<T>, otherwise: T): Promise<T> => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        return await Promise.race([p, new Promise<T>((r) => (timer = setTimeout(() => r(otherwise), Math.max(0, deadline - this.now()))))]);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
     await untilDeadline(this.passing ?? Promise.resolve(), undefined);
     // A backoff from before the drain may have outlived the outage: the drain tries at once.
     this.retryAt = Math.min(this.retryAt, this.now());
