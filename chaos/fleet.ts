@@ -2,6 +2,8 @@
  * The soak's app processes (one per framework) sharing one Redis: started, SIGKILLed or SIGTERMed and started
  * again in the same slot, watched for exits we did not cause, polled for RSS.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { DrainReport } from '@tollgate/core';
 import { AppProcess, type Framework } from '../test/support/fleet/app-process.js';
 import { sleep } from './rng.js';
@@ -40,7 +42,27 @@ export class Fleet {
     readonly frameworks: Framework[],
     private readonly stiggUrl: string,
     private readonly redisUrl: string,
+    /** Each slot's `usage.spillFile` lives here: what a drain could not deliver, the slot's next app delivers. */
+    private readonly spillDir: string,
   ) {}
+
+  private spillFile(framework: Framework): string {
+    return join(this.spillDir, `${framework}.json`);
+  }
+
+  /** Units left in the slots' spill files (none once every app that spilled was started again). */
+  async spilledLeft(): Promise<{ framework: Framework; units: number }[]> {
+    const out: { framework: Framework; units: number }[] = [];
+    for (const framework of this.frameworks) {
+      try {
+        const content = JSON.parse(await readFile(this.spillFile(framework), 'utf8')) as { sealed: { units: number }[]; open: { units: number }[] };
+        out.push({ framework, units: [...content.sealed, ...content.open].reduce((n, e) => n + e.units, 0) });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    return out;
+  }
 
   async start(): Promise<void> {
     this.apps = await Promise.all(this.frameworks.map((f) => this.spawn(f)));
@@ -59,7 +81,7 @@ export class Fleet {
   async spawn(framework: Framework): Promise<AppProcess> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const app = await AppProcess.start({ framework, stiggUrl: this.stiggUrl, redisUrl: this.redisUrl });
+        const app = await AppProcess.start({ framework, stiggUrl: this.stiggUrl, redisUrl: this.redisUrl, tollgate: { usage: { spillFile: this.spillFile(framework) } } });
         this.byUrl.set(app.url, `${framework}#${[...this.byUrl.values()].filter((v) => v.startsWith(framework)).length + 1}`);
         this.watch(app);
         return app;
@@ -146,8 +168,9 @@ export class Fleet {
 
   /**
    * SIGTERMs every app, non-leaders first and the delivery leader last (it delivers what is left in Redis while
-   * draining). If the last drain still left usage persisted, one more app is started, becomes leader and is stopped,
-   * up to `extraRounds` times. Returns the units still persisted after all.
+   * draining). If the last drain still left usage persisted (in Redis or a slot's spill file), one more app is
+   * started (in the slot that spilled), becomes leader and is stopped, up to `extraRounds` times. Returns the units
+   * still persisted after all.
    */
   async stopAll(log: (line: string) => void, extraRounds = 3): Promise<number> {
     const live = this.apps.filter((a) => a.running);
@@ -158,8 +181,10 @@ export class Fleet {
       last = await this.stopOne(app, 'final');
       log(`stopped ${app.framework}${roles[live.indexOf(app)] ? ' (delivery leader)' : ''}: drained ${JSON.stringify(last)}`);
     }
-    for (let round = 1; (last?.persisted ?? 0) > 0 && round <= extraRounds; round++) {
-      const app = await this.spawn('express');
+    for (let round = 1; round <= extraRounds; round++) {
+      const spilled = await this.spilledLeft();
+      if ((last?.persisted ?? 0) === 0 && spilled.length === 0) break;
+      const app = await this.spawn(spilled[0]?.framework ?? 'express');
       this.apps.push(app);
       const end = Date.now() + 20_000;
       while (!(await withTimeout(app.isLeader(), 1_000)) && Date.now() < end) await sleep(100);
@@ -167,7 +192,8 @@ export class Fleet {
       last = await this.stopOne(app, 'extra');
       log(`extra app ${round} (to deliver what was persisted): drained ${JSON.stringify(last)}`);
     }
-    return last?.persisted ?? 0;
+    const spilled = (await this.spilledLeft()).reduce((n, s) => n + s.units, 0);
+    return (last?.persisted ?? 0) + spilled;
   }
 
   private async stopOne(app: AppProcess, why: DrainRecord['why']): Promise<DrainReport | null> {

@@ -23,7 +23,7 @@ export interface SoakFacts {
   fleet: Fleet;
   redisExits: string[];
   redisStarts: number;
-  /** Units still persisted in Redis after every app stopped. */
+  /** Units still persisted (in Redis or a slot's spill file) after every app stopped. */
   persistedLeft: number;
   /** ms from the load's end until Stigg's usage matched the ledger (null: it did not before the apps were stopped). */
   convergedMs: number | null;

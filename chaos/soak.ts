@@ -3,6 +3,9 @@
  * redis-server and three metered apps (Express, Hono, Nest) sharing it, a steady metered load kept in a ledger,
  * and seeded faults injected throughout. At the end: recovery, drains (delivery leader last), invariants.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startStiggLocal } from '@tollgate/stigg-local';
 import { driveLoad } from '../test/support/fleet/ledger-load.js';
 import { provisionCustomers, stiggLimits, stiggUsages } from '../test/support/fleet/usage-run.js';
@@ -60,7 +63,8 @@ export async function runSoak(o: SoakOptions = {}): Promise<SoakResult> {
 
   const server = await startStiggLocal({ log: () => {} });
   const redis = await PersistentRedis.start();
-  const fleet = new Fleet(['express', 'hono', 'nest'], server.url, redis.url);
+  const spillDir = await mkdtemp(join(tmpdir(), 'tollgate-chaos-spill-'));
+  const fleet = new Fleet(['express', 'hono', 'nest'], server.url, redis.url, spillDir);
   try {
     await provisionCustomers(server, [...unlimited, ...limited]);
     for (const c of limited) {
@@ -139,6 +143,7 @@ export async function runSoak(o: SoakOptions = {}): Promise<SoakResult> {
     fleet.killAll();
     await redis.close();
     await server.close();
+    await rm(spillDir, { recursive: true, force: true });
   }
 }
 

@@ -113,6 +113,31 @@ describe('the meter in a Redis that misbehaves', () => {
     console.info(`stale reservations released ${Date.now() - started} ms after Redis answered again (their TTL is 60 s)`);
   }, 30_000);
 
+  it('at close, records sent while Redis was frozen go to Redis under their keys once it answers; the fleet delivers them once', async () => {
+    await provisionCustomers(env.server, ['handed-over']);
+    const a = await client({ usage: { drainTimeoutMs: 4_000 } });
+    const request = { customerId: 'handed-over', featureId: 'feature-api-calls' };
+    await a.check(request);
+    env.redis.signal('SIGSTOP');
+    for (let i = 0; i < 5; i++) {
+      const m = await a.enter(request); // metered in process: Redis does not answer
+      await m.settle({ success: true });
+    }
+    // The drain sends them from here: Stigg applies the call but the answer is lost; later calls fail with 500.
+    const lost = env.server.admin.injectFault({ operations: ['reportUsageBulk'], dropAfterApply: true, count: 1 });
+    const closing = a.close();
+    await until(() => !env.server.admin.faults().some((f) => f.id === lost), 'the first delivery attempt', 3_000);
+    const failing = env.server.admin.injectFault({ operations: ['reportUsageBulk'], status: 500 });
+    env.redis.signal('SIGCONT');
+    expect(await closing).toEqual({ delivered: 0, persisted: 5, dropped: 0 });
+    env.server.admin.clearFaults(failing);
+    const duplicatesBefore = env.server.admin.stats().usage.duplicates;
+    const b = await client(); // the next delivering process sends the record again, with the same key
+    await until(() => env.server.admin.stats().usage.duplicates > duplicatesBefore, 'the handed-over record to reach Stigg', 5_000);
+    expect(await b.close()).toMatchObject({ dropped: 0, persisted: 0 });
+    expect(await stiggUsage(env.server, 'handed-over')).toBe(5);
+  }, 30_000);
+
   it('a request that outlives its reservation still counts once when it succeeds', async () => {
     await provisionCustomers(env.server, ['slow-handler']);
     const t = await client({ usage: { reservationTtlMs: 200 } });

@@ -113,6 +113,12 @@ export interface Options {
     reservationTtlMs?: number;
     /** How long `close()` keeps trying to deliver. Default 10 seconds. */
     drainTimeoutMs?: number;
+    /**
+     * A file where `close()` keeps the usage it could not deliver nor hand to Redis by its deadline (Stigg and Redis
+     * both unreachable); the next process started with the same path reads it, deletes it and delivers it. One file
+     * per process slot, on a volume that outlives the process. Default: none (such usage is dropped and reported).
+     */
+    spillFile?: string;
     /** Longest wait between failed deliveries (capped jittered backoff). Default 30 seconds. */
     retryMaxMs?: number;
     /**
@@ -129,7 +135,7 @@ export interface Options {
   timeoutMs?: number;
   /** Attempts in all for calls safe to repeat. Default 3. */
   maxAttempts?: number;
-  /** Longest `ready()` waits for Stigg before rejecting with `UNAVAILABLE`. Default 30 seconds. */
+  /** Longest `ready()` keeps trying to reach Stigg before rejecting with `UNAVAILABLE`. Default 30 seconds. */
   readyTimeoutMs?: number;
   /** Default: `console` for warnings and errors. */
   logger?: Logger;
@@ -159,6 +165,7 @@ export interface Config {
     bulkCallsPerMinute: number;
     leaseTtlMs: number;
     evictingRedis: 'fail' | 'memory';
+    spillFile: string | null;
   };
   fallback: Record<string, FallbackEntitlement>;
   onUnavailable: 'deny' | 'allow';
@@ -180,6 +187,13 @@ function positive(name: string, value: number | undefined, fallback: number, log
 }
 
 /** Stigg's published limits are ceilings: a larger value would have Stigg refuse writes. */
+function spillPath(value: unknown, logger: Logger): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string' && value.trim() !== '') return value;
+  logger.warn(`tollgate: option usage.spillFile must be a file path, got ${JSON.stringify(value)}; usage left at close is not kept`);
+  return null;
+}
+
 function atMost(name: string, value: number, ceiling: number, logger: Logger): number {
   if (value <= ceiling) return value;
   logger.warn(`tollgate: option ${name} is above Stigg's limit of ${ceiling}; using ${ceiling}`);
@@ -248,6 +262,7 @@ export function resolveConfig(options: Options): Config {
       bulkCallsPerMinute: atMost('usage.bulkCallsPerMinute', positive('usage.bulkCallsPerMinute', options.usage?.bulkCallsPerMinute, 500, logger), 600, logger),
       leaseTtlMs: positive('usage.leaseTtlMs', options.usage?.leaseTtlMs, 5_000, logger),
       evictingRedis: options.usage?.evictingRedis === 'memory' ? 'memory' : 'fail',
+      spillFile: spillPath(options.usage?.spillFile, logger),
     },
     fallback: { ...(options.fallback ?? {}) },
     onUnavailable: options.onUnavailable ?? 'deny',

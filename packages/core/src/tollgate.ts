@@ -12,6 +12,7 @@ import { StiggStream } from './stream/stigg-stream.js';
 import { MemoryMeterStore } from './usage/memory-meter-store.js';
 import { Outbox, type DrainReport } from './usage/outbox.js';
 import { RedisMeterStore } from './usage/redis-meter-store.js';
+import { SpillFile } from './usage/spill-file.js';
 import type { MeterStore } from './usage/types.js';
 import { UsageMeter, type EnterRequest, type MeteredRequest } from './usage/usage-meter.js';
 
@@ -103,6 +104,7 @@ export class Tollgate extends Management {
         retryMaxMs: config.usage.retryMaxMs,
         customerWritesPerMinute: config.usage.customerWritesPerMinute,
         bulkCallsPerMinute: config.usage.bulkCallsPerMinute,
+        spill: config.usage.spillFile ? new SpillFile(config.usage.spillFile, config.environment) : null,
       },
       {
         acknowledged: (record, ack) => {
@@ -138,7 +140,7 @@ export class Tollgate extends Management {
   /**
    * Resolves when Stigg has accepted the API key and the stream is connected (or up to 5 s have passed without it;
    * decisions then revalidate by age until it connects). Rejects with `UNAUTHENTICATED` for a bad key, with
-   * `UNAVAILABLE` when Stigg cannot be reached within `readyTimeoutMs`, and with `CONFIG_INVALID` when the Redis
+   * `UNAVAILABLE` when Stigg cannot be reached within `readyTimeoutMs` (it keeps trying until then), and with `CONFIG_INVALID` when the Redis
    * for usage evicts keys. Node stays alive while it is awaited.
    */
   async ready(): Promise<void> {
@@ -146,18 +148,20 @@ export class Tollgate extends Management {
     await this.checkMeterRedis();
     // Bounded by readyTimeoutMs, and every timer awaited here is ref'd (the stream's and the outbox's are not):
     // Node must not exit under a caller waiting for Stigg, whatever Stigg is doing.
+    // A Stigg that cannot be reached is tried again until the timeout (a deploy during a short outage still starts).
     const started = Date.now();
     const deadline = started + this.config.readyTimeoutMs;
     const giveUp = new AbortController();
     let timer: NodeJS.Timeout | undefined;
+    let lastFailure: TollgateError | null = null;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         giveUp.abort();
-        reject(new TollgateError('UNAVAILABLE', `no answer within ${this.config.readyTimeoutMs} ms`, { retryable: true }));
+        reject(lastFailure ?? new TollgateError('UNAVAILABLE', `no answer within ${this.config.readyTimeoutMs} ms`, { retryable: true }));
       }, this.config.readyTimeoutMs);
     });
     try {
-      await Promise.race([this.client.checkKey(giveUp.signal), expired]);
+      await Promise.race([this.client.checkKey(giveUp.signal, { failed: (err) => (lastFailure = err) }), expired]);
     } catch (raw) {
       const err = toTollgateError(raw, 'GetSdkConfiguration');
       if (err.code !== 'UNAVAILABLE') throw err;

@@ -1,10 +1,15 @@
 /** The outbox's delivery rules with a fake Stigg and fake timers: pacing, merging, retries, what is final. */
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StiggClient } from '../src/client/stigg-client.js';
 import { StiggApiError } from '../src/errors.js';
 import { deliveryVerdict, FINAL_USAGE_CODES } from '../src/usage/delivery-errors.js';
 import { MemoryMeterStore } from '../src/usage/memory-meter-store.js';
-import { Outbox } from '../src/usage/outbox.js';
+import { Outbox, type OutboxConfig } from '../src/usage/outbox.js';
+import { SpillFile } from '../src/usage/spill-file.js';
 
 type Usage = { customerId: string; featureId: string; value: number; idempotencyKey?: string };
 
@@ -37,11 +42,10 @@ function fakeStigg() {
 const quiet = { warn: () => {}, error: () => {} };
 const config = { flushIntervalMs: 1_000, maxBatch: 100, retryBaseMs: 250, retryMaxMs: 30_000, customerWritesPerMinute: 20, bulkCallsPerMinute: 500 };
 
-function setup() {
+function setup(extra: Partial<OutboxConfig> = {}, stigg = fakeStigg(), logger = quiet) {
   const store = new MemoryMeterStore();
-  const stigg = fakeStigg();
   const dropped: string[] = [];
-  const outbox = new Outbox(store, stigg as unknown as StiggClient, config, { acknowledged: () => {}, flushed: () => {}, dropped: (r) => dropped.push(r.customerId), failed: () => {} }, quiet);
+  const outbox = new Outbox(store, stigg as unknown as StiggClient, { ...config, ...extra }, { acknowledged: () => {}, flushed: () => {}, dropped: (r) => dropped.push(r.customerId), failed: () => {} }, logger);
   let n = 0;
   const commit = async (customerId: string, units = 1, featureId = 'f') => {
     const id = `r${n++}`;
@@ -193,5 +197,61 @@ describe('outbox', () => {
     expect(await drained).toEqual({ delivered: expect.any(Number), persisted: 0, dropped: 0 });
     const total = [...stigg.applied.values()].reduce((a, b) => a + b, 0);
     expect(total).toBe(400);
+  });
+});
+
+describe('the spill file', () => {
+  const spillIn = async () => join(await mkdtemp(join(tmpdir(), 'tollgate-spill-')), 'usage.json');
+
+  it('keeps what close could not deliver; the next process delivers it once, sent records under their keys', async () => {
+    const path = await spillIn();
+    const stigg = fakeStigg();
+    const first = setup({ spill: new SpillFile(path, 'env-a') }, stigg);
+    await first.commit('c-1', 5);
+    await first.commit('c-2', 3);
+    // Stigg applies the first call but its answer is lost, then fails every call until the deadline.
+    const apply = stigg.reportUsageBulk;
+    let calls = 0;
+    stigg.reportUsageBulk = async (usages, options) => {
+      if (++calls === 1) await apply(usages, options);
+      throw http500();
+    };
+    const pass = first.outbox.flush();
+    await vi.advanceTimersByTimeAsync(10);
+    await pass;
+    await first.commit('c-1', 2); // waits, unsent, behind c-1's record whose outcome is unknown
+    const drained = first.outbox.drain(Date.now() + 3_000);
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(await drained).toEqual({ delivered: 0, persisted: 10, dropped: 0 });
+    const kept = JSON.parse(await readFile(path, 'utf8'));
+    expect(kept).toMatchObject({ version: 1, environment: 'env-a', sealed: [{ customerId: 'c-1', units: 5 }, { customerId: 'c-2', units: 3 }], open: [{ units: 2 }] });
+
+    stigg.reportUsageBulk = apply; // Stigg is back; the next process starts with the same file
+    const next = setup({ spill: new SpillFile(path, 'env-a') }, stigg);
+    next.outbox.start();
+    await next.outbox.flush();
+    expect(existsSync(path)).toBe(false);
+    expect(Object.fromEntries(stigg.applied)).toEqual({ 'c-1': 5, 'c-2': 3 }); // the sent records again, applied once
+    await vi.advanceTimersByTimeAsync(3_000); // c-1's next write slot: its merged unsent units
+    expect(Object.fromEntries(stigg.applied)).toEqual({ 'c-1': 7, 'c-2': 3 });
+    next.outbox.drain(Date.now());
+  });
+
+  it('reports what it cannot deliver (file, entry, reason) and delivers the rest; never another environment\'s usage', async () => {
+    const path = await spillIn();
+    const good = { id: 'rec-1', customerId: 'c-1', resourceId: null, featureId: 'f', units: 4, since: 1 };
+    await writeFile(path, JSON.stringify({ version: 1, environment: 'env-a', sealed: [good, { ...good, id: 'rec-2', units: -1 }], open: [{ key: { customerId: '' }, units: 1, since: 1 }] }));
+    const errors: string[] = [];
+    const report = (m: string) => void errors.push(m);
+    expect(await new SpillFile(path, 'env-b').take(report)).toBeNull();
+    expect(errors).toEqual([`tollgate: ${path} holds usage of another Stigg environment; left in place, not delivered here`]);
+    expect(existsSync(path)).toBe(true);
+    errors.length = 0;
+    expect(await new SpillFile(path, 'env-a').take(report)).toEqual({ sealed: [good], open: [] });
+    expect(errors).toEqual([
+      `tollgate: ${path}: sealed[1] skipped: units must be a positive number, got -1`,
+      `tollgate: ${path}: open[0] skipped: no key {customerId, resourceId, featureId}`,
+    ]);
+    expect(existsSync(path)).toBe(false);
   });
 });

@@ -36,6 +36,11 @@ export class AppProcess {
       lines.next(),
       new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${options.framework} app exited with ${code} before listening: ${stderr.join('').slice(-2000)}`)))),
     ]);
+    if (first.done) {
+      // Its output ended before it listened: it is exiting; say why.
+      await new Promise((r) => (child.exitCode === null && child.signalCode === null ? child.once('exit', r) : r(null)));
+      throw new Error(`${options.framework} app exited with ${child.exitCode ?? child.signalCode} before listening: ${stderr.join('').slice(-2000)}`);
+    }
     const { url } = JSON.parse(first.value as string) as { url: string };
     const app = new AppProcess(child, url, options.framework, { [Symbol.asyncIterator]: () => lines });
     app.stderr.push(...stderr);

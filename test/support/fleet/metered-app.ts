@@ -10,6 +10,7 @@
  * SIGTERM: stops accepting, closes Tollgate (drain), prints {"drained": report} and exits 0.
  */
 import 'reflect-metadata';
+import { appendFileSync } from 'node:fs';
 import { createServer, type RequestListener } from 'node:http';
 import { createKeyv } from '@keyv/redis';
 import express from 'express';
@@ -34,11 +35,16 @@ const config = JSON.parse(process.argv[2]!) as Config;
 const FEATURE = 'feature-api-calls';
 const store = config.redisUrl ? createKeyv(config.redisUrl, { throwOnConnectError: false }) : undefined;
 const errors: string[] = [];
+// TOLLGATE_APP_LOG=path: every warning and error this app's Tollgate logs, timestamped (for diagnosing a soak).
+const logFile = process.env.TOLLGATE_APP_LOG;
+const trace = (level: string, m: unknown) => {
+  if (logFile) appendFileSync(logFile, `${new Date().toISOString()} ${config.framework} ${process.pid} ${level} ${String(m)}\n`);
+};
 const tollgate = createTollgate({
   apiKey: 'server-tollgate-local',
   baseUrl: config.stiggUrl,
   cache: store ? { store } : undefined,
-  logger: { warn: () => {}, error: (m) => void errors.push(m) },
+  logger: { warn: (m) => trace('warn', m), error: (m) => (trace('error', m), void errors.push(m)) },
   ...config.tollgate,
 });
 await tollgate.ready();
@@ -90,6 +96,7 @@ process.once('SIGTERM', async () => {
   server.closeIdleConnections();
   await Promise.race([stopped, new Promise((r) => setTimeout(r, 3_000))]);
   const report = await tollgate.close();
+  trace('drained', JSON.stringify(report));
   console.log(JSON.stringify({ drained: report }));
   await Promise.race([store?.disconnect().catch(() => {}), new Promise((r) => setTimeout(r, 500))]);
   process.exit(0);

@@ -26,6 +26,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Attempts in all for an idempotent call; default `maxAttempts`. */
   attempts?: number;
+  /** Told of each failed attempt (before the wait for the next). */
+  failed?: (err: TollgateError) => void;
 }
 
 const RETRYABLE_STATUS = new Set([408, 429, 502, 503, 504]);
@@ -74,7 +76,10 @@ export function toTollgateError(err: unknown, operation: string): TollgateError 
   if (name === 'TimeoutError' || name === 'AbortError') {
     return new StiggApiError('UNAVAILABLE', `${operation}: Stigg did not answer in time`, { cause: err, retryable: true });
   }
-  return new StiggApiError('UNAVAILABLE', `${operation}: cannot reach Stigg (${(err as Error)?.message ?? String(err)})`, {
+  // fetch says only "fetch failed"; the socket's error (ECONNREFUSED, ENOTFOUND, ...) is its cause.
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  const why = [(err as Error)?.message ?? String(err), cause?.code ?? cause?.message].filter(Boolean).join(': ');
+  return new StiggApiError('UNAVAILABLE', `${operation}: cannot reach Stigg (${why})`, {
     cause: err,
     retryable: true,
   });
@@ -116,6 +121,7 @@ export class StiggClient {
         clearTimeout(timer);
         const err = toTollgateError(raw, operation);
         if (!err.retryable || attempt + 1 >= attempts || outer?.aborted) throw err;
+        options.failed?.(err);
         const delay = backoff(attempt, this.config.retryBaseMs, this.config.retryMaxMs);
         this.config.logger.debug?.(`tollgate: ${operation} failed (${err.message}); attempt ${attempt + 2}/${attempts} in ${Math.round(delay)} ms`);
         await sleep(delay, outer);
@@ -136,25 +142,34 @@ export class StiggClient {
     return data.entitlements;
   }
 
-  /** Validates the key (Stigg's SDK does the same at startup). */
-  async checkKey(signal?: AbortSignal): Promise<void> {
-    await this.request(doc.SDK_CONFIGURATION, undefined, 'GetSdkConfiguration', { idempotent: true, signal });
+  /**
+   * Validates the key (Stigg's SDK does the same at startup). With `untilAborted`, a Stigg that cannot be reached
+   * is tried again (backoff) until `signal` aborts, each failure told to `failed`.
+   */
+  async checkKey(signal?: AbortSignal, untilAborted?: { failed: (err: TollgateError) => void }): Promise<void> {
+    await this.request(doc.SDK_CONFIGURATION, undefined, 'GetSdkConfiguration', {
+      idempotent: true,
+      signal,
+      ...(untilAborted ? { attempts: Number.POSITIVE_INFINITY, failed: untilAborted.failed } : {}),
+    });
   }
 
   /**
-   * Usage records with idempotency keys are safe to repeat. `signal` gives up (a drain's deadline); `attempts: 1`
+   * Usage records with idempotency keys are safe to repeat. `signal` gives up (a drain's deadline), `timeoutMs`
+   * bounds each attempt (default: the client's); `attempts: 1`
    * leaves retrying to the caller (the outbox: a refusal after an attempt whose outcome is unknown must not read as
    * "nothing was applied").
    */
   async reportUsageBulk(
     usages: { customerId: string; resourceId?: string | null; featureId: string; value: number; updateBehavior?: 'DELTA' | 'SET'; idempotencyKey?: string }[],
-    options: { signal?: AbortSignal; attempts?: number } = {},
+    options: { signal?: AbortSignal; attempts?: number; timeoutMs?: number } = {},
   ): Promise<UsageAck[]> {
     const idempotent = usages.every((u) => !!u.idempotencyKey);
     const data = await this.request<{ reportUsageBulk: UsageAck[] }>(doc.REPORT_USAGE_BULK, { input: { usages } }, 'ReportUsageBulk', {
       idempotent,
       signal: options.signal,
       attempts: options.attempts,
+      timeoutMs: options.timeoutMs,
     });
     return data.reportUsageBulk;
   }

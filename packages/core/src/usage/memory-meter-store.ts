@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fitsLimit } from '../decision/decide.js';
 import { ExpiringKeys } from './expiring-keys.js';
-import { keyString, type ClaimRequest, type MeterStore, type ReserveRequest, type ReserveResult, type SealedRecord, type UsageKey } from './types.js';
+import { keyString, type ClaimRequest, type LocalUsage, type MeterStore, type ReserveRequest, type ReserveResult, type SealedRecord, type UsageKey } from './types.js';
 
 interface Counter {
   key: UsageKey;
@@ -186,6 +186,42 @@ export class MemoryMeterStore implements MeterStore {
     c.open += units;
     c.pending += units;
     this.due.add(keyString(key));
+  }
+
+  /**
+   * Takes every sealed record (sent, outcome unknown) out of this store, to be handed on with its id (so that
+   * sending it again stays safe); `restoreSealed` puts one back.
+   */
+  takeSealed(): SealedRecord[] {
+    const out: SealedRecord[] = [];
+    for (const record of [...this.records.values()]) {
+      const c = this.settleRecord(record)!;
+      c.pending -= record.units;
+      this.forgetIfIdle(c);
+      out.push({ id: record.id, customerId: record.customerId, resourceId: record.resourceId, featureId: record.featureId, units: record.units, since: record.since });
+    }
+    return out;
+  }
+
+  restoreSealed(record: SealedRecord): void {
+    if (this.records.has(record.id)) return;
+    const c = this.counter(record);
+    const kept: SealedRecord = { id: record.id, customerId: c.key.customerId, resourceId: c.key.resourceId, featureId: c.key.featureId, units: record.units, since: record.since };
+    this.records.set(kept.id, kept);
+    c.sealed.add(kept.id);
+    c.pending += kept.units;
+    this.due.add(keyString(c.key));
+  }
+
+  /** Everything committed here and not yet acknowledged, taken out (to spill to a file at close). */
+  takeLocal(): LocalUsage {
+    return { sealed: this.takeSealed(), open: this.takeOpen() };
+  }
+
+  /** Puts back usage taken out by `takeLocal` (read back from a spill file at start). */
+  restoreLocal(usage: LocalUsage): void {
+    for (const r of usage.sealed) this.restoreSealed(r);
+    for (const o of usage.open) this.restoreOpen(o.key, o.units, o.since);
   }
 
   /** Counters with sealed records (sent, outcome unknown): only this store can finish them. */

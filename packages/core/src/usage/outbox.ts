@@ -6,6 +6,7 @@ import type { TollgateError } from '../errors.js';
 import type { Logger } from '../options.js';
 import { deliveryVerdict } from './delivery-errors.js';
 import { LagTracker } from './lag.js';
+import { spilledUnits, type SpillFile } from './spill-file.js';
 import { keyString, type MeterStore, type SealedRecord, type UsageKey } from './types.js';
 import { WritePacer } from './write-pacer.js';
 
@@ -21,6 +22,8 @@ export interface OutboxConfig {
   retryMaxMs: number;
   customerWritesPerMinute: number;
   bulkCallsPerMinute: number;
+  /** Where usage left undelivered at close is kept for the next process (and read back at start). */
+  spill?: SpillFile | null;
 }
 
 export interface OutboxEvents {
@@ -40,7 +43,7 @@ export interface DeliveryRole {
 export interface DrainReport {
   /** Units Stigg acknowledged during the drain. */
   delivered: number;
-  /** Units left committed in a durable store (Redis), for the fleet to deliver. */
+  /** Units left committed in a durable store (Redis, or the spill file), for the fleet or the next process to deliver. */
   persisted: number;
   /** Units lost: left in memory when the deadline passed, or refused by Stigg for good. */
   dropped: number;
@@ -94,8 +97,43 @@ export class Outbox {
 
   start(): void {
     if (this.timer) return;
+    this.loaded = this.takeSpilled();
     this.timer = setInterval(() => void this.flush(), this.config.flushIntervalMs);
     this.timer.unref();
+  }
+
+  /** Settled once what an earlier process spilled is back in the store (passes wait for it). */
+  private loaded: Promise<void> = Promise.resolve();
+
+  private async takeSpilled(): Promise<void> {
+    const spill = this.config.spill;
+    if (!spill) return;
+    try {
+      const usage = await spill.take((m) => this.logger.error(m));
+      if (!usage) return;
+      this.store.restoreLocal(usage);
+      this.logger.warn(`tollgate: delivering ${spilledUnits(usage)} units of usage an earlier process left in ${spill.path}`);
+    } catch (err) {
+      this.logger.error(`tollgate: cannot read the usage spill file ${spill.path}: ${(err as Error).message}`);
+    }
+  }
+
+  /** At close: what is still in memory goes to the spill file (when there is one); returns the units kept there. */
+  private async spillLeft(): Promise<number> {
+    const spill = this.config.spill;
+    if (!spill) return 0;
+    const usage = this.store.takeLocal();
+    const units = spilledUnits(usage);
+    if (units === 0) return 0;
+    try {
+      await spill.put(usage);
+      this.logger.warn(`tollgate: ${units} units of usage could not be delivered before close; kept in ${spill.path} for the next process`);
+      return units;
+    } catch (err) {
+      this.store.restoreLocal(usage);
+      this.logger.error(`tollgate: cannot write the usage spill file ${spill.path}: ${(err as Error).message}`);
+      return 0;
+    }
   }
 
   private waiting = 0;
@@ -117,7 +155,8 @@ export class Outbox {
 
   private async pass(): Promise<void> {
     this.waiting = 0;
-    await this.store.reconcile?.();
+    await this.loaded;
+    await this.store.reconcile?.(this.draining);
     if (this.now() < this.retryAt) return;
     const byCustomer = new Map<string, UsageKey[]>();
     for (const key of await this.store.pendingKeys(this.shared, this.draining)) {
@@ -188,7 +227,10 @@ export class Outbox {
       acks = await this.client.reportUsageBulk(
         records.map((r) => ({ customerId: r.customerId, resourceId: r.resourceId, featureId: r.featureId, value: r.units, updateBehavior: 'DELTA' as const, idempotencyKey: r.id })),
         // One attempt: the outbox retries itself, knowing what each failure means. A drain aborts it at its deadline.
-        { signal: this.giveUp.signal, attempts: 1 },
+        // While draining, one stalled call may not take the whole deadline: each gets half of what is left (>= 1 s).
+        this.draining
+          ? { signal: this.giveUp.signal, attempts: 1, timeoutMs: Math.max(1_000, (this.drainDeadline - this.now()) / 2) }
+          : { signal: this.giveUp.signal, attempts: 1 },
       );
     } catch (raw) {
       return this.failed(records, customers, toTollgateError(raw, 'ReportUsageBulk'));
@@ -294,6 +336,7 @@ export class Outbox {
       if (!first) await sleep(Math.min(Math.max(this.retryAt - this.now(), 25), deadline - this.now(), 250), true);
       await this.flush();
     }
+    const spilled = await this.spillLeft();
     // The fleet's count takes a Redis call per counter: bounded like the rest (past it, only what is in process).
     const inProcess = await this.store.pendingUnits(false);
     const left = await untilDeadline(this.store.pendingUnits(true), inProcess);
@@ -303,7 +346,7 @@ export class Outbox {
     return {
       delivered: this.stats.unitsDelivered - startDelivered,
       // Sent to Redis without an answer (a stall): Redis runs such commands when it resumes, so they are the fleet's.
-      persisted: left.shared + left.unconfirmed,
+      persisted: left.shared + left.unconfirmed + spilled,
       dropped: this.store.dropped - droppedBefore + left.local - left.unconfirmed,
     };
   }

@@ -4,7 +4,7 @@ import type { Logger } from '../options.js';
 import { withTimeout } from '../util/with-timeout.js';
 import { MemoryMeterStore } from './memory-meter-store.js';
 import * as lua from './redis-scripts.js';
-import { keyString, type ClaimRequest, type MeterStore, type ReserveRequest, type ReserveResult, type SealedRecord, type UsageKey } from './types.js';
+import { keyString, type ClaimRequest, type LocalUsage, type MeterStore, type ReserveRequest, type ReserveResult, type SealedRecord, type UsageKey } from './types.js';
 
 /** What the meter needs of a Redis client (node-redis v4/v5 `createClient()` has it). */
 export interface RedisLike {
@@ -299,9 +299,13 @@ export class RedisMeterStore implements MeterStore {
     this.unconfirmed.set(op.reservationId, op);
   }
 
-  /** Repeats the meter calls whose outcome is unknown, now that Redis may answer; gives up on those older than minutes. */
-  async reconcile(): Promise<void> {
-    if (!this.available()) return;
+  /**
+   * Repeats the meter calls whose outcome is unknown, now that Redis may answer (gives up on those older than
+   * minutes), then hands what was committed in process to Redis. With `final` (at close): asks Redis at once, and
+   * hands over sealed records too.
+   */
+  async reconcile(final = false): Promise<void> {
+    if (this.disabled || (!final && !this.available())) return;
     for (const op of [...this.unconfirmed.values()]) {
       // A refusal now proves nothing about an earlier attempt that timed out: it is repeated like any failure.
       if ((await this.send(op)) === true) this.unconfirmed.delete(op.reservationId);
@@ -315,8 +319,14 @@ export class RedisMeterStore implements MeterStore {
     }
     // Handed over only once Redis has answered again (not merely past its retry-after), one by one, stopping at the
     // first failure: what is not handed over stays in process.
-    if (!this.available() || this.disabled) return;
+    if (!final && !this.available()) return;
     if (this.downSince !== 0 && !(await this.answers())) return;
+    if (!(await this.handOverOpen())) return;
+    if (final) await this.handOverSealed();
+  }
+
+  /** Hands the units committed in process to Redis, one counter at a time; false when Redis stopped answering. */
+  private async handOverOpen(): Promise<boolean> {
     const open = this.local.takeOpen();
     while (open.length > 0) {
       const next = open.shift()!;
@@ -327,14 +337,55 @@ export class RedisMeterStore implements MeterStore {
       if (sent === 'refused') this.local.restoreOpen(next.key, next.units, next.since);
       else this.repeat(op);
       for (const rest of open) this.local.restoreOpen(rest.key, rest.units, rest.since);
-      return;
+      return false;
     }
+    return true;
+  }
+
+  /**
+   * Hands the records this process sealed (sent, outcome unknown) to Redis under their ids: the fleet's next write
+   * sends each with the same idempotency key. One that fails stays here too: should Redis have taken it anyway, it
+   * is sent twice under one key, which Stigg applies once.
+   */
+  private async handOverSealed(): Promise<void> {
+    const sealed = this.local.takeSealed();
+    while (sealed.length > 0) {
+      const record = sealed.shift()!;
+      const k = this.keys(record);
+      const member = JSON.stringify([record.customerId, record.resourceId, record.featureId]);
+      try {
+        await this.call('hand-over', () => this.redis.sAdd(this.index, member));
+        await this.call('hand-over', () =>
+          this.run(lua.ADOPT, [k.counter, k.sealed, `${this.prefix(record.customerId)}:adopted:${digest(record.id)}`], [
+            record.id,
+            record.customerId,
+            record.resourceId ?? '',
+            record.featureId,
+            record.units,
+            record.since,
+            REQUEST_KEY_TTL_MS,
+          ]),
+        );
+      } catch {
+        for (const r of [record, ...sealed]) this.local.restoreSealed(r);
+        return;
+      }
+    }
+  }
+
+  takeLocal(): LocalUsage {
+    return this.local.takeLocal();
+  }
+
+  restoreLocal(usage: LocalUsage): void {
+    this.local.restoreLocal(usage);
   }
 
   /** Whether Redis answers now (a no-op script); after an outage, what proves it is back. */
   private async answers(): Promise<boolean> {
     try {
       await this.call('probe', () => this.run('return 1', [], []));
+      this.downUntil = 0;
       return true;
     } catch {
       return false;

@@ -157,6 +157,18 @@ if tonumber(h[1] or '0') <= 0 or tonumber(r.since) < tonumber(h[2] or r.since) t
 redis.call('HINCRBYFLOAT', KEYS[1], 'open', r.units)
 return 1`;
 
+/**
+ * A record a process sealed (and sent, outcome unknown) handed to the fleet with its id, so the fleet's next write
+ * sends it under the same idempotency key. Once only: a marker remembers the hand-over (a repeat after a timeout
+ * finds it). KEYS: counter, sealed hash, marker. ARGV: record id, customerId, resourceId ('' none), featureId,
+ * units, since, marker ttl ms. Returns 0 when it was handed over before.
+ */
+export const ADOPT = `
+if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[7]) then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({id = ARGV[1], customerId = ARGV[2], resourceId = ARGV[3], featureId = ARGV[4], units = ARGV[5], since = ARGV[6]}))
+redis.call('HINCRBYFLOAT', KEYS[1], 'pending', ARGV[5])
+return 1`;
+
 /** KEYS: counter, sealed hash. ARGV: record id, units. */
 export const DISCARD = `
 if redis.call('HDEL', KEYS[2], ARGV[1]) == 1 then

@@ -16,6 +16,12 @@ export interface SealedRecord extends UsageKey {
   fresh?: boolean;
 }
 
+/** Usage a process holds in memory: records sent with an unknown outcome (kept with their ids), and units never sent. */
+export interface LocalUsage {
+  sealed: SealedRecord[];
+  open: { key: UsageKey; units: number; since: number }[];
+}
+
 export interface ReserveRequest {
   key: UsageKey;
   reservationId: string;
@@ -83,8 +89,16 @@ export interface MeterStore {
    * without an answer yet), and (with `shared`) in the shared store when it answers.
    */
   pendingUnits(shared: boolean): Promise<{ local: number; shared: number; unconfirmed: number }>;
-  /** Repeats store calls whose outcome was unknown (Redis timed out), now that the store may answer. */
-  reconcile?(): Promise<void>;
+  /**
+   * Repeats store calls whose outcome was unknown (Redis timed out), now that the store may answer, and hands
+   * units kept in process to the shared store. With `final` (at close) it asks the shared store at once, whatever
+   * its last failure, and hands over sealed records too (with their ids).
+   */
+  reconcile?(final?: boolean): Promise<void>;
+  /** Takes out what this process holds in memory (to spill it to a file at close). */
+  takeLocal(): LocalUsage;
+  /** Puts back usage spilled by an earlier process. */
+  restoreLocal(usage: LocalUsage): void;
   /** Units the store had to drop (memory store over its bound). */
   readonly dropped: number;
 }
