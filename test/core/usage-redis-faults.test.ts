@@ -46,6 +46,7 @@ async function client(options: Partial<Options> = {}): Promise<Tollgate> {
 
 afterEach(async () => {
   env.redis.signal('SIGCONT');
+  env.server.admin.clearFaults();
   await redisCommand(env.redis.port, 'CONFIG', 'SET', 'maxmemory', '0');
   await redisCommand(env.redis.port, 'CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
   for (const { t, store } of opened.splice(0)) {

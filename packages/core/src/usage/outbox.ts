@@ -10,6 +10,9 @@ import { spilledUnits, type SpillFile } from './spill-file.js';
 import { keyString, type MeterStore, type SealedRecord, type UsageKey } from './types.js';
 import { WritePacer } from './write-pacer.js';
 
+/** The end of a drain kept for what follows delivery (spilling, counting what Redis holds): up to this, a fifth at most. */
+const FINISHING_MS = 1_000;
+
 /** Stigg accepts at most 100 records per `reportUsageBulk`. */
 export const MAX_RECORDS_PER_CALL = 100;
 
@@ -301,40 +304,44 @@ export class Outbox {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.draining = true;
-    this.drainDeadline = deadline;
+    // Delivery stops a little before the deadline: the rest of the time is for keeping what is left (the spill
+    // file) and counting what the fleet holds in Redis.
+    const finishing = Math.min(FINISHING_MS, Math.max(0, deadline - this.now()) / 5);
+    const deliverUntil = deadline - finishing;
+    this.drainDeadline = deliverUntil;
     const startDelivered = this.stats.unitsDelivered;
     const droppedBefore = this.store.dropped;
-    const abortAt = setTimeout(() => this.giveUp.abort(new DOMException('the drain deadline passed', 'TimeoutError')), Math.max(0, deadline - this.now()));
+    const abortAt = setTimeout(() => this.giveUp.abort(new DOMException('the drain deadline passed', 'TimeoutError')), Math.max(0, deliverUntil - this.now()));
     try {
-      return await this.drainUntil(deadline, startDelivered, droppedBefore);
+      return await this.drainUntil(deliverUntil, deadline, startDelivered, droppedBefore);
     } finally {
       clearTimeout(abortAt);
     }
   }
 
-  private async drainUntil(deadline: number, startDelivered: number, droppedBefore: number): Promise<DrainReport> {
+  private async drainUntil(deliverUntil: number, deadline: number, startDelivered: number, droppedBefore: number): Promise<DrainReport> {
     // Waits for `p`, or gives `otherwise` at the deadline; the timer goes as soon as `p` answers (a ref'd timer left
     // behind would hold the process open until the deadline).
-    const untilDeadline = async <T>(p: Promise<T>, otherwise: T): Promise<T> => {
+    const untilDeadline = async <T>(p: Promise<T>, otherwise: T, until = deadline): Promise<T> => {
       let timer: NodeJS.Timeout | undefined;
       try {
-        return await Promise.race([p, new Promise<T>((r) => (timer = setTimeout(() => r(otherwise), Math.max(0, deadline - this.now()))))]);
+        return await Promise.race([p, new Promise<T>((r) => (timer = setTimeout(() => r(otherwise), Math.max(0, until - this.now()))))]);
       } finally {
         clearTimeout(timer);
       }
     };
-    await untilDeadline(this.passing ?? Promise.resolve(), undefined);
+    await untilDeadline(this.passing ?? Promise.resolve(), undefined, deliverUntil);
     // A backoff from before the drain may have outlived the outage: the drain tries at once.
     this.retryAt = Math.min(this.retryAt, this.now());
-    for (let first = true; this.now() < deadline; first = false) {
+    for (let first = true; this.now() < deliverUntil; first = false) {
       // What is in memory must go now; the fleet's share too while this process holds the lease (it would
       // otherwise wait for the next holder), within the same deadline.
-      const pending = await untilDeadline(this.store.pendingUnits(this.shared), null);
+      const pending = await untilDeadline(this.store.pendingUnits(this.shared), null, deliverUntil);
       if (!pending || (pending.local === 0 && pending.shared === 0)) break;
-      if (this.retryAt >= deadline) break;
+      if (this.retryAt >= deliverUntil) break;
       // Customers become ready one by one (pacing): look again shortly rather than compute when.
-      if (!first) await sleep(Math.min(Math.max(this.retryAt - this.now(), 25), deadline - this.now(), 250), true);
-      await this.flush();
+      if (!first) await sleep(Math.min(Math.max(this.retryAt - this.now(), 25), deliverUntil - this.now(), 250), true);
+      await untilDeadline(this.flush(), undefined, deliverUntil);
     }
     const spilled = await this.spillLeft();
     // The fleet's count takes a Redis call per counter: bounded like the rest (past it, only what is in process).
