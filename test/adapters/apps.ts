@@ -38,10 +38,31 @@ class DenyAfterMetered implements CanActivate {
   }
 }
 
+/**
+ * The customer as the apps' resolvers answer it: the `x-customer-id` header, or, with `x-customer-as`, what a
+ * careless resolver might return: a number (an id from a database), an array (`?c=a&c=b`), an object, or the
+ * header decoded as JSON (any string, including ones a header cannot carry: lone surrogates, NUL).
+ */
+export function customerFrom(headers: Record<string, string | string[] | undefined>): never {
+  const id = headers['x-customer-id'] as string | undefined;
+  switch (headers['x-customer-as']) {
+    case 'number':
+      return Number(id) as never;
+    case 'array':
+      return [id, id] as never;
+    case 'object':
+      return { id } as never;
+    case 'json':
+      return JSON.parse(id!) as never;
+    default:
+      return id as never;
+  }
+}
+
 /** Tests identify the customer by a header: an explicit opt-in, as a user would have to write it. */
 export function expressApp(client: Tollgate): Server {
   const app = express();
-  app.use(ex.entitlements({ client, customerId: (req) => req.get('x-customer-id') }));
+  app.use(ex.entitlements({ client, customerId: (req) => customerFrom(req.headers) }));
   app.get('/analytics', ex.requireFeature('feature-analytics'), (req, res) => {
     res.json({ decision: ex.getEntitlement(req) });
   });
@@ -75,7 +96,7 @@ export function expressApp(client: Tollgate): Server {
 
 export function honoApp(client: Tollgate): Server {
   const app = new Hono<{ Variables: { cost: number } }>();
-  app.use(ho.entitlements({ client, customerId: (c) => c.req.header('x-customer-id') }));
+  app.use(ho.entitlements({ client, customerId: (c) => customerFrom(c.req.header()) }));
   app.get('/analytics', ho.requireFeature('feature-analytics'), (c) => c.json({ decision: c.get('entitlement') satisfies Decision }));
   app.get('/export', ho.requireFeature('feature-export-formats', { requestedValues: (c) => [c.req.query('format') ?? ''] }), (c) =>
     c.json({ format: c.req.query('format') }),
@@ -155,7 +176,7 @@ class ScenarioController {
 
 async function nestApp(client: Tollgate, platform: 'express' | 'fastify'): Promise<Server> {
   @Module({
-    imports: [nest.TollgateModule.forRoot({ client, customerId: (ctx) => ctx.switchToHttp().getRequest().headers['x-customer-id'] })],
+    imports: [nest.TollgateModule.forRoot({ client, customerId: (ctx) => customerFrom(ctx.switchToHttp().getRequest().headers) })],
     controllers: [ScenarioController],
   })
   class ScenarioModule {}

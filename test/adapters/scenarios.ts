@@ -111,6 +111,35 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'a numeric customer id from the resolver (an id from a database) is that customer',
+    async run({ app, client }) {
+      const id = String(4_200_000 + Math.floor(Math.random() * 100_000));
+      await client.provisionCustomer({ customerId: id, subscriptionParams: { planId: 'plan-pro', billingPeriod: 'MONTHLY' } });
+      const res = await request(app).get('/analytics').set('x-customer-id', id).set('x-customer-as', 'number');
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.text).decision.hasAccess).toBe(true);
+      expect((await request(app).post('/calls').set('x-customer-id', id).set('x-customer-as', 'number')).status).toBe(200);
+    },
+  },
+  {
+    name: 'a resolver answer that is no id (array, object, lone surrogate, NUL, too long): 401 no-customer, never a 500',
+    async run({ app }) {
+      const answers: [as: string, id: string][] = [
+        ['array', 'customer-pro'],
+        ['object', 'customer-pro'],
+        ['json', JSON.stringify('zz-\ud800')],
+        ['json', JSON.stringify('customer-pro\u0000')],
+        ['json', JSON.stringify('c'.repeat(5_000))],
+      ];
+      for (const [as, id] of answers) {
+        for (const res of [await request(app).get('/analytics').set('x-customer-id', id).set('x-customer-as', as), await request(app).post('/calls').set('x-customer-id', id).set('x-customer-as', as)]) {
+          expect(res.status, `${as} ${id.slice(0, 40)}`).toBe(401);
+          expect(problem(res).type).toBe('https://tollgate.dev/problems/no-customer');
+        }
+      }
+    },
+  },
+  {
     name: 'enum values: granted ones pass, others 403 RequestedValuesMismatch',
     async run({ app, customer }) {
       const id = await customer('plan-pro');

@@ -5,6 +5,7 @@ import { createTollgate } from '@tollgate/core';
 import { until } from '../support/wait.js';
 import { TollgateWorker } from '../support/worker.js';
 import { stiggAndRedis } from '../support/stigg.js';
+import { provisionCustomers } from '../support/fleet/usage-run.js';
 
 const env = stiggAndRedis();
 
@@ -29,6 +30,26 @@ describe('shared Redis', () => {
       await a.close();
       await b.close();
       env.server.admin.setPlan('customer-free', 'plan-free');
+    }
+  });
+
+  it('keeps every customer and resource apart in the shared level: resource "-" is not "no resource"', async () => {
+    await provisionCustomers(env.server, ['dash-owner']);
+    env.server.admin.setPlan('dash-owner', 'plan-free'); // without a resource: no analytics
+    env.server.admin.setPlan('dash-owner', 'plan-pro', { resourceId: '-' }); // for resource "-": analytics
+    const a = await TollgateWorker.start(env.server.url, env.redis.url);
+    const b = await TollgateWorker.start(env.server.url, env.redis.url);
+    try {
+      const request = { customerId: 'dash-owner', featureId: 'feature-analytics' };
+      expect((await a.check({ ...request, resourceId: '-' })).hasAccess).toBe(true);
+      await new Promise((r) => setTimeout(r, 300)); // the shared write is in the background
+      expect((await b.check(request)).hasAccess).toBe(false); // its own entry, from Stigg: not A's "-"
+      expect((await b.metrics()).l2Hits).toBe(0);
+      expect((await b.check({ ...request, resourceId: '-' })).hasAccess).toBe(true);
+      expect((await b.metrics()).l2Hits).toBe(1);
+    } finally {
+      await a.close();
+      await b.close();
     }
   });
 

@@ -13,6 +13,7 @@ import { MemoryMeterStore } from './usage/memory-meter-store.js';
 import { Outbox, type DrainReport } from './usage/outbox.js';
 import { RedisMeterStore } from './usage/redis-meter-store.js';
 import { SpillFile } from './usage/spill-file.js';
+import { idProblem } from './util/ids.js';
 import type { MeterStore } from './usage/types.js';
 import { UsageMeter, type EnterRequest, type MeteredRequest } from './usage/usage-meter.js';
 
@@ -229,6 +230,8 @@ export class Tollgate extends Management {
     if (typeof request?.customerId !== 'string' || request.customerId === '' || typeof request.featureId !== 'string' || request.featureId === '') {
       throw new TollgateError('INVALID_REQUEST', 'check needs a non-empty customerId and featureId');
     }
+    const invalid = idProblem(request.customerId) ?? (request.resourceId == null ? null : idProblem(request.resourceId));
+    if (invalid) throw new TollgateError('INVALID_REQUEST', `check: ${idProblem(request.customerId) ? 'customerId' : 'resourceId'} ${invalid}`);
     this.counters.checks += 1;
     if (this.config.offline) return this.fallback(request, null);
     if (this.closed) return this.fallback(request, new TollgateError('CLOSED', 'Tollgate is closed'));
@@ -341,6 +344,15 @@ export class Tollgate extends Management {
       return report;
     })();
     return this.drained;
+  }
+
+  private readonly warned = new Set<string>();
+
+  /** Logs a warning once per distinct message (a misconfiguration seen on every request is said once). */
+  warnOnce(message: string): void {
+    if (this.warned.has(message) || this.warned.size >= 100) return;
+    this.warned.add(message);
+    this.config.logger.warn(message);
   }
 
   /** Forgets what is cached for a customer (the test double calls it when a test changes a grant). */

@@ -1,6 +1,7 @@
 import type { EntitlementSet } from '../decision/types.js';
 import type { Config } from '../options.js';
 import type { Metrics } from '../events.js';
+import { idDigest } from '../util/ids.js';
 import { BoundedLru } from './lru.js';
 import { StoreGuard } from './store-guard.js';
 
@@ -56,7 +57,7 @@ export class EntitlementCache {
     private readonly fetch: Fetch,
     private readonly metrics: Metrics,
   ) {
-    this.keyPrefix = `tollgate:v1:${config.environment}:{`;
+    this.keyPrefix = `tollgate:v2:${config.environment}:{`;
     this.l1 = new BoundedLru(config.cache.maxEntries, config.cache.maxBytes);
     this.l2 = config.cache.store ? new StoreGuard(config.cache.store, config.cache.storeTimeoutMs, config.cache.storeRetryAfterMs, config.logger) : null;
   }
@@ -64,16 +65,19 @@ export class EntitlementCache {
   private readonly keyPrefix: string;
 
   /**
-   * In-process key: the customer id itself (or with the resource), so a lookup hashes a short string. The
-   * in-process level serves one environment, so nothing else needs to be in it.
+   * In-process key: the customer id itself (or with the resource after a NUL, which no id holds: see util/ids.ts),
+   * so a lookup hashes a short string. The in-process level serves one environment, so nothing else is in it.
    */
   key(customerId: string, resourceId: string | null): string {
-    return resourceId === null ? customerId : customerId + '\u0001' + resourceId;
+    return resourceId === null ? customerId : customerId + '\u0000' + resourceId;
   }
 
-  /** Shared-store key: environment-scoped, never the API key; the customer in a Redis hash tag so its keys share a slot. */
+  /**
+   * Shared-store key: environment-scoped, never the API key; ids as digests (any id, short and distinct keys); the
+   * customer in a Redis hash tag so its keys share a slot; "no resource" and every resource id apart.
+   */
   storeKey(customerId: string, resourceId: string | null): string {
-    return this.keyPrefix + customerId + (resourceId === null ? '}:-' : '}:' + resourceId);
+    return this.keyPrefix + idDigest(customerId) + (resourceId === null ? '}:none' : '}:r:' + idDigest(resourceId));
   }
 
   get l2Errors(): number {

@@ -3,6 +3,7 @@ import type { Tollgate } from '../tollgate.js';
 import type { MeteredRequest } from '../usage/usage-meter.js';
 import { describeDenial, type Denial, type DenialOptions } from './denial.js';
 import { isTollgateError, TollgateError } from '../errors.js';
+import { idFrom, idProblem } from '../util/ids.js';
 
 /**
  * The request lifecycle every adapter runs, with the framework left out: the adapter resolves the customer,
@@ -12,10 +13,13 @@ import { isTollgateError, TollgateError } from '../errors.js';
 /** Settings given once per app (`entitlements({...})` in Express, the same in Hono). */
 export interface GuardSettings<Req> {
   client: Tollgate;
-  /** Who the customer is. Required: no default trusts a client header. Return undefined when unknown. */
-  customerId: (req: Req) => string | null | undefined | Promise<string | null | undefined>;
+  /**
+   * Who the customer is. Required: no default trusts a client header. Return undefined when unknown. Numbers (an
+   * id from a database) are taken as their decimal string; anything else that is no id is denied as no-customer.
+   */
+  customerId: (req: Req) => string | number | null | undefined | Promise<string | number | null | undefined>;
   /** The resource (several subscriptions per customer), if any. */
-  resourceId?: (req: Req) => string | null | undefined;
+  resourceId?: (req: Req) => string | number | null | undefined;
   /** Statuses per denial kind and an upgrade URL. */
   denial?: DenialOptions;
   /** Called with every denial before it is rendered; return true when it has answered the request itself. */
@@ -45,16 +49,32 @@ export function admit<Req>(settings: GuardSettings<Req>, req: Req, featureId: st
   return isPromise(id) ? id.then((v) => admitCustomer(settings, req, featureId, requestedValues, v)) : admitCustomer(settings, req, featureId, requestedValues, id);
 }
 
+/**
+ * A resolver's answer as an id: strings, or numbers and bigints (ids from a database) as strings; null when there
+ * is none. False when it is something that is no id (an array from `?c=a&c=b`, an object, a malformed string):
+ * the request is then denied as `no-customer`, and the misconfiguration is logged once.
+ */
+function resolved<Req>(settings: GuardSettings<Req>, which: 'customerId' | 'resourceId', raw: unknown): string | null | false {
+  const id = idFrom(raw);
+  if (id !== undefined) return id;
+  settings.client.warnOnce(`tollgate: the ${which} resolver returned something that is not an id (${idProblem(raw)}); such requests are denied as no-customer`);
+  return false;
+}
+
+/** The request's resource: null for none, false when the resolver answered something that is no id. */
+const resourceOf = <Req>(settings: GuardSettings<Req>, req: Req): string | null | false => (settings.resourceId ? resolved(settings, 'resourceId', settings.resourceId(req)) : null);
+
 function admitCustomer<Req>(
   settings: GuardSettings<Req>,
   req: Req,
   featureId: string,
   requestedValues: string[] | undefined,
-  id: string | null | undefined,
+  id: unknown,
 ): GuardOutcome | Promise<GuardOutcome> {
-  const customerId = id || null;
-  if (!customerId) return { denial: describeDenial(featureId, null, null, settings.denial) };
-  const decision = settings.client.check({ customerId, featureId, resourceId: settings.resourceId?.(req) ?? null, requestedValues });
+  const customerId = resolved(settings, 'customerId', id);
+  const resourceId = customerId ? resourceOf(settings, req) : false;
+  if (!customerId || resourceId === false) return { denial: describeDenial(featureId, null, null, settings.denial) };
+  const decision = settings.client.check({ customerId, featureId, resourceId, requestedValues });
   return isPromise(decision) ? decision.then((d) => outcome(settings, featureId, customerId, d)) : outcome(settings, featureId, customerId, decision);
 }
 
@@ -70,9 +90,9 @@ export async function admitMetered<Req>(
   units: number,
   idempotencyKey: string | null,
 ): Promise<MeteredOutcome> {
-  const customerId = (await settings.customerId(req)) || null;
-  if (!customerId) return { denial: describeDenial(featureId, null, null, settings.denial) };
-  const resourceId = settings.resourceId?.(req) ?? null;
+  const customerId = resolved(settings, 'customerId', await settings.customerId(req));
+  const resourceId = customerId ? resourceOf(settings, req) : false;
+  if (!customerId || resourceId === false) return { denial: describeDenial(featureId, null, null, settings.denial) };
   const metered = await settings.client.enter({ customerId, featureId, resourceId, units, idempotencyKey });
   return metered.allowed ? { metered } : { denial: describeDenial(featureId, customerId, metered.decision, settings.denial) };
 }

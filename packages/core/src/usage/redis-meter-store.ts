@@ -1,6 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { TollgateError } from '../errors.js';
 import type { Logger } from '../options.js';
+import { idDigest as digest } from '../util/ids.js';
 import { withTimeout } from '../util/with-timeout.js';
 import { MemoryMeterStore } from './memory-meter-store.js';
 import * as lua from './redis-scripts.js';
@@ -29,8 +30,6 @@ const REPEAT_FOR_MS = lua.TOMBSTONE_MS - 30_000;
 /** Units metered in process while Redis is down are delivered from the process once it has been down this long. */
 const LOCAL_DELIVERY_AFTER_MS = 10_000;
 
-/** A short, fixed-size name for an id in a Redis key: any characters and any length map to 22 safe ones. */
-const digest = (value: string) => createHash('sha256').update(value).digest('base64url').slice(0, 22);
 
 /** A meter call whose outcome is unknown (timed out, failed): repeated until Redis answers. */
 interface Unconfirmed {
