@@ -2,14 +2,14 @@
 import { createServer, type Server } from 'node:http';
 import { Readable } from 'node:stream';
 import express from 'express';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { stream } from 'hono/streaming';
 import { getRequestListener } from '@hono/node-server';
 import type { Decision, Tollgate } from '@tollgate/core';
 import * as ex from '@tollgate/express';
 import * as ho from '@tollgate/hono';
 import * as nest from '@tollgate/nest';
-import { Controller, ForbiddenException, Get, HttpCode, Inject, Injectable, Module, Post, Query, Req, Res, StreamableFile, UseGuards, type CanActivate, type INestApplication } from '@nestjs/common';
+import { Controller, ForbiddenException, Get, HttpCode, Inject, Injectable, Module, Post, Query, Req, Res, StreamableFile, UseGuards, type CanActivate, type ExecutionContext, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -59,6 +59,10 @@ export function customerFrom(headers: Record<string, string | string[] | undefin
   }
 }
 
+/** Handler runs of the routes that opt in to idempotency keys (read by the replay scenarios). */
+export const handlerRuns = { count: 0 };
+const ran = () => ++handlerRuns.count;
+
 /** Tests identify the customer by a header: an explicit opt-in, as a user would have to write it. */
 export function expressApp(client: Tollgate): Server {
   const app = express();
@@ -88,6 +92,16 @@ export function expressApp(client: Tollgate): Server {
   app.post('/denied-after', ex.meteredGuard('feature-api-calls'), (_req, res) => {
     res.status(403).json({ inflight: client.metrics().usage.inflight });
   });
+  // Routes that opt in to the client's Idempotency-Key.
+  const keyed: express.RequestHandler = async (req, res) => {
+    const run = ran();
+    if (req.query.wait) await sleep(Number(req.query.wait));
+    res.status(201).set('x-run', String(run)).json({ run });
+  };
+  const key = (req: express.Request) => req.get('idempotency-key');
+  app.post('/keyed', ex.meteredGuard('feature-api-calls', { idempotencyKey: key }), keyed);
+  app.post('/keyed-noreplay', ex.meteredGuard('feature-api-calls', { idempotencyKey: key, replay: false }), keyed);
+  app.post('/keyed-projects', ex.meteredGuard('feature-max-projects', { idempotencyKey: key }), keyed);
   app.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     res.status(500).json({ error: err.message });
   });
@@ -117,8 +131,25 @@ export function honoApp(client: Tollgate): Server {
   );
   app.post('/broken-units', ho.meteredGuard('feature-api-calls', { usage: brokenUnits }), (c) => c.json({ ok: true }));
   app.post('/denied-after', ho.meteredGuard('feature-api-calls'), (c) => c.json({ inflight: client.metrics().usage.inflight }, 403));
+  const keyed = async (c: Context) => {
+    const run = ran();
+    if (c.req.query('wait')) await sleep(Number(c.req.query('wait')));
+    return c.json({ run }, 201, { 'x-run': String(run) });
+  };
+  const key = (c: Context) => c.req.header('idempotency-key');
+  app.post('/keyed', ho.meteredGuard('feature-api-calls', { idempotencyKey: key }), keyed);
+  app.post('/keyed-noreplay', ho.meteredGuard('feature-api-calls', { idempotencyKey: key, replay: false }), keyed);
+  app.post('/keyed-projects', ho.meteredGuard('feature-max-projects', { idempotencyKey: key }), keyed);
   app.onError((err, c) => ('getResponse' in err ? (err as { getResponse(): Response }).getResponse() : c.json({ error: err.message }, 500)));
   return createServer(getRequestListener(app.fetch));
+}
+
+const nestKey = (ctx: ExecutionContext) => ctx.switchToHttp().getRequest().headers['idempotency-key'] as string | undefined;
+async function keyedRun(wait: string | undefined, res: { header(name: string, value: string): unknown }) {
+  const run = ran();
+  if (wait) await sleep(Number(wait));
+  res.header('x-run', String(run));
+  return { run };
 }
 
 @Controller()
@@ -142,6 +173,24 @@ class ScenarioController {
     if (query.wait) await sleep(Number(query.wait));
     res.status(Number(query.status ?? 200));
     return { decision };
+  }
+
+  @Post('keyed')
+  @nest.Metered('feature-api-calls', 1, { idempotencyKey: nestKey })
+  keyed(@Query('wait') wait: string | undefined, @Res({ passthrough: true }) res: { header(name: string, value: string): unknown }) {
+    return keyedRun(wait, res);
+  }
+
+  @Post('keyed-noreplay')
+  @nest.Metered('feature-api-calls', 1, { idempotencyKey: nestKey, replay: false })
+  keyedNoReplay(@Query('wait') wait: string | undefined, @Res({ passthrough: true }) res: { header(name: string, value: string): unknown }) {
+    return keyedRun(wait, res);
+  }
+
+  @Post('keyed-projects')
+  @nest.Metered('feature-max-projects', 1, { idempotencyKey: nestKey })
+  keyedProjects(@Query('wait') wait: string | undefined, @Res({ passthrough: true }) res: { header(name: string, value: string): unknown }) {
+    return keyedRun(wait, res);
   }
 
   @Post('streamed')

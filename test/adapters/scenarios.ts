@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { expect } from 'vitest';
 import type { Tollgate, TollgateError } from '@tollgate/core';
-import { UNITS_FAILURE } from './apps.js';
+import { handlerRuns, UNITS_FAILURE } from './apps.js';
 import { until } from '../support/wait.js';
 import type { StiggLocal } from '@tollgate/stigg-local';
 
@@ -215,15 +215,83 @@ export const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'a retried request (same Idempotency-Key) is counted once',
+    name: 'Idempotency-Key is the client\'s say: ignored unless the route opts in, so each request is counted',
     async run({ app, client, customer, reportedUsage }) {
       const id = await customer();
       for (let i = 0; i < 3; i++) {
         expect((await request(app).post('/calls').set('x-customer-id', id).set('Idempotency-Key', 'order-7')).status).toBe(200);
-        // A client retries after it lost an answer; by then the server has settled the first attempt.
         await until(() => client.metrics().usage.inflight === 0, 'the attempt to settle');
       }
+      expect(await reportedUsage(id)).toBe(3);
+    },
+  },
+  {
+    name: 'a retry with a committed key gets the recorded response without running the handler; counted once',
+    async run({ app, client, customer, reportedUsage }) {
+      const id = await customer();
+      const runsBefore = handlerRuns.count;
+      const first = await request(app).post('/keyed').set('x-customer-id', id).set('Idempotency-Key', 'order-7');
+      expect(first.status).toBe(201);
+      await until(() => client.metrics().usage.inflight === 0, 'the first attempt to settle');
+      for (let i = 0; i < 2; i++) {
+        const retry = await request(app).post('/keyed').set('x-customer-id', id).set('Idempotency-Key', 'order-7');
+        expect(retry.status).toBe(201);
+        expect(retry.headers['idempotent-replayed']).toBe('true');
+        expect(retry.headers['x-run']).toBe(first.headers['x-run']);
+        expect(retry.body).toEqual(first.body);
+      }
+      expect(handlerRuns.count - runsBefore).toBe(1);
       expect(await reportedUsage(id)).toBe(1);
+    },
+  },
+  {
+    name: 'a key repeated while its request runs gets 409; another customer or feature with the same key is another request',
+    async run({ app, client, customer, reportedUsage }) {
+      const id = await customer('plan-pro');
+      const other = await customer('plan-pro');
+      const slow = request(app).post('/keyed?wait=400').set('x-customer-id', id).set('Idempotency-Key', 'k-1').then((r) => r);
+      await until(() => client.metrics().usage.inflight > 0, 'the first request to hold its reservation');
+      const repeated = await request(app).post('/keyed').set('x-customer-id', id).set('Idempotency-Key', 'k-1');
+      expect(repeated.status).toBe(409);
+      expect(problem(repeated)).toMatchObject({ type: 'https://tollgate.dev/problems/in-progress', status: 409 });
+      expect((await request(app).post('/keyed').set('x-customer-id', other).set('Idempotency-Key', 'k-1')).headers['idempotent-replayed']).toBeUndefined();
+      expect((await slow).status).toBe(201);
+      expect(await reportedUsage(id)).toBe(1);
+      expect(await reportedUsage(other)).toBe(1);
+      const runsBefore = handlerRuns.count;
+      const projects = await request(app).post('/keyed-projects').set('x-customer-id', id).set('Idempotency-Key', 'k-1');
+      expect([projects.status, projects.headers['idempotent-replayed'], handlerRuns.count - runsBefore]).toEqual([201, undefined, 1]);
+    },
+  },
+  {
+    name: '2,000 requests with one key against 500 units left: one handler run with replay, metered runs without',
+    async run({ app, client, stigg, customer, reportedUsage }) {
+      for (const [path, replay] of [['/keyed', true], ['/keyed-noreplay', false]] as const) {
+        const id = await customer('plan-pro');
+        stigg.admin.setUsage(id, 'feature-api-calls', 9_500); // 500 units left of 10,000
+        await client.forgetCustomer(id);
+        const runsBefore = handlerRuns.count;
+        const statuses = new Map<number, number>();
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: 20 }, async () => {
+            while (next < 2_000) {
+              next += 1;
+              const res = await request(app).post(path).set('x-customer-id', id).set('Idempotency-Key', 'same-key');
+              statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+            }
+          }),
+        );
+        const runs = handlerRuns.count - runsBefore;
+        // Delivered within the per-customer pacing (a write every 3 s): wait for Stigg to have all of it.
+        await until(async () => (await reportedUsage(id)) - 9_500 >= runs, 'the runs to reach Stigg', 10_000).catch(() => {});
+        const counted = (await reportedUsage(id)) - 9_500;
+        expect([...statuses.keys()].every((s) => s === 201 || s === 409 || s === 402), JSON.stringify([...statuses])).toBe(true);
+        expect(counted).toBe(runs); // Stigg counts exactly what ran
+        if (replay) expect(runs).toBe(1);
+        else expect(runs).toBe(statuses.get(201));
+        expect(counted).toBeLessThanOrEqual(500);
+      }
     },
   },
   {

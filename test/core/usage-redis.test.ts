@@ -127,10 +127,18 @@ describe('metered usage across processes', () => {
     expect(acknowledged.size).toBeGreaterThan(0);
     expect(acknowledged.size).toBeLessThan(keys.length);
 
-    // The client retries what it got no answer for, with the same keys, against another process.
+    // The client retries what it got no answer for, with the same keys, against another process; a request that
+    // was in flight on the dead one is refused (409) until its reservation lapses (its heartbeat stopped), then runs.
     const b = await TollgateWorker.start(env.server.url, env.redis.url, { usage: { flushIntervalMs: 100, ...lease } });
     const retried = keys.filter((k) => !acknowledged.has(k));
-    const results = await Promise.all(retried.map((key) => b.metered({ customerId: 'sigkill', featureId: 'feature-api-calls', idempotencyKey: key })));
+    const results = await Promise.all(
+      retried.map(async (key) => {
+        for (const end = Date.now() + 20_000; ; await new Promise((r) => setTimeout(r, 500))) {
+          const r = await b.metered({ customerId: 'sigkill', featureId: 'feature-api-calls', idempotencyKey: key });
+          if (r.allowed || Date.now() > end) return r;
+        }
+      }),
+    );
     const duplicates = results.filter((r) => r.duplicate).length;
     await leader(b);
     const closed = await b.close();

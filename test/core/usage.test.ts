@@ -81,6 +81,22 @@ describe('usage meter', () => {
     expect(await stiggUsage('customer-free', 'feature-api-calls')).toBe(1);
   });
 
+  it('a key in flight is refused, a released one runs again, a committed one gives back its recorded response', async () => {
+    const t = await client();
+    const first = await t.enter({ ...request, idempotencyKey: 'k-flight' });
+    const during = await t.enter({ ...request, idempotencyKey: 'k-flight' });
+    expect([during.allowed, during.inFlight]).toEqual([false, true]);
+    await first.settle({ success: false });
+    const second = await t.enter({ ...request, idempotencyKey: 'k-flight' });
+    expect([second.allowed, second.inFlight, second.duplicate]).toEqual([true, false, false]);
+    const response = { status: 201, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"id":7}').toString('base64') };
+    await second.settle({ success: true, response });
+    const retry = await t.enter({ ...request, idempotencyKey: 'k-flight' });
+    expect([retry.allowed, retry.duplicate, retry.replay]).toEqual([true, true, response]);
+    await t.close();
+    expect(await stiggUsage('customer-free', 'feature-api-calls')).toBe(1);
+  });
+
   it('releases, reports nothing and says why when the units to commit are not a number', async () => {
     const t = await client();
     const m = await t.enter({ customerId: 'customer-pro', featureId: 'feature-api-calls' });

@@ -12,13 +12,26 @@ export type { Decision, CheckRequest, AccessDeniedReason, CachedEntitlement, Ent
 
 // Metered usage
 export type { EnterRequest, MeteredRequest } from './usage/usage-meter.js';
+export type { RecordedResponse } from './usage/types.js';
 export type { DrainReport } from './usage/outbox.js';
 export type { RedisLike } from './usage/redis-meter-store.js';
 
 // Denials and the adapter lifecycle (for framework adapters)
 export { describeDenial } from './http/denial.js';
 export type { Denial, DenialKind, DenialOptions, ProblemDetails } from './http/denial.js';
-export { admit, admitMetered, guardSettings, isSuccessStatus, settleAfterHandler, settleOnNodeResponse } from './http/guard.js';
+export {
+  admit,
+  admitMetered,
+  guardSettings,
+  isSuccessStatus,
+  MAX_RECORDED_BODY_BYTES,
+  recordResponse,
+  replayAsResponse,
+  replayOnNodeResponse,
+  scopedIdempotencyKey,
+  settleAfterHandler,
+  settleOnNodeResponse,
+} from './http/guard.js';
 export type { GuardSettings, GuardOutcome, MeteredOutcome, HandlerSettleOptions, NodeResponseLike, SettleOptions } from './http/guard.js';
 
 // Events and metrics

@@ -218,7 +218,7 @@ export class Tollgate extends Management {
       // Usage can no longer be counted: the request is refused as "unavailable", never an error (a 500).
       const fallback = this.fallback({ ...request, requestedUsage: request.units ?? 1 }, new TollgateError('CLOSED', 'Tollgate is closed'));
       const decision: Decision = { ...fallback, hasAccess: false };
-      return { decision, allowed: false, duplicate: false, settle: async () => {} };
+      return { decision, allowed: false, duplicate: false, replay: null, inFlight: false, settle: async () => {} };
     }
     const metered = await this.meter.enter(request);
     this.finish(metered.decision, { ...request, requestedUsage: request.units ?? 1 });

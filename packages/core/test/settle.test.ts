@@ -1,5 +1,7 @@
 /** The two settle helpers every adapter uses, with fakes: a MeteredRequest that records, a Node response that is an EventEmitter. */
 import { EventEmitter } from 'node:events';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { settleAfterHandler, settleOnNodeResponse } from '../src/http/guard.js';
 import { TollgateError } from '../src/errors.js';
@@ -14,6 +16,8 @@ function fakeMetered(log: string[] = [], fail?: unknown) {
     decision: {} as MeteredRequest['decision'],
     allowed: true,
     duplicate: false,
+    replay: null,
+    inFlight: false,
     settle: async (outcome) => {
       calls.push(outcome);
       log.push(`settle:${outcome.success ? 'commit' : 'release'}`);
@@ -235,5 +239,49 @@ describe('settleAfterHandler', () => {
     const errors: TollgateError[] = [];
     await expect(settleAfterHandler(metered, async () => {}, { status: () => 200, onError: (e) => errors.push(e) })).resolves.toBeUndefined();
     expect(errors.map((e) => e.code)).toEqual(['UNAVAILABLE']);
+  });
+});
+
+describe('recording a response for replay', () => {
+  /** A real Node server whose handler writes with `write`; answers the outcome the settle was given. */
+  async function serve(handler: (res: ServerResponse) => void) {
+    const { metered, calls } = fakeMetered();
+    const server = createServer((_req, res) => {
+      settleOnNodeResponse(metered, res, { onError: () => {}, record: true });
+      handler(res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    const text = await res.text();
+    await flush();
+    server.close();
+    return { calls, text };
+  }
+
+  it('keeps status, headers (also those given to writeHead) and the whole body, and settles at the end', async () => {
+    const { calls, text } = await serve((res) => {
+      res.setHeader('x-set', 'a');
+      res.writeHead(201, { 'content-type': 'text/plain', 'set-cookie': 'session=1' });
+      res.write('hello ');
+      res.end(Buffer.from('world'));
+    });
+    expect(text).toBe('hello world');
+    expect(calls).toHaveLength(1);
+    const { response, success } = calls[0] as Outcome & { response: { status: number; headers: Record<string, string>; body: string } };
+    expect(success).toBe(true);
+    expect(response.status).toBe(201);
+    expect(response.headers).toMatchObject({ 'x-set': 'a', 'content-type': 'text/plain' });
+    expect(response.headers['set-cookie']).toBeUndefined(); // never replayed
+    expect(Buffer.from(response.body, 'base64').toString()).toBe('hello world');
+  });
+
+  it('does not record a body past 64 KB: commits as soon as it is past, without a response', async () => {
+    const { calls, text } = await serve((res) => {
+      res.write('x'.repeat(40_000));
+      res.write('y'.repeat(40_000));
+      setTimeout(() => res.end('z'), 30);
+    });
+    expect(text).toHaveLength(80_001);
+    expect(calls).toEqual([{ success: true, units: undefined }]);
   });
 });

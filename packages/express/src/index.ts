@@ -6,7 +6,7 @@
  *   app.post('/reports', meteredGuard('feature-api-calls', { usage: 1 }), handler);
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { admit, admitMetered, guardSettings, settleOnNodeResponse, type Decision, type Denial, type GuardOutcome, type GuardSettings } from '@tollgate/core';
+import { admit, admitMetered, guardSettings, replayOnNodeResponse, scopedIdempotencyKey, settleOnNodeResponse, type Decision, type Denial, type GuardOutcome, type GuardSettings } from '@tollgate/core';
 
 // Request state lives in res.locals (Express' place for it): new properties on `req` would slow Express down.
 const SETTINGS = 'tollgateSettings';
@@ -32,8 +32,10 @@ export interface MeteredGuardOptions {
   usage?: number | ((req: Request, res: Response) => number);
   /** Whether the response counts as a success (and its usage is reported). Default: a 2xx status. */
   success?: (req: Request, res: Response) => boolean;
-  /** The request's idempotency key. Default: the `Idempotency-Key` header. */
-  idempotencyKey?: (req: Request) => string | undefined;
+  /** Opt-in (none by default: a header is the client's say), e.g. `(req) => req.get('Idempotency-Key')`. See the README: idempotency keys. */
+  idempotencyKey?: (req: Request) => string | null | undefined;
+  /** Record successful responses (bodies up to 64 KB) for replay to a retry with the same key. Default true. */
+  replay?: boolean;
 }
 
 export function entitlements(options: EntitlementsOptions): RequestHandler {
@@ -89,18 +91,24 @@ function proceed(out: GuardOutcome, featureId: string, req: Request, res: Respon
 
 /** Reserves usage before the handler; commits it as the response is written if it succeeded, releases it otherwise. */
 export function meteredGuard(featureId: string, options: MeteredGuardOptions = {}): RequestHandler {
-  const { usage, success } = options;
+  const { usage, success, idempotencyKey, replay = true } = options;
   return (req, res, next) => {
+    let key: string | null = null;
     Promise.resolve()
-      .then(() => admitMetered(settingsOf(res), req, featureId, typeof usage === 'number' ? usage : 1, (options.idempotencyKey ? options.idempotencyKey(req) : req.get('idempotency-key')) ?? null))
+      .then(() => {
+        key = idempotencyKey ? scopedIdempotencyKey(`${req.method} ${req.baseUrl}${req.route?.path ?? req.path}`, idempotencyKey(req)) : null;
+        return admitMetered(settingsOf(res), req, featureId, typeof usage === 'number' ? usage : 1, key);
+      })
       .then(async (out) => {
         const settings = settingsOf(res);
         if (out.denial) return render(settings, out.denial, req, res);
         remember(res, featureId, out.metered.decision);
+        if (out.metered.replay) return replayOnNodeResponse(res, out.metered.replay);
         settleOnNodeResponse(out.metered, res, {
           success: success && (() => success(req, res)),
           units: typeof usage === 'function' ? () => usage(req, res) : undefined,
           onError: (err) => settings.client.events.emit('error', err),
+          record: key !== null && replay,
         });
         next();
       })

@@ -8,7 +8,7 @@
 import type { Context, Next } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
-import { admit, admitMetered, guardSettings, settleAfterHandler, type Decision, type Denial, type GuardOutcome, type GuardSettings } from '@tollgate/core';
+import { admit, admitMetered, guardSettings, replayAsResponse, scopedIdempotencyKey, settleAfterHandler, type Decision, type Denial, type GuardOutcome, type GuardSettings } from '@tollgate/core';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -33,8 +33,10 @@ export interface MeteredGuardOptions {
   usage?: number | ((c: Context) => number);
   /** Whether the response counts as a success (and its usage is reported). Default: a 2xx status. */
   success?: (c: Context) => boolean;
-  /** The request's idempotency key. Default: the `Idempotency-Key` header. */
-  idempotencyKey?: (c: Context) => string | undefined;
+  /** Opt-in (none by default: a header is the client's say), e.g. `(c) => c.req.header('Idempotency-Key')`. See the README: idempotency keys. */
+  idempotencyKey?: (c: Context) => string | null | undefined;
+  /** Record successful responses (bodies up to 64 KB) for replay to a retry with the same key. Default true. */
+  replay?: boolean;
 }
 
 export const entitlements = (options: EntitlementsOptions) => {
@@ -79,14 +81,17 @@ function proceed(out: GuardOutcome, featureId: string, c: Context, next: Next): 
 }
 
 /** Reserves usage before the handler; reports it once the response succeeded, releases it otherwise (errors, aborts). */
-export const meteredGuard = (featureId: string, { usage, success, idempotencyKey }: MeteredGuardOptions = {}) =>
+export const meteredGuard = (featureId: string, { usage, success, idempotencyKey, replay = true }: MeteredGuardOptions = {}) =>
   createMiddleware(async (c, next) => {
     const settings = settingsOf(c);
-    const key = (idempotencyKey ? idempotencyKey(c) : c.req.header('idempotency-key')) ?? null;
+    const key = idempotencyKey ? scopedIdempotencyKey(`${c.req.method} ${c.req.routePath}`, idempotencyKey(c)) : null;
     const out = await admitMetered(settings, c, featureId, typeof usage === 'number' ? usage : 1, key);
     if (out.denial) return deny(settings, out.denial, c);
     remember(c, featureId, out.metered.decision);
+    if (out.metered.replay) return replayAsResponse(out.metered.replay);
     await settleAfterHandler(out.metered, next, {
+      record: key !== null && replay,
+      response: () => c.res,
       signal: c.req.raw.signal, // read before the handler: some servers only abort a signal that exists
       error: () => c.error,
       status: () => c.res.status,

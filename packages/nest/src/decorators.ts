@@ -1,7 +1,7 @@
 import { applyDecorators, createParamDecorator, SetMetadata, UseGuards, type ExecutionContext } from '@nestjs/common';
 import type { Decision } from '@tollgate/core';
 import { TollgateGuard } from './guard.js';
-import { ENTITLED, METERED, SKIP, type EntitledFeature, type MeteredSpec } from './metadata.js';
+import { ENTITLED, METERED, SKIP, type EntitledFeature, type MeteredOptions, type MeteredSpec } from './metadata.js';
 import { decisionsOf } from './request-state.js';
 
 // The guard is attached by the decorators, so routes without them pay nothing per request.
@@ -11,10 +11,11 @@ export const Entitled = (...features: EntitledFeature[]) => applyDecorators(SetM
 
 /**
  * Reserves units of a metered feature before the handler; committed as a successful response is written,
- * released otherwise. `units` may be a function of the execution context, evaluated then.
+ * released otherwise. `units` may be a function of the execution context, evaluated then. `options` opts in to
+ * idempotency keys (see `MeteredOptions`).
  */
-export const Metered = (featureId: string, units: MeteredSpec['units'] = 1) =>
-  applyDecorators(SetMetadata(METERED, { featureId, units } satisfies MeteredSpec), UseGuards(TollgateGuard));
+export const Metered = (featureId: string, units: MeteredSpec['units'] = 1, options: MeteredOptions = {}) =>
+  applyDecorators(SetMetadata(METERED, { featureId, units, ...options } satisfies MeteredSpec), UseGuards(TollgateGuard));
 
 /** No entitlement checks for this handler (or controller), even under a controller-level `@Entitled`. */
 export const SkipEntitlements = () => SetMetadata(SKIP, true);

@@ -1,6 +1,8 @@
 import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { Denial } from '@tollgate/core';
+import { replayOnNodeResponse, type Denial, type RecordedResponse } from '@tollgate/core';
+
+type NodeReplayTarget = Parameters<typeof replayOnNodeResponse>[0];
 
 /** The core's denial as a Nest HttpException: status and RFC 9457 body; `denial` has the headers too. */
 export class EntitlementDeniedException extends HttpException {
@@ -9,14 +11,30 @@ export class EntitlementDeniedException extends HttpException {
   }
 }
 
-/** Renders a denial as every Tollgate adapter does: its status, headers and `application/problem+json` body. */
-@Catch(EntitlementDeniedException)
+/** A retry of a committed request: its recorded response is sent again instead of running the handler. */
+export class ReplayedResponse extends HttpException {
+  constructor(readonly recorded: RecordedResponse) {
+    super('replayed', recorded.status);
+  }
+}
+
+/**
+ * Renders a denial as every Tollgate adapter does (its status, headers and `application/problem+json` body), and
+ * a replayed response as it was recorded (marked `idempotent-replayed: true`).
+ */
+@Catch(EntitlementDeniedException, ReplayedResponse)
 export class EntitlementDeniedFilter implements ExceptionFilter {
   constructor(@Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost) {}
 
-  catch(exception: EntitlementDeniedException, host: ArgumentsHost): void {
+  catch(exception: EntitlementDeniedException | ReplayedResponse, host: ArgumentsHost): void {
     const http = this.adapterHost.httpAdapter;
     const res = host.switchToHttp().getResponse();
+    if (exception instanceof ReplayedResponse) {
+      // Written on the Node response as recorded (bytes, not re-serialized); Fastify is told the reply is taken over.
+      const reply = res as { raw?: NodeReplayTarget; hijack?(): void } & NodeReplayTarget;
+      reply.hijack?.();
+      return replayOnNodeResponse(reply.raw ?? reply, exception.recorded);
+    }
     for (const [name, value] of Object.entries(exception.denial.headers)) http.setHeader(res, name, value);
     http.reply(res, JSON.stringify(exception.denial.body), exception.denial.status);
   }

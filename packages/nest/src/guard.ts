@@ -1,8 +1,8 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { admit, admitMetered, settleOnNodeResponse, type NodeResponseLike } from '@tollgate/core';
+import { admit, admitMetered, scopedIdempotencyKey, settleOnNodeResponse, type NodeResponseLike } from '@tollgate/core';
 import { ENTITLED, METERED, SKIP, type EntitledFeature, type MeteredSpec } from './metadata.js';
-import { EntitlementDeniedException } from './denial.js';
+import { EntitlementDeniedException, ReplayedResponse } from './denial.js';
 import { TOLLGATE_SETTINGS, type TollgateSettings } from './options.js';
 import { stateOf } from './request-state.js';
 
@@ -35,17 +35,19 @@ export class TollgateGuard implements CanActivate {
       state.decisions.set(featureId, out.decision);
     }
     if (metered) {
-      const headers = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>().headers;
       const units = typeof metered.units === 'number' ? metered.units : 1;
-      const out = await admitMetered(this.settings, context, metered.featureId, units, headers['idempotency-key'] ?? null);
+      const key = metered.idempotencyKey ? scopedIdempotencyKey(`${context.getClass().name}.${context.getHandler().name}`, metered.idempotencyKey(context)) : null;
+      const out = await admitMetered(this.settings, context, metered.featureId, units, key);
       if (out.denial) throw new EntitlementDeniedException(out.denial);
       state.decisions.set(metered.featureId, out.metered.decision);
+      if (out.metered.replay) throw new ReplayedResponse(out.metered.replay);
       const reply = context.switchToHttp().getResponse<NodeResponseLike & { raw?: NodeResponseLike }>();
       const spec = metered.units;
       settleOnNodeResponse(out.metered, reply.raw ?? reply, {
         success: (status) => this.settings.success(context, status),
         units: typeof spec === 'function' ? () => spec(context) : undefined,
         onError: (err) => this.settings.client.events.emit('error', err),
+        record: key !== null && metered.replay !== false,
       });
     }
     return true;

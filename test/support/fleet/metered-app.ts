@@ -3,7 +3,7 @@
  * sharing a Redis with other instances. Used by the fleet tests, the usage benchmark and the chaos soak.
  *
  *   POST /api/reports   meteredGuard('feature-api-calls', 1 unit); the customer is the `x-customer` header (a
- *                       test stand-in for the app's authentication) and `idempotency-key` is honoured
+ *                       test stand-in for the app's authentication); the route opts in to `idempotency-key`
  *   GET  /__metrics     tollgate.metrics() and the process' memory
  *
  * argv[2]: JSON { framework, stiggUrl, redisUrl?, tollgate? (Options) }. Prints {"url"} once listening. On
@@ -53,18 +53,18 @@ let listener: RequestListener;
 if (config.framework === 'express') {
   const app = express();
   app.use(ex.entitlements({ client: tollgate, customerId: (req) => req.get('x-customer') }));
-  app.post('/api/reports', ex.meteredGuard(FEATURE, { usage: 1 }), (_req, res) => void res.json({ ok: true }));
+  app.post('/api/reports', ex.meteredGuard(FEATURE, { usage: 1, idempotencyKey: (req) => req.get('idempotency-key') }), (_req, res) => void res.json({ ok: true }));
   listener = app;
 } else if (config.framework === 'hono') {
   const app = new Hono();
   app.use(ho.entitlements({ client: tollgate, customerId: (c) => c.req.header('x-customer') }));
-  app.post('/api/reports', ho.meteredGuard(FEATURE, { usage: 1 }), (c) => c.json({ ok: true }));
+  app.post('/api/reports', ho.meteredGuard(FEATURE, { usage: 1, idempotencyKey: (c) => c.req.header('idempotency-key') }), (c) => c.json({ ok: true }));
   listener = getRequestListener(app.fetch);
 } else {
   @Controller('api')
   class ReportsController {
     @Post('reports')
-    @Metered(FEATURE, 1)
+    @Metered(FEATURE, 1, { idempotencyKey: (ctx) => ctx.switchToHttp().getRequest().headers['idempotency-key'] })
     report() {
       return { ok: true };
     }

@@ -1,7 +1,7 @@
 import type { Decision } from '../decision/types.js';
 
 /** Why a guard stopped a request. */
-export type DenialKind = 'no-customer' | 'not-entitled' | 'limit-reached' | 'unavailable';
+export type DenialKind = 'no-customer' | 'not-entitled' | 'limit-reached' | 'unavailable' | 'in-progress';
 
 /** An RFC 9457 problem document, as every adapter renders it (`application/problem+json`). */
 export interface ProblemDetails {
@@ -31,18 +31,19 @@ export interface Denial {
 }
 
 export interface DenialOptions {
-  /** Status per kind. Defaults: no-customer 401, not-entitled 403, limit-reached 402, unavailable 503. */
+  /** Status per kind. Defaults: no-customer 401, not-entitled 403, limit-reached 402, unavailable 503, in-progress 409. */
   statuses?: Partial<Record<DenialKind, number>>;
   /** Where a customer can upgrade; included in the body as `upgradeUrl`. */
   upgradeUrl?: string | ((denial: { kind: DenialKind; featureId: string; customerId: string | null }) => string | undefined);
 }
 
-const DEFAULT_STATUS: Record<DenialKind, number> = { 'no-customer': 401, 'not-entitled': 403, 'limit-reached': 402, unavailable: 503 };
+const DEFAULT_STATUS: Record<DenialKind, number> = { 'no-customer': 401, 'not-entitled': 403, 'limit-reached': 402, unavailable: 503, 'in-progress': 409 };
 const TITLES: Record<DenialKind, string> = {
   'no-customer': 'Customer not identified',
   'not-entitled': 'Feature not included in your plan',
   'limit-reached': 'Usage limit reached',
   unavailable: 'Entitlements unavailable',
+  'in-progress': 'A request with this idempotency key is in progress',
 };
 
 function kindOf(decision: Decision | null): DenialKind {
@@ -56,8 +57,8 @@ function kindOf(decision: Decision | null): DenialKind {
  * The one description of a denied request: status, headers (`Retry-After` when a limit resets) and an RFC 9457
  * body with the feature, reason and figures. `decision` null means no customer could be identified.
  */
-export function describeDenial(featureId: string, customerId: string | null, decision: Decision | null, options: DenialOptions = {}): Denial {
-  const kind = kindOf(decision);
+export function describeDenial(featureId: string, customerId: string | null, decision: Decision | null, options: DenialOptions = {}, inProgress = false): Denial {
+  const kind = inProgress ? 'in-progress' : kindOf(decision);
   const status = options.statuses?.[kind] ?? DEFAULT_STATUS[kind];
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
   const body: ProblemDetails = {
@@ -67,6 +68,8 @@ export function describeDenial(featureId: string, customerId: string | null, dec
     detail:
       kind === 'no-customer'
         ? 'The request does not identify a customer.'
+        : kind === 'in-progress'
+          ? 'Another request with the same idempotency key is being processed; retry once it has completed.'
         : kind === 'unavailable'
           ? `Access to ${featureId} cannot be decided right now.`
           : kind === 'limit-reached'
@@ -83,10 +86,11 @@ export function describeDenial(featureId: string, customerId: string | null, dec
     }
     if (decision.resetsAt) body.resetsAt = decision.resetsAt.toISOString();
   }
+  if (kind === 'in-progress') headers['retry-after'] = '1';
   if (kind === 'limit-reached' && decision?.resetsAt) {
     headers['retry-after'] = String(Math.max(1, Math.ceil((decision.resetsAt.getTime() - Date.now()) / 1000)));
   }
   const upgradeUrl = typeof options.upgradeUrl === 'function' ? options.upgradeUrl({ kind, featureId, customerId }) : options.upgradeUrl;
-  if (upgradeUrl && kind !== 'no-customer' && kind !== 'unavailable') body.upgradeUrl = upgradeUrl;
+  if (upgradeUrl && (kind === 'not-entitled' || kind === 'limit-reached')) body.upgradeUrl = upgradeUrl;
   return { kind, status, headers, body, decision };
 }

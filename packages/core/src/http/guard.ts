@@ -1,5 +1,6 @@
 import type { Decision } from '../decision/types.js';
 import type { Tollgate } from '../tollgate.js';
+import type { RecordedResponse } from '../usage/types.js';
 import type { MeteredRequest } from '../usage/usage-meter.js';
 import { describeDenial, type Denial, type DenialOptions } from './denial.js';
 import { isTollgateError, TollgateError } from '../errors.js';
@@ -93,8 +94,88 @@ export async function admitMetered<Req>(
   const customerId = resolved(settings, 'customerId', await settings.customerId(req));
   const resourceId = customerId ? resourceOf(settings, req) : false;
   if (!customerId || resourceId === false) return { denial: describeDenial(featureId, null, null, settings.denial) };
-  const metered = await settings.client.enter({ customerId, featureId, resourceId, units, idempotencyKey });
-  return metered.allowed ? { metered } : { denial: describeDenial(featureId, customerId, metered.decision, settings.denial) };
+  let metered = await settings.client.enter({ customerId, featureId, resourceId, units, idempotencyKey: idempotencyKey || null });
+  // A key already committed with nothing to replay buys nothing: the request is metered like any other.
+  if (metered.duplicate && !metered.replay) metered = await settings.client.enter({ customerId, featureId, resourceId, units });
+  return metered.allowed ? { metered } : { denial: describeDenial(featureId, customerId, metered.decision, settings.denial, metered.inFlight) };
+}
+
+/**
+ * A request's idempotency key as a guard uses it: the client's key (opt-in: a header is the client's say) scoped
+ * to the route, so the same key on another route is another request (the meter scopes it further to customer,
+ * resource and feature); null without one.
+ */
+export function scopedIdempotencyKey(route: string, key: unknown): string | null {
+  return typeof key === 'string' && key !== '' ? `${route}\u0000${key}` : null;
+}
+
+/** Responses larger than this are not recorded for replay: a retry of such a request is metered like any other. */
+export const MAX_RECORDED_BODY_BYTES = 64 * 1024;
+
+/** Headers not replayed: they describe the original connection or message framing, not the answer. */
+const NOT_REPLAYED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'date', 'set-cookie']);
+
+function replayHeaders(headers: Record<string, unknown>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || NOT_REPLAYED.has(name.toLowerCase())) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.map(String) : String(value);
+  }
+  return out;
+}
+
+/** Sends a recorded response again on a Node response, marked `idempotent-replayed: true`. */
+export function replayOnNodeResponse(res: { statusCode: number; setHeader(name: string, value: string | string[]): unknown; end(body: Buffer): unknown }, recorded: RecordedResponse): void {
+  res.statusCode = recorded.status;
+  for (const [name, value] of Object.entries(recorded.headers)) res.setHeader(name, value);
+  res.setHeader('idempotent-replayed', 'true');
+  res.end(Buffer.from(recorded.body, 'base64'));
+}
+
+/** A recorded response as a fetch `Response`, marked `idempotent-replayed: true`. */
+export function replayAsResponse(recorded: RecordedResponse): Response {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(recorded.headers)) for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+  headers.set('idempotent-replayed', 'true');
+  return new Response(recorded.status === 204 || recorded.status === 304 ? null : Buffer.from(recorded.body, 'base64'), { status: recorded.status, headers });
+}
+
+/** A response body still streaming after this is not recorded (the response would wait for it). */
+const RECORD_WITHIN_MS = 2_000;
+
+/**
+ * Reads a fetch `Response`'s body from a clone, up to the bound; null when it is larger, an event stream, still
+ * streaming after RECORD_WITHIN_MS, or unreadable.
+ */
+export async function recordResponse(response: Response): Promise<RecordedResponse | null> {
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (declared > MAX_RECORDED_BODY_BYTES || response.headers.get('content-type')?.startsWith('text/event-stream')) return null;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.clone().body?.getReader();
+  let late = false;
+  const timer = setTimeout(() => {
+    late = true; // the read in progress then ends as if the body were done: it is not recorded
+    void reader?.cancel().catch(() => {});
+  }, RECORD_WITHIN_MS);
+  try {
+    for (let part = await reader?.read(); reader && part && !part.done; part = await reader.read()) {
+      size += part.value.byteLength;
+      if (size > MAX_RECORDED_BODY_BYTES) {
+        await reader.cancel();
+        return null;
+      }
+      chunks.push(part.value);
+    }
+    if (late) return null;
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => (headers[name] = value));
+  return { status: response.status, headers: replayHeaders(headers), body: Buffer.concat(chunks).toString('base64') };
 }
 
 /** What decides a metered request's settle; shared by `settleOnNodeResponse` and `settleAfterHandler`. */
@@ -108,6 +189,8 @@ export interface SettleOptions {
    * wrapped in a `TollgateError`. Never the response's business: a response that succeeded stands.
    */
   onError: (err: TollgateError) => void;
+  /** Record the response (up to MAX_RECORDED_BODY_BYTES) with the commit, for replay to a retry with the same key. */
+  record?: boolean;
 }
 
 /** The part of Node's `ServerResponse` the settle needs (Express' response; Fastify's `reply.raw`). */
@@ -117,6 +200,8 @@ export interface NodeResponseLike {
   destroyed?: boolean;
   writeHead(...args: any[]): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
   end(...args: any[]): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+  write?(...args: any[]): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+  getHeaders?(): Record<string, unknown>;
   once(event: 'finish' | 'close', listener: () => void): unknown;
 }
 
@@ -133,7 +218,7 @@ function outcomeOf(status: () => number, options: SettleOptions): { success: boo
   }
 }
 
-async function settle(metered: MeteredRequest, outcome: { success: boolean; units?: number }, options: SettleOptions): Promise<void> {
+async function settle(metered: MeteredRequest, outcome: { success: boolean; units?: number; response?: RecordedResponse | null }, options: SettleOptions): Promise<void> {
   try {
     await metered.settle(outcome);
   } catch (err) {
@@ -164,29 +249,77 @@ function report(options: SettleOptions, err: TollgateError): void {
 export function settleOnNodeResponse(metered: MeteredRequest, res: NodeResponseLike, options: SettleOptions): void {
   let done = false;
   let settling: Promise<void> | null = null;
-  const finish = (written: boolean) => {
+  const finish = (written: boolean, response: RecordedResponse | null = null) => {
     if (done) return;
     done = true;
-    settling = settle(metered, written ? outcomeOf(() => res.statusCode, options) : RELEASE, options);
+    const outcome = written ? outcomeOf(() => res.statusCode, options) : RELEASE;
+    settling = settle(metered, outcome.success && response ? { ...outcome, response } : outcome, options);
   };
   // Settled already when the response was written or closed before the reservation was made (a slow reserve).
   if (res.headersSent || res.destroyed) return finish(!!res.headersSent);
+  // Recording for replay: the settle waits for the body (up to the bound), so it happens at end, not writeHead.
+  // A body past the bound is not recorded: the settle then happens at once, as without recording.
+  const body = options.record ? recorder(res, () => finish(true)) : null;
   const writeHead = res.writeHead;
   res.writeHead = function (this: unknown, ...args: unknown[]) {
     const result = writeHead.apply(this, args);
-    finish(true);
+    if (!body) finish(true);
+    else body.head(args);
     return result;
   };
   const end = res.end;
   res.end = function (this: unknown, ...args: unknown[]) {
     if (!done && !res.headersSent) res.writeHead(res.statusCode); // what end() would do first; it starts the settle
+    if (body && !done) {
+      body.add(args[0], args[1]);
+      finish(true, body.recorded());
+    }
     if (!settling) return end.apply(this, args);
     const run = () => end.apply(this, args);
     settling.then(run, run);
     return this;
   };
   res.once('finish', () => finish(true));
-  res.once('close', () => finish(false));
+  // Closed before the end: released if nothing was written (the client went away), committed if the answer was
+  // under way (a recording response that had not ended; without recording, writeHead settled it already).
+  res.once('close', () => finish(!!res.headersSent));
+}
+
+/** Collects what a Node response writes, up to the bound (past it: `overflow()`, and `recorded()` is null). */
+function recorder(res: NodeResponseLike, overflow: () => void) {
+  let chunks: Buffer[] = [];
+  let size = 0;
+  const add = (chunk: unknown, encoding?: unknown) => {
+    if (chunk === undefined || chunk === null || typeof chunk === 'function' || size > MAX_RECORDED_BODY_BYTES) return;
+    const buf = Buffer.isBuffer(chunk) ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk) : Buffer.from(String(chunk), typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+    size += buf.length;
+    if (size <= MAX_RECORDED_BODY_BYTES) return void chunks.push(buf);
+    chunks = [];
+    overflow();
+  };
+  const write = res.write;
+  if (write) {
+    res.write = function (this: unknown, ...args: unknown[]) {
+      add(args[0], args[1]);
+      return write.apply(this, args);
+    };
+  }
+  // Headers given to writeHead itself (Fastify passes them there) are not in getHeaders().
+  let given: Record<string, unknown> = {};
+  const head = (args: unknown[]) => {
+    const last = args.length > 1 ? args[args.length - 1] : undefined;
+    if (Array.isArray(last)) {
+      for (let i = 0; i + 1 < last.length; i += 2) given[String(last[i])] = last[i + 1];
+    } else if (last && typeof last === 'object') given = { ...given, ...(last as Record<string, unknown>) };
+  };
+  return {
+    add,
+    head,
+    recorded: (): RecordedResponse | null =>
+      size > MAX_RECORDED_BODY_BYTES
+        ? null
+        : { status: res.statusCode, headers: replayHeaders({ ...(res.getHeaders?.() ?? {}), ...given }), body: Buffer.concat(chunks).toString('base64') },
+  };
 }
 
 /** For `settleAfterHandler`: how a fetch-style framework shows the handler's result. */
@@ -197,6 +330,8 @@ export interface HandlerSettleOptions extends SettleOptions {
   signal?: AbortSignal | null;
   /** An error the framework recorded instead of throwing it (Hono's `c.error`); any releases. */
   error?: () => unknown;
+  /** With `record`: the handler's response, recorded with the commit for replay. */
+  response?: () => Response | undefined;
 }
 
 /**
@@ -212,7 +347,9 @@ export async function settleAfterHandler(metered: MeteredRequest, next: () => Pr
     threw = false;
   } finally {
     const failed = threw || !!options.error?.() || !!options.signal?.aborted;
-    await settle(metered, failed ? RELEASE : outcomeOf(options.status, options), options);
+    const outcome = failed ? RELEASE : outcomeOf(options.status, options);
+    const response = outcome.success && options.record ? options.response?.() : undefined;
+    await settle(metered, response ? { ...outcome, response: await recordResponse(response) } : outcome, options);
   }
 }
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { BoundedLru } from '../cache/lru.js';
 import { fitsLimit } from '../decision/decide.js';
 import { ExpiringKeys } from './expiring-keys.js';
-import { keyString, type ClaimRequest, type LocalUsage, type MeterStore, type ReserveRequest, type ReserveResult, type SealedRecord, type UsageKey } from './types.js';
+import { keyString, type ClaimRequest, type LocalUsage, type RecordedResponse, type MeterStore, type ReserveRequest, type ReserveResult, type SealedRecord, type UsageKey } from './types.js';
 
 interface Counter {
   key: UsageKey;
@@ -32,7 +33,11 @@ export class MemoryMeterStore implements MeterStore {
   private readonly records = new Map<string, SealedRecord>();
   /** Counters with open units or sealed records. */
   private readonly due = new Set<string>();
+  /** Committed request keys (24 h), and the responses kept for replay (bounded by bytes: past it, none is kept). */
   private readonly requestKeys: ExpiringKeys;
+  private readonly responses = new BoundedLru<RecordedResponse>(10_000, 16 * 1024 * 1024);
+  /** Request keys whose reservation is live, with its id. */
+  private readonly inflightKeys = new Map<string, string>();
   /** Counters that went idle, oldest first, with when: forgotten once their base can no longer matter. */
   private readonly idle = new Map<string, number>();
 
@@ -68,16 +73,28 @@ export class MemoryMeterStore implements MeterStore {
     this.expire(c, now);
     const base = c.basePeriod === r.period ? Math.max(c.base, r.cachedUsage) : r.cachedUsage;
     const usage = base + c.reserved + c.pending;
-    if (r.idempotencyKey && this.requestKeys.has(requestKey(r.key, r.idempotencyKey))) return { status: 'duplicate', usage };
+    const rk = r.idempotencyKey ? requestKey(r.key, r.idempotencyKey) : null;
+    if (rk) {
+      if (this.requestKeys.has(rk)) return { status: 'duplicate', usage, replay: this.responses.get(rk) ?? null };
+      const holder = this.inflightKeys.get(rk);
+      if (holder && c.reservations.has(holder)) return { status: 'in-flight', usage };
+    }
     if (!fitsLimit(usage, r.units, r.limit)) return { status: 'denied', usage };
     c.reserved += r.units;
     c.reservations.set(r.reservationId, { units: r.units, expires: now + r.ttlMs });
+    if (rk && this.inflightKeys.size < this.maxKeys) this.inflightKeys.set(rk, r.reservationId);
     return { status: 'reserved', usage };
   }
 
-  async commit(key: UsageKey, reservationId: string, units: number, idempotencyKey: string | null, _reservedUnits?: number): Promise<void> {
+  async commit(key: UsageKey, reservationId: string, units: number, idempotencyKey: string | null, _reservedUnits?: number, response?: RecordedResponse | null): Promise<void> {
     const c = this.counter(key);
     this.free(c, reservationId);
+    if (idempotencyKey) {
+      const rk = requestKey(key, idempotencyKey);
+      this.inflightKeys.delete(rk);
+      this.requestKeys.add(rk);
+      if (response) this.responses.set(rk, response, response.body.length + 512);
+    }
     if (units === 0) return this.forgetIfIdle(c);
     if (c.open === 0 && c.sealed.size === 0 && this.due.size >= this.maxKeys) {
       this.dropped += units;
@@ -87,10 +104,13 @@ export class MemoryMeterStore implements MeterStore {
     c.pending += units;
     c.open += units;
     this.due.add(keyString(key));
-    if (idempotencyKey) this.requestKeys.add(requestKey(key, idempotencyKey));
   }
 
-  async release(key: UsageKey, reservationId: string, _reservedUnits?: number): Promise<void> {
+  async release(key: UsageKey, reservationId: string, _reservedUnits?: number, idempotencyKey?: string | null): Promise<void> {
+    if (idempotencyKey) {
+      const rk = requestKey(key, idempotencyKey);
+      if (this.inflightKeys.get(rk) === reservationId) this.inflightKeys.delete(rk);
+    }
     const c = this.counters.get(keyString(key));
     if (c && this.free(c, reservationId)) this.forgetIfIdle(c);
   }

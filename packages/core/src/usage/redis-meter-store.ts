@@ -5,7 +5,7 @@ import { idDigest as digest } from '../util/ids.js';
 import { withTimeout } from '../util/with-timeout.js';
 import { MemoryMeterStore } from './memory-meter-store.js';
 import * as lua from './redis-scripts.js';
-import { keyString, type ClaimRequest, type LocalUsage, type MeterStore, type ReserveRequest, type ReserveResult, type SealedRecord, type UsageKey } from './types.js';
+import { keyString, type ClaimRequest, type LocalUsage, type MeterStore, type RecordedResponse, type ReserveRequest, type ReserveResult, type SealedRecord, type UsageKey } from './types.js';
 
 /** What the meter needs of a Redis client (node-redis v4/v5 `createClient()` has it). */
 export interface RedisLike {
@@ -39,6 +39,18 @@ interface Unconfirmed {
   units: number;
   idempotencyKey: string | null;
   since: number;
+  /** A commit's response to keep with its request key. */
+  response?: RecordedResponse | null;
+}
+
+/** What a committed request key holds: its recorded response, or none ('1'). */
+function recorded(value: string | undefined): RecordedResponse | null {
+  if (!value || value === '1') return null;
+  try {
+    return JSON.parse(value) as RecordedResponse;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -200,7 +212,7 @@ export class RedisMeterStore implements MeterStore {
     if (this.available()) {
       const k = this.keys(r.key, r.idempotencyKey);
       try {
-        const [status, usage] = (await this.call('reserve', () =>
+        const [status, usage, seen] = (await this.call('reserve', () =>
           this.run(lua.RESERVE, [k.counter, k.zset, k.units, k.request], [
             Date.now(),
             Math.min(r.ttlMs, RESERVATION_HEARTBEAT_MS),
@@ -210,12 +222,14 @@ export class RedisMeterStore implements MeterStore {
             r.cachedUsage,
             r.period ?? '',
             r.idempotencyKey ? '1' : '0',
+            r.ttlMs,
           ]),
-        )) as [ReserveResult['status'] | 'stale', string];
+        )) as [ReserveResult['status'] | 'stale', string, string?];
         if (status === 'reserved') {
           this.ownReserved.set(keyString(r.key), (this.ownReserved.get(keyString(r.key)) ?? 0) + r.units);
           if (r.ttlMs > RESERVATION_HEARTBEAT_MS) this.track(r.key, r.reservationId, Date.now() + r.ttlMs);
         }
+        if (status === 'duplicate') return { status, usage: Number(usage), replay: recorded(seen) };
         if (status !== 'stale') return { status, usage: Number(usage) };
       } catch {
         // Redis may still make this reservation later: release it (idempotently) once Redis answers again.
@@ -233,11 +247,11 @@ export class RedisMeterStore implements MeterStore {
     else this.ownReserved.delete(id);
   }
 
-  async commit(key: UsageKey, reservationId: string, units: number, idempotencyKey: string | null, reservedUnits: number): Promise<void> {
-    if (this.localReservations.delete(reservationId)) return this.local.commit(key, reservationId, units, idempotencyKey);
+  async commit(key: UsageKey, reservationId: string, units: number, idempotencyKey: string | null, reservedUnits: number, response?: RecordedResponse | null): Promise<void> {
+    if (this.localReservations.delete(reservationId)) return this.local.commit(key, reservationId, units, idempotencyKey, reservedUnits, response);
     this.dropOwn(key, reservedUnits);
     this.untrack(key, reservationId);
-    const op: Unconfirmed = { kind: 'commit', key, reservationId, units, idempotencyKey, since: Date.now() };
+    const op: Unconfirmed = { kind: 'commit', key, reservationId, units, idempotencyKey, since: Date.now(), response: response ?? null };
     if (!this.available()) {
       // Redis is known to be down: the commit is not sent (so it cannot run there later). The units are counted
       // in process; the Redis reservation is released once Redis answers.
@@ -254,11 +268,11 @@ export class RedisMeterStore implements MeterStore {
     } else if (!sent) this.repeat(op);
   }
 
-  async release(key: UsageKey, reservationId: string, reservedUnits: number): Promise<void> {
-    if (this.localReservations.delete(reservationId)) return this.local.release(key, reservationId);
+  async release(key: UsageKey, reservationId: string, reservedUnits: number, idempotencyKey: string | null = null): Promise<void> {
+    if (this.localReservations.delete(reservationId)) return this.local.release(key, reservationId, reservedUnits, idempotencyKey);
     this.dropOwn(key, reservedUnits);
     this.untrack(key, reservationId);
-    const op: Unconfirmed = { kind: 'release', key, reservationId, units: 0, idempotencyKey: null, since: Date.now() };
+    const op: Unconfirmed = { kind: 'release', key, reservationId, units: 0, idempotencyKey, since: Date.now() };
     if ((await this.send(op)) !== true) this.repeat(op);
   }
 
@@ -271,7 +285,8 @@ export class RedisMeterStore implements MeterStore {
     let committed = false;
     try {
       if (op.kind === 'release') {
-        await this.call('release', () => this.run(lua.RELEASE, [k.counter, k.zset, k.units], [op.reservationId, Date.now()]));
+        const keys = op.idempotencyKey ? [k.counter, k.zset, k.units, k.request] : [k.counter, k.zset, k.units];
+        await this.call('release', () => this.run(lua.RELEASE, keys, [op.reservationId, Date.now()]));
         return true;
       }
       const member = JSON.stringify([op.key.customerId, op.key.resourceId, op.key.featureId]);
@@ -279,7 +294,14 @@ export class RedisMeterStore implements MeterStore {
       // and a delivery that removed the entry meanwhile cannot strand these units.
       await this.call('commit', () => this.redis.sAdd(this.index, member));
       await this.call('commit', () =>
-        this.run(lua.COMMIT, [k.counter, k.zset, k.units, k.request], [op.reservationId, op.units, op.idempotencyKey ? '1' : '0', REQUEST_KEY_TTL_MS, Date.now()]),
+        this.run(lua.COMMIT, [k.counter, k.zset, k.units, k.request], [
+          op.reservationId,
+          op.units,
+          op.idempotencyKey ? '1' : '0',
+          REQUEST_KEY_TTL_MS,
+          Date.now(),
+          op.response ? JSON.stringify(op.response) : '1',
+        ]),
       );
       committed = true;
       await this.call('commit', () => this.redis.sAdd(this.index, member));

@@ -40,8 +40,10 @@ end`;
 
 /**
  * KEYS: counter, zset, units hash, request key. ARGV: now, ttl, reservation id, units, limit (-1: none),
- * cached usage, period ('' none), has request key ('1'/'0').
+ * cached usage, period ('' none), has request key ('1'/'0'), request key's in-flight ttl.
  * The limit rule is `fitsLimit` in decide.ts: usage + units <= limit.
+ * A request key holds 'i:<reservation id>' while that reservation lives, then what its commit kept (a recorded
+ * response, or '1').
  */
 export const RESERVE = `${EXPIRE}
 local h = redis.call('HMGET', KEYS[1], 'reserved', 'pending', 'base', 'basePeriod')
@@ -51,13 +53,23 @@ local base = tonumber(ARGV[6])
 if (h[4] or '') == ARGV[7] then base = math.max(tonumber(h[3] or '0'), base) end
 local usage = base + reserved + pending
 if redis.call('HEXISTS', KEYS[3], ARGV[3]) == 1 then return {'stale', tostring(usage)} end
-if ARGV[8] == '1' and redis.call('EXISTS', KEYS[4]) == 1 then return {'duplicate', tostring(usage)} end
+if ARGV[8] == '1' then
+  local seen = redis.call('GET', KEYS[4])
+  if seen and string.sub(seen, 1, 2) == 'i:' then
+    -- In flight only while its reservation lives: one its process never settled (it died) frees the key with it.
+    local held = redis.call('HGET', KEYS[3], string.sub(seen, 3))
+    if held and held ~= 'done' and held ~= 'expired' then return {'in-flight', tostring(usage)} end
+  elseif seen then
+    return {'duplicate', tostring(usage), seen}
+  end
+end
 local limit = tonumber(ARGV[5])
 local units = tonumber(ARGV[4])
 if limit >= 0 and usage + units > limit then return {'denied', tostring(usage)} end
 redis.call('HINCRBYFLOAT', KEYS[1], 'reserved', units)
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
+if ARGV[8] == '1' then redis.call('SET', KEYS[4], 'i:' .. ARGV[3], 'PX', ARGV[9]) end
 -- Reservations and tombstones of a counter that goes quiet go with it (no reservation lives an hour).
 redis.call('PEXPIRE', KEYS[2], 3600000)
 redis.call('PEXPIRE', KEYS[3], 3600000)
@@ -65,7 +77,8 @@ return {'reserved', tostring(usage)}`;
 
 /**
  * KEYS: counter, zset, units hash, request key. ARGV: reservation id, units, has request key, request key ttl ms,
- * now. Returns 0 when the reservation was already settled (a repeat: nothing is counted again).
+ * now, what the request key keeps (a recorded response, or '1'). Returns 0 when the reservation was already
+ * settled (a repeat: nothing is counted again).
  */
 export const COMMIT = `${SETTLE}
 local now = tonumber(ARGV[5])
@@ -74,7 +87,7 @@ local open = tonumber(redis.call('HGET', KEYS[1], 'open') or '0')
 if open <= 0 then redis.call('HSET', KEYS[1], 'openSince', ARGV[5]) end
 redis.call('HINCRBYFLOAT', KEYS[1], 'pending', ARGV[2])
 redis.call('HINCRBYFLOAT', KEYS[1], 'open', ARGV[2])
-if ARGV[3] == '1' then redis.call('SET', KEYS[4], '1', 'PX', ARGV[4]) end
+if ARGV[3] == '1' then redis.call('SET', KEYS[4], ARGV[6], 'PX', ARGV[4]) end
 return 1`;
 
 /**
@@ -89,9 +102,10 @@ for i = 2, #ARGV do
 end
 return 1`;
 
-/** KEYS: counter, zset, units hash. ARGV: reservation id, now. */
+/** KEYS: counter, zset, units hash, request key (optional). ARGV: reservation id, now. A request key in flight is freed. */
 export const RELEASE = `${SETTLE}
 settle(ARGV[1], tonumber(ARGV[2]))
+if KEYS[4] and redis.call('GET', KEYS[4]) == 'i:' .. ARGV[1] then redis.call('DEL', KEYS[4]) end
 return 1`;
 
 /**

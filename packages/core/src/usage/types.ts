@@ -38,9 +38,22 @@ export interface ReserveRequest {
 }
 
 export interface ReserveResult {
-  status: 'reserved' | 'denied' | 'duplicate';
+  /**
+   * `duplicate`: a request with this idempotency key was committed (its recorded response in `replay`, when one
+   * was kept); `in-flight`: one with this key holds a reservation now.
+   */
+  status: 'reserved' | 'denied' | 'duplicate' | 'in-flight';
   /** Usage counted before this request: Stigg's, plus reserved and not yet reported units. */
   usage: number;
+  replay?: RecordedResponse | null;
+}
+
+/** A response kept with its request's idempotency key, sent again to a retry instead of running the handler. */
+export interface RecordedResponse {
+  status: number;
+  headers: Record<string, string | string[]>;
+  /** The body, base64. */
+  body: string;
 }
 
 /** Who claims a customer's records for a write, and under which pacing (see `MeterStore.claim`). */
@@ -60,9 +73,13 @@ export interface ClaimRequest {
  */
 export interface MeterStore {
   reserve(request: ReserveRequest): Promise<ReserveResult>;
-  /** Turns a reservation of `reservedUnits` into `units` committed (to report); the request key is remembered. */
-  commit(key: UsageKey, reservationId: string, units: number, idempotencyKey: string | null, reservedUnits: number): Promise<void>;
-  release(key: UsageKey, reservationId: string, reservedUnits: number): Promise<void>;
+  /**
+   * Turns a reservation of `reservedUnits` into `units` committed (to report); the request key is remembered,
+   * with `response` to replay to a retry when given.
+   */
+  commit(key: UsageKey, reservationId: string, units: number, idempotencyKey: string | null, reservedUnits: number, response?: RecordedResponse | null): Promise<void>;
+  /** Frees a reservation; its request key (in flight) is forgotten, so a retry runs. */
+  release(key: UsageKey, reservationId: string, reservedUnits: number, idempotencyKey?: string | null): Promise<void>;
   /**
    * Counters with units this process should deliver now: its own (with Redis, only those Redis cannot take, or
    * everything with `final`, at close) and, with `shared`, the fleet's.

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { enforcedLimit } from '../decision/decide.js';
 import type { Decision } from '../decision/types.js';
 import { TollgateError } from '../errors.js';
-import type { MeterStore, UsageKey } from './types.js';
+import type { MeterStore, RecordedResponse, UsageKey } from './types.js';
 
 /** What a metered request asks for. */
 export interface EnterRequest {
@@ -11,7 +11,13 @@ export interface EnterRequest {
   resourceId?: string | null;
   /** Units to reserve; default 1. */
   units?: number;
-  /** The request's idempotency key (e.g. its `Idempotency-Key` header): a retried request is counted once. */
+  /**
+   * The request's idempotency key, scoped by the caller to what it may repeat (the guards: the route), and here
+   * to the customer, resource and feature. While a request with it holds a reservation, another gets
+   * `inFlight`; once it committed, another is a `duplicate` (nothing reserved, nothing counted), with the response
+   * recorded at its commit in `replay` when there was one. A duplicate must not do the work again: the guards
+   * send `replay`, or, without one, meter the request like any other.
+   */
   idempotencyKey?: string | null;
 }
 
@@ -20,13 +26,18 @@ export interface MeteredRequest {
   decision: Decision;
   /** True when the request may proceed (units reserved, or a duplicate of a request already counted). */
   allowed: boolean;
-  /** True when this idempotency key was already counted: proceed, but nothing is counted again. */
+  /** True when a request with this idempotency key was committed (its recorded response, if any, in `replay`). */
   duplicate: boolean;
+  /** The response recorded for this idempotency key: send it again instead of running the handler. */
+  replay: RecordedResponse | null;
+  /** True when a request with this idempotency key holds a reservation now (not allowed: answer 409). */
+  inFlight: boolean;
   /**
-   * After the handler: `success` commits `units` (default: the units reserved) for reporting; otherwise the
-   * reservation is released and nothing is reported. Only the first call counts.
+   * After the handler: `success` commits `units` (default: the units reserved) for reporting, with `response` kept
+   * for replay to a retry with the same idempotency key; otherwise the reservation is released and nothing is
+   * reported. Only the first call counts.
    */
-  settle(outcome: { success: boolean; units?: number }): Promise<void>;
+  settle(outcome: { success: boolean; units?: number; response?: RecordedResponse | null }): Promise<void>;
 }
 
 export interface MeterDeps {
@@ -85,7 +96,7 @@ export class UsageMeter {
 
   private async reserveFor(request: EnterRequest, units: number): Promise<MeteredRequest> {
     const decision = await this.deps.decide(request, units);
-    const noop: MeteredRequest = { decision, allowed: decision.hasAccess, duplicate: false, settle: NOOP };
+    const noop: MeteredRequest = { decision, allowed: decision.hasAccess, duplicate: false, replay: null, inFlight: false, settle: NOOP };
     if (!decision.hasAccess) return noop;
 
     const key: UsageKey = { customerId: request.customerId, resourceId: request.resourceId ?? null, featureId: request.featureId };
@@ -104,24 +115,28 @@ export class UsageMeter {
     if (result.status === 'denied') {
       return { ...noop, allowed: false, decision: { ...seen, hasAccess: false, reason: 'RequestedUsageExceedingLimit' } };
     }
-    if (result.status === 'duplicate') return { ...noop, decision: seen, duplicate: true };
+    if (result.status === 'in-flight') return { ...noop, allowed: false, decision: seen, inFlight: true };
+    if (result.status === 'duplicate') return { ...noop, decision: seen, duplicate: true, replay: result.replay ?? null };
 
     let settled = false;
+    const idempotencyKey = request.idempotencyKey ?? null;
     return {
       decision: seen,
       allowed: true,
       duplicate: false,
-      settle: async ({ success, units: actual }) => {
+      replay: null,
+      inFlight: false,
+      settle: async ({ success, units: actual, response }) => {
         if (settled) return;
         settled = true;
         const used = actual ?? units;
         const valid = Number.isFinite(used) && used >= 0;
         try {
           if (success && valid) {
-            await this.deps.store.commit(key, reservationId, used, request.idempotencyKey ?? null, units);
+            await this.deps.store.commit(key, reservationId, used, idempotencyKey, units, response ?? null);
             this.deps.committed();
           } else {
-            await this.deps.store.release(key, reservationId, units);
+            await this.deps.store.release(key, reservationId, units, idempotencyKey);
           }
         } finally {
           this.done();
