@@ -16,6 +16,7 @@ import { handleAdmin } from './http/admin-routes.js';
 import { handleEdge } from './http/edge-routes.js';
 import { handleGraphql } from './http/graphql-route.js';
 import { BodyError, sendJson } from './http/io.js';
+import { adminProblem, hostProblem, type RequestPolicy } from './http/request-guard.js';
 import type { Runtime } from './http/runtime.js';
 import { StalledRequests } from './http/stalled-requests.js';
 import { seedCustomers } from './model/catalog-changes.js';
@@ -41,6 +42,14 @@ export interface StiggLocalOptions {
   log?: (message: string) => void;
   /** The clock; tests move it to cross usage periods. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Host names answered besides loopback ones (`localhost`, `*.localhost`, 127.x, ::1); others get 421, so a web
+   * page cannot reach stigg-local through DNS rebinding. Add the names it is reached by when it listens beyond
+   * loopback (a container name, a LAN host).
+   */
+  allowedHosts?: string[];
+  /** When set, admin calls (`/_admin/*`) need `Authorization: Bearer <adminToken>`. */
+  adminToken?: string;
 }
 
 export interface StiggLocal {
@@ -93,8 +102,26 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
   const sockets = new Set<Socket>();
   // Connections with an admin request being answered: a blackhole spares them, so the harness gets its answer.
   const answeringAdmin = new Map<Socket, ServerResponse>();
+  const policy: RequestPolicy = { allowedHosts: new Set((options.allowedHosts ?? []).map((h) => h.toLowerCase())), adminToken: options.adminToken ?? null };
   const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://stigg-local');
+    const misdirected = hostProblem(req, policy);
+    if (misdirected) {
+      req.resume();
+      return sendJson(res, 421, { errors: [wireError('BadUserInput', misdirected)] });
+    }
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://stigg-local');
+    } catch {
+      return sendJson(res, 400, { errors: [wireError('BadUserInput', 'Malformed request URL')] });
+    }
+    if (url.pathname.startsWith('/_admin/')) {
+      const refused = adminProblem(req, policy);
+      if (refused) {
+        req.resume();
+        return sendJson(res, refused.status, { error: { code: 'Refused', message: refused.message } });
+      }
+    }
     const stiggSurface = url.pathname === '/graphql' || url.pathname.startsWith('/v1/');
     if (stiggSurface && stalls.httpStalled()) return stalls.holdHttp(req);
     if (url.pathname.startsWith('/_admin/')) {
@@ -134,7 +161,7 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
   const streamSockets = new Set<Socket>();
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('graphql-transport-ws') ? 'graphql-transport-ws' : false) });
   server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://stigg-local').pathname !== '/graphql') {
+    if (hostProblem(req, policy) || !req.url?.startsWith('/graphql') || new URL(req.url, 'http://stigg-local').pathname !== '/graphql') {
       socket.destroy();
       return;
     }

@@ -1,6 +1,6 @@
 /** `/_admin/*` over HTTP: the same handle tests in other processes use. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StiggLocal } from '@tollgate/stigg-local';
+import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
 import { entitlements, gql, start } from './helpers.js';
 
 let server: StiggLocal;
@@ -80,7 +80,83 @@ describe('admin over HTTP', () => {
     expect((await post('{"query": "{ nothing }"}')).status).toBe(400);
     expect((await post('{"query": "subscription { usageUpdated { usage { customerId } } }"}')).status).toBe(400);
     expect((await fetch(server.graphqlUrl)).status).toBe(405);
-    expect((await fetch(`${server.url}/_admin/faults`, { method: 'POST', body: '{bad' })).status).toBe(400);
+    expect((await fetch(`${server.url}/_admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{bad' })).status).toBe(400);
     expect((await fetch(`${server.url}/v1/c/x/entitlements.json`)).status).toBe(401);
+    // A JSON body that is no object, a path segment that is no URL encoding, a URL that is no URL: 4xx.
+    expect((await post('null')).status).toBe(400);
+    expect((await post('[1]')).status).toBe(400);
+    expect((await admin('GET', '/_admin/calls/%ZZ')).status).toBe(400);
+    expect((await admin('PUT', '/_admin/customers/customer-pro/usage', { featureId: 'feature-api-calls', value: 1e308 })).status).toBe(400);
+    expect((await admin('PUT', '/_admin/customers/customer-pro/usage', { featureId: 'feature-api-calls', value: -5 })).status).toBe(400);
+  });
+
+  it('is not a surface a web page can drive: foreign Host (DNS rebinding), cross-origin and non-JSON admin calls refused', async () => {
+    const { request } = await import('node:http');
+    const raw = (path: string, method: string, headers: Record<string, string>, body = '') =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(`${server.url}${path}`, { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const fault = JSON.stringify({ status: 500 });
+    // The attack from a page: a "simple" cross-origin POST (text/plain), with and without a rebinding Host.
+    expect(await raw('/_admin/faults', 'POST', { 'content-type': 'text/plain', origin: 'http://evil.example' }, fault)).toBe(403);
+    expect(await raw('/_admin/faults', 'POST', { 'content-type': 'text/plain' }, fault)).toBe(415);
+    expect(await raw('/_admin/faults', 'POST', { 'content-type': 'text/plain', host: 'attacker.example' }, fault)).toBe(421);
+    expect(await raw('/graphql', 'POST', { 'content-type': 'application/json', host: 'attacker.example', 'x-api-key': 'server-tollgate-local' }, '{"query":"{ __typename }"}')).toBe(421);
+    expect(await raw('/_admin/reset', 'POST', { origin: 'null' })).toBe(403);
+    expect(server.admin.faults()).toEqual([]);
+    // What the developer's own tools send still works: loopback names, same-origin pages, JSON.
+    for (const host of ['localhost', `127.0.0.1:${server.port}`, '[::1]', 'app.localhost']) {
+      expect(await raw('/_admin/stats', 'GET', { host }), host).toBe(200);
+    }
+    expect(await raw('/_admin/stats', 'GET', { origin: `http://localhost:${server.port}` })).toBe(200);
+    expect(await raw('/_admin/faults', 'DELETE', {})).toBe(200);
+  });
+
+  it('answers an unauthenticated GraphQL call before reading its body', async () => {
+    const { request } = await import('node:http');
+    // 60 MB announced, 1 KB sent: a server that read the body first would wait for the rest and never answer.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(60 * 1024 * 1024) } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+        req.destroy();
+      });
+      req.on('error', () => {});
+      req.write('x'.repeat(1024));
+      setTimeout(() => reject(new Error('no answer: the body was being read')), 2_000);
+    });
+    expect(status).toBe(200); // Stigg's Unauthenticated error body
+  });
+
+  it('asks for an admin token when one is set', async () => {
+    const guarded = await startStiggLocal({ log: () => {}, adminToken: 'dev-secret' });
+    try {
+      expect((await fetch(`${guarded.url}/_admin/stats`)).status).toBe(401);
+      expect((await fetch(`${guarded.url}/_admin/stats`, { headers: { authorization: 'Bearer dev-secret' } })).status).toBe(200);
+    } finally {
+      await guarded.close();
+    }
+  });
+});
+
+describe('the query cache', () => {
+  it('keeps valid documents only: invalid or huge queries do not fill memory', async () => {
+    const { Executor } = await import('../src/graphql/executor.js');
+    const { createStiggSchema } = await import('../src/graphql/schema.js');
+    const { StreamTopics } = await import('../src/stream/topics.js');
+    const { Store } = await import('../src/model/store.js');
+    const { loadDemoCatalog } = await import('../src/catalog/load.js');
+    const executor = new Executor(createStiggSchema(new StreamTopics(new Store(loadDemoCatalog()))), () => {});
+    for (let i = 0; i < 20; i++) expect('document' in executor.prepare(`{ nothing${i} }`)).toBe(false);
+    expect('document' in executor.prepare(`{ __typename ${' '.repeat(70_000)} }`)).toBe(true);
+    expect(executor.cached).toBe(0);
+    executor.prepare('{ __typename }');
+    executor.prepare('{ __typename }');
+    expect(executor.cached).toBe(1);
   });
 });

@@ -113,7 +113,7 @@ describe('blackhole', () => {
     const inFlight = outcome(graphql(READ));
     await waitFor(() => server.admin.faults().length === 0, 'request in flight');
 
-    const res = await fetch(`${server.url}/_admin/connections/blackhole`, { method: 'POST', body: JSON.stringify({ seconds: 0.8 }) });
+    const res = await fetch(`${server.url}/_admin/connections/blackhole`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seconds: 0.8 }) });
     expect(res.status).toBe(200);
     expect(res.headers.get('connection')).toBe('close');
     expect(await res.json()).toEqual({ dropped: 1 });
@@ -147,7 +147,7 @@ describe('HTTP stall', () => {
   it('destroys the stalled connections when the stall ends, never answering them late', async () => {
     // Long enough for the request to arrive inside it on a loaded machine; the hang-up is the stall's end.
     const t = Date.now();
-    const res = await fetch(`${server.url}/_admin/http/stall`, { method: 'POST', body: JSON.stringify({ seconds: 1 }) });
+    const res = await fetch(`${server.url}/_admin/http/stall`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seconds: 1 }) });
     expect(await res.json()).toEqual({ ok: true });
     expect(await outcome(graphql(WRITE))).toBe('socket hang up');
     expect(Date.now() - t).toBeGreaterThanOrEqual(950);

@@ -10,6 +10,9 @@ Options:
   --api-key KEY     accepted X-API-KEY; repeat for several (default ${DEFAULT_API_KEY})
   --catalog FILE    catalog file, JSON or YAML (default: the demo catalog)
   --data FILE       keep state in FILE across restarts (default: in memory)
+  --allow-host NAME answer this Host name too (besides localhost, 127.x, ::1); repeat for several. Needed
+                    when listening beyond loopback; other names get 421 (no DNS rebinding)
+  --admin-token T   admin calls (/_admin/*) need Authorization: Bearer T
   -h, --help        this help`;
 
 export async function runLocal(argv: string[], io: CliIo): Promise<number> {
@@ -21,6 +24,8 @@ export async function runLocal(argv: string[], io: CliIo): Promise<number> {
       'api-key': { type: 'string', multiple: true },
       catalog: { type: 'string' },
       data: { type: 'string' },
+      'allow-host': { type: 'string', multiple: true },
+      'admin-token': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -39,6 +44,8 @@ export async function runLocal(argv: string[], io: CliIo): Promise<number> {
       apiKeys: values['api-key'],
       catalog: values.catalog,
       dataFile: values.data,
+      allowedHosts: values['allow-host'],
+      adminToken: values['admin-token'],
       log: io.err,
     });
   } catch (err) {

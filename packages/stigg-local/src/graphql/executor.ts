@@ -42,6 +42,8 @@ export function toWireError(err: GraphQLError | Error, log: (msg: string) => voi
   return { ...wireError('UnexpectedError', 'Unexpected error'), ...(path ? { path } : {}) };
 }
 
+const MAX_CACHED_QUERY_LENGTH = 64 * 1024;
+
 /** Parses and validates each distinct query once; Stigg clients send the same few documents over and over. */
 export class Executor {
   private readonly cache = new Map<string, PreparedOperation | readonly GraphQLError[]>();
@@ -51,6 +53,11 @@ export class Executor {
     private readonly log: (msg: string) => void,
     private readonly maxCached = 1000,
   ) {}
+
+  /** Documents kept. */
+  get cached(): number {
+    return this.cache.size;
+  }
 
   /** The operation to run, or the errors that make the request a 400. */
   prepare(query: string, operationName?: string | null): PreparedOperation | readonly GraphQLError[] {
@@ -77,6 +84,8 @@ export class Executor {
     } catch (err) {
       result = [err instanceof GraphQLError ? err : new GraphQLError(String(err))];
     }
+    // Only valid documents of a sensible size are kept: invalid or huge queries must not fill memory.
+    if (!('document' in result) || query.length > MAX_CACHED_QUERY_LENGTH) return result;
     if (this.cache.size >= this.maxCached) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(key, result);
     return result;

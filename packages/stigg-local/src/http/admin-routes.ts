@@ -6,6 +6,17 @@ import { readJson, sendJson } from './io.js';
 
 type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** Admin bodies are small (a catalog is the largest). */
+const MAX_ADMIN_BODY_BYTES = 4 * 1024 * 1024;
+
+const decoded = (segment: string) => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new StiggError('BadUserInput', `${JSON.stringify(segment.slice(0, 100))} is not a valid URL path segment`);
+  }
+};
+
 const need = (body: Body, key: string, type: 'string' | 'number') => {
   if (typeof body[key] !== type) throw new StiggError('BadUserInput', `"${key}" (${type}) is required`);
   return body[key];
@@ -17,13 +28,13 @@ const need = (body: Body, key: string, type: 'string' | 'number') => {
  */
 export async function handleAdmin(admin: StiggLocalAdmin, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const route = `${req.method} ${url.pathname.replace(/\/+$/, '')}`;
-  const body = req.method === 'GET' || req.method === 'DELETE' ? {} : ((await readJson(req)) as Body);
+  const body = req.method === 'GET' || req.method === 'DELETE' ? {} : ((await readJson(req, MAX_ADMIN_BODY_BYTES)) as Body);
   const customer = /^(PUT|POST) \/_admin\/customers\/([^/]+)\/(plan|usage)$/.exec(route);
   const times = /^GET \/_admin\/calls\/([^/]+)$/.exec(route);
-  if (times) return sendJson(res, 200, { field: times[1], times: admin.callTimes(decodeURIComponent(times[1]!)) });
   try {
+    if (times) return sendJson(res, 200, { field: times[1], times: admin.callTimes(decoded(times[1]!)) });
     if (customer) {
-      const id = decodeURIComponent(customer[2]!);
+      const id = decoded(customer[2]!);
       if (customer[3] === 'plan') {
         return sendJson(res, 200, admin.setPlan(id, need(body, 'planId', 'string'), { resourceId: body.resourceId, addons: body.addons }));
       }

@@ -10,11 +10,13 @@ export async function handleGraphql(rt: Runtime, req: IncomingMessage, res: Serv
     res.setHeader('allow', 'POST');
     return sendJson(res, 405, { errors: [wireError('BadUserInput', 'Send GraphQL operations with POST (subscriptions over WebSocket)')] });
   }
+  // The key first: nothing of an unauthenticated request is read.
   const key = headerValue(req, 'x-api-key');
-  const body = (await readJson(req)) as { query?: unknown; variables?: unknown; operationName?: unknown };
   if (!key || !rt.apiKeys.has(key)) {
+    req.resume();
     return sendJson(res, 200, { data: null, errors: [wireError('Unauthenticated', 'Unauthenticated: invalid or missing X-API-KEY')] });
   }
+  const body = (await readJson(req)) as { query?: unknown; variables?: unknown; operationName?: unknown };
   if (typeof body.query !== 'string') return sendJson(res, 400, { errors: [wireError('BadUserInput', 'Request body needs a "query" string')] });
   if (body.variables !== undefined && body.variables !== null && typeof body.variables !== 'object') {
     return sendJson(res, 400, { errors: [wireError('BadUserInput', '"variables" must be an object')] });

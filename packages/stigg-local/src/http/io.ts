@@ -12,25 +12,30 @@ export class BodyError extends Error {
   }
 }
 
-export async function readBody(req: IncomingMessage): Promise<string> {
+export async function readBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<string> {
+  if (Number(req.headers['content-length'] ?? 0) > maxBytes) throw new BodyError(413, `Request body is larger than ${maxBytes} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new BodyError(413, `Request body is larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > maxBytes) throw new BodyError(413, `Request body is larger than ${maxBytes} bytes`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function readJson(req: IncomingMessage): Promise<unknown> {
-  const text = await readBody(req);
+/** The body as a JSON object (empty: `{}`); anything else (`null`, an array, a number, bad JSON) is a 400. */
+export async function readJson(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<Record<string, unknown>> {
+  const text = await readBody(req, maxBytes);
   if (text.trim() === '') return {};
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw new BodyError(400, `Request body is not valid JSON: ${(err as Error).message}`);
   }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BodyError(400, 'Request body must be a JSON object');
+  return value as Record<string, unknown>;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -32,10 +32,14 @@ const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).
  * Applies usage reports, all or none: every record is checked before any is applied. A record whose
  * idempotency key was seen in the last 24 hours is acknowledged with the current usage and not applied again.
  */
+/** Usage values beyond this are refused (and no counter may pass it): far above any real usage, exact in a double. */
+const MAX_USAGE_VALUE = 1e12;
+
 export function reportUsage(store: Store, reports: UsageReport[], counters: UsageCounters) {
   const checked = reports.map((r, i) => {
     const where = reports.length > 1 ? `usages[${i}]: ` : '';
-    if (!Number.isFinite(r.value)) throw badInput(`${where}value must be a finite number`);
+    if (!Number.isFinite(r.value) || Math.abs(r.value) > MAX_USAGE_VALUE) throw badInput(`${where}value must be a finite number within +-${MAX_USAGE_VALUE}`);
+    if (r.updateBehavior === 'SET' && r.value < 0) throw badInput(`${where}value must not be negative when it sets usage`);
     const feature = store.catalog.features.get(r.featureId);
     if (!feature) throw notFound('FeatureNotFound', `${where}Feature`, r.featureId);
     if (!store.catalog.isMetered(feature)) {
@@ -50,6 +54,8 @@ export function reportUsage(store: Store, reports: UsageReport[], counters: Usag
         `${where}customer ${r.customerId}${resourceId ? ` (resource ${resourceId})` : ''} has no entitlement to ${r.featureId}`,
       );
     }
+    const after = r.updateBehavior === 'SET' ? r.value : usageOf(store, r.customerId, resourceId, resolved).value + r.value;
+    if (after < 0 || after > MAX_USAGE_VALUE) throw badInput(`${where}usage would become ${after}, outside 0..${MAX_USAGE_VALUE}`);
     return { report: r, resourceId, resolved };
   });
 
