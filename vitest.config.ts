@@ -7,8 +7,9 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['source', ...defaultServerConditions] } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-    // The chaos soak runs in `npm run test:slow` (vitest.slow.config.ts), with the long versions of test/fleet.
-    exclude: ['**/node_modules/**', 'test/chaos/**'],
+    // The chaos soak and the long Stigg-outage run go in `npm run test:slow` (vitest.slow.config.ts), with the
+    // long versions of test/fleet.
+    exclude: ['**/node_modules/**', 'test/chaos/**', 'test/core/usage-faults.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

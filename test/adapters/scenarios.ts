@@ -222,6 +222,8 @@ export const scenarios: Scenario[] = [
         expect((await request(app).post('/calls').set('x-customer-id', id).set('Idempotency-Key', 'order-7')).status).toBe(200);
         await until(() => client.metrics().usage.inflight === 0, 'the attempt to settle');
       }
+      // Three writes may need two of the customer's write slots (one every 3 s): wait for Stigg to have them all.
+      await until(async () => (await reportedUsage(id)) >= 3, 'the three requests to reach Stigg', 8_000).catch(() => {});
       expect(await reportedUsage(id)).toBe(3);
     },
   },

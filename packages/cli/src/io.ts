@@ -13,11 +13,18 @@ export interface CliIo {
 export const processIo: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
+  // The first signal stops the run; both handlers then go, so a second signal ends the process at once.
   untilStopped: () =>
     new Promise((resolve) => {
-      const stop = (signal: string) => resolve(signal);
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
+      const onInt = () => stop('SIGINT');
+      const onTerm = () => stop('SIGTERM');
+      const stop = (signal: string) => {
+        process.off('SIGINT', onInt);
+        process.off('SIGTERM', onTerm);
+        resolve(signal);
+      };
+      process.once('SIGINT', onInt);
+      process.once('SIGTERM', onTerm);
     }),
   status: { write: (text) => process.stderr.write(text), isTTY: !!process.stderr.isTTY },
   env: process.env,
@@ -30,7 +37,7 @@ export const EXIT = {
   failed: 1,
   /** Bad arguments, or an invalid catalog file for `local`. */
   usage: 2,
-  /** `import`: an input file cannot be read or is not valid JSON (nothing was sent); a dry run found invalid records. */
+  /** `import`: an input file cannot be read, is not a regular file, not UTF-8 or not valid JSON (nothing was sent); a dry run found invalid records. */
   invalidInput: 3,
   /** `import`: Stigg refused the API key. */
   unauthenticated: 4,
@@ -38,7 +45,7 @@ export const EXIT = {
   checkpoint: 5,
   /** `import`: Stigg could not be reached within the retries; the checkpoint is kept for `--resume`. */
   unreachable: 6,
-  /** `import`: stopped by SIGINT/SIGTERM; continue with `--resume`. */
+  /** `import`: stopped by SIGINT/SIGTERM (requests in flight get 1 s to be confirmed); continue with `--resume`. */
   interrupted: 130,
 } as const;
 

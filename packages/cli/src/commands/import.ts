@@ -2,7 +2,7 @@ import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isTollgateError } from '@tollgate/core';
 import { CheckpointError } from '../import/checkpoint.js';
-import { runImport } from '../import/engine.js';
+import { runImport, STOP_GRACE_MS } from '../import/engine.js';
 import { STIGG_IMPORT_LIMITS, type ImportOptions } from '../import/options.js';
 import { ProgressView, type ImportEvent } from '../import/progress.js';
 import { InputFileError } from '../import/read/json-records.js';
@@ -46,11 +46,12 @@ Exit codes:
   0    everything imported (dry run: every record valid)
   1    some records failed or were invalid: each is in the error report with file, index, key and reason
   2    bad arguments
-  3    an input file cannot be read or is not plain JSON (nothing was sent); dry run: invalid records found
+  3    an input file cannot be read, is not a regular file, not UTF-8 or not plain JSON (nothing was sent);
+       dry run: invalid records found
   4    Stigg refused the API key
   5    the checkpoint cannot be used (--resume without one, input changed, an interrupted run in the way)
   6    Stigg could not be reached within the retries: run again with --resume
-  130  interrupted (Ctrl-C, SIGTERM): run again with --resume`;
+  130  interrupted (Ctrl-C, SIGTERM; requests in flight get ${STOP_GRACE_MS / 1000} s to be confirmed): run again with --resume`;
 
 const SHOWN_FAILURES = 20;
 
@@ -136,7 +137,7 @@ export async function runImportCommand(argv: string[], io: CliIo): Promise<numbe
   const controller = new AbortController();
   void io.untilStopped().then((signal) => {
     view?.clear();
-    io.err(`tollgate import: ${signal}: finishing the requests in flight; run again with --resume to continue (${signal} again stops at once)`);
+    io.err(`tollgate import: ${signal}: stopping (requests in flight have ${STOP_GRACE_MS / 1000} s to be confirmed); run again with --resume to continue`);
     controller.abort();
   });
 

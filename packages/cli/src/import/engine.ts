@@ -3,6 +3,8 @@ import { isTollgateError, subscriptionKey, type ImportTask, type StiggCatalog } 
 import { Checkpoint, fingerprintOf } from './checkpoint.js';
 import { InputIndex } from './input-index.js';
 import { resolveImportOptions, type ImportOptions } from './options.js';
+import { MAX_RECORD_DEPTH, type ReadOptions } from './read/json-records.js';
+import { assertRegularFiles } from './read/regular-file.js';
 import { hasSource, recordsOf, type SourceRecord } from './read/sources.js';
 import { ENTITIES, keyOf, type Entity, type EntityInput } from './records.js';
 import { Interrupted, isReplayable, Pacer, pause, withRetries } from './send/retry.js';
@@ -44,23 +46,46 @@ const isFatal = (err: unknown) => err instanceof Interrupted || (isTollgateError
 const TERMINAL: ReadonlySet<ImportTask['status']> = new Set(['COMPLETED', 'PARTIALLY_FAILED', 'FAILED', 'CANCELED']);
 const CUSTOMER_ANSWER = /(\d+) created, (\d+) updated, (\d+) unchanged, (\d+) skipped/;
 
+/** How record sizes (and so batch boundaries) are counted: a checkpoint that counted otherwise is not resumed. */
+const SIZES_IN = 'utf8-bytes';
+
+/** After a stop, how long the writes in flight may take to be confirmed before they are left unanswered. */
+export const STOP_GRACE_MS = 1000;
+
 /**
  * Imports customers, then subscriptions, then usage into Stigg: validates every record first (nothing is sent
  * when a file cannot be read), then streams each kind in batches within Stigg's limits, records each confirmed
  * batch in the checkpoint and each refused record in the error report. Returns the summary; throws
- * `InputFileError` (unreadable input), `CheckpointError`, or a `TollgateError`: `UNAUTHENTICATED`, or
- * `UNAVAILABLE` / `RATE_LIMITED` when Stigg could not be reached within the retries (the checkpoint is kept).
+ * `InputFileError` (unreadable input), `CheckpointError`, `Interrupted` (stopped before anything was sent), or a
+ * `TollgateError`: `UNAUTHENTICATED`, or `UNAVAILABLE` / `RATE_LIMITED` when Stigg could not be reached within the
+ * retries (the checkpoint is kept).
  */
 export async function runImport(options: ImportOptions): Promise<ImportSummary> {
   const o = resolveImportOptions(options);
+  const inputFiles = [...new Set(Object.values(o.files).flat().filter((f): f is string => typeof f === 'string'))];
+  assertRegularFiles(inputFiles);
   const started = Date.now();
   const fresh = emptySummary({ dryRun: o.dryRun, baseUrl: o.baseUrl, errorsFile: o.errorsFile }, new Date(started));
   const readPacer = new Pacer(0);
-  // Stops waits and retries: the caller's signal (Ctrl-C), or a failure that ends the run.
+  // Stops reading, waits, retries and reads of Stigg: the caller's signal (Ctrl-C), or a failure that ends the run.
   const halt = new AbortController();
-  if (o.signal?.aborted) halt.abort();
-  o.signal?.addEventListener('abort', () => halt.abort(), { once: true });
+  // Stops waiting for the writes in flight: the caller's signal, once they had STOP_GRACE_MS to be confirmed.
+  const abandon = new AbortController();
+  if (o.signal?.aborted) {
+    halt.abort();
+    abandon.abort();
+  }
+  o.signal?.addEventListener(
+    'abort',
+    () => {
+      halt.abort();
+      // Unref'd: with nothing in flight, nothing is left to abandon.
+      setTimeout(() => abandon.abort(), STOP_GRACE_MS).unref();
+    },
+    { once: true },
+  );
   const read = <T>(call: () => Promise<T>) => withRetries(call, o.retry, readPacer, halt.signal, () => {});
+  const reading: ReadOptions = { maxDepth: MAX_RECORD_DEPTH, maxBytes: o.maxBatchBytes, signal: halt.signal };
   const entities = ENTITIES.filter((e) => hasSource(e, o.files));
 
   // Stigg's catalog: what plans, add-ons and features records may name. Also proves the key before anything else.
@@ -72,8 +97,8 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   const expected: Record<Entity, number> = { customers: 0, subscriptions: 0, usage: 0 };
   o.emit({ type: 'phase', phase: 'validate', total: 0 });
   for (const entity of entities) {
-    for await (const rec of recordsOf(entity, o.files)) {
-      if (halt.signal.aborted) return { ...fresh, interrupted: true, durationMs: Date.now() - started };
+    for await (const rec of recordsOf(entity, o.files, reading)) {
+      if (halt.signal.aborted) throw new Interrupted();
       if (index.learn(rec).ok) expected[entity]++;
       if (++validated % 10_000 === 0) o.emit({ type: 'progress', phase: 'validate', done: validated, total: 0 });
     }
@@ -93,11 +118,10 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     );
   }
 
-  const inputFiles = [...new Set(Object.values(o.files).flat().filter((f): f is string => typeof f === 'string'))];
   const checkpoint =
     o.dryRun || !o.checkpointFile
       ? Checkpoint.none(fresh)
-      : Checkpoint.open(o.checkpointFile, fingerprintOf(inputFiles, [o.baseUrl, o.batchSize, o.maxBatchBytes]), o.resume, fresh);
+      : Checkpoint.open(o.checkpointFile, fingerprintOf(inputFiles, [o.baseUrl, o.batchSize, o.maxBatchBytes, SIZES_IN]), o.resume, fresh);
   const summary = checkpoint.summary;
   summary.dryRun = o.dryRun;
   summary.interrupted = false;
@@ -190,7 +214,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     };
 
     try {
-      for await (const rec of recordsOf(entity, o.files)) {
+      for await (const rec of recordsOf(entity, o.files, reading)) {
         if (halt.signal.aborted) break;
         s.records++;
         const verdict = index.judge(rec);
@@ -211,6 +235,9 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
         bytes += size;
       }
       if (batch.length > 0 && !halt.signal.aborted) await dispatch(batch);
+    } catch (err) {
+      // Reading stopped by the halt: what ended the run is said below.
+      if (!(err instanceof Interrupted)) throw err;
     } finally {
       // Whatever ends the phase, nothing it sent is left running behind it.
       while (inFlight.size > 0) await Promise.race(inFlight);
@@ -234,6 +261,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
           tally.retries++;
           o.emit({ type: 'retry', phase: entity, reason: err.message, delayMs });
         },
+        abandon.signal,
       );
     }
 

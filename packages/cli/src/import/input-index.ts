@@ -68,6 +68,7 @@ export class InputIndex {
 
   /** The sending pass: the same verdict, now knowing which customers Stigg lacks. */
   judge<E extends Entity>(rec: SourceRecord & { entity: E }, learning = false): Checked<E> {
+    if (rec.problem) return { ok: false, problem: rec.problem };
     const checked = checkRecord(rec.entity, rec.record, this.catalog);
     if (!checked.ok) return checked;
     const identity = identityOf(rec.entity, checked.input, this.catalog);

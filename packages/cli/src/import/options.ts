@@ -30,7 +30,7 @@ export interface ImportOptions {
   requestsPerMinute?: Partial<Record<Entity, number>>;
   /** Records per request. Default and maximum: Stigg's limits (1,000, 1,000, 100). */
   batchSize?: Partial<Record<Entity, number>>;
-  /** Largest request body, counted in characters of the records' JSON. Default 1 MiB. */
+  /** Largest request body, counted in bytes (UTF-8) of the records' JSON; a larger record is invalid. Default 1 MiB. */
   maxBatchBytes?: number;
   /**
    * Replays of a request after a retryable failure (rate limit, 5xx, network). Default 10, backoff 500 ms to 30 s.
@@ -39,7 +39,11 @@ export interface ImportOptions {
   retry?: Partial<RetryPolicy>;
   /** How often a subscription import task is polled: first wait, longest wait. Default 25 ms, 2 s. */
   taskPollMs?: { first?: number; max?: number };
-  /** Aborting stops the run: in-flight requests finish, the rest is left for `resume`. */
+  /**
+   * Aborting stops the run: reading, waits and retries at once; writes in flight get `STOP_GRACE_MS` (1 s) to be
+   * confirmed, then are left unanswered (Stigg may still apply them: every import write is idempotent). The rest is
+   * left for `resume`.
+   */
   signal?: AbortSignal;
   onEvent?: (event: ImportEvent) => void;
   /** Replaces the network client (tests). */

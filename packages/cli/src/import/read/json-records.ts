@@ -1,28 +1,44 @@
-import { createReadStream } from 'node:fs';
+import type { Problem } from '../records.js';
+import { InputFileError } from './input-file-error.js';
 import { locateJsonError } from './locate-json-error.js';
+import { InvalidUtf8, utf8Chunks } from './utf8-text.js';
+
+export { InputFileError } from './input-file-error.js';
 
 /** One element of an input file, with where it starts (1-based line and column). */
 export interface SourceItem {
   index: number;
   line: number;
   column: number;
-  /** Characters of its JSON text: what it adds to a request body, near enough. */
+  /** Bytes of its JSON text (UTF-8): what it adds to a request body, near enough. */
   size: number;
+  /** The element; `undefined` when `problem` says why it was not parsed. */
   value: unknown;
+  /** Set when the element is beyond the limits (too deep, too large): it is an invalid record, not read further. */
+  problem?: Problem;
 }
 
-/** A file that is not plain JSON, or not the shape expected; says where. */
-export class InputFileError extends Error {
-  override readonly name = 'InputFileError';
-  constructor(
-    readonly file: string,
-    readonly line: number,
-    readonly column: number,
-    readonly reason: string,
-  ) {
-    super(`${file}:${line}:${column}: ${reason}`);
-  }
+/** Nesting levels a record may have (`{"a": {"b": 1}}` has 2). */
+export const MAX_RECORD_DEPTH = 64;
+
+/** What a record may be, and when to stop reading. */
+export interface ReadOptions {
+  /** Deepest nesting of a record (default `MAX_RECORD_DEPTH`); a value deeper than this outside the records ends the file. */
+  maxDepth?: number;
+  /** Largest record, in bytes of its JSON text (default 1 MiB: what one request may carry). */
+  maxBytes?: number;
+  /** Ends the reading with `Interrupted`, even while a read is pending. */
+  signal?: AbortSignal;
 }
+
+export const tooDeep = (maxDepth: number, where = ''): Problem => ({
+  code: 'TOO_DEEP',
+  reason: `the record is nested deeper than ${maxDepth} levels${where}; it was not read`,
+});
+export const tooLarge = (bytes: number, maxBytes: number): Problem => ({
+  code: 'TOO_LARGE',
+  reason: `the record is ${bytes.toLocaleString('en-US')} bytes of JSON, more than the ${maxBytes.toLocaleString('en-US')} bytes one request may carry; it was not sent`,
+});
 
 const HINT = "; the files must be plain JSON (Stigg's published examples have comments and trailing commas)";
 
@@ -54,8 +70,12 @@ const isSpace = (c: number) => c === 0x20 || c === LF || c === 0x0d || c === 0x0
  * Streams the elements of the top-level array `key` of a JSON file (`{ "customers": [ ... ] }`): memory holds one
  * chunk and the elements read from it, never the file. The document's outline is checked here character by
  * character; each element is parsed by `JSON.parse` and, when that fails, read again to name the line and column.
+ * The bytes must be UTF-8. An element nested deeper than `maxDepth` or larger than `maxBytes` is neither kept nor
+ * parsed: it is yielded with its `problem`, and the elements after it are read as usual.
  */
-export async function* jsonArrayItems(file: string, key: string, chunkChars = 1 << 14): AsyncGenerator<SourceItem> {
+export async function* jsonArrayItems(file: string, key: string, chunkBytes = 1 << 14, options: ReadOptions = {}): AsyncGenerator<SourceItem> {
+  const maxDepth = options.maxDepth ?? MAX_RECORD_DEPTH;
+  const maxBytes = options.maxBytes ?? 1 << 20;
   let state = State.BeforeRoot;
   let line = 1;
   let column = 1;
@@ -72,6 +92,11 @@ export async function* jsonArrayItems(file: string, key: string, chunkChars = 1 
   let inWanted = false;
   let found = false;
   let index = 0;
+  // An element beyond the limits: its text is dropped as it is read (`dropped`: its bytes so far).
+  let over: 'deep' | 'large' | null = null;
+  let overAt = '';
+  let dropped = 0;
+  let partsChars = 0;
 
   const fail = (reason: string, at: { line: number; column: number } = { line, column }): never => {
     throw new InputFileError(file, at.line, at.column, reason);
@@ -90,14 +115,25 @@ export async function* jsonArrayItems(file: string, key: string, chunkChars = 1 
     }
   };
 
-  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: chunkChars });
-  let firstChunk = true;
+  /** The end of a chunk inside a captured value: kept, or only counted once the element is too large or too deep. */
+  const keepRest = (text: string) => {
+    if (over) {
+      if (over === 'large') dropped += Buffer.byteLength(text);
+      return;
+    }
+    parts.push(text);
+    partsChars += text.length;
+    if (inWanted && capturing === 'value' && partsChars > maxBytes) {
+      over = 'large';
+      dropped = Buffer.byteLength(parts.join(''));
+      parts = [];
+    }
+  };
+
   try {
-    for await (const chunk of stream as AsyncIterable<string>) {
+    for await (const chunk of utf8Chunks(file, chunkBytes, options.signal)) {
       const ready: SourceItem[] = [];
       let i = 0;
-      if (firstChunk && chunk.charCodeAt(0) === 0xfeff) i = 1;
-      firstChunk = false;
       let from = capturing ? 0 : -1;
 
       const begin = (c: number, what: 'key' | 'value') => {
@@ -113,8 +149,28 @@ export async function* jsonArrayItems(file: string, key: string, chunkChars = 1 
         inString = c === QUOTE;
         depth = c === LBRACE || c === LBRACKET ? 1 : 0;
         primitive = !inString && depth === 0;
+        over = null;
+        dropped = 0;
+        partsChars = 0;
+      };
+      /** The value being captured went past `maxDepth`: a record is skipped, anything else ends the file. */
+      const tooDeepHere = () => {
+        if (!inWanted) fail(`"${currentKey}" is nested deeper than ${maxDepth} levels`);
+        over = 'deep';
+        overAt = ` (line ${line}, column ${column})`;
+        parts = [];
+      };
+      const finishOver = (end: number) => {
+        if (over === 'large') dropped += Buffer.byteLength(chunk.slice(from, end));
+        const problem = over === 'deep' ? tooDeep(maxDepth, overAt) : tooLarge(dropped, maxBytes);
+        ready.push({ index: index++, line: startLine, column: startColumn, size: dropped, value: undefined, problem });
+        over = null;
+        from = -1;
+        capturing = null;
+        state = State.AfterItem;
       };
       const finish = (end: number) => {
+        if (over) return finishOver(end);
         parts.push(chunk.slice(from, end));
         const text = parts.join('');
         parts = [];
@@ -125,7 +181,9 @@ export async function* jsonArrayItems(file: string, key: string, chunkChars = 1 
           currentKey = parse(text) as string;
           state = State.Colon;
         } else if (inWanted) {
-          ready.push({ index: index++, line: startLine, column: startColumn, size: text.length, value: parse(text) });
+          const size = Buffer.byteLength(text);
+          if (size > maxBytes) ready.push({ index: index++, line: startLine, column: startColumn, size, value: undefined, problem: tooLarge(size, maxBytes) });
+          else ready.push({ index: index++, line: startLine, column: startColumn, size, value: parse(text) });
           state = State.AfterItem;
         } else {
           parse(text);
@@ -151,8 +209,9 @@ export async function* jsonArrayItems(file: string, key: string, chunkChars = 1 
               continue;
             }
           } else if (c === QUOTE) inString = true;
-          else if (c === LBRACE || c === LBRACKET) depth++;
-          else if (c === RBRACE || c === RBRACKET) endsAfter = --depth === 0;
+          else if (c === LBRACE || c === LBRACKET) {
+            if (++depth > maxDepth && !over) tooDeepHere();
+          } else if (c === RBRACE || c === RBRACKET) endsAfter = --depth === 0;
           if (c === LF) {
             line++;
             column = 1;
@@ -219,15 +278,12 @@ export async function* jsonArrayItems(file: string, key: string, chunkChars = 1 
         }
         column++;
       }
-      if (capturing && from >= 0) parts.push(chunk.slice(from));
+      if (capturing && from >= 0) keepRest(chunk.slice(from));
       yield* ready;
     }
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new InputFileError(file, 0, 0, 'no such file');
-    if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw new InputFileError(file, 0, 0, 'is a directory');
+    if (err instanceof InvalidUtf8) fail(`${err.message}: the file must be UTF-8`);
     throw err;
-  } finally {
-    stream.destroy();
   }
   if (state === State.BeforeRoot) fail('the file is empty');
   if (state !== State.Done) fail(inString ? 'the file ends inside a string' : 'the file ends before the document is closed');

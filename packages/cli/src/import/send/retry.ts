@@ -26,6 +26,23 @@ export function pause(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
+ * `promise`, or `Interrupted` as soon as `signal` aborts: a wait that a stop does not sit out. What `promise` does
+ * after that is observed (never an unhandled rejection) and ignored.
+ */
+export function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(new Interrupted());
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(new Interrupted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
  * Requests of one operation spaced evenly to stay under a per-minute rate (0: no pacing). A rate-limit answer
  * pauses every request of the operation, not only the one that got it.
  */
@@ -63,20 +80,25 @@ export interface RetryPolicy {
   maxMs: number;
 }
 
-/** Runs `send` paced, replaying what is safe with capped full-jitter backoff; `onRetry` sees each replay. */
+/**
+ * Runs `send` paced, replaying what is safe with capped full-jitter backoff; `onRetry` sees each replay. `signal`
+ * stops the waits and the replays; `cancel` (default: `signal`) stops waiting for the answer of the request in
+ * flight. Either ends it with `Interrupted`.
+ */
 export async function withRetries<T>(
   send: () => Promise<T>,
   policy: RetryPolicy,
   pacer: Pacer,
   signal: AbortSignal | undefined,
   onRetry: (err: Error, delayMs: number) => void,
+  cancel: AbortSignal | undefined = signal,
 ): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     await pacer.take(signal);
     try {
-      return await send();
+      return await untilAborted(send(), cancel);
     } catch (err) {
-      if (!isReplayable(err) || attempt >= policy.maxRetries) throw err;
+      if (err instanceof Interrupted || !isReplayable(err) || attempt >= policy.maxRetries) throw err;
       const delay = Math.max(policy.baseMs / 2, backoff(attempt, policy.baseMs, policy.maxMs));
       if (isTollgateError(err) && err.code === 'RATE_LIMITED') pacer.holdOff(delay);
       onRetry(err as Error, delay);
