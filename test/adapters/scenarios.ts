@@ -140,6 +140,51 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'hostile input table: every row a clean 4xx or decision, never a 500, nothing cached for refused ids',
+    async run({ app, client }) {
+      // The resolver answers the JSON-decoded header (ASCII-escaped: a header carries no other characters).
+      const json = (id: string) => ['json', JSON.stringify(id).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)] as const;
+      // [what, how the resolver answers, header value, expected status of GET /analytics and POST /calls]
+      const rows: [string, string, string, number][] = [
+        ['":" in the id', ...json('cust:1:x'), 403],
+        ['braces (a Redis hash tag)', ...json('{cust}'), 403],
+        ['glob characters', ...json('cust*?[a]'), 403],
+        ['a newline', ...json('cust\nx'), 403],
+        ['unicode', ...json('kunde-über-日本'), 403],
+        ['__proto__', ...json('__proto__'), 403],
+        ['constructor', ...json('constructor'), 403],
+        ['NUL', ...json('cust\u0000x'), 401],
+        ['a lone surrogate', ...json('zz-\ud800'), 401],
+        ['over 1,024 characters (a 1 MB header is refused by Node itself: 431)', ...json('x'.repeat(5_000)), 401],
+        ['a number', 'number', '42', 403],
+        ['an array (?c=a&c=b)', 'array', 'customer-pro', 401],
+        ['an object', 'object', 'customer-pro', 401],
+        ['true', 'json', 'true', 401],
+      ];
+      const cached = client.metrics().cacheEntries;
+      for (const [what, as, id, status] of rows) {
+        for (const res of [
+          await request(app).get('/analytics').set('x-customer-id', id).set('x-customer-as', as),
+          await request(app).post('/calls').set('x-customer-id', id).set('x-customer-as', as),
+        ]) {
+          expect(res.status, what).toBe(status);
+          expect(res.headers['content-type'], what).toMatch(/^application\/problem\+json/);
+        }
+      }
+      // Refused ids (401) never reach the cache; the others are one entry each, whatever their characters.
+      expect(client.metrics().cacheEntries - cached).toBeLessThanOrEqual(rows.filter((r) => r[3] === 403).length);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      // Methods and paths a client may send: the framework's own answers, never a 500 from a guard.
+      for (const method of ['put', 'delete', 'patch', 'options'] as const) {
+        expect((await request(app)[method]('/analytics').set('x-customer-id', 'customer-pro')).status, method).toBeLessThan(500);
+      }
+      expect((await request(app).get('/analytics/%ZZ').set('x-customer-id', 'customer-pro')).status).toBeLessThan(500);
+      // Express and Hono take the body (200); Fastify's parser refuses a __proto__ key (400). Nothing is polluted.
+      expect([200, 400]).toContain((await request(app).post('/calls').set('x-customer-id', 'customer-pro').set('content-type', 'application/json').send('{"__proto__": {"polluted": 1}}')).status);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    },
+  },
+  {
     name: 'enum values: granted ones pass, others 403 RequestedValuesMismatch',
     async run({ app, customer }) {
       const id = await customer('plan-pro');
