@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, type CliIo } from '@tollgate/cli';
-import type { StiggLocal } from '@tollgate/stigg-local';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
 
 export const KEY = 'server-tollgate-local';
 
@@ -103,3 +104,22 @@ export function importedState(server: StiggLocal): { customers: HeldState['custo
   const usage = new Map(state.usage.filter(([k]) => k.includes('imp-')).map(([k, v]) => [k, v.value]));
   return { customers, subscriptions, usage };
 }
+
+/** A stigg-local for one import test file: started before its tests, back to its seed state before each one. */
+export function importServer(): { readonly server: StiggLocal } {
+  const held = {} as { server: StiggLocal };
+  beforeAll(async () => {
+    held.server = await startStiggLocal({ port: 0, log: () => {} });
+  });
+  afterAll(() => held.server.close());
+  beforeEach(() => {
+    held.server.admin.reset();
+    held.server.admin.resetStats();
+    held.server.admin.clearFaults();
+    held.server.admin.setRateLimits({ enabled: false });
+  });
+  return held;
+}
+
+/** The CLI arguments naming a set of import files. */
+export const fileArgs = (f: { customers: string; subscriptions: string; usage: string }) => ['--customers', f.customers, '--subscriptions', f.subscriptions, '--usage', f.usage];
