@@ -1,7 +1,9 @@
 /**
- * A real redis-server with an append-only file (fsync every second) in a temp dir, so that a SIGKILL loses at most
- * about a second of writes (in practice nothing: the AOF is written before replies, only the fsync lags) and a
- * restart on the same port and dir reads it back. SIGSTOP/SIGCONT freeze it like a hung server.
+ * A real redis-server with an append-only file in a temp dir, written and fsynced before each reply
+ * (`appendfsync always`), so that a SIGKILL loses nothing it acknowledged and a restart on the same port and dir
+ * reads it back. (With `everysec`, Redis postpones the write while a slow fsync runs and still replies: a SIGKILL
+ * then loses up to about two seconds of acknowledged commits, the README's bound for that setting.)
+ * SIGSTOP/SIGCONT freeze it like a hung server.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -37,7 +39,7 @@ export class PersistentRedis {
 
   async start(): Promise<void> {
     if (this.child) return;
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', ''];
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.child = child;
     this.starts += 1;
