@@ -139,6 +139,20 @@ describe('the meter in a Redis that misbehaves', () => {
     expect(await stiggUsage(env.server, 'handed-over')).toBe(5);
   }, 30_000);
 
+  it('a commit whose Redis call never went out stays in process: close delivers it, not "persisted" in a frozen Redis', async () => {
+    await provisionCustomers(env.server, ['never-sent']);
+    const t = await client({ usage: { drainTimeoutMs: 3_000 } });
+    const request = { customerId: 'never-sent', featureId: 'feature-api-calls' };
+    await t.check(request);
+    const held = await Promise.all(Array.from({ length: 5 }, () => t.enter(request))); // reserved in Redis
+    env.redis.signal('SIGSTOP');
+    for (const m of held) await m.settle({ success: true }); // the commit's first command times out
+    // Redis is still frozen at close: the units are delivered from the process, none is claimed to be in Redis.
+    expect(await t.close()).toEqual({ delivered: 5, persisted: 0, dropped: 0 });
+    env.redis.signal('SIGCONT');
+    expect(await stiggUsage(env.server, 'never-sent')).toBe(5);
+  }, 30_000);
+
   it('a request that outlives its reservation still counts once when it succeeds', async () => {
     await provisionCustomers(env.server, ['slow-handler']);
     const t = await client({ usage: { reservationTtlMs: 200 } });

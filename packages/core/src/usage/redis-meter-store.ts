@@ -252,18 +252,12 @@ export class RedisMeterStore implements MeterStore {
     this.dropOwn(key, reservedUnits);
     this.untrack(key, reservationId);
     const op: Unconfirmed = { kind: 'commit', key, reservationId, units, idempotencyKey, since: Date.now(), response: response ?? null };
-    if (!this.available()) {
-      // Redis is known to be down: the commit is not sent (so it cannot run there later). The units are counted
-      // in process; the Redis reservation is released once Redis answers.
-      await this.local.commit(key, reservationId, units, idempotencyKey);
-      this.repeat({ ...op, kind: 'release', units: 0 });
-      return;
-    }
-    const sent = await this.send(op);
-    if (sent === 'refused') {
-      // Redis refused the script before running it (out of memory): nothing was counted there. The units stay
-      // in this process and are delivered from here; the reservation is released once Redis takes writes again.
-      await this.local.commit(key, reservationId, units, idempotencyKey);
+    const sent = this.available() ? await this.send(op) : 'unsent';
+    if (sent === 'refused' || sent === 'unsent') {
+      // The COMMIT never ran in Redis: Redis is known to be down, its first command of the commit failed before the
+      // script was sent, or it refused the script unrun (out of memory). The units are counted in process (handed
+      // to Redis or delivered from here later); the Redis reservation is released once Redis answers.
+      await this.local.commit(key, reservationId, units, idempotencyKey, reservedUnits, response);
       this.repeat({ ...op, kind: 'release', units: 0 });
     } else if (!sent) this.repeat(op);
   }
@@ -278,10 +272,12 @@ export class RedisMeterStore implements MeterStore {
 
   /**
    * Runs a commit or release: true when Redis confirmed it, 'refused' when Redis refused it unrun (out of memory),
-   * false when its outcome is unknown (a timeout: Redis may still run it).
+   * 'unsent' when a commit failed before its script was sent, false when its outcome is unknown (a timeout: Redis
+   * may still run it).
    */
-  private async send(op: Unconfirmed): Promise<boolean | 'refused'> {
+  private async send(op: Unconfirmed): Promise<boolean | 'refused' | 'unsent'> {
     const k = this.keys(op.key, op.idempotencyKey);
+    let scriptSent = false;
     let committed = false;
     try {
       if (op.kind === 'release') {
@@ -293,6 +289,7 @@ export class RedisMeterStore implements MeterStore {
       // Indexed before and after: a crash in between leaves an index entry with nothing behind it (harmless),
       // and a delivery that removed the entry meanwhile cannot strand these units.
       await this.call('commit', () => this.redis.sAdd(this.index, member));
+      scriptSent = true;
       await this.call('commit', () =>
         this.run(lua.COMMIT, [k.counter, k.zset, k.units, k.request], [
           op.reservationId,
@@ -309,7 +306,7 @@ export class RedisMeterStore implements MeterStore {
     } catch (err) {
       // Past the COMMIT the units are in Redis (indexed by the first add): only the second add failed.
       if (committed) return true;
-      if (!/\bOOM\b/.test((err as Error)?.message ?? '')) return false;
+      if (!/\bOOM\b/.test((err as Error)?.message ?? '')) return scriptSent ? false : 'unsent';
       this.outOfMemory += 1;
       this.onError(new TollgateError('UNAVAILABLE', `Redis is out of memory (maxmemory): ${op.units} committed units are kept in process and delivered from here`, { cause: err }));
       return 'refused';
@@ -355,7 +352,7 @@ export class RedisMeterStore implements MeterStore {
       const op: Unconfirmed = { kind: 'commit', key: next.key, reservationId: randomUUID(), units: next.units, idempotencyKey: null, since: Date.now() };
       const sent = await this.send(op);
       if (sent === true) continue;
-      if (sent === 'refused') this.local.restoreOpen(next.key, next.units, next.since);
+      if (sent === 'refused' || sent === 'unsent') this.local.restoreOpen(next.key, next.units, next.since);
       else this.repeat(op);
       for (const rest of open) this.local.restoreOpen(rest.key, rest.units, rest.since);
       return false;
