@@ -93,7 +93,7 @@ export class MemoryMeterStore implements MeterStore {
       const rk = requestKey(key, idempotencyKey);
       this.inflightKeys.delete(rk);
       this.requestKeys.add(rk);
-      if (response) this.responses.set(rk, response, response.body.length + 512);
+      if (response) this.responses.set(rk, response, response.body.length + rk.length + 512);
     }
     if (units === 0) return this.forgetIfIdle(c);
     if (c.open === 0 && c.sealed.size === 0 && this.due.size >= this.maxKeys) {
