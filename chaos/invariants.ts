@@ -112,7 +112,7 @@ export function checkInvariants(f: SoakFacts): Invariant[] {
   });
 
   // (6) Every request got an answer (a request with none would leave the ledger unsure of what was applied).
-  out.push({ name: '6. every request answered', ok: f.ledger.unanswered === 0, detail: `${f.ledger.unanswered} unanswered after all attempts; ${f.ledger.retried} attempts repeated` });
+  out.push({ name: '6. every request answered', ok: f.ledger.unanswered === 0, detail: `${f.ledger.unanswered} unanswered after all attempts; ${f.ledger.retried} attempts repeated (no answer), ${f.ledger.inProgress} after a 409 in progress` });
   return out;
 }
 
@@ -138,7 +138,7 @@ export function figures(f: SoakFacts): string[] {
   const top = [...groups].sort(([, a], [, b]) => b - a).slice(0, 12);
   return [
     `seed ${f.seed}; load ${seconds.toFixed(1)} s; whole run ${((f.endedAt - f.t0) / 1000).toFixed(1)} s`,
-    `requests ${f.ledger.requests} (${(f.ledger.requests / seconds).toFixed(0)}/s); succeeded ${f.ledger.total()} (limited customers ${limitedSucc}); attempts repeated ${f.ledger.retried}; unanswered ${f.ledger.unanswered}`,
+    `requests ${f.ledger.requests} (${(f.ledger.requests / seconds).toFixed(0)}/s); succeeded ${f.ledger.total()} (limited customers ${limitedSucc}); attempts repeated ${f.ledger.retried} (no answer) + ${f.ledger.inProgress} (409 in progress); unanswered ${f.ledger.unanswered}`,
     `statuses ${statuses.map(([k, v]) => `${k}: ${v}`).join(', ')}; denials ${denials.map(([k, v]) => `${k}: ${v}`).join(', ') || 'none'}`,
     `5xx by app, reason and active faults: ${top.map(([k, v]) => `${v}x ${k}`).join('; ') || 'none'}`,
     `faults injected ${f.faults.records.length}: ${[...byKind].map(([k, v]) => `${k} ${v}`).join(', ')}${f.faults.records.some((r) => r.error) ? `; fault errors: ${f.faults.records.filter((r) => r.error).map((r) => `${r.kind}: ${r.error}`).join('; ')}` : ''}`,

@@ -34,9 +34,9 @@ async function client(options: Partial<Options> = {}): Promise<Tollgate> {
   const t = createTollgate({
     apiKey: 'server-tollgate-local',
     baseUrl: env.server.url,
-    cache: { store, storeTimeoutMs: 100, storeRetryAfterMs: 300 },
     logger: quiet,
     ...options,
+    cache: { store, storeTimeoutMs: 100, storeRetryAfterMs: 300, ...options.cache },
     usage: { redisTimeoutMs: 150, flushIntervalMs: 200, leaseTtlMs: 1_000, ...options.usage },
   });
   opened.push({ t, store });
@@ -137,6 +137,34 @@ describe('the meter in a Redis that misbehaves', () => {
     await until(() => env.server.admin.stats().usage.duplicates > duplicatesBefore, 'the handed-over record to reach Stigg', 5_000);
     expect(await b.close()).toMatchObject({ dropped: 0, persisted: 0 });
     expect(await stiggUsage(env.server, 'handed-over')).toBe(5);
+  }, 30_000);
+
+  it('a keyed request metered in process while Redis was down counts once, whichever instance answered its retry', async () => {
+    await provisionCustomers(env.server, ['keyed-apart']);
+    // `a` waits 2 s after a failed Redis call before using Redis again: `b` answers the first retry before that.
+    const a = await client({ cache: { storeRetryAfterMs: 2_000 } });
+    const b = await client();
+    const request = { customerId: 'keyed-apart', featureId: 'feature-api-calls' };
+    await a.check(request);
+    await b.check(request);
+    env.redis.signal('SIGSTOP');
+    await (await a.enter(request)).settle({ success: false }); // times out in Redis: `a` meters in process from now
+    for (const idempotencyKey of ['answered-elsewhere', 'retried-later']) {
+      const m = await a.enter({ ...request, idempotencyKey }); // metered in `a` only: Redis never sees the key
+      expect(m.allowed).toBe(true);
+      await m.settle({ success: true }); // ... and its answer never reaches the client
+    }
+    env.redis.signal('SIGCONT');
+    const retry = await b.enter({ ...request, idempotencyKey: 'answered-elsewhere' }); // the client's retry
+    expect(retry).toMatchObject({ allowed: true, duplicate: false }); // nothing in Redis knows the key yet
+    await retry.settle({ success: true });
+    // `a` hands its units to Redis with their keys: the one `b` counted meanwhile is not counted again ...
+    await until(() => a.metrics().usage.duplicateUnits === 1, "a's hand-over to find the key counted by b", 5_000);
+    // ... and a retry of the other, now anywhere in the fleet, is a duplicate.
+    expect(await b.enter({ ...request, idempotencyKey: 'retried-later' })).toMatchObject({ allowed: true, duplicate: true });
+    expect(await a.close()).toMatchObject({ dropped: 0 });
+    expect(await b.close()).toMatchObject({ dropped: 0, persisted: 0 });
+    expect(await stiggUsage(env.server, 'keyed-apart')).toBe(2);
   }, 30_000);
 
   it('a commit whose Redis call never went out stays in process: close delivers it, not "persisted" in a frozen Redis', async () => {

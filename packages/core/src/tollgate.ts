@@ -301,6 +301,13 @@ export class Tollgate extends Management {
       deliveryLeader: boolean;
       /** Meter calls Redis refused for lack of memory (their units were delivered from this process). */
       redisOutOfMemory: number;
+      /**
+       * Units not counted because another request with the same idempotency key was counted first (one metered in
+       * process while Redis was down, whose client's retry was answered by another process).
+       */
+      duplicateUnits: number;
+      /** Units whose commit Redis never confirmed for minutes: they reach Stigg only if Redis applied them. */
+      unconfirmedUnits: number;
     };
   } {
     return {
@@ -316,6 +323,8 @@ export class Tollgate extends Management {
         lagMs: this.outbox.lag.snapshot(),
         deliveryLeader: this.deliveryLease ? this.deliveryLease.held : !this.config.offline,
         redisOutOfMemory: this.redisMeter?.outOfMemory ?? 0,
+        duplicateUnits: this.redisMeter?.duplicateUnits ?? 0,
+        unconfirmedUnits: this.redisMeter?.unconfirmedUnits ?? 0,
       },
     };
   }

@@ -254,4 +254,19 @@ describe('the spill file', () => {
     ]);
     expect(existsSync(path)).toBe(false);
   });
+
+  it('keeps the idempotency keys of open units; unusable ones are reported and left out, their units kept', async () => {
+    const path = await spillIn();
+    const k = { customerId: 'c-1', resourceId: null, featureId: 'f' };
+    const keyed = { key: k, units: 3, since: 1, requests: [{ idempotencyKey: 'req-1', units: 1, response: null }] };
+    const onlyKeys = { key: k, units: 0, since: 1, requests: [{ idempotencyKey: 'req-2', units: 0, response: { status: 200, headers: {}, body: '{}' } }] };
+    const tooMany = { key: k, units: 1, since: 1, requests: [{ idempotencyKey: 'req-3', units: 2, response: null }] };
+    await writeFile(path, JSON.stringify({ version: 1, environment: 'env-a', sealed: [], open: [keyed, onlyKeys, tooMany, { key: k, units: 0, since: 1, requests: [{ units: 0 }] }] }));
+    const errors: string[] = [];
+    expect(await new SpillFile(path, 'env-a').take((m) => void errors.push(m))).toEqual({ sealed: [], open: [keyed, onlyKeys, { key: k, units: 1, since: 1 }] });
+    expect(errors).toEqual([
+      `tollgate: ${path}: open[2].requests left out (the units are kept): requests hold 2 units, more than the entry's 1`,
+      `tollgate: ${path}: open[3].requests left out (the units are kept): requests must be [{idempotencyKey, units, response}]`,
+    ]);
+  });
 });

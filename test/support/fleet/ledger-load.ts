@@ -14,6 +14,11 @@ export class Ledger {
   unanswered = 0;
   /** Attempts that got no answer and were repeated. */
   retried = 0;
+  /**
+   * Attempts answered 409 "in progress" (the same key's earlier attempt still runs somewhere: it got no answer here,
+   * a timeout) and repeated after the Retry-After, as a client does: the request's outcome is its final answer.
+   */
+  inProgress = 0;
 
   record(customer: string, status: number): void {
     this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
@@ -84,6 +89,11 @@ async function one(options: LoadOptions, agent: Agent): Promise<void> {
       try {
         const startedAt = Date.now();
         const answer = await post(`${url}/api/reports`, { 'x-customer': customer, 'idempotency-key': key }, agent, options.onAnswer !== undefined);
+        if (answer.status === 409 && answer.retryAfterS !== null) {
+          options.ledger.inProgress += 1;
+          await new Promise((r) => setTimeout(r, answer.retryAfterS! * 1_000));
+          continue;
+        }
         options.ledger.record(customer, answer.status);
         options.onAnswer?.({ customer, url, status: answer.status, startedAt, body: answer.body });
         return;
@@ -97,14 +107,15 @@ async function one(options: LoadOptions, agent: Agent): Promise<void> {
 }
 
 /** One POST; resolves with the status (and a non-2xx body when asked) once the whole answer is read, rejects when there is no answer. */
-function post(url: string, headers: Record<string, string>, agent: Agent, withBody = false): Promise<{ status: number; body: string }> {
+function post(url: string, headers: Record<string, string>, agent: Agent, withBody = false): Promise<{ status: number; body: string; retryAfterS: number | null }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'POST', headers: { ...headers, 'content-length': '0' }, agent, timeout: 15_000 }, (res) => {
       const status = res.statusCode ?? 0;
       let body = '';
       if (withBody && (status < 200 || status >= 300)) res.on('data', (d: Buffer) => void (body += d.toString()));
       else res.resume();
-      res.once('end', () => resolve({ status, body }));
+      const retryAfter = Number(res.headers['retry-after']);
+      res.once('end', () => resolve({ status, body, retryAfterS: Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : null }));
       res.once('error', reject);
     });
     req.once('timeout', () => req.destroy(new Error('no answer in time')));

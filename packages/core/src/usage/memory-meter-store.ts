@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { BoundedLru } from '../cache/lru.js';
 import { fitsLimit } from '../decision/decide.js';
 import { ExpiringKeys } from './expiring-keys.js';
-import { keyString, type ClaimRequest, type LocalUsage, type RecordedResponse, type MeterStore, type ReserveRequest, type ReserveResult, type SealedRecord, type UsageKey } from './types.js';
+import { keyString, type ClaimRequest, type KeyedCommit, type LocalUsage, type OpenUnits, type RecordedResponse, type MeterStore, type ReserveRequest, type ReserveResult, type SealedRecord, type UsageKey } from './types.js';
 
 interface Counter {
   key: UsageKey;
@@ -18,6 +18,8 @@ interface Counter {
   /** Ids of this counter's sealed records. */
   sealed: Set<string>;
   reservations: Map<string, { units: number; expires: number }>;
+  /** With `tracksRequests`: the committed requests with an idempotency key not yet handed on. */
+  requests?: KeyedCommit[];
 }
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -40,10 +42,18 @@ export class MemoryMeterStore implements MeterStore {
   private readonly inflightKeys = new Map<string, string>();
   /** Counters that went idle, oldest first, with when: forgotten once their base can no longer matter. */
   private readonly idle = new Map<string, number>();
+  /** Keyed commits tracked for hand-over (bounded by `maxKeys`), and the counters that hold them. */
+  private trackedRequests = 0;
+  private readonly withRequests = new Set<string>();
 
+  /**
+   * @param tracksRequests keep each committed request's idempotency key with its counter's open units (`takeOpen`),
+   *   for a store that hands them on to a shared one (the Redis meter's fallback while Redis is down).
+   */
   constructor(
     private readonly maxKeys = 100_000,
     private readonly now: () => number = Date.now,
+    private readonly tracksRequests = false,
   ) {
     this.requestKeys = new ExpiringKeys(IDEMPOTENCY_TTL_MS, maxKeys, now);
   }
@@ -94,6 +104,7 @@ export class MemoryMeterStore implements MeterStore {
       this.inflightKeys.delete(rk);
       this.requestKeys.add(rk);
       if (response) this.responses.set(rk, response, response.body.length + rk.length + 512);
+      if (this.tracksRequests) this.trackRequest(c, { idempotencyKey, units, response: response ?? null });
     }
     if (units === 0) return this.forgetIfIdle(c);
     if (c.open === 0 && c.sealed.size === 0 && this.due.size >= this.maxKeys) {
@@ -139,6 +150,8 @@ export class MemoryMeterStore implements MeterStore {
         this.records.set(record.id, record);
         c.sealed.add(record.id);
         c.open = 0;
+        // Their units go with the record from here: only their keys are left to hand on.
+        for (const r of c.requests ?? []) r.units = 0;
         out.push({ ...record, fresh: true });
       }
     }
@@ -186,12 +199,13 @@ export class MemoryMeterStore implements MeterStore {
    * Takes every counter's open (committed, never sent) units out of this store, for the Redis store to hand them
    * to Redis once it answers again; `restoreOpen` puts back what Redis did not take.
    */
-  takeOpen(): { key: UsageKey; units: number; since: number }[] {
-    const out: { key: UsageKey; units: number; since: number }[] = [];
-    for (const id of [...this.due]) {
+  takeOpen(): OpenUnits[] {
+    const out: OpenUnits[] = [];
+    for (const id of new Set([...this.due, ...this.withRequests])) {
       const c = this.counters.get(id)!;
-      if (c.open <= 0) continue;
-      out.push({ key: c.key, units: c.open, since: c.openSince });
+      const requests = this.takeRequests(c);
+      if (c.open <= 0 && !requests) continue;
+      out.push(requests ? { key: c.key, units: c.open, since: c.openSince, requests } : { key: c.key, units: c.open, since: c.openSince });
       c.pending -= c.open;
       c.open = 0;
       if (c.sealed.size === 0) this.due.delete(id);
@@ -200,12 +214,30 @@ export class MemoryMeterStore implements MeterStore {
     return out;
   }
 
-  restoreOpen(key: UsageKey, units: number, since: number): void {
-    const c = this.counter(key);
-    if (c.open === 0 || since < c.openSince) c.openSince = since;
-    c.open += units;
-    c.pending += units;
-    this.due.add(keyString(key));
+  restoreOpen(open: OpenUnits): void {
+    const c = this.counter(open.key);
+    for (const r of open.requests ?? []) this.trackRequest(c, r);
+    if (open.units <= 0) return;
+    if (c.open === 0 || open.since < c.openSince) c.openSince = open.since;
+    c.open += open.units;
+    c.pending += open.units;
+    this.due.add(keyString(open.key));
+  }
+
+  private trackRequest(c: Counter, request: KeyedCommit): void {
+    if (this.trackedRequests >= this.maxKeys) return; // its units still count; only its key stays in this process
+    (c.requests ??= []).push(request);
+    this.trackedRequests += 1;
+    this.withRequests.add(keyString(c.key));
+  }
+
+  private takeRequests(c: Counter): KeyedCommit[] | null {
+    const requests = c.requests;
+    if (!requests?.length) return null;
+    c.requests = undefined;
+    this.trackedRequests -= requests.length;
+    this.withRequests.delete(keyString(c.key));
+    return requests;
   }
 
   /**
@@ -241,7 +273,7 @@ export class MemoryMeterStore implements MeterStore {
   /** Puts back usage taken out by `takeLocal` (read back from a spill file at start). */
   restoreLocal(usage: LocalUsage): void {
     for (const r of usage.sealed) this.restoreSealed(r);
-    for (const o of usage.open) this.restoreOpen(o.key, o.units, o.since);
+    for (const o of usage.open) this.restoreOpen(o);
   }
 
   /** Counters with sealed records (sent, outcome unknown): only this store can finish them. */
@@ -281,7 +313,7 @@ export class MemoryMeterStore implements MeterStore {
       if (now - since < IDLE_KEPT_MS) break;
       this.idle.delete(id);
       const c = this.counters.get(id);
-      if (c && c.reserved === 0 && c.pending === 0 && c.reservations.size === 0) this.counters.delete(id);
+      if (c && c.reserved === 0 && c.pending === 0 && c.reservations.size === 0 && !c.requests) this.counters.delete(id);
     }
   }
 }

@@ -5,7 +5,7 @@ import { idDigest as digest } from '../util/ids.js';
 import { withTimeout } from '../util/with-timeout.js';
 import { MemoryMeterStore } from './memory-meter-store.js';
 import * as lua from './redis-scripts.js';
-import { keyString, type ClaimRequest, type LocalUsage, type MeterStore, type RecordedResponse, type ReserveRequest, type ReserveResult, type SealedRecord, type UsageKey } from './types.js';
+import { keyString, type ClaimRequest, type LocalUsage, type MeterStore, type OpenUnits, type RecordedResponse, type ReserveRequest, type ReserveResult, type SealedRecord, type UsageKey } from './types.js';
 
 /** What the meter needs of a Redis client (node-redis v4/v5 `createClient()` has it). */
 export interface RedisLike {
@@ -61,7 +61,7 @@ function recorded(value: string | undefined): RecordedResponse | null {
  * against Redis, where every script is idempotent by reservation id, so nothing is counted twice.
  */
 export class RedisMeterStore implements MeterStore {
-  private readonly local = new MemoryMeterStore();
+  private readonly local = new MemoryMeterStore(100_000, Date.now, true);
   private readonly localReservations = new Set<string>();
   private readonly ownReserved = new Map<string, number>();
   private readonly unconfirmed = new Map<string, Unconfirmed>();
@@ -72,6 +72,11 @@ export class RedisMeterStore implements MeterStore {
   unconfirmedUnits = 0;
   /** Meter calls Redis refused for lack of memory (the units were kept in process and delivered from here). */
   outOfMemory = 0;
+  /**
+   * Units of requests committed after another request with the same idempotency key (one metered apart while
+   * Redis was down, answered on another process): not counted, since the request was.
+   */
+  duplicateUnits = 0;
   /** Live reservations this process made in Redis, by counter, with when they end for good (the reservation TTL). */
   private readonly live = new Map<string, { key: UsageKey; ids: Map<string, number> }>();
   private heartbeat: NodeJS.Timeout | null = null;
@@ -290,7 +295,7 @@ export class RedisMeterStore implements MeterStore {
       // and a delivery that removed the entry meanwhile cannot strand these units.
       await this.call('commit', () => this.redis.sAdd(this.index, member));
       scriptSent = true;
-      await this.call('commit', () =>
+      const counted = await this.call('commit', () =>
         this.run(lua.COMMIT, [k.counter, k.zset, k.units, k.request], [
           op.reservationId,
           op.units,
@@ -301,6 +306,7 @@ export class RedisMeterStore implements MeterStore {
         ]),
       );
       committed = true;
+      if (Number(counted) === 2) this.duplicateUnits += op.units;
       await this.call('commit', () => this.redis.sAdd(this.index, member));
       return true;
     } catch (err) {
@@ -343,21 +349,50 @@ export class RedisMeterStore implements MeterStore {
     if (final) await this.handOverSealed();
   }
 
-  /** Hands the units committed in process to Redis, one counter at a time; false when Redis stopped answering. */
+  /**
+   * Hands the units committed in process to Redis, one counter at a time; false when Redis stopped answering.
+   * Requests with an idempotency key go one by one under their keys: one that another process counted meanwhile (a
+   * client's retry answered there) is not counted again, and a later retry finds its key.
+   */
   private async handOverOpen(): Promise<boolean> {
     const open = this.local.takeOpen();
     while (open.length > 0) {
-      const next = open.shift()!;
-      // A fresh id: the commit is idempotent by it, so a hand-over that times out is repeated, never doubled.
-      const op: Unconfirmed = { kind: 'commit', key: next.key, reservationId: randomUUID(), units: next.units, idempotencyKey: null, since: Date.now() };
-      const sent = await this.send(op);
-      if (sent === true) continue;
-      if (sent === 'refused' || sent === 'unsent') this.local.restoreOpen(next.key, next.units, next.since);
-      else this.repeat(op);
-      for (const rest of open) this.local.restoreOpen(rest.key, rest.units, rest.since);
-      return false;
+      const next = open[0]!;
+      while (next.requests?.length) {
+        const r = next.requests[0]!;
+        const outcome = await this.handOver(next.key, r.units, r.idempotencyKey, r.response);
+        if (outcome !== 'stays') {
+          next.requests.shift();
+          next.units -= r.units;
+        }
+        if (outcome !== 'done') return this.restoreOpen(open);
+      }
+      if (next.units > 0) {
+        const outcome = await this.handOver(next.key, next.units, null, null);
+        if (outcome !== 'stays') next.units = 0;
+        if (outcome !== 'done') return this.restoreOpen(open);
+      }
+      open.shift();
     }
     return true;
+  }
+
+  /**
+   * One commit made to hand units on, under a fresh id: 'done' when Redis took it, 'repeated' when its outcome is
+   * unknown (it is repeated with the same id, idempotently: never doubled), 'stays' when it never ran in Redis.
+   */
+  private async handOver(key: UsageKey, units: number, idempotencyKey: string | null, response: RecordedResponse | null): Promise<'done' | 'repeated' | 'stays'> {
+    const op: Unconfirmed = { kind: 'commit', key, reservationId: randomUUID(), units, idempotencyKey, since: Date.now(), response };
+    const sent = await this.send(op);
+    if (sent === 'refused' || sent === 'unsent') return 'stays';
+    if (sent) return 'done';
+    this.repeat(op);
+    return 'repeated';
+  }
+
+  private restoreOpen(open: OpenUnits[]): false {
+    for (const o of open) if (o.units > 0 || o.requests?.length) this.local.restoreOpen(o);
+    return false;
   }
 
   /**

@@ -77,12 +77,18 @@ return {'reserved', tostring(usage)}`;
 
 /**
  * KEYS: counter, zset, units hash, request key. ARGV: reservation id, units, has request key, request key ttl ms,
- * now, what the request key keeps (a recorded response, or '1'). Returns 0 when the reservation was already
- * settled (a repeat: nothing is counted again).
+ * now, what the request key keeps (a recorded response, or '1'). Returns 1 when the units were counted, 0 when the
+ * reservation was already settled (a repeat: nothing is counted again), 2 when another request with the same key
+ * was committed first (a process metering apart while Redis was down, or one whose reservation had expired): the
+ * request is counted once, so these units are not.
  */
 export const COMMIT = `${SETTLE}
 local now = tonumber(ARGV[5])
 if not settle(ARGV[1], now) then return 0 end
+if ARGV[3] == '1' then
+  local seen = redis.call('GET', KEYS[4])
+  if seen and string.sub(seen, 1, 2) ~= 'i:' then return 2 end
+end
 local open = tonumber(redis.call('HGET', KEYS[1], 'open') or '0')
 if open <= 0 then redis.call('HSET', KEYS[1], 'openSince', ARGV[5]) end
 redis.call('HINCRBYFLOAT', KEYS[1], 'pending', ARGV[2])

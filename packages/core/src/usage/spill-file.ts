@@ -1,4 +1,4 @@
-import type { LocalUsage, SealedRecord, UsageKey } from './types.js';
+import type { KeyedCommit, LocalUsage, OpenUnits, SealedRecord, UsageKey } from './types.js';
 
 /**
  * Usage a process could not deliver before its close deadline (Stigg and Redis both unreachable), kept in a file
@@ -11,7 +11,7 @@ interface SpillContent {
   version: 1;
   environment: string;
   sealed: SealedRecord[];
-  open: { key: UsageKey; units: number; since: number }[];
+  open: OpenUnits[];
 }
 
 export const spilledUnits = (usage: LocalUsage) => usage.sealed.reduce((n, r) => n + r.units, 0) + usage.open.reduce((n, o) => n + o.units, 0);
@@ -33,9 +33,23 @@ function problem(entry: unknown, kind: 'sealed' | 'open'): string | null {
     if (typeof e.id !== 'string' || e.id === '') return 'no record id';
     if (!isKey(e)) return 'no customerId/featureId/resourceId';
   } else if (!isKey(e.key)) return 'no key {customerId, resourceId, featureId}';
-  if (!isUnits(e.units)) return `units must be a positive number, got ${JSON.stringify(e.units)}`;
+  const onlyKeys = kind === 'open' && e.units === 0 && Array.isArray(e.requests) && e.requests.length > 0;
+  if (!isUnits(e.units) && !onlyKeys) return `units must be a positive number, got ${JSON.stringify(e.units)}`;
   if (!isTime(e.since)) return 'no since (epoch ms)';
   return null;
+}
+
+const isRequest = (r: unknown): r is KeyedCommit => {
+  const v = r as KeyedCommit;
+  return typeof v === 'object' && v !== null && typeof v.idempotencyKey === 'string' && v.idempotencyKey !== '' && typeof v.units === 'number' && Number.isFinite(v.units) && v.units >= 0 && (v.response === null || (typeof v.response === 'object' && typeof v.response.body === 'string'));
+};
+
+/** An open entry's requests with an idempotency key, when it has any: unusable ones are left out (their units still count). */
+function requestsProblem(entry: OpenUnits): string | null {
+  if (entry.requests === undefined) return null;
+  if (!Array.isArray(entry.requests) || !entry.requests.every(isRequest)) return 'requests must be [{idempotencyKey, units, response}]';
+  const keyed = entry.requests.reduce((n, r) => n + r.units, 0);
+  return keyed > entry.units ? `requests hold ${keyed} units, more than the entry's ${entry.units}` : null;
 }
 
 export class SpillFile {
@@ -77,8 +91,17 @@ export class SpillFile {
     for (const kind of ['sealed', 'open'] as const) {
       for (const [i, entry] of content[kind].entries()) {
         const why = problem(entry, kind);
-        if (why) report(`tollgate: ${this.path}: ${kind}[${i}] skipped: ${why}`);
-        else (usage[kind] as unknown[]).push(entry);
+        if (why) {
+          report(`tollgate: ${this.path}: ${kind}[${i}] skipped: ${why}`);
+          continue;
+        }
+        const requests = kind === 'open' ? requestsProblem(entry as OpenUnits) : null;
+        if (requests) {
+          report(`tollgate: ${this.path}: open[${i}].requests left out (the units are kept): ${requests}`);
+          delete (entry as OpenUnits).requests;
+          if ((entry as OpenUnits).units === 0) continue;
+        }
+        (usage[kind] as unknown[]).push(entry);
       }
     }
     await rm(this.path, { force: true });

@@ -19,7 +19,27 @@ export interface SealedRecord extends UsageKey {
 /** Usage a process holds in memory: records sent with an unknown outcome (kept with their ids), and units never sent. */
 export interface LocalUsage {
   sealed: SealedRecord[];
-  open: { key: UsageKey; units: number; since: number }[];
+  open: OpenUnits[];
+}
+
+/** A counter's units committed in process and not yet sent. */
+export interface OpenUnits {
+  key: UsageKey;
+  units: number;
+  since: number;
+  /**
+   * The requests with an idempotency key among them (their units are part of `units`; 0 once sent from the process),
+   * so that handing them to a shared store registers their keys there and counts a request another process has
+   * already counted once.
+   */
+  requests?: KeyedCommit[];
+}
+
+/** One request with an idempotency key committed in process. */
+export interface KeyedCommit {
+  idempotencyKey: string;
+  units: number;
+  response: RecordedResponse | null;
 }
 
 export interface ReserveRequest {
