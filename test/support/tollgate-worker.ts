@@ -1,17 +1,17 @@
 /**
  * A Tollgate client in its own process, driven over IPC: the "other instance" of multi-process tests and
- * benchmarks. argv: baseUrl redisUrl.
+ * benchmarks. argv: baseUrl redisUrl (a redis:// URL, or a topology's: see createRedisStore).
  */
-import { createKeyv } from '@keyv/redis';
 import { createTollgate, type CheckRequest, type EnterRequest } from '@tollgate/core';
+import { createRedisStore } from './redis.js';
 
 const [baseUrl, redisUrl, optionsJson] = process.argv.slice(2);
-const store = createKeyv(redisUrl!, { throwOnConnectError: false });
+const store = createRedisStore(redisUrl!);
 const tollgate = createTollgate({
   apiKey: 'server-tollgate-local',
   baseUrl: baseUrl!,
   cache: { store },
-  logger: { warn: () => {}, error: () => {} },
+  logger: process.env.TOLLGATE_WORKER_LOG ? { warn: (m: string) => console.error(`[${process.pid}] ${m}`), error: (m: string) => console.error(`[${process.pid}] ${m}`) } : { warn: () => {}, error: () => {} },
   ...(optionsJson ? JSON.parse(optionsJson) : {}),
 });
 /** Units this process committed (settled with success). */

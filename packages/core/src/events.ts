@@ -15,6 +15,10 @@ export interface Metrics {
   l2Misses: number;
   /** Entitlement fetches sent to Stigg. */
   fetches: number;
+  /** Reads not sent to Stigg: another process of the fleet read the same customer at the same time (its answer was used). */
+  sharedReads: number;
+  /** Reads the read budget (`fleet.readsPerMinute`) had no room for in time: answered stale, by the fallback, or skipped (a revalidation). */
+  readsOverBudget: number;
   revalidationFailures: number;
   fallbacks: number;
   denied: number;
@@ -30,6 +34,8 @@ export const newMetrics = (): Metrics => ({
   l2Hits: 0,
   l2Misses: 0,
   fetches: 0,
+  sharedReads: 0,
+  readsOverBudget: 0,
   revalidationFailures: 0,
   fallbacks: 0,
   denied: 0,

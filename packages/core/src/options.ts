@@ -1,12 +1,18 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from './errors.js';
+import { pubSubOf, pubSubOfClient, type PubSub } from './fleet/pubsub.js';
 import type { RedisLike } from './usage/redis-meter-store.js';
 
 /** The Redis client behind a Keyv store that is @keyv/redis (connected on first use), or null. */
-function redisOfStore(store: KeyvLike | undefined): RedisLike | null {
+function clientOfStore(store: KeyvLike | undefined): (() => Promise<RedisLike>) | null {
   const adapter = (store as { store?: { getClient?: () => Promise<RedisLike> } } | undefined)?.store;
   if (typeof adapter?.getClient !== 'function') return null;
-  const client = () => adapter.getClient!();
+  return () => adapter.getClient!();
+}
+
+function redisOfStore(store: KeyvLike | undefined): RedisLike | null {
+  const client = clientOfStore(store);
+  if (!client) return null;
   return {
     eval: async (script, options) => (await client()).eval(script, options),
     sAdd: async (key, member) => (await client()).sAdd(key, member),
@@ -40,6 +46,9 @@ export interface FallbackEntitlement {
   enumValues?: string[];
 }
 
+/** Who holds Stigg's stream: one process of the fleet, or each process. */
+export type StreamMode = 'fleet' | 'every-instance';
+
 export interface Options {
   /** Stigg server API key (`server-...`). Required unless `offline`. Never logged. */
   apiKey?: string;
@@ -65,10 +74,17 @@ export interface Options {
     /** After a second-level failure, skip it for this long. Default 5 seconds. */
     storeRetryAfterMs?: number;
   };
-  /** Stigg's realtime stream keeps the cache fresh; `false` turns it off. Default on. */
+  /**
+   * Stigg's realtime stream keeps the cache fresh; `false` turns it off. `'fleet'` (the default with a shared
+   * Redis): one process of the fleet at a time holds the stream and passes what it pushes to the others over Redis
+   * pub/sub; `'every-instance'` (the default without Redis): each process opens its own. Or the settings below,
+   * with `mode`.
+   */
   stream?:
     | false
+    | StreamMode
     | {
+        mode?: StreamMode;
         /** Ping interval. Default 10 seconds. */
         keepAliveMs?: number;
         /** A ping not answered within this declares the connection dead. Default 5 seconds. */
@@ -127,6 +143,25 @@ export interface Options {
      */
     redisTimeoutMs?: number;
   };
+  /**
+   * A fleet of processes sharing Redis: one Stigg stream for all (see `stream`), one Stigg read per customer at a
+   * time for all (the others wait for it in the shared level), and one read budget for all.
+   */
+  fleet?: {
+    /**
+     * The Redis the fleet coordinates through (a node-redis client). Default: the Redis client of `cache.store`
+     * when it is @keyv/redis, else `usage.redis`. `false`: each process on its own.
+     */
+    redis?: RedisLike | false;
+    /**
+     * Entitlement reads sent to Stigg per minute by the whole fleet (Stigg allows 6,000 per API key, counted across
+     * every caller). Above it, stale entries are served and cold ones wait (`coldReadWaitMs`) or take the fallback.
+     * Without Redis, per process. Default 5,000.
+     */
+    readsPerMinute?: number;
+    /** Longest a check of an uncached customer waits for another process's read or for the read budget. Default 2 s. */
+    coldReadWaitMs?: number;
+  };
   /** Per-feature answers used when Stigg is unreachable and nothing usable is cached. */
   fallback?: Record<string, FallbackEntitlement>;
   /** Without a fallback for the feature: `deny` (default) or `allow`. Either way the decision says `isFallback`. */
@@ -152,7 +187,14 @@ export interface Config {
   /** Stigg environment of the key, as a hash: namespaces cache keys without revealing the key. */
   environment: string;
   cache: Required<Omit<NonNullable<Options['cache']>, 'store'>> & { store: KeyvLike | null };
-  stream: Required<Exclude<NonNullable<Options['stream']>, false>> | null;
+  stream: Required<Exclude<NonNullable<Options['stream']>, false | StreamMode>> | null;
+  fleet: {
+    redis: RedisLike | null;
+    /** Pub/sub of the fleet's Redis (the fleet's stream needs it). */
+    pubSub: PubSub | null;
+    readsPerMinute: number;
+    coldReadWaitMs: number;
+  };
   usage: {
     redis: RedisLike | null;
     flushIntervalMs: number;
@@ -218,7 +260,20 @@ export function resolveConfig(options: Options): Config {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`baseUrl must be http(s), got ${url.protocol}`);
   const root = url.href.replace(/\/+$/, '');
   const c = options.cache ?? {};
-  const s = options.stream;
+  const s = typeof options.stream === 'string' ? { mode: options.stream } : options.stream;
+  if (s && s.mode !== undefined && s.mode !== 'fleet' && s.mode !== 'every-instance') {
+    throw new ConfigError(`stream must be false, "fleet", "every-instance" or settings, got mode ${JSON.stringify(s.mode)}`);
+  }
+  const usageRedis = options.usage?.redis === false ? null : (options.usage?.redis ?? redisOfStore(c.store));
+  const f = options.fleet ?? {};
+  const fleetRedis = f.redis === false ? null : (f.redis ?? redisOfStore(c.store) ?? usageRedis);
+  const storeClient = clientOfStore(c.store);
+  const pubSub = !fleetRedis ? null : f.redis ? pubSubOfClient(f.redis) : storeClient ? pubSubOf(storeClient) : pubSubOfClient(usageRedis);
+  let mode: StreamMode = (s ? s.mode : undefined) ?? (pubSub ? 'fleet' : 'every-instance');
+  if (mode === 'fleet' && !pubSub) {
+    logger.warn('tollgate: stream mode "fleet" needs a shared Redis (cache.store on @keyv/redis, usage.redis or fleet.redis); each process opens its own stream');
+    mode = 'every-instance';
+  }
   if (options.onUnavailable !== undefined && options.onUnavailable !== 'deny' && options.onUnavailable !== 'allow') {
     throw new ConfigError(`onUnavailable must be "deny" or "allow", got ${JSON.stringify(options.onUnavailable)}`);
   }
@@ -245,13 +300,14 @@ export function resolveConfig(options: Options): Config {
       s === false || offline
         ? null
         : {
+            mode,
             keepAliveMs: positive('stream.keepAliveMs', s?.keepAliveMs, 10_000, logger),
             pongTimeoutMs: positive('stream.pongTimeoutMs', s?.pongTimeoutMs, 5_000, logger),
             reconnectBaseMs: positive('stream.reconnectBaseMs', s?.reconnectBaseMs, 500, logger),
             reconnectMaxMs: positive('stream.reconnectMaxMs', s?.reconnectMaxMs, 30_000, logger),
           },
     usage: {
-      redis: options.usage?.redis === false ? null : (options.usage?.redis ?? redisOfStore(c.store)),
+      redis: usageRedis,
       flushIntervalMs: positive('usage.flushIntervalMs', options.usage?.flushIntervalMs, 1_000, logger),
       maxBatch: Math.round(positive('usage.maxBatch', options.usage?.maxBatch, 100, logger)),
       reservationTtlMs: positive('usage.reservationTtlMs', options.usage?.reservationTtlMs, 60_000, logger),
@@ -263,6 +319,12 @@ export function resolveConfig(options: Options): Config {
       leaseTtlMs: positive('usage.leaseTtlMs', options.usage?.leaseTtlMs, 5_000, logger),
       evictingRedis: options.usage?.evictingRedis === 'memory' ? 'memory' : 'fail',
       spillFile: spillPath(options.usage?.spillFile, logger),
+    },
+    fleet: {
+      redis: offline ? null : fleetRedis,
+      pubSub: offline ? null : pubSub,
+      readsPerMinute: positive('fleet.readsPerMinute', f.readsPerMinute, 5_000, logger),
+      coldReadWaitMs: positive('fleet.coldReadWaitMs', f.coldReadWaitMs, 2_000, logger),
     },
     fallback: { ...(options.fallback ?? {}) },
     onUnavailable: options.onUnavailable ?? 'deny',

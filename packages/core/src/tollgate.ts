@@ -1,5 +1,7 @@
 import { EntitlementCache } from './cache/entitlement-cache.js';
+import { FleetStream } from './fleet/fleet-stream.js';
 import { RedisLease } from './fleet/lease.js';
+import { LocalReadCounter, ReadBudget, ReadLocks, RedisReadCounter } from './fleet/shared-reads.js';
 import { Management } from './client/management.js';
 import { toEntitlementSet } from './client/map-entitlements.js';
 import { StiggClient, toTollgateError } from './client/stigg-client.js';
@@ -8,7 +10,7 @@ import type { CachedEntitlement, CheckRequest, Decision } from './decision/types
 import { ConfigError, TollgateError } from './errors.js';
 import { newMetrics, TollgateEmitter, type Metrics, type StreamState } from './events.js';
 import { resolveConfig, type Config, type Options } from './options.js';
-import { StiggStream } from './stream/stigg-stream.js';
+import { StiggStream, type StreamHandlers } from './stream/stigg-stream.js';
 import { MemoryMeterStore } from './usage/memory-meter-store.js';
 import { Outbox, type DrainReport } from './usage/outbox.js';
 import { RedisMeterStore } from './usage/redis-meter-store.js';
@@ -28,7 +30,11 @@ export class Tollgate extends Management {
   readonly events = new TollgateEmitter();
   private readonly config: Config;
   private readonly cache: EntitlementCache;
+  /** Stigg's stream of this process (every-instance mode), or null. */
   private readonly stream: StiggStream | null;
+  /** The fleet's one stream (fleet mode), or null. */
+  private readonly fleetStream: FleetStream | null;
+  private readonly readBudget: ReadBudget;
   private readonly counters: Metrics = newMetrics();
   private readonly meterStore: MeterStore;
   private readonly outbox: Outbox;
@@ -55,32 +61,21 @@ export class Tollgate extends Management {
       });
     super(client, (customerId) => this.cache.dropCustomer(customerId));
     this.config = config;
-    this.cache = new EntitlementCache(config, async (customerId, resourceId) => toEntitlementSet(await client.getEntitlements(customerId, resourceId)), this.counters);
-    this.stream = config.stream
-      ? new StiggStream(config, {
-          entitlements: (customerId, resourceId, list) => {
-            this.cache.applyPush(customerId, resourceId, toEntitlementSet(list));
-            this.events.emit('updated', { customerId, resourceId, kind: 'entitlements' });
-          },
-          usage: (e) => {
-            this.cache.applyUsage(e.customerId, e.resourceId ?? null, e.featureId, {
-              currentUsage: e.currentUsage,
-              usagePeriodStart: e.usagePeriodStart,
-              usagePeriodEnd: e.usagePeriodEnd,
-            });
-            this.events.emit('updated', { customerId: e.customerId, resourceId: e.resourceId ?? null, kind: 'usage' });
-          },
-          packagePublished: () => this.cache.invalidateAll(),
-          reconnected: () => this.cache.invalidateAll(),
-          state: (state, detail) => {
-            this.streamState = state;
-            this.cache.streamConnected = state === 'connected';
-            if (state === 'connected') this.counters.streamConnects += 1;
-            if (state === 'disconnected') this.counters.streamDisconnects += 1;
-            this.events.emit('stream', state, detail);
-          },
-        })
-      : null;
+    const fleetRedis = config.fleet.redis;
+    const budget = (this.readBudget = new ReadBudget(
+      config.fleet.readsPerMinute,
+      fleetRedis ? new RedisReadCounter(fleetRedis, `tollgate:v2:{${config.environment}}:reads`, config.cache.storeTimeoutMs) : new LocalReadCounter(),
+      config.logger,
+    ));
+    this.cache = new EntitlementCache(config, async (customerId, resourceId) => toEntitlementSet(await client.getEntitlements(customerId, resourceId)), this.counters, {
+      // One read per fleet: the lock's holder has at most one Stigg call's time (then the others read themselves).
+      locks: fleetRedis && config.cache.store ? new ReadLocks(fleetRedis, config.timeoutMs, config.cache.storeTimeoutMs) : null,
+      budget,
+      waitMs: config.fleet.coldReadWaitMs,
+    });
+    const fleetMode = config.stream?.mode === 'fleet' && fleetRedis && config.fleet.pubSub;
+    this.stream = config.stream && !fleetMode ? new StiggStream(config, this.streamHandlers(null)) : null;
+    this.fleetStream = fleetMode ? this.newFleetStream(fleetRedis, config.fleet.pubSub!) : null;
     const redisStore = config.usage.redis
       ? new RedisMeterStore(config.usage.redis, config.environment, config.usage.redisTimeoutMs, config.cache.storeRetryAfterMs, config.logger)
       : null;
@@ -136,6 +131,73 @@ export class Tollgate extends Management {
       this.outbox.start();
     }
     this.stream?.start();
+    void this.fleetStream?.start();
+  }
+
+  /**
+   * What Stigg's stream does here. Held for the fleet (`fleet` given), what it pushes is also written to the shared
+   * level and then published to the other processes.
+   */
+  private streamHandlers(fleet: FleetStream | null): StreamHandlers {
+    return {
+      entitlements: (customerId, resourceId, list) => {
+        const { entry, stored } = this.cache.applyPush(customerId, resourceId, toEntitlementSet(list));
+        this.events.emit('updated', { customerId, resourceId, kind: 'entitlements' });
+        if (fleet) void stored.then(() => fleet.send({ k: 'set', c: customerId, r: resourceId, e: entry }));
+      },
+      usage: (e) => {
+        const resourceId = e.resourceId ?? null;
+        const patch = { currentUsage: e.currentUsage, usagePeriodStart: e.usagePeriodStart, usagePeriodEnd: e.usagePeriodEnd };
+        const stored = this.cache.applyUsage(e.customerId, resourceId, e.featureId, patch);
+        this.events.emit('updated', { customerId: e.customerId, resourceId, kind: 'usage' });
+        if (fleet) void stored.then(() => fleet.send({ k: 'usage', c: e.customerId, r: resourceId, f: e.featureId, p: patch }));
+      },
+      packagePublished: () => this.resetAll(fleet),
+      reconnected: () => this.resetAll(fleet),
+      state: (state, detail) => {
+        if (state === 'connected') this.counters.streamConnects += 1;
+        if (state === 'disconnected') this.counters.streamDisconnects += 1;
+        // The first connection of a new holder: what changed since the former holder's last message is unknown.
+        if (fleet && state === 'connected' && detail.reconnects === 0) this.resetAll(fleet);
+        if (fleet) return fleet.holderState(state);
+        this.setStreamState(state, detail);
+      },
+    };
+  }
+
+  private resetAll(fleet: FleetStream | null): void {
+    this.cache.invalidateAll();
+    if (fleet) void fleet.send({ k: 'reset' });
+  }
+
+  private setStreamState(state: StreamState, detail: { reconnects: number; reason?: string } = { reconnects: 0 }): void {
+    this.streamState = state;
+    this.cache.streamConnected = state === 'connected';
+    this.events.emit('stream', state, detail);
+  }
+
+  private newFleetStream(redis: NonNullable<Config['fleet']['redis']>, pubSub: NonNullable<Config['fleet']['pubSub']>): FleetStream {
+    const env = this.config.environment;
+    const leaseTtlMs = this.config.usage.leaseTtlMs;
+    const lease = new RedisLease(redis, { lease: `tollgate:v2:{${env}}:lease:stream`, fence: `tollgate:v2:{${env}}:fence:stream` }, 'fleet stream', {
+      ttlMs: leaseTtlMs,
+      renewMs: Math.max(100, leaseTtlMs / 3),
+      timeoutMs: this.config.usage.redisTimeoutMs,
+    }, this.config.logger);
+    const fleet: FleetStream = new FleetStream(lease, pubSub, `tollgate:v2:{${env}}:fleet`, Math.max(100, leaseTtlMs / 3), this.config.usage.redisTimeoutMs, {
+      openStream: () => new StiggStream(this.config, this.streamHandlers(fleet)),
+      entitlements: (customerId, resourceId, entry) => {
+        this.cache.applyPushHere(customerId, resourceId, entry);
+        this.events.emit('updated', { customerId, resourceId, kind: 'entitlements' });
+      },
+      usage: (customerId, resourceId, featureId, patch) => {
+        void this.cache.applyUsage(customerId, resourceId, featureId, patch, false);
+        this.events.emit('updated', { customerId, resourceId, kind: 'usage' });
+      },
+      reset: () => this.cache.invalidateAll(),
+      state: (state) => this.setStreamState(state),
+    }, this.config.logger);
+    return fleet;
   }
 
   /**
@@ -179,7 +241,8 @@ export class Tollgate extends Management {
       giveUp.abort();
       expired.catch(() => {});
     }
-    await this.stream?.waitForConnection(Math.min(STREAM_READY_WAIT_MS, deadline - Date.now()));
+    const wait = Math.min(STREAM_READY_WAIT_MS, deadline - Date.now());
+    await (this.fleetStream ? this.fleetStream.waitForLive(wait) : this.stream?.waitForConnection(wait));
   }
 
   /**
@@ -309,6 +372,19 @@ export class Tollgate extends Management {
       /** Units whose commit Redis never confirmed for minutes: they reach Stigg only if Redis applied them. */
       unconfirmedUnits: number;
     };
+    /** The fleet: who holds Stigg's stream, and what passes between the processes. */
+    fleet: {
+      /** `holder`: this process holds the fleet's stream; `follower`: another does; or each process has its own, or none. */
+      streamRole: 'holder' | 'follower' | 'every-instance' | 'off';
+      /** Times this process took or gave up the fleet's stream. */
+      streamLeaseChanges: number;
+      /** Messages from the stream's holder applied here, and their lag (publish to apply), ms. */
+      messages: number;
+      messageLagMs: { p50: number | null; p99: number | null; samples: number };
+      /** Reads that waited for the read budget, and reads it refused (answered stale or by the fallback). */
+      budgetWaits: number;
+      budgetRefusals: number;
+    };
   } {
     return {
       ...this.counters,
@@ -325,6 +401,14 @@ export class Tollgate extends Management {
         redisOutOfMemory: this.redisMeter?.outOfMemory ?? 0,
         duplicateUnits: this.redisMeter?.duplicateUnits ?? 0,
         unconfirmedUnits: this.redisMeter?.unconfirmedUnits ?? 0,
+      },
+      fleet: {
+        streamRole: this.fleetStream ? this.fleetStream.role : this.stream ? 'every-instance' : 'off',
+        streamLeaseChanges: this.fleetStream?.leaseChanges ?? 0,
+        messages: this.fleetStream?.messages ?? 0,
+        messageLagMs: this.fleetStream?.lag.snapshot() ?? { p50: null, p99: null, samples: 0 },
+        budgetWaits: this.readBudget.waited,
+        budgetRefusals: this.readBudget.refused,
       },
     };
   }
@@ -344,6 +428,7 @@ export class Tollgate extends Management {
       await this.deliveryLease?.stop(); // another process takes delivery over at once
       this.redisMeter?.stop();
       await this.stream?.stop();
+      await this.fleetStream?.stop();
       // Reads still running (a stalled Stigg) are waited for until the deadline, not beyond it.
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([this.cache.settle(), new Promise((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))))]);

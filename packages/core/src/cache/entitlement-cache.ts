@@ -1,6 +1,8 @@
 import type { EntitlementSet } from '../decision/types.js';
+import { TollgateError } from '../errors.js';
 import type { Config } from '../options.js';
 import type { Metrics } from '../events.js';
+import type { ReadBudget, ReadLocks } from '../fleet/shared-reads.js';
 import { idDigest } from '../util/ids.js';
 import { BoundedLru } from './lru.js';
 import { StoreGuard } from './store-guard.js';
@@ -34,7 +36,25 @@ function expiryOf(entry: CacheEntry): number | null {
 
 type Fetch = (customerId: string, resourceId: string | null) => Promise<EntitlementSet>;
 
-const isEntry = (v: unknown): v is CacheEntry =>
+/** A usage change pushed for one feature. */
+export interface UsagePatch {
+  currentUsage: number;
+  usagePeriodStart: number | null;
+  usagePeriodEnd: number | null;
+}
+
+/** How often a process waiting for another's read looks at the shared level. */
+const FILL_POLL_MS = 20;
+
+/** Reads shared with the fleet: a lock per key (one read per fleet), a read budget, and how long a cold read waits. */
+export interface SharedReads {
+  locks: ReadLocks | null;
+  budget: ReadBudget;
+  /** Longest a cold read waits for another process's read or for the budget before answering without Stigg. */
+  waitMs: number;
+}
+
+export const isEntry = (v: unknown): v is CacheEntry =>
   typeof v === 'object' && v !== null && typeof (v as CacheEntry).version === 'number' && typeof (v as CacheEntry).validatedAt === 'number' && typeof (v as CacheEntry).set?.entitlements === 'object';
 
 /**
@@ -56,6 +76,7 @@ export class EntitlementCache {
     private readonly config: Config,
     private readonly fetch: Fetch,
     private readonly metrics: Metrics,
+    private readonly shared: SharedReads | null = null,
   ) {
     this.keyPrefix = `tollgate:v2:${config.environment}:{`;
     this.l1 = new BoundedLru(config.cache.maxEntries, config.cache.maxBytes);
@@ -117,32 +138,77 @@ export class EntitlementCache {
   /** Refreshes in the background (single flight); failures keep the entry and are counted. */
   revalidate(key: string, customerId: string, resourceId: string | null): void {
     if (this.inflight.has(key)) return;
-    this.load(key, customerId, resourceId, { skipL2: false }).catch(() => {
+    this.load(key, customerId, resourceId, { cold: false }).catch(() => {
       this.metrics.revalidationFailures += 1;
     });
   }
 
   /**
-   * Read-through: L2 when it holds a fresh entry, else Stigg. Concurrent loads of one key share one call.
+   * Read-through: L2 when it holds a fresh entry, else Stigg. Concurrent loads of one key share one call; with a
+   * fleet, concurrent loads across processes too. `cold` (default): a read nothing can be served without, which
+   * may wait for the fleet's read or the read budget; a revalidation does not wait.
    */
-  load(key: string, customerId: string, resourceId: string | null, opts: { skipL2?: boolean } = {}): Promise<CacheEntry> {
+  load(key: string, customerId: string, resourceId: string | null, opts: { cold?: boolean } = {}): Promise<CacheEntry> {
     const running = this.inflight.get(key);
     if (running) return running;
-    const task = this.loadOnce(key, customerId, resourceId, opts.skipL2 ?? false).finally(() => this.inflight.delete(key));
+    const task = this.loadOnce(key, customerId, resourceId, opts.cold ?? true).finally(() => this.inflight.delete(key));
     this.inflight.set(key, task);
     return task;
   }
 
-  private async loadOnce(key: string, customerId: string, resourceId: string | null, skipL2: boolean): Promise<CacheEntry> {
+  private async loadOnce(key: string, customerId: string, resourceId: string | null, cold: boolean): Promise<CacheEntry> {
+    const storeKey = this.storeKey(customerId, resourceId);
     let shared: unknown;
-    if (this.l2 && !skipL2) {
-      shared = await this.l2.get(this.storeKey(customerId, resourceId));
+    if (this.l2) {
+      shared = await this.l2.get(storeKey);
       if (isEntry(shared) && this.isFresh(shared, Date.now())) {
         this.metrics.l2Hits += 1;
         return this.putL1(key, shared);
       }
       this.metrics.l2Misses += 1;
     }
+    const waitUntil = Date.now() + (cold && this.shared ? this.shared.waitMs : 0);
+    let lock: string | null = null;
+    if (this.l2 && this.shared?.locks) {
+      const found = await this.readOfAnother(storeKey, waitUntil);
+      if (typeof found === 'string') lock = found;
+      else if (found) {
+        this.metrics.sharedReads += 1;
+        return this.putL1(key, found);
+      }
+    }
+    try {
+      if (this.shared && !(await this.shared.budget.take(waitUntil))) {
+        this.metrics.readsOverBudget += 1;
+        if (isEntry(shared) && Date.now() - shared.validatedAt <= this.config.cache.maxStaleMs) {
+          this.metrics.staleServed += 1;
+          return this.putL1(key, shared);
+        }
+        throw new TollgateError('RATE_LIMITED', `Stigg's read budget (fleet.readsPerMinute ${this.config.fleet.readsPerMinute}) had no read left within ${cold ? this.shared.waitMs : 0} ms`, { retryable: true });
+      }
+      return await this.read(key, customerId, resourceId, storeKey, shared, lock !== null);
+    } finally {
+      if (lock) await this.shared!.locks!.release(storeKey, lock);
+    }
+  }
+
+  /**
+   * Before reading Stigg: the fleet's read lock for this key. Resolves with the lock's token (this process reads),
+   * with a fresh entry another process read meanwhile, or with null (no lock to be had in time: read anyway).
+   */
+  private async readOfAnother(storeKey: string, waitUntil: number): Promise<string | CacheEntry | null> {
+    for (;;) {
+      const attempt = await this.shared!.locks!.take(storeKey);
+      if (attempt === 'unknown') return null;
+      if (attempt !== 'taken') return attempt.held;
+      if (Date.now() >= waitUntil) return null;
+      await new Promise((r) => setTimeout(r, FILL_POLL_MS));
+      const filled = await this.l2!.get(storeKey);
+      if (isEntry(filled) && this.isFresh(filled, Date.now())) return filled;
+    }
+  }
+
+  private async read(key: string, customerId: string, resourceId: string | null, storeKey: string, shared: unknown, awaitShared: boolean): Promise<CacheEntry> {
     const started = Date.now();
     this.metrics.fetches += 1;
     this.changedDuringLoad.delete(key);
@@ -163,7 +229,11 @@ export class EntitlementCache {
     // meanwhile.
     const validatedAt = this.changedDuringLoad.delete(key) ? 0 : started;
     const entry = this.putL1(key, { set, version: started, validatedAt });
-    if (entry.version === started) void this.putL2(this.storeKey(customerId, resourceId), entry);
+    if (entry.version === started) {
+      // Under the fleet's lock the others wait for this write: it is done before the lock is released.
+      const written = this.putL2(storeKey, entry);
+      if (awaitShared) await written;
+    }
     return entry;
   }
 
@@ -183,26 +253,37 @@ export class EntitlementCache {
     await this.l2.set(storeKey, entry, this.config.cache.maxStaleMs);
   }
 
-  /** A pushed entitlement list: replaces what is cached (in L1 only where this process holds it) and L2. */
-  applyPush(customerId: string, resourceId: string | null, set: EntitlementSet): void {
+  /**
+   * A pushed entitlement list: replaces what is cached (in L1 only where this process holds it) and L2. Returns
+   * the entry and the shared write (a fleet's stream holder tells the others once it is done).
+   */
+  applyPush(customerId: string, resourceId: string | null, set: EntitlementSet): { entry: CacheEntry; stored: Promise<void> } {
     const key = this.key(customerId, resourceId);
     const now = Date.now();
     // A push supersedes whatever is held, even written in the same millisecond.
     const entry: CacheEntry = { set, version: Math.max(now, (this.l1.peek(key)?.version ?? 0) + 1), validatedAt: now };
-    // Held here, or being loaded (so the load's older answer cannot replace this one).
-    if (this.l1.peek(key) || this.inflight.has(key)) this.putL1(key, entry);
-    void this.putL2(this.storeKey(customerId, resourceId), entry);
+    this.applyPushHere(customerId, resourceId, entry);
+    return { entry, stored: this.putL2(this.storeKey(customerId, resourceId), entry) };
   }
 
-  /** A pushed usage change for one feature: patched where cached; the shared copy is dropped if not held here. */
-  applyUsage(customerId: string, resourceId: string | null, featureId: string, patch: { currentUsage: number; usagePeriodStart: number | null; usagePeriodEnd: number | null }): void {
+  /** A pushed entry in process only (another process of the fleet wrote the shared level). */
+  applyPushHere(customerId: string, resourceId: string | null, entry: CacheEntry): void {
+    const key = this.key(customerId, resourceId);
+    // Held here, or being loaded (so the load's older answer cannot replace this one).
+    if (this.l1.peek(key) || this.inflight.has(key)) this.putL1(key, { ...entry, validatedAt: Math.min(entry.validatedAt, Date.now()) });
+  }
+
+  /**
+   * A pushed usage change for one feature: patched where cached; the shared copy is dropped if not held here.
+   * With `shared: false`, in process only (another process of the fleet updated the shared level).
+   */
+  applyUsage(customerId: string, resourceId: string | null, featureId: string, patch: UsagePatch, shared = true): Promise<void> {
     const key = this.key(customerId, resourceId);
     const current = this.l1.peek(key);
     const ent = current?.set.entitlements[featureId];
     if (!current || !ent) {
       if (this.inflight.has(key)) this.changedDuringLoad.add(key);
-      void this.l2?.delete(this.storeKey(customerId, resourceId));
-      return;
+      return shared && this.l2 ? this.l2.delete(this.storeKey(customerId, resourceId)).then(() => {}) : Promise.resolve();
     }
     const next: CacheEntry = {
       set: { entitlements: { ...current.set.entitlements, [featureId]: { ...ent, ...patch } } },
@@ -210,7 +291,7 @@ export class EntitlementCache {
       validatedAt: current.validatedAt,
     };
     this.putL1(key, next);
-    void this.putL2(this.storeKey(customerId, resourceId), next);
+    return shared ? this.putL2(this.storeKey(customerId, resourceId), next) : Promise.resolve();
   }
 
   /** Everything cached must be confirmed again before it counts as fresh; done lazily, on next use. */

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { LocalReadCounter, ReadBudget } from '../src/fleet/shared-reads.js';
+
+const quiet = { warn: () => {}, error: () => {} };
+
+/** A budget on a fake clock: `sleep` moves time on instead of waiting. */
+function budget(perMinute: number, counter = new LocalReadCounter()) {
+  const clock = { now: 10_000 };
+  const b = new ReadBudget(perMinute, counter, quiet, () => clock.now, async (ms) => void (clock.now += ms));
+  return { b, clock };
+}
+
+describe('the read budget', () => {
+  it('allows perMinute / 60 reads a second; past it, a read waits for the next second within its wait', async () => {
+    const { b, clock } = budget(180); // 3 a second
+    for (let i = 0; i < 3; i++) expect(await b.take(clock.now)).toBe(true);
+    expect(await b.take(clock.now)).toBe(false); // no wait allowed: refused
+    expect(b.refused).toBe(1);
+    expect(await b.take(clock.now + 2_000)).toBe(true); // waits for the next second
+    expect(clock.now).toBeGreaterThanOrEqual(11_000);
+    expect(b.waited).toBe(1);
+  });
+
+  it('a wait that ends before the next second is refused without waiting', async () => {
+    const { b, clock } = budget(60); // 1 a second
+    expect(await b.take(clock.now)).toBe(true);
+    const before = clock.now;
+    expect(await b.take(clock.now + 500)).toBe(false);
+    expect(clock.now).toBe(before);
+  });
+
+  it('a counter that fails (Redis down) never blocks a read', async () => {
+    const { b, clock } = budget(60, { count: async () => Promise.reject(new Error('down')) } as unknown as LocalReadCounter);
+    for (let i = 0; i < 5; i++) expect(await b.take(clock.now)).toBe(true);
+  });
+});
