@@ -64,9 +64,10 @@ describe('the meter in a Redis that misbehaves', () => {
     let successes = 0;
     let stop = false;
     const load = Promise.all(
-      Array.from({ length: 20 }, async () => {
+      Array.from({ length: 20 }, async (_, worker) => {
         while (!stop) {
-          const m = await t.enter(request);
+          // Half the requests carry an idempotency key (committed in process while Redis is frozen, handed over with it).
+          const m = await t.enter(worker % 2 ? { ...request, idempotencyKey: `frozen-${worker}-${successes}-${Math.random()}` } : request);
           if (!m.allowed) continue;
           await new Promise((r) => setTimeout(r, 2));
           await m.settle({ success: true });

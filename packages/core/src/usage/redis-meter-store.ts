@@ -5,7 +5,7 @@ import { idDigest as digest } from '../util/ids.js';
 import { withTimeout } from '../util/with-timeout.js';
 import { MemoryMeterStore } from './memory-meter-store.js';
 import * as lua from './redis-scripts.js';
-import { keyString, type ClaimRequest, type LocalUsage, type MeterStore, type OpenUnits, type RecordedResponse, type ReserveRequest, type ReserveResult, type SealedRecord, type UsageKey } from './types.js';
+import { keyString, type ClaimRequest, type KeyedCommit, type LocalUsage, type MeterStore, type OpenUnits, type RecordedResponse, type ReserveRequest, type ReserveResult, type SealedRecord, type UsageKey } from './types.js';
 
 /** What the meter needs of a Redis client (node-redis v4/v5 `createClient()` has it). */
 export interface RedisLike {
@@ -30,6 +30,18 @@ const REPEAT_FOR_MS = lua.TOMBSTONE_MS - 30_000;
 /** Units metered in process while Redis is down are delivered from the process once it has been down this long. */
 const LOCAL_DELIVERY_AFTER_MS = 10_000;
 
+
+/** Units committed in process, handed to Redis in one call (repeated under its id until Redis confirms it). */
+interface HandOver {
+  id: string;
+  key: UsageKey;
+  plain: number;
+  requests: KeyedCommit[];
+  since: number;
+}
+
+/** Most requests with an idempotency key in one hand-over call. */
+const HAND_OVER_CHUNK = 200;
 
 /** A meter call whose outcome is unknown (timed out, failed): repeated until Redis answers. */
 interface Unconfirmed {
@@ -65,6 +77,7 @@ export class RedisMeterStore implements MeterStore {
   private readonly localReservations = new Set<string>();
   private readonly ownReserved = new Map<string, number>();
   private readonly unconfirmed = new Map<string, Unconfirmed>();
+  private readonly handOversUnconfirmed = new Map<string, HandOver>();
   private downUntil = 0;
   /** When Redis stopped answering (0 while it answers). */
   private downSince = 0;
@@ -341,6 +354,15 @@ export class RedisMeterStore implements MeterStore {
         }
       } else return; // still down: try again later
     }
+    for (const op of [...this.handOversUnconfirmed.values()]) {
+      if ((await this.sendHandOver(op)) === true) this.handOversUnconfirmed.delete(op.id);
+      else if (Date.now() - op.since > REPEAT_FOR_MS) {
+        this.handOversUnconfirmed.delete(op.id);
+        const units = op.plain + op.requests.reduce((n, r) => n + r.units, 0);
+        this.unconfirmedUnits += units;
+        this.logger.error(`tollgate: Redis did not confirm ${units} units handed over for minutes; they reach Stigg only if Redis applied them`);
+      } else return;
+    }
     // Handed over only once Redis has answered again (not merely past its retry-after), one by one, stopping at the
     // first failure: what is not handed over stays in process.
     if (!final && !this.available()) return;
@@ -358,19 +380,21 @@ export class RedisMeterStore implements MeterStore {
     const open = this.local.takeOpen();
     while (open.length > 0) {
       const next = open[0]!;
-      while (next.requests?.length) {
-        const r = next.requests[0]!;
-        const outcome = await this.handOver(next.key, r.units, r.idempotencyKey, r.response);
+      // One call per counter (a request at a time would leave the units in process, where a kill loses them, for
+      // as many round trips), its requests in chunks.
+      for (;;) {
+        const requests = next.requests?.slice(0, HAND_OVER_CHUNK) ?? [];
+        const keyed = requests.reduce((n, r) => n + r.units, 0);
+        const last = (next.requests?.length ?? 0) <= HAND_OVER_CHUNK;
+        const plain = last ? next.units - keyed : 0;
+        if (requests.length === 0 && plain <= 0) break;
+        const outcome = await this.handOver(next.key, plain, requests);
         if (outcome !== 'stays') {
-          next.requests.shift();
-          next.units -= r.units;
+          next.requests?.splice(0, requests.length);
+          next.units -= keyed + plain;
         }
         if (outcome !== 'done') return this.restoreOpen(open);
-      }
-      if (next.units > 0) {
-        const outcome = await this.handOver(next.key, next.units, null, null);
-        if (outcome !== 'stays') next.units = 0;
-        if (outcome !== 'done') return this.restoreOpen(open);
+        if (last) break;
       }
       open.shift();
     }
@@ -378,16 +402,38 @@ export class RedisMeterStore implements MeterStore {
   }
 
   /**
-   * One commit made to hand units on, under a fresh id: 'done' when Redis took it, 'repeated' when its outcome is
-   * unknown (it is repeated with the same id, idempotently: never doubled), 'stays' when it never ran in Redis.
+   * One hand-over call under a fresh id: 'done' when Redis took it, 'repeated' when its outcome is unknown (it is
+   * repeated with the same id, idempotently: never doubled), 'stays' when it never ran in Redis.
    */
-  private async handOver(key: UsageKey, units: number, idempotencyKey: string | null, response: RecordedResponse | null): Promise<'done' | 'repeated' | 'stays'> {
-    const op: Unconfirmed = { kind: 'commit', key, reservationId: randomUUID(), units, idempotencyKey, since: Date.now(), response };
-    const sent = await this.send(op);
-    if (sent === 'refused' || sent === 'unsent') return 'stays';
+  private async handOver(key: UsageKey, plain: number, requests: KeyedCommit[]): Promise<'done' | 'repeated' | 'stays'> {
+    const op: HandOver = { id: randomUUID(), key, plain, requests, since: Date.now() };
+    const sent = await this.sendHandOver(op);
+    if (sent === 'unsent') return 'stays';
     if (sent) return 'done';
-    this.repeat(op);
+    this.handOversUnconfirmed.set(op.id, op);
     return 'repeated';
+  }
+
+  /** Runs a hand-over: true when Redis confirmed it, false when its outcome is unknown, 'unsent' when it never ran. */
+  private async sendHandOver(op: HandOver): Promise<boolean | 'unsent'> {
+    const k = this.keys(op.key);
+    const member = JSON.stringify([op.key.customerId, op.key.resourceId, op.key.featureId]);
+    try {
+      await this.call('hand-over', () => this.redis.sAdd(this.index, member));
+    } catch {
+      return 'unsent';
+    }
+    try {
+      const args: (string | number)[] = [op.id, Date.now(), op.plain, REQUEST_KEY_TTL_MS];
+      for (const r of op.requests) args.push(r.units, r.response ? JSON.stringify(r.response) : '1');
+      const requestKeys = op.requests.map((r) => this.keys(op.key, r.idempotencyKey).request);
+      const duplicate = Number(await this.call('hand-over', () => this.run(lua.HAND_OVER, [k.counter, k.zset, k.units, ...requestKeys], args)));
+      if (duplicate > 0) this.duplicateUnits += duplicate;
+      return true;
+    } catch (err) {
+      if (/\bOOM\b/.test((err as Error)?.message ?? '')) return 'unsent'; // refused unrun
+      return false;
+    }
   }
 
   private restoreOpen(open: OpenUnits[]): false {
@@ -450,6 +496,7 @@ export class RedisMeterStore implements MeterStore {
     let n = 0;
     const id = key && keyString(key);
     for (const op of this.unconfirmed.values()) if (op.kind === 'commit' && (!id || keyString(op.key) === id)) n += op.units;
+    for (const op of this.handOversUnconfirmed.values()) if (!id || keyString(op.key) === id) n += op.plain + op.requests.reduce((u, r) => u + r.units, 0);
     return n;
   }
 
@@ -536,7 +583,7 @@ export class RedisMeterStore implements MeterStore {
 
   localOverlay(key: UsageKey): number {
     const own = this.ownReserved.get(keyString(key)) ?? 0;
-    return own + this.local.localOverlay(key) + (this.unconfirmed.size > 0 ? this.unconfirmedCommits(key) : 0);
+    return own + this.local.localOverlay(key) + (this.unconfirmed.size + this.handOversUnconfirmed.size > 0 ? this.unconfirmedCommits(key) : 0);
   }
 
   async pendingUnits(includeShared: boolean): Promise<{ local: number; shared: number; unconfirmed: number }> {

@@ -97,6 +97,38 @@ if ARGV[3] == '1' then redis.call('SET', KEYS[4], ARGV[6], 'PX', ARGV[4]) end
 return 1`;
 
 /**
+ * Units a process committed while Redis was down, handed to Redis in one call per counter: `plain` units, and
+ * requests with an idempotency key, each counted unless another request with its key was committed first (then it
+ * was counted there: its units are not). Idempotent by the hand-over's id (a tombstone, as a reservation's), so a
+ * call that timed out is repeated, never doubled. KEYS: counter, zset, units hash, then one request key per request.
+ * ARGV: hand-over id, now, plain units, request key ttl ms, then per request: units, what its key keeps (a recorded
+ * response, or '1'). Returns the units not counted as duplicates (as a string), or '-1' for a repeat.
+ */
+export const HAND_OVER = `${SETTLE}
+local now = tonumber(ARGV[2])
+if not settle(ARGV[1], now) then return '-1' end
+local add = tonumber(ARGV[3])
+local duplicate = 0
+for i = 4, #KEYS do
+  local a = 5 + (i - 4) * 2
+  local units = tonumber(ARGV[a])
+  local seen = redis.call('GET', KEYS[i])
+  if seen and string.sub(seen, 1, 2) ~= 'i:' then
+    duplicate = duplicate + units
+  else
+    add = add + units
+    redis.call('SET', KEYS[i], ARGV[a + 1], 'PX', ARGV[4])
+  end
+end
+if add > 0 then
+  local open = tonumber(redis.call('HGET', KEYS[1], 'open') or '0')
+  if open <= 0 then redis.call('HSET', KEYS[1], 'openSince', ARGV[2]) end
+  redis.call('HINCRBYFLOAT', KEYS[1], 'pending', add)
+  redis.call('HINCRBYFLOAT', KEYS[1], 'open', add)
+end
+return tostring(duplicate)`;
+
+/**
  * The owner's heartbeat for its live reservations: each still held gets a new expiry. A process that stops
  * renewing (it died) has its reservations expire at their next check. KEYS: counter, zset, units hash.
  * ARGV: new expiry, then reservation ids.
