@@ -5,6 +5,7 @@ import { createTollgate } from '@tollgate/core';
 import { TollgateWorker } from '../support/worker.js';
 import { stiggUsage as usageAt, stiggAndRedis } from '../support/stigg.js';
 import { until } from '../support/wait.js';
+import { exactlyLimitAcrossProcesses, proCustomer } from '../support/fleet/usage-scenarios.js';
 
 /** The delivery lease lapses within a second of its holder's death here, so a test need not wait long for a takeover. */
 const lease = { leaseTtlMs: 1_000 };
@@ -14,29 +15,11 @@ const env = stiggAndRedis();
 
 const stiggUsage = (customerId: string) => usageAt(env.server, customerId);
 
-async function customer(id: string, used = 0): Promise<void> {
-  await fetch(env.server.graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': 'server-tollgate-local' },
-    body: JSON.stringify({ query: `mutation { provisionCustomer(input: {customerId: "${id}", subscriptionParams: {planId: "plan-pro", billingPeriod: MONTHLY}}) { customer { id } } }` }),
-  });
-  if (used) env.server.admin.setUsage(id, 'feature-api-calls', used);
-}
+const customer = (id: string, used = 0) => proCustomer(env.server, id, used);
 
 describe('metered usage across processes', () => {
   it('four processes, 400 concurrent requests each, 100 units left: exactly 100 allowed and reported', async () => {
-    await customer('four-procs', 9_900);
-    const workers = await Promise.all([0, 1, 2, 3].map(() => TollgateWorker.start(env.server.url, env.redis.url)));
-    try {
-      const request = { customerId: 'four-procs', featureId: 'feature-api-calls' };
-      for (const w of workers) await w.check(request); // warm caches, as a running service has
-      const allowed = await Promise.all(workers.map((w) => w.burst(request, 400)));
-      console.info(`allowed per process: ${allowed.join(', ')}`);
-      expect(allowed.reduce((a, b) => a + b, 0)).toBe(100);
-    } finally {
-      for (const w of workers) await w.close();
-    }
-    expect(await stiggUsage('four-procs')).toBe(10_000);
+    await exactlyLimitAcrossProcesses(env.server, env.redis.url, 'four-procs');
   }, 60_000);
 
   it('releases the reservations of a process that died mid-request once they expire', async () => {

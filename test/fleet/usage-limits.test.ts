@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
 import { RedisServer } from '../support/redis.js';
 import { fleetRun, mismatches, provisionCustomers, stiggLimits, stiggUsages } from '../support/fleet/usage-run.js';
-import { until } from '../support/wait.js';
+import { fleetDeliveryHandover } from '../support/fleet/usage-scenarios.js';
 
 const SLOW = process.env.TOLLGATE_SLOW === '1';
 const WINDOW_MS = SLOW ? 60_000 : 6_000;
@@ -48,46 +48,7 @@ describe('usage delivery within Stigg\'s limits', () => {
   }, 300_000);
 
   it('a fleet sharing Redis: the fleet writes like one process, the delivering process is killed and replaced, totals exact', async () => {
-    const processes = SLOW ? 8 : 4;
-    const customers = ['busy-2', ...Array.from({ length: SLOW ? 999 : 199 }, (_, i) => `fleet-${i}`)];
-    await provisionCustomers(server, customers);
-    server.admin.setRateLimits(limits);
-    server.admin.resetStats();
-    let takeoverMs = NaN;
-    const { ledger, drains, lagP99 } = await fleetRun({
-      server,
-      redisUrl: redis.url,
-      processes,
-      customers,
-      busyShare: 0.3,
-      rate: SLOW ? 300 : 200,
-      durationMs: SLOW ? 120_000 : 18_000,
-      framework: (i) => (i % 2 === 0 ? 'express' : 'hono'),
-      midway: async (apps) => {
-        const roles = await Promise.all(apps.map((a) => a.isLeader()));
-        const leader = apps[roles.indexOf(true)];
-        expect(leader).toBeDefined();
-        leader!.kill('SIGKILL');
-        const killedAt = Date.now();
-        await until(async () => (await Promise.all(apps.filter((a) => a !== leader).map((a) => a.isLeader()))).some(Boolean), 'another process takes the delivery lease', 10_000);
-        takeoverMs = Date.now() - killedAt;
-      },
-    });
-    // What the killed process had committed is in Redis: the last leader delivered it while draining.
-    const stats = server.admin.stats();
-    const usage = stiggUsages(server);
-    console.info(
-      `fleet of ${processes}: ${ledger.requests} requests, ${ledger.total()} succeeded, ${ledger.retried} attempts repeated after the kill; takeover ${takeoverMs} ms; ` +
-        `drains ${JSON.stringify(drains)}; reportUsageBulk ${stats.calls.reportUsageBulk} (busiest window ${stats.writes.callsMaxPerWindow.reportUsageBulk}); ` +
-        `busiest customer ${stats.writes.perCustomerMaxPerWindow} writes per ${WINDOW_MS / 1000} s; refused ${JSON.stringify(stats.rateLimited)}; duplicates refused ${stats.usage.duplicates}; lag p99 ${lagP99} ms`,
-    );
-    expect(takeoverMs).toBeLessThan(10_000);
-    expect(ledger.unanswered).toBe(0);
-    expect(ledger.count((s) => s >= 500)).toBe(0);
-    expect(mismatches(ledger, usage, customers)).toEqual([]);
-    expect(stats.writes.perCustomerMaxPerWindow).toBeLessThanOrEqual(limits.perCustomerWrites);
-    expect(stats.writes.callsMaxPerWindow.reportUsageBulk ?? 0).toBeLessThanOrEqual(limits.perOperation.reportUsageBulk);
-    expect(stats.rateLimited.customerWrites).toBe(0);
+    await fleetDeliveryHandover(server, redis.url, { slow: SLOW, prefix: 'fleet-' });
   }, 400_000);
 });
 

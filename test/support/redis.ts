@@ -1,5 +1,26 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, Socket } from 'node:net';
+import KeyvRedis, { createCluster, createKeyv, createSentinel, Keyv } from '@keyv/redis';
+
+/**
+ * The Keyv store (@keyv/redis) an app would build for a Redis URL: `redis://host:port` (one server), or a topology's
+ * URL from redis-topology.ts: `redis+cluster://host:port,host:port` (node-redis `createCluster`, every node listed a
+ * root node) or `redis+sentinel://host:port,host:port/name` (node-redis `createSentinel` on those sentinels).
+ * Connected on first use; a failed connection does not throw (Tollgate goes on without the store).
+ */
+export function createRedisStore(url: string): Keyv {
+  const topology = /^redis\+(cluster|sentinel):\/\/([^/]+)(?:\/(.+))?$/.exec(url);
+  if (!topology) return createKeyv(url, { throwOnConnectError: false });
+  const nodes = topology[2]!.split(',').map((address) => {
+    const [host, port] = address.split(':');
+    return { host: host!, port: Number(port) };
+  });
+  const client =
+    topology[1] === 'cluster'
+      ? createCluster({ rootNodes: nodes.map((socket) => ({ socket })) })
+      : createSentinel({ name: topology[3]!, sentinelRootNodes: nodes });
+  return new Keyv(new KeyvRedis(client, { throwOnConnectError: false }), { useKeyPrefix: false });
+}
 
 /** A free TCP port on loopback. */
 export function freePort(): Promise<number> {

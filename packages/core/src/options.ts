@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from './errors.js';
 import { pubSubOf, pubSubOfClient, type PubSub } from './fleet/pubsub.js';
-import type { RedisLike } from './usage/redis-meter-store.js';
+import { readyClient, redisOfClient, usableRedis, type RedisLike } from './usage/redis-meter-store.js';
 
 /** The Redis client behind a Keyv store that is @keyv/redis (connected on first use), or null. */
 function clientOfStore(store: KeyvLike | undefined): (() => Promise<RedisLike>) | null {
@@ -12,14 +12,7 @@ function clientOfStore(store: KeyvLike | undefined): (() => Promise<RedisLike>) 
 
 function redisOfStore(store: KeyvLike | undefined): RedisLike | null {
   const client = clientOfStore(store);
-  if (!client) return null;
-  return {
-    eval: async (script, options) => (await client()).eval(script, options),
-    sAdd: async (key, member) => (await client()).sAdd(key, member),
-    sRem: async (key, member) => (await client()).sRem(key, member),
-    sMembers: async (key) => (await client()).sMembers(key),
-    info: async (section) => (await client()).info!(section),
-  };
+  return client ? redisOfClient(client) : null;
 }
 
 /** Where Tollgate writes what it has to say. `debug` is called only with `debug: true`. Never given the API key. */
@@ -266,9 +259,9 @@ export function resolveConfig(options: Options): Config {
   }
   const usageRedis = options.usage?.redis === false ? null : (options.usage?.redis ?? redisOfStore(c.store));
   const f = options.fleet ?? {};
-  const fleetRedis = f.redis === false ? null : (f.redis ?? redisOfStore(c.store) ?? usageRedis);
+  const fleetRedis = f.redis === false ? null : f.redis ? usableRedis(f.redis) : (redisOfStore(c.store) ?? usageRedis);
   const storeClient = clientOfStore(c.store);
-  const pubSub = !fleetRedis ? null : f.redis ? pubSubOfClient(f.redis) : storeClient ? pubSubOf(storeClient) : pubSubOfClient(usageRedis);
+  const pubSub = !fleetRedis ? null : f.redis ? pubSubOfClient(f.redis) : storeClient ? pubSubOf(readyClient(storeClient)) : pubSubOfClient(options.usage?.redis || null);
   let mode: StreamMode = (s ? s.mode : undefined) ?? (pubSub ? 'fleet' : 'every-instance');
   if (mode === 'fleet' && !pubSub) {
     logger.warn('tollgate: stream mode "fleet" needs a shared Redis (cache.store on @keyv/redis, usage.redis or fleet.redis); each process opens its own stream');

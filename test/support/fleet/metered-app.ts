@@ -6,13 +6,13 @@
  *                       test stand-in for the app's authentication); the route opts in to `idempotency-key`
  *   GET  /__metrics     tollgate.metrics() and the process' memory
  *
- * argv[2]: JSON { framework, stiggUrl, redisUrl?, tollgate? (Options) }. Prints {"url"} once listening. On
- * SIGTERM: stops accepting, closes Tollgate (drain), prints {"drained": report} and exits 0.
+ * argv[2]: JSON { framework, stiggUrl, redisUrl? (a redis:// URL, or a topology's: see createRedisStore), tollgate?
+ * (Options) }. Prints {"url"} once listening. On SIGTERM: stops accepting, closes Tollgate (drain), prints
+ * {"drained": report} and exits 0.
  */
 import 'reflect-metadata';
 import { appendFileSync } from 'node:fs';
 import { createServer, type RequestListener } from 'node:http';
-import { createKeyv } from '@keyv/redis';
 import express from 'express';
 import { Hono } from 'hono';
 import { getRequestListener } from '@hono/node-server';
@@ -23,6 +23,7 @@ import { createTollgate, type Options } from '@tollgate/core';
 import * as ex from '@tollgate/express';
 import * as ho from '@tollgate/hono';
 import { Metered, TollgateModule } from '@tollgate/nest';
+import { createRedisStore } from '../redis.js';
 
 interface Config {
   framework: 'express' | 'hono' | 'nest';
@@ -33,7 +34,7 @@ interface Config {
 
 const config = JSON.parse(process.argv[2]!) as Config;
 const FEATURE = 'feature-api-calls';
-const store = config.redisUrl ? createKeyv(config.redisUrl, { throwOnConnectError: false }) : undefined;
+const store = config.redisUrl ? createRedisStore(config.redisUrl) : undefined;
 const errors: string[] = [];
 // TOLLGATE_APP_LOG=path: every warning and error this app's Tollgate logs, timestamped (for diagnosing a soak).
 const logFile = process.env.TOLLGATE_APP_LOG;

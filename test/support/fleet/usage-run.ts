@@ -6,7 +6,7 @@
 import type { Options } from '@tollgate/core';
 import type { StiggLocal } from '@tollgate/stigg-local';
 import { AppProcess, type Framework } from './app-process.js';
-import { driveLoad, Ledger } from './ledger-load.js';
+import { driveLoad, Ledger, type LoadOptions } from './ledger-load.js';
 
 const API_KEY = 'server-tollgate-local';
 
@@ -69,6 +69,8 @@ export interface FleetRunOptions {
   midway?: (apps: AppProcess[]) => Promise<void>;
   /** Called once the apps run, just before the load starts. */
   before?: (apps: AppProcess[]) => Promise<void>;
+  /** Called with every answer (see `LoadOptions`). */
+  onAnswer?: LoadOptions['onAnswer'];
 }
 
 export interface FleetRunResult {
@@ -87,7 +89,7 @@ export async function fleetRun(o: FleetRunOptions): Promise<FleetRunResult> {
   let n = 0;
   const others = o.customers.slice(1);
   const customer = () => (Math.random() < o.busyShare || others.length === 0 ? o.customers[0]! : others[n++ % others.length]!);
-  const load = driveLoad({ targets: () => apps.filter((a) => a.running).map((a) => a.url), rate: o.rate, durationMs: o.durationMs, customer, ledger });
+  const load = driveLoad({ targets: () => apps.filter((a) => a.running).map((a) => a.url), rate: o.rate, durationMs: o.durationMs, customer, ledger, onAnswer: o.onAnswer });
   if (o.midway) {
     await new Promise((r) => setTimeout(r, o.durationMs / 2));
     await o.midway(apps);

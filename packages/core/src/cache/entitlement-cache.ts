@@ -200,7 +200,15 @@ export class EntitlementCache {
     for (;;) {
       const attempt = await this.shared!.locks!.take(storeKey);
       if (attempt === 'unknown') return null;
-      if (attempt !== 'taken') return attempt.held;
+      if (attempt !== 'taken') {
+        // Free: but its last holder may have filled the shared level just before freeing it.
+        const filled = await this.l2!.get(storeKey);
+        if (isEntry(filled) && this.isFresh(filled, Date.now())) {
+          await this.shared!.locks!.release(storeKey, attempt.held);
+          return filled;
+        }
+        return attempt.held;
+      }
       if (Date.now() >= waitUntil) return null;
       await new Promise((r) => setTimeout(r, FILL_POLL_MS));
       const filled = await this.l2!.get(storeKey);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../options.js';
 import { LEASE_ACQUIRE, LEASE_RELEASE } from '../usage/redis-scripts.js';
-import type { RedisLike } from '../usage/redis-meter-store.js';
+import { usableRedis, type RedisLike } from '../usage/redis-meter-store.js';
 import { withTimeout } from '../util/with-timeout.js';
 
 export interface LeaseConfig {
@@ -27,14 +27,19 @@ export class RedisLease {
   private timer: NodeJS.Timeout | null = null;
   private attempt: Promise<void> | null = null;
 
+  private readonly redis: RedisLike;
+
   constructor(
-    private readonly redis: RedisLike,
+    redis: RedisLike,
     private readonly keys: { lease: string; fence: string },
     private readonly name: string,
     private readonly config: LeaseConfig,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    // Both keys share a hash tag (one slot): the lease script runs on Redis Cluster too.
+    this.redis = usableRedis(redis);
+  }
 
   /** The fencing token while this process holds the lease; 0 when it does not. */
   get currentToken(): number {

@@ -1,3 +1,5 @@
+import { readyClient } from '../usage/redis-meter-store.js';
+
 /**
  * Redis pub/sub as the fleet uses it: one channel, messages as strings. A standalone node-redis client subscribes on
  * a duplicate connection of its own (a subscribed connection runs nothing else); a Cluster client uses sharded
@@ -76,5 +78,5 @@ export function pubSubOf(client: () => Promise<unknown>): PubSub {
 export function pubSubOfClient(client: unknown): PubSub | null {
   const c = client as NodeRedis | null;
   if (!c || typeof c !== 'object' || (typeof c.publish !== 'function' && typeof c.sPublish !== 'function')) return null;
-  return pubSubOf(async () => c);
+  return pubSubOf(readyClient(async () => c));
 }

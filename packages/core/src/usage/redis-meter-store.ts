@@ -7,14 +7,157 @@ import { MemoryMeterStore } from './memory-meter-store.js';
 import * as lua from './redis-scripts.js';
 import { keyString, type ClaimRequest, type KeyedCommit, type LocalUsage, type MeterStore, type OpenUnits, type RecordedResponse, type ReserveRequest, type ReserveResult, type SealedRecord, type UsageKey } from './types.js';
 
-/** What the meter needs of a Redis client (node-redis v4/v5 `createClient()` has it). */
+/**
+ * What the meter needs of a Redis client. node-redis v4/v5 clients have it: `createClient()`, `createSentinel()`
+ * (commands go to the current master), `createCluster()` (commands go to the master of their first key's slot);
+ * pass a cluster client through `redisOfClient` (the meter does so with one given as `usage.redis`), which waits for
+ * its topology and makes it follow failovers.
+ */
 export interface RedisLike {
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   sAdd(key: string, member: string): Promise<unknown>;
   sRem(key: string, member: string): Promise<unknown>;
   sMembers(key: string): Promise<string[]>;
-  /** `INFO section` (to read `maxmemory_policy`); optional. */
+  /** `INFO section` (to read `maxmemory_policy`; on a cluster, every master's, one after the other); optional. */
   info?(section?: string): Promise<string>;
+}
+
+/** What `redisOfClient` uses of a node-redis cluster client (v5 `createCluster()`). */
+interface NodeRedisCluster extends RedisLike {
+  masters: { client?: { isReady?: boolean; options?: unknown } }[];
+  nodeClient(node: unknown): Promise<{ info(section?: string): Promise<string> }>;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  once(event: string, listener: (...args: unknown[]) => void): unknown;
+  readonly isOpen: boolean;
+  _slots?: { rediscover?(startWith: unknown): Promise<void> };
+}
+
+function isCluster(client: unknown): client is NodeRedisCluster {
+  const c = client as Partial<NodeRedisCluster> | null;
+  return typeof c === 'object' && c !== null && Array.isArray(c.masters) && typeof c.nodeClient === 'function';
+}
+
+/** While a cluster node's connection fails, the topology is re-read this often (and for this long after the last failure). */
+const TOPOLOGY_REFRESH_MS = 250;
+const TOPOLOGY_REFRESH_FOR_MS = 3_000;
+/** A cluster call unanswered this long makes the topology suspect too (a master cut off without a connection error). */
+const SLOW_CALL_MS = 1_000;
+/** Per cluster client: the function that starts re-reading its topology. */
+const suspects = new WeakMap<object, () => void>();
+
+/**
+ * node-redis' cluster client re-reads the cluster's topology only when a node answers MOVED or ASK. A master that
+ * dies answers nothing: commands for its slots wait on its reconnecting connection for good, even once its replica
+ * has been promoted (redis/node-redis#2806). So while any node's connection fails (or a call goes unanswered for
+ * SLOW_CALL_MS), the topology is re-read every TOPOLOGY_REFRESH_MS: once the replica is promoted, its slots go to
+ * it and the dead node's connection is dropped (what waited on it fails, and the meter repeats it, idempotently).
+ * Once per client: the cache level and the fleet's leases share the client and gain from it too.
+ */
+function followFailovers(cluster: NodeRedisCluster): () => void {
+  const known = suspects.get(cluster);
+  if (known) return known;
+  let failingUntil = 0;
+  let timer: NodeJS.Timeout | null = null;
+  let running = false;
+  const rediscover = async () => {
+    if (running) return;
+    running = true;
+    try {
+      // Read from a node that answers; node-redis falls back to the root nodes if it does not.
+      const live = cluster.masters.find((m) => m.client?.isReady)?.client;
+      if (live) await cluster._slots!.rediscover!(live);
+    } catch {
+      // the next tick tries again
+    } finally {
+      running = false;
+    }
+  };
+  const suspect = () => {
+    failingUntil = Date.now() + TOPOLOGY_REFRESH_FOR_MS;
+    if (timer) return;
+    void rediscover();
+    timer = setInterval(() => {
+      if (Date.now() < failingUntil && cluster.isOpen) return void rediscover();
+      clearInterval(timer!);
+      timer = null;
+    }, TOPOLOGY_REFRESH_MS);
+    timer.unref();
+  };
+  const follows = typeof cluster._slots?.rediscover === 'function' && typeof cluster.on === 'function';
+  suspects.set(cluster, follows ? suspect : () => {});
+  if (follows) cluster.on('node-error', suspect);
+  return suspects.get(cluster)!;
+}
+
+const discovering = new WeakMap<object, Promise<void>>();
+
+/**
+ * Resolves once the cluster client knows its masters. It counts as open from the start of `connect()`, while it
+ * still reads the topology, and `@keyv/redis`' `getClient()` hands it out then: a command sent before the topology
+ * is known fails (`Cannot destructure property 'master'`), and INFO would see no master at all.
+ */
+function topologyKnown(cluster: NodeRedisCluster): Promise<void> {
+  if (cluster.masters.length > 0) return Promise.resolve();
+  let known = discovering.get(cluster);
+  if (!known) {
+    known = new Promise<void>((resolve) => cluster.once('connect', () => resolve())).finally(() => discovering.delete(cluster));
+    discovering.set(cluster, known);
+  }
+  return known;
+}
+
+/**
+ * A node-redis client (`createClient`, `createCluster`, `createSentinel`) obtained on each call (`@keyv/redis`'
+ * `getClient()` connects on first use), made fit for Tollgate's use: a cluster client is waited on until it knows its
+ * topology, and made to follow failovers. For everything Tollgate does with a shared client (meter, leases, pub/sub).
+ */
+export function readyClient<T>(client: () => Promise<T>): () => Promise<T> {
+  return async () => {
+    const c = await client();
+    if (isCluster(c)) {
+      followFailovers(c);
+      await topologyKnown(c);
+    }
+    return c;
+  };
+}
+
+/**
+ * The meter's Redis from a node-redis client (see `readyClient`). On a cluster, INFO is every master's, and a call
+ * unanswered for SLOW_CALL_MS has the client re-read the topology.
+ */
+export function redisOfClient(client: () => Promise<unknown>): RedisLike {
+  const get = readyClient(client) as () => Promise<RedisLike>;
+  const call = async <T>(op: (c: RedisLike) => Promise<T>): Promise<T> => {
+    const c = await get();
+    if (!isCluster(c)) return op(c);
+    const slow = setTimeout(followFailovers(c), SLOW_CALL_MS);
+    try {
+      return await op(c);
+    } finally {
+      clearTimeout(slow);
+    }
+  };
+  return {
+    eval: (script, options) => call((c) => c.eval(script, options)),
+    sAdd: (key, member) => call((c) => c.sAdd(key, member)),
+    sRem: (key, member) => call((c) => c.sRem(key, member)),
+    sMembers: (key) => call((c) => c.sMembers(key)),
+    info: async (section) => {
+      const c = await get();
+      if (!isCluster(c)) return c.info!(section);
+      const replies = await Promise.all(c.masters.map(async (m) => (await c.nodeClient(m)).info(section)));
+      return replies.join('\r\n');
+    },
+  };
+}
+
+/**
+ * A Redis given to Tollgate (`usage.redis`) as Tollgate uses it: a node-redis cluster client is wrapped by
+ * `redisOfClient`; anything else is used as it is.
+ */
+export function usableRedis(redis: RedisLike): RedisLike {
+  return isCluster(redis) ? redisOfClient(async () => redis) : redis;
 }
 
 const REQUEST_KEY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -98,13 +241,17 @@ export class RedisMeterStore implements MeterStore {
   /** Called with meter errors worth an `error` event (Redis out of memory). */
   onError: (err: Error) => void = () => {};
 
+  private readonly redis: RedisLike;
+
   constructor(
-    private readonly redis: RedisLike,
+    redis: RedisLike,
     private readonly environment: string,
     private readonly timeoutMs: number,
     private readonly retryAfterMs: number,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.redis = usableRedis(redis);
+  }
 
   get dropped(): number {
     return this.local.dropped;
@@ -148,7 +295,9 @@ export class RedisMeterStore implements MeterStore {
     if (!this.redis.info) return null;
     try {
       const info = await withTimeout(this.redis.info('memory'), this.timeoutMs, 'INFO memory');
-      const policy = /maxmemory_policy:(\S+)/.exec(info)?.[1];
+      // A cluster's INFO is every master's: one that evicts is enough to lose usage.
+      const policies = [...info.matchAll(/maxmemory_policy:(\S+)/g)].map((m) => m[1]!);
+      const policy = policies.find((p) => EVICTING.test(p)) ?? policies[0];
       return policy ? { policy, evicts: EVICTING.test(policy) } : null;
     } catch {
       return null;
