@@ -1,10 +1,10 @@
 import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
-// `source` resolves workspace packages to their TypeScript sources, so tests need no build step.
+// `@tollgate/source` resolves workspace packages to their TypeScript sources, so tests need no build step.
 export default defineConfig({
-  resolve: { conditions: ['source', ...defaultClientConditions] },
-  ssr: { resolve: { conditions: ['source', ...defaultServerConditions] } },
+  resolve: { conditions: ['@tollgate/source', ...defaultClientConditions] },
+  ssr: { resolve: { conditions: ['@tollgate/source', ...defaultServerConditions] } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     // The chaos soak and the long Stigg-outage run go in `npm run test:slow` (vitest.slow.config.ts), with the

@@ -4,8 +4,8 @@ import { defineConfig } from 'vitest/config';
 // `npm run test:slow`: the long runs the issues ask for (minutes of load at Stigg's real one-minute limits, the
 // chaos soak, usage through every Stigg fault), one file at a time so they do not compete for this machine's cores.
 export default defineConfig({
-  resolve: { conditions: ['source', ...defaultClientConditions] },
-  ssr: { resolve: { conditions: ['source', ...defaultServerConditions] } },
+  resolve: { conditions: ['@tollgate/source', ...defaultClientConditions] },
+  ssr: { resolve: { conditions: ['@tollgate/source', ...defaultServerConditions] } },
   test: {
     include: ['test/fleet/**/*.test.ts', 'test/chaos/**/*.test.ts', 'test/core/usage-faults.test.ts'],
     env: { TOLLGATE_SLOW: '1' },

@@ -44,7 +44,7 @@ interface WorkerResult {
 
 function worker(args: Record<string, unknown>): Promise<WorkerResult> {
   const file = join(here, 'usage-limits/usage-worker.ts');
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', file, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--conditions=@tollgate/source', '--import', 'tsx', file, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) =>

@@ -67,7 +67,7 @@ export async function importCli(server: StiggLocal, dir: string, args: string[],
 export function spawnImport(server: StiggLocal, dir: string, args: string[]) {
   const child = spawn(
     process.execPath,
-    ['--conditions=source', '--import', 'tsx', 'packages/cli/src/bin.ts', 'import', '--base-url', server.url, '--checkpoint', join(dir, 'checkpoint.json'), '--errors', join(dir, 'errors.jsonl'), '--progress', 'plain', ...args],
+    ['--conditions=@tollgate/source', '--import', 'tsx', 'packages/cli/src/bin.ts', 'import', '--base-url', server.url, '--checkpoint', join(dir, 'checkpoint.json'), '--errors', join(dir, 'errors.jsonl'), '--progress', 'plain', ...args],
     { env: { ...process.env, STIGG_SERVER_API_KEY: KEY }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

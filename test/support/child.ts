@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-/** A script run as `node --conditions=source --import tsx <script> ...args`, its stdout read line by line. */
+/** A script run as `node --conditions=@tollgate/source --import tsx <script> ...args`, its stdout read line by line. */
 export class ChildScript {
   readonly lines: string[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
@@ -20,7 +20,7 @@ export class ChildScript {
     maxLifeMs: number,
   ) {
     const file = fileURLToPath(new URL(script, import.meta.url));
-    const child: ChildProcess = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', file, ...args], {
+    const child: ChildProcess = spawn(process.execPath, ['--conditions=@tollgate/source', '--import', 'tsx', file, ...args], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -25,7 +25,7 @@ export class TollgateWorker {
 
   static async start(baseUrl: string, redisUrl: string, options: Record<string, unknown> = {}): Promise<TollgateWorker> {
     const file = fileURLToPath(new URL('./tollgate-worker.ts', import.meta.url));
-    const child = fork(file, [baseUrl, redisUrl, JSON.stringify(options)], { execArgv: ['--conditions=source', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(file, [baseUrl, redisUrl, JSON.stringify(options)], { execArgv: ['--conditions=@tollgate/source', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     await new Promise<void>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
       child.on('message', (m: { type?: string }) => m.type === 'ready' && resolve());

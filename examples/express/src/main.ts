@@ -1,6 +1,7 @@
 /**
  * The demo: this API on Express, with an embedded stigg-local (no Stigg account, no Redis).
- * Set STIGG_SERVER_API_KEY (and STIGG_BASE_URL) to run it against Stigg instead.
+ * PORT (default 3000) and STIGG_PORT (stigg-local's, default 4100) move it; set STIGG_SERVER_API_KEY (and
+ * STIGG_BASE_URL) to run it against Stigg instead.
  */
 import type { Server } from 'node:http';
 import { createTollgate, type Tollgate } from '@tollgate/core';
@@ -16,7 +17,7 @@ export interface Demo {
 
 export async function startDemo(options: { port?: number; stiggPort?: number } = {}): Promise<Demo> {
   const external = process.env.STIGG_SERVER_API_KEY;
-  const stigg = external ? null : await startStiggLocal({ port: options.stiggPort ?? 4100 });
+  const stigg = external ? null : await startStiggLocal({ port: options.stiggPort ?? Number(process.env.STIGG_PORT ?? 4100) });
   const tollgate = createTollgate({
     apiKey: external ?? DEFAULT_API_KEY,
     baseUrl: external ? process.env.STIGG_BASE_URL : stigg!.url,
@@ -64,7 +65,7 @@ export function walkthrough(url: string, stiggUrl: string | null): string {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const demo = await startDemo({ port: Number(process.env.PORT ?? 3000) }).catch((err: NodeJS.ErrnoException) => {
-    console.error(err.code === 'EADDRINUSE' ? `The demo's port is in use (${err.message}); set PORT (and stop what holds 4100).` : err);
+    console.error(err.code === 'EADDRINUSE' ? `The demo's port is in use (${err.message}); set PORT or STIGG_PORT.` : err);
     process.exit(1);
   });
   console.log(walkthrough(demo.url, demo.stigg?.url ?? null));

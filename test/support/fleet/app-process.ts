@@ -28,7 +28,7 @@ export class AppProcess {
 
   static async start(options: { framework: Framework; stiggUrl: string; redisUrl?: string | null; tollgate?: Partial<Options> }): Promise<AppProcess> {
     const file = fileURLToPath(new URL('./metered-app.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', file, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--conditions=@tollgate/source', '--import', 'tsx', file, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
     const stderr: string[] = [];
     child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
     const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();

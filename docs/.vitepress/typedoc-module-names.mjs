@@ -1,0 +1,16 @@
+// @ts-check
+/**
+ * TypeDoc plugin: names each entry point's module after its import path (`@tollgate/core/testing`), where TypeDoc
+ * would name it after its file (`core/src/testing`).
+ */
+import { Converter, ReflectionKind } from 'typedoc';
+
+/** @param {import('typedoc').Application} app */
+export function load(app) {
+  app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => {
+    for (const module of context.project.getReflectionsByKind(ReflectionKind.Module)) {
+      const match = /(?:^|\/)([^/]+)\/src(?:\/(.+))?$/.exec(module.name);
+      if (match) module.name = ['@tollgate', match[1], match[2]].filter(Boolean).join('/');
+    }
+  });
+}
