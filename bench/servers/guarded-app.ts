@@ -1,10 +1,12 @@
 /**
- * Benchmark child: one route, GET /api/analytics, in a framework (express | hono), one of:
+ * Benchmark child: one route, GET /api/analytics, in a framework (express | hono | nest-express | nest-fastify), one of:
  * - bare: the route alone;
- * - auth: the route behind the app's own authentication middleware (it identifies the customer);
- * - tollgate: auth, then entitlements() and requireFeature();
- * - stigg-sdk: auth, then a middleware around the official SDK, the way Stigg's docs suggest.
- * argv: framework variant stiggUrl. Prints {"url"} when listening.
+ * - floor: the route behind one no-op middleware of the framework's own kind (Nest: a guard): what any middleware
+ *   costs, the floor a guard is measured against;
+ * - guarded: the route behind Tollgate's guard on a cache hit, its settings bound once (one middleware per route);
+ * - stigg-sdk: the route behind a middleware around the official SDK, the way Stigg's docs suggest.
+ * The customer comes from the guard's resolver (a stand-in for reading a verified token). argv: framework variant
+ * stiggUrl. Prints {"url"} when listening; GET /__cpu answers this process's CPU time.
  */
 import { createServer, type RequestListener } from 'node:http';
 import express from 'express';
@@ -16,90 +18,98 @@ import { createTollgate } from '@tollgate/core';
 import * as ex from '@tollgate/express';
 import * as ho from '@tollgate/hono';
 import 'reflect-metadata';
-import { Controller, Get, Injectable, Module, type CanActivate, type DynamicModule, type ExecutionContext } from '@nestjs/common';
-import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { Controller, Get, Injectable, Module, UseGuards, type CanActivate, type DynamicModule, type ExecutionContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Entitled, TollgateModule } from '@tollgate/nest';
 
-const [framework, variant, stiggUrl] = process.argv.slice(2) as ['express' | 'hono' | 'nest', 'bare' | 'auth' | 'tollgate' | 'stigg-sdk', string];
+type Framework = 'express' | 'hono' | 'nest-express' | 'nest-fastify';
+const [framework, variant, stiggUrl] = process.argv.slice(2) as [Framework, 'bare' | 'floor' | 'guarded' | 'stigg-sdk', string];
 const FEATURE = 'feature-analytics';
+const CUSTOMER = 'customer-pro';
 const body = { visitors: 1234, conversion: 0.042 };
+const cpu = () => process.cpuUsage();
 
-const tollgate = variant === 'tollgate' ? createTollgate({ apiKey: 'server-tollgate-local', baseUrl: stiggUrl, logger: { warn: () => {}, error: () => {} } }) : null;
+const tollgate = variant === 'guarded' ? createTollgate({ apiKey: 'server-tollgate-local', baseUrl: stiggUrl, logger: { warn: () => {}, error: () => {} } }) : null;
 await tollgate?.ready();
+await tollgate?.check({ customerId: CUSTOMER, featureId: FEATURE }); // cached: every measured request is a hit
 const stigg =
   variant === 'stigg-sdk'
     ? Stigg.initialize({ apiKey: 'server-tollgate-local', baseUri: stiggUrl, wsUrl: stiggUrl.replace('http', 'ws'), baseEdgeUri: stiggUrl, logConfiguration: { logLevel: 'NONE' as never } } as never)
     : null;
 await stigg?.waitForInitialization();
 
-let listener: RequestListener;
-if (framework === 'nest') {
-  listener = await nestListener();
-} else if (framework === 'express') {
-  const app = express();
-  // The app's authentication (a stand-in: a real one checks a token); it knows the customer.
-  if (variant !== 'bare') app.use((_req, res, next) => ((res.locals.orgId = 'customer-pro'), next()));
-  if (tollgate) app.use(ex.entitlements({ client: tollgate, customerId: (req) => req.res!.locals.orgId }));
-  const sdkGuard: express.RequestHandler = (_req, res, next) => {
-    stigg!.getBooleanEntitlement({ customerId: res.locals.orgId, featureId: FEATURE }).then((e) => (e.hasAccess ? next() : res.status(403).json({ error: 'forbidden' })), next);
-  };
-  const guards = tollgate ? [ex.requireFeature(FEATURE)] : stigg ? [sdkGuard] : [];
-  app.get('/api/analytics', ...guards, (_req, res) => res.json(body));
-  listener = app;
+let url: string;
+if (framework === 'nest-express' || framework === 'nest-fastify') {
+  url = await nestApp(framework);
 } else {
-  const app = new Hono<{ Variables: { orgId: string } }>();
-  if (variant !== 'bare') app.use(createMiddleware((c, next) => (c.set('orgId', 'customer-pro'), next())));
-  if (tollgate) app.use(ho.entitlements({ client: tollgate, customerId: (c) => c.get('orgId') }));
-  const sdkGuard = createMiddleware(async (c, next) => {
-    const e = await stigg!.getBooleanEntitlement({ customerId: c.get('orgId'), featureId: FEATURE });
-    if (!e.hasAccess) return c.json({ error: 'forbidden' }, 403);
-    await next();
-  });
-  const guards = tollgate ? [ho.requireFeature(FEATURE)] : stigg ? [sdkGuard] : [];
-  app.get('/api/analytics', ...(guards as []), (c) => c.json(body));
-  listener = getRequestListener(app.fetch);
+  let listener: RequestListener;
+  if (framework === 'express') {
+    const app = express();
+    const noop: express.RequestHandler = (_req, _res, next) => next();
+    const sdkGuard: express.RequestHandler = (_req, res, next) => {
+      stigg!.getBooleanEntitlement({ customerId: CUSTOMER, featureId: FEATURE }).then((e) => (e.hasAccess ? next() : res.status(403).json({ error: 'forbidden' })), next);
+    };
+    const guards =
+      variant === 'guarded' ? [ex.tollgateExpress({ client: tollgate!, customerId: () => CUSTOMER }).requireFeature(FEATURE)] : variant === 'floor' ? [noop] : variant === 'stigg-sdk' ? [sdkGuard] : [];
+    app.get('/api/analytics', ...guards, (_req, res) => res.json(body));
+    listener = app;
+  } else {
+    const app = new Hono();
+    const noop = createMiddleware((_c, next) => next());
+    const sdkGuard = createMiddleware(async (c, next) => {
+      const e = await stigg!.getBooleanEntitlement({ customerId: CUSTOMER, featureId: FEATURE });
+      if (!e.hasAccess) return c.json({ error: 'forbidden' }, 403);
+      await next();
+    });
+    const guards =
+      variant === 'guarded' ? [ho.tollgateHono({ client: tollgate!, customerId: () => CUSTOMER }).requireFeature(FEATURE)] : variant === 'floor' ? [noop] : variant === 'stigg-sdk' ? [sdkGuard] : [];
+    app.get('/api/analytics', ...(guards as []), (c) => c.json(body));
+    listener = getRequestListener(app.fetch);
+  }
+  const server = createServer((req, res) => (req.url === '/__cpu' ? res.end(JSON.stringify(cpu())) : listener(req, res)));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 }
+console.log(JSON.stringify({ url }));
 
-/** Nest on the Express platform: the app's own guard identifies the customer; Tollgate's checks the feature. */
-async function nestListener(): Promise<RequestListener> {
+/** Nest on either platform; the floor is a no-op guard, Tollgate's guard comes with `@Entitled`. */
+async function nestApp(platform: 'nest-express' | 'nest-fastify'): Promise<string> {
   @Injectable()
-  class AuthGuard implements CanActivate {
-    canActivate(context: ExecutionContext) {
-      context.switchToHttp().getRequest().orgId = 'customer-pro';
+  class NoopGuard implements CanActivate {
+    canActivate() {
       return true;
     }
   }
   @Injectable()
   class SdkGuard implements CanActivate {
-    async canActivate(context: ExecutionContext) {
-      return (await stigg!.getBooleanEntitlement({ customerId: context.switchToHttp().getRequest().orgId, featureId: FEATURE })).hasAccess;
+    async canActivate() {
+      return (await stigg!.getBooleanEntitlement({ customerId: CUSTOMER, featureId: FEATURE })).hasAccess;
     }
   }
-  const decorate = variant === 'tollgate' ? Entitled(FEATURE) : () => {};
-  @Controller('api')
+  const decorate = variant === 'guarded' ? Entitled(FEATURE) : variant === 'floor' ? UseGuards(NoopGuard) : variant === 'stigg-sdk' ? UseGuards(SdkGuard) : () => {};
+  @Controller()
   class ApiController {
-    @Get('analytics')
+    @Get('api/analytics')
     @decorate
     analytics() {
       return body;
     }
+    @Get('__cpu')
+    cpu() {
+      return cpu();
+    }
   }
-  const auth = variant === 'bare' ? [] : [{ provide: APP_GUARD, useClass: AuthGuard }];
-  const sdk = variant === 'stigg-sdk' ? [{ provide: APP_GUARD, useClass: SdkGuard }] : [];
-  const imports: DynamicModule[] = tollgate ? [TollgateModule.forRoot({ client: tollgate, customerId: (ctx) => ctx.switchToHttp().getRequest().orgId })] : [];
-  @Module({ imports, controllers: [ApiController], providers: [...auth, ...sdk] })
+  const imports: DynamicModule[] = tollgate ? [TollgateModule.forRoot({ client: tollgate, customerId: () => CUSTOMER })] : [];
+  @Module({ imports, controllers: [ApiController], providers: [NoopGuard, SdkGuard] })
   class AppModule {}
-  const app = await NestFactory.create(AppModule, new ExpressAdapter(), { logger: false });
-  await app.init();
-  return app.getHttpAdapter().getInstance();
+  const app = await NestFactory.create(AppModule, platform === 'nest-fastify' ? new FastifyAdapter() : new ExpressAdapter(), { logger: false });
+  await app.listen(0, '127.0.0.1');
+  return (await app.getUrl()).replace('[::1]', '127.0.0.1');
 }
 
-// GET /__cpu: this process's CPU time so far, so the benchmark can report CPU per request next to throughput.
-const server = createServer((req, res) => (req.url === '/__cpu' ? res.end(JSON.stringify(process.cpuUsage())) : listener(req, res)));
-server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}` })));
 process.once('SIGTERM', () => {
-  server.close();
   stigg?.close();
   void tollgate?.close().then(() => process.exit(0));
   if (!tollgate) process.exit(0);

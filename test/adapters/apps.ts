@@ -66,30 +66,32 @@ const ran = () => ++handlerRuns.count;
 /** Tests identify the customer by a header: an explicit opt-in, as a user would have to write it. */
 export function expressApp(client: Tollgate): Server {
   const app = express();
-  app.use(ex.entitlements({ client, customerId: (req) => customerFrom(req.headers) }));
-  app.get('/analytics', ex.requireFeature('feature-analytics'), (req, res) => {
+  // Settings bound once (one middleware per guarded route); `/export` uses the per-app style instead.
+  const gate = ex.tollgateExpress({ client, customerId: (req) => customerFrom(req.headers) });
+  app.use('/export', ex.entitlements({ client, customerId: (req) => customerFrom(req.headers) }));
+  app.get('/analytics', gate.requireFeature('feature-analytics'), (req, res) => {
     res.json({ decision: ex.getEntitlement(req) });
   });
   app.get('/export', ex.requireFeature('feature-export-formats', { requestedValues: (req) => [String(req.query.format)] }), (req, res) => {
     res.json({ format: req.query.format });
   });
-  app.post('/calls', ex.meteredGuard('feature-api-calls'), async (req, res) => {
+  app.post('/calls', gate.meteredGuard('feature-api-calls'), async (req, res) => {
     if (req.query.fail) throw new Error('handler failed');
     if (req.query.wait) await sleep(Number(req.query.wait));
     res.status(Number(req.query.status ?? 200)).json({ decision: ex.getEntitlement(req, 'feature-api-calls') });
   });
-  app.post('/compute', ex.meteredGuard('feature-api-calls', { usage: (_req, res) => Number(res.locals.cost) }), (req, res) => {
+  app.post('/compute', gate.meteredGuard('feature-api-calls', { usage: (_req, res) => Number(res.locals.cost) }), (req, res) => {
     res.locals.cost = Number(req.query.cost);
     res.json({ cost: res.locals.cost });
   });
-  app.post('/streamed', ex.meteredGuard('feature-api-calls'), (_req, res) => {
+  app.post('/streamed', gate.meteredGuard('feature-api-calls'), (_req, res) => {
     Readable.from(slowBody()).pipe(res);
   });
-  app.post('/broken-units', ex.meteredGuard('feature-api-calls', { usage: brokenUnits }), (_req, res) => {
+  app.post('/broken-units', gate.meteredGuard('feature-api-calls', { usage: brokenUnits }), (_req, res) => {
     res.json({ ok: true });
   });
   // A later step that denies after the metered guard reserved; the body says what was held at that moment.
-  app.post('/denied-after', ex.meteredGuard('feature-api-calls'), (_req, res) => {
+  app.post('/denied-after', gate.meteredGuard('feature-api-calls'), (_req, res) => {
     res.status(403).json({ inflight: client.metrics().usage.inflight });
   });
   // Routes that opt in to the client's Idempotency-Key.
@@ -99,9 +101,9 @@ export function expressApp(client: Tollgate): Server {
     res.status(201).set('x-run', String(run)).json({ run });
   };
   const key = (req: express.Request) => req.get('idempotency-key');
-  app.post('/keyed', ex.meteredGuard('feature-api-calls', { idempotencyKey: key }), keyed);
-  app.post('/keyed-noreplay', ex.meteredGuard('feature-api-calls', { idempotencyKey: key, replay: false }), keyed);
-  app.post('/keyed-projects', ex.meteredGuard('feature-max-projects', { idempotencyKey: key }), keyed);
+  app.post('/keyed', gate.meteredGuard('feature-api-calls', { idempotencyKey: key }), keyed);
+  app.post('/keyed-noreplay', gate.meteredGuard('feature-api-calls', { idempotencyKey: key, replay: false }), keyed);
+  app.post('/keyed-projects', gate.meteredGuard('feature-max-projects', { idempotencyKey: key }), keyed);
   app.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     res.status(500).json({ error: err.message });
   });
@@ -110,36 +112,38 @@ export function expressApp(client: Tollgate): Server {
 
 export function honoApp(client: Tollgate): Server {
   const app = new Hono<{ Variables: { cost: number } }>();
-  app.use(ho.entitlements({ client, customerId: (c) => customerFrom(c.req.header()) }));
-  app.get('/analytics', ho.requireFeature('feature-analytics'), (c) => c.json({ decision: c.get('entitlement') satisfies Decision }));
+  // Settings bound once (one middleware per guarded route); `/export` uses the per-app style instead.
+  const gate = ho.tollgateHono({ client, customerId: (c) => customerFrom(c.req.header()) });
+  app.use('/export', ho.entitlements({ client, customerId: (c) => customerFrom(c.req.header()) }));
+  app.get('/analytics', gate.requireFeature('feature-analytics'), (c) => c.json({ decision: c.get('entitlement') satisfies Decision }));
   app.get('/export', ho.requireFeature('feature-export-formats', { requestedValues: (c) => [c.req.query('format') ?? ''] }), (c) =>
     c.json({ format: c.req.query('format') }),
   );
-  app.post('/calls', ho.meteredGuard('feature-api-calls'), async (c) => {
+  app.post('/calls', gate.meteredGuard('feature-api-calls'), async (c) => {
     if (c.req.query('fail')) throw new Error('handler failed');
     if (c.req.query('wait')) await sleep(Number(c.req.query('wait')));
     return c.json({ decision: c.get('entitlement') }, Number(c.req.query('status') ?? 200) as 200);
   });
-  app.post('/compute', ho.meteredGuard('feature-api-calls', { usage: (c) => c.get('cost') }), (c) => {
+  app.post('/compute', gate.meteredGuard('feature-api-calls', { usage: (c) => c.get('cost') }), (c) => {
     c.set('cost', Number(c.req.query('cost')));
     return c.json({ cost: c.get('cost') });
   });
-  app.post('/streamed', ho.meteredGuard('feature-api-calls'), (c) =>
+  app.post('/streamed', gate.meteredGuard('feature-api-calls'), (c) =>
     stream(c, async (s) => {
       for await (const part of slowBody()) await s.write(part);
     }),
   );
-  app.post('/broken-units', ho.meteredGuard('feature-api-calls', { usage: brokenUnits }), (c) => c.json({ ok: true }));
-  app.post('/denied-after', ho.meteredGuard('feature-api-calls'), (c) => c.json({ inflight: client.metrics().usage.inflight }, 403));
+  app.post('/broken-units', gate.meteredGuard('feature-api-calls', { usage: brokenUnits }), (c) => c.json({ ok: true }));
+  app.post('/denied-after', gate.meteredGuard('feature-api-calls'), (c) => c.json({ inflight: client.metrics().usage.inflight }, 403));
   const keyed = async (c: Context) => {
     const run = ran();
     if (c.req.query('wait')) await sleep(Number(c.req.query('wait')));
     return c.json({ run }, 201, { 'x-run': String(run) });
   };
   const key = (c: Context) => c.req.header('idempotency-key');
-  app.post('/keyed', ho.meteredGuard('feature-api-calls', { idempotencyKey: key }), keyed);
-  app.post('/keyed-noreplay', ho.meteredGuard('feature-api-calls', { idempotencyKey: key, replay: false }), keyed);
-  app.post('/keyed-projects', ho.meteredGuard('feature-max-projects', { idempotencyKey: key }), keyed);
+  app.post('/keyed', gate.meteredGuard('feature-api-calls', { idempotencyKey: key }), keyed);
+  app.post('/keyed-noreplay', gate.meteredGuard('feature-api-calls', { idempotencyKey: key, replay: false }), keyed);
+  app.post('/keyed-projects', gate.meteredGuard('feature-max-projects', { idempotencyKey: key }), keyed);
   app.onError((err, c) => ('getResponse' in err ? (err as { getResponse(): Response }).getResponse() : c.json({ error: err.message }, 500)));
   return createServer(getRequestListener(app.fetch));
 }

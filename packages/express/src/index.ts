@@ -1,9 +1,11 @@
 /**
  * @tollgate/express: Stigg entitlement guards for Express 5.
  *
- *   app.use(entitlements({ client: tollgate, customerId: (req) => req.user?.orgId }));
- *   app.get('/analytics', requireFeature('feature-analytics'), handler);
- *   app.post('/reports', meteredGuard('feature-api-calls', { usage: 1 }), handler);
+ *   const gate = tollgateExpress({ client: tollgate, customerId: (req) => req.user?.orgId });
+ *   app.get('/analytics', gate.requireFeature('feature-analytics'), handler);
+ *   app.post('/reports', gate.meteredGuard('feature-api-calls', { usage: 1 }), handler);
+ *
+ * Or per app: `app.use(entitlements({ client, customerId }))`, then `requireFeature(...)` / `meteredGuard(...)`.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { admit, admitMetered, guardSettings, replayOnNodeResponse, scopedIdempotencyKey, settleOnNodeResponse, type Decision, type Denial, type GuardOutcome, type GuardSettings } from '@tollgate/core';
@@ -69,28 +71,58 @@ async function render(settings: GuardSettings<Request>, denial: Denial, req: Req
   res.status(denial.status).set(denial.headers).send(JSON.stringify(denial.body));
 }
 
+/** Where a guard finds the settings: in `res.locals` (set by `entitlements()`), or bound once (`tollgateExpress`). */
+type SettingsSource = (res: Response) => GuardSettings<Request>;
+
 /** Lets the request through only when the customer is entitled to `featureId` (synchronously on a cache hit). */
 export function requireFeature(featureId: string, options: RequireFeatureOptions = {}): RequestHandler {
-  return (req, res, next) => {
-    let out: GuardOutcome | Promise<GuardOutcome>;
-    try {
-      out = admit(settingsOf(res), req, featureId, options.requestedValues?.(req));
-    } catch (err) {
-      return next(err);
-    }
-    if (out instanceof Promise) out.then((o) => proceed(o, featureId, req, res, next), next);
-    else proceed(out, featureId, req, res, next);
-  };
-}
-
-function proceed(out: GuardOutcome, featureId: string, req: Request, res: Response, next: NextFunction): void {
-  if (out.denial) return void render(settingsOf(res), out.denial, req, res).catch(next);
-  remember(res, featureId, out.decision);
-  next();
+  return requireFeatureWith(settingsOf, featureId, options);
 }
 
 /** Reserves usage before the handler; commits it as the response is written if it succeeded, releases it otherwise. */
 export function meteredGuard(featureId: string, options: MeteredGuardOptions = {}): RequestHandler {
+  return meteredGuardWith(settingsOf, featureId, options);
+}
+
+/** Guards bound to one set of settings: a route needs only its guard, no `entitlements()` middleware before it. */
+export interface TollgateExpress {
+  requireFeature(featureId: string, options?: RequireFeatureOptions): RequestHandler;
+  meteredGuard(featureId: string, options?: MeteredGuardOptions): RequestHandler;
+}
+
+/**
+ * The settings bound once: `const gate = tollgateExpress({ client, customerId })`, then
+ * `app.get('/x', gate.requireFeature('feature-x'), handler)`: one middleware per guarded route.
+ */
+export function tollgateExpress(options: EntitlementsOptions): TollgateExpress {
+  const settings = guardSettings(options);
+  const bound: SettingsSource = () => settings;
+  return {
+    requireFeature: (featureId, o = {}) => requireFeatureWith(bound, featureId, o),
+    meteredGuard: (featureId, o = {}) => meteredGuardWith(bound, featureId, o),
+  };
+}
+
+function requireFeatureWith(settingsOf: SettingsSource, featureId: string, options: RequireFeatureOptions): RequestHandler {
+  const { requestedValues } = options;
+  const proceed = (out: GuardOutcome, req: Request, res: Response, next: NextFunction): void => {
+    if (out.denial) return void render(settingsOf(res), out.denial, req, res).catch(next);
+    remember(res, featureId, out.decision);
+    next();
+  };
+  return (req, res, next) => {
+    let out: GuardOutcome | Promise<GuardOutcome>;
+    try {
+      out = admit(settingsOf(res), req, featureId, requestedValues?.(req));
+    } catch (err) {
+      return next(err);
+    }
+    if (out instanceof Promise) out.then((o) => proceed(o, req, res, next), next);
+    else proceed(out, req, res, next);
+  };
+}
+
+function meteredGuardWith(settingsOf: SettingsSource, featureId: string, options: MeteredGuardOptions): RequestHandler {
   const { usage, success, idempotencyKey, replay = true } = options;
   return (req, res, next) => {
     let key: string | null = null;

@@ -1,9 +1,11 @@
 /**
  * @tollgate/hono: Stigg entitlement guards for Hono (no Node-only API: runs wherever Hono runs).
  *
- *   app.use(entitlements({ client: tollgate, customerId: (c) => c.get('orgId') }));
- *   app.get('/analytics', requireFeature('feature-analytics'), (c) => c.json(c.get('entitlement')));
- *   app.post('/reports', meteredGuard('feature-api-calls', { usage: 1 }), handler);
+ *   const gate = tollgateHono({ client: tollgate, customerId: (c) => c.get('orgId') });
+ *   app.get('/analytics', gate.requireFeature('feature-analytics'), (c) => c.json(c.get('entitlement')));
+ *   app.post('/reports', gate.meteredGuard('feature-api-calls', { usage: 1 }), handler);
+ *
+ * Or per app: `app.use(entitlements({ client, customerId }))`, then `requireFeature(...)` / `meteredGuard(...)`.
  */
 import type { Context, Next } from 'hono';
 import { createMiddleware } from 'hono/factory';
@@ -67,21 +69,41 @@ async function deny(settings: GuardSettings<Context>, denial: Denial, c: Context
   throw new HTTPException(denial.status as 401, { res, cause: denial });
 }
 
-/** Lets the request through only when the customer is entitled to `featureId` (no extra promise on a cache hit). */
-export const requireFeature = (featureId: string, options: RequireFeatureOptions = {}) =>
-  createMiddleware((c, next) => {
-    const out = admit(settingsOf(c), c, featureId, options.requestedValues?.(c));
-    return out instanceof Promise ? out.then((o) => proceed(o, featureId, c, next)) : proceed(out, featureId, c, next);
-  });
+/** Where a guard finds the settings: on the context (set by `entitlements()`), or bound once (`tollgateHono`). */
+type SettingsSource = (c: Context) => GuardSettings<Context>;
 
-function proceed(out: GuardOutcome, featureId: string, c: Context, next: Next): Promise<void> {
-  if (out.denial) return deny(settingsOf(c), out.denial, c);
-  remember(c, featureId, out.decision);
-  return next();
-}
+/** Lets the request through only when the customer is entitled to `featureId` (no extra promise on a cache hit). */
+export const requireFeature = (featureId: string, options: RequireFeatureOptions = {}) => requireFeatureWith(settingsOf, featureId, options);
 
 /** Reserves usage before the handler; reports it once the response succeeded, releases it otherwise (errors, aborts). */
-export const meteredGuard = (featureId: string, { usage, success, idempotencyKey, replay = true }: MeteredGuardOptions = {}) =>
+export const meteredGuard = (featureId: string, options: MeteredGuardOptions = {}) => meteredGuardWith(settingsOf, featureId, options);
+
+/**
+ * The settings bound once: `const gate = tollgateHono({ client, customerId })`, then
+ * `app.get('/x', gate.requireFeature('feature-x'), handler)`: one middleware per guarded route.
+ */
+export function tollgateHono(options: EntitlementsOptions) {
+  const settings = guardSettings(options);
+  const bound: SettingsSource = () => settings;
+  return {
+    requireFeature: (featureId: string, o: RequireFeatureOptions = {}) => requireFeatureWith(bound, featureId, o),
+    meteredGuard: (featureId: string, o: MeteredGuardOptions = {}) => meteredGuardWith(bound, featureId, o),
+  };
+}
+
+const requireFeatureWith = (settingsOf: SettingsSource, featureId: string, { requestedValues }: RequireFeatureOptions) => {
+  const proceed = (out: GuardOutcome, c: Context, next: Next): Promise<void> => {
+    if (out.denial) return deny(settingsOf(c), out.denial, c);
+    remember(c, featureId, out.decision);
+    return next();
+  };
+  return createMiddleware((c, next) => {
+    const out = admit(settingsOf(c), c, featureId, requestedValues?.(c));
+    return out instanceof Promise ? out.then((o) => proceed(o, c, next)) : proceed(out, c, next);
+  });
+};
+
+const meteredGuardWith = (settingsOf: SettingsSource, featureId: string, { usage, success, idempotencyKey, replay = true }: MeteredGuardOptions) =>
   createMiddleware(async (c, next) => {
     const settings = settingsOf(c);
     const key = idempotencyKey ? scopedIdempotencyKey(`${c.req.method} ${c.req.routePath}`, idempotencyKey(c)) : null;
