@@ -8,7 +8,12 @@ const FRAMEWORKS = ['express', 'hono', 'nest-express', 'nest-fastify'] as const;
 const VARIANTS = ['bare', 'floor', 'guarded', 'stigg-sdk'] as const;
 type Variant = (typeof VARIANTS)[number];
 /** Targets of guarded / bare (guarded / floor: 0.97 for every framework). */
-const TARGET: Record<(typeof FRAMEWORKS)[number], number> = { express: 0.97, hono: 0.9, 'nest-express': 0.95, 'nest-fastify': 0.95 };
+const TARGET: Record<(typeof FRAMEWORKS)[number], number> = {
+  express: 0.97,
+  hono: 0.9,
+  'nest-express': 0.95,
+  'nest-fastify': 0.95,
+};
 const FLOOR_TARGET = 0.97;
 
 /** The load generator on core 0, the app under test on core 1 (where `taskset` exists and there are two cores). */
@@ -17,7 +22,8 @@ const APP_CPU = 1;
 
 const benchmark: Benchmark = {
   name: 'adapters',
-  description: 'a guarded route on a cache hit vs the same route bare and behind one no-op middleware (the floor), per framework (autocannon)',
+  description:
+    'a guarded route on a cache hit vs the same route bare and behind one no-op middleware (the floor), per framework (autocannon)',
   async run(report) {
     const pinned = pinSelf(LOAD_CPU);
     const stigg = await startChild<{ url: string }>(new URL('./servers/stigg-local.ts', import.meta.url).pathname);
@@ -78,15 +84,29 @@ const benchmark: Benchmark = {
           'guarded/SDK guard': `${fmt(ratio('guarded', 'stigg-sdk'), 2)}x`,
           'CPU µs/req (bare, floor, guarded)': `${fmt(median(cpuUs.bare), 1)}, ${fmt(median(cpuUs.floor), 1)}, ${fmt(median(cpuUs.guarded), 1)}`,
         });
-        spreads.push(`${framework}: guarded/floor ${spread('guarded', 'floor')}, guarded/bare ${spread('guarded', 'bare')}, floor/bare ${spread('floor', 'bare')}`);
+        spreads.push(
+          `${framework}: guarded/floor ${spread('guarded', 'floor')}, guarded/bare ${spread('guarded', 'bare')}, floor/bare ${spread('floor', 'bare')}`,
+        );
       }
       report.table(rows);
-      report.note('bare: the route alone; floor: the route behind one no-op middleware of the framework\'s kind (Nest: a guard);');
-      report.note('guarded: the route behind the guard, settings bound once (tollgateExpress / tollgateHono / @Entitled), on a cache hit;');
-      report.note('SDK guard: a middleware around @stigg/node-server-sdk. The customer comes from the guard\'s resolver.');
-      report.note(`req/s: median of ${ROUNDS} rounds of ${SECONDS} s per variant, 50 connections; ratios: median of the per-round ratios;`);
-      report.note('CPU/req: the server\'s CPU time per request over the same runs (ratio = other CPU / guarded CPU).');
-      report.note(pinned ? `load generator pinned to core ${LOAD_CPU}, apps to core ${APP_CPU} (taskset)` : 'taskset not available: processes not pinned');
+      report.note(
+        "bare: the route alone; floor: the route behind one no-op middleware of the framework's kind (Nest: a guard);",
+      );
+      report.note(
+        'guarded: the route behind the guard, settings bound once (tollgateExpress / tollgateHono / @Entitled), on a cache hit;',
+      );
+      report.note(
+        "SDK guard: a middleware around @stigg/node-server-sdk. The customer comes from the guard's resolver.",
+      );
+      report.note(
+        `req/s: median of ${ROUNDS} rounds of ${SECONDS} s per variant, 50 connections; ratios: median of the per-round ratios;`,
+      );
+      report.note("CPU/req: the server's CPU time per request over the same runs (ratio = other CPU / guarded CPU).");
+      report.note(
+        pinned
+          ? `load generator pinned to core ${LOAD_CPU}, apps to core ${APP_CPU} (taskset)`
+          : 'taskset not available: processes not pinned',
+      );
       report.note('spread of the per-round ratios (min-max), how noisy the rounds were:');
       for (const s of spreads) report.note(`  ${s}`);
       spreads = [];

@@ -11,10 +11,15 @@ const SDK_N = 50_000;
 
 const benchmark: Benchmark = {
   name: 'core-check',
-  description: 'tollgate.check on a cache hit vs a plain Map.get of the same entry, and vs the official SDK on a warm cache',
+  description:
+    'tollgate.check on a cache hit vs a plain Map.get of the same entry, and vs the official SDK on a warm cache',
   async run(report) {
     const server = await startStiggLocal({ log: () => {} });
-    const tollgate = createTollgate({ apiKey: 'server-tollgate-local', baseUrl: server.url, logger: { warn: () => {}, error: () => {} } });
+    const tollgate = createTollgate({
+      apiKey: 'server-tollgate-local',
+      baseUrl: server.url,
+      logger: { warn: () => {}, error: () => {} },
+    });
     const sdk = officialSdk(server);
     try {
       await tollgate.ready();
@@ -31,20 +36,57 @@ const benchmark: Benchmark = {
       const r = { map: [] as number[], check: [] as number[], checkAwaited: [] as number[], sdk: [] as number[] };
       for (let round = 0; round < ROUNDS; round++) {
         r.map.push(opsPerSecond(N, () => (sink += map.get(key)!.hasAccess ? 1 : 0)));
-        r.check.push(opsPerSecond(N, () => (sink += (tollgate.check(request) as { hasAccess: boolean }).hasAccess ? 1 : 0)));
-        r.checkAwaited.push(await opsPerSecondAsync(SDK_N, async () => (sink += (await tollgate.check(request)).hasAccess ? 1 : 0)));
-        r.sdk.push(await opsPerSecondAsync(SDK_N, async () => (sink += (await sdk.getMeteredEntitlement(sdkRequest)).hasAccess ? 1 : 0)));
+        r.check.push(
+          opsPerSecond(N, () => (sink += (tollgate.check(request) as { hasAccess: boolean }).hasAccess ? 1 : 0)),
+        );
+        r.checkAwaited.push(
+          await opsPerSecondAsync(SDK_N, async () => (sink += (await tollgate.check(request)).hasAccess ? 1 : 0)),
+        );
+        r.sdk.push(
+          await opsPerSecondAsync(
+            SDK_N,
+            async () => (sink += (await sdk.getMeteredEntitlement(sdkRequest)).hasAccess ? 1 : 0),
+          ),
+        );
       }
       if (sink === 0) throw new Error('nothing was granted');
-      const m = { map: median(r.map), check: median(r.check), checkAwaited: median(r.checkAwaited), sdk: median(r.sdk) };
-      if (tollgate.metrics().fetches !== 1) throw new Error(`expected cache hits only, saw ${tollgate.metrics().fetches} fetches`);
+      const m = {
+        map: median(r.map),
+        check: median(r.check),
+        checkAwaited: median(r.checkAwaited),
+        sdk: median(r.sdk),
+      };
+      if (tollgate.metrics().fetches !== 1)
+        throw new Error(`expected cache hits only, saw ${tollgate.metrics().fetches} fetches`);
       report.table([
-        { measured: 'Map.get of the same entry', 'ops/s': fmt(m.map), 'µs/op': fmt(1e6 / m.map, 3), 'check vs this': `${fmt(m.check / m.map, 2)}x` },
-        { measured: 'tollgate.check (cache hit, sync)', 'ops/s': fmt(m.check), 'µs/op': fmt(1e6 / m.check, 3), 'check vs this': '1.00x' },
-        { measured: 'await tollgate.check', 'ops/s': fmt(m.checkAwaited), 'µs/op': fmt(1e6 / m.checkAwaited, 3), 'check vs this': `${fmt(m.check / m.checkAwaited, 2)}x` },
-        { measured: 'await sdk.getMeteredEntitlement (warm)', 'ops/s': fmt(m.sdk), 'µs/op': fmt(1e6 / m.sdk, 3), 'check vs this': `${fmt(m.check / m.sdk, 2)}x` },
+        {
+          measured: 'Map.get of the same entry',
+          'ops/s': fmt(m.map),
+          'µs/op': fmt(1e6 / m.map, 3),
+          'check vs this': `${fmt(m.check / m.map, 2)}x`,
+        },
+        {
+          measured: 'tollgate.check (cache hit, sync)',
+          'ops/s': fmt(m.check),
+          'µs/op': fmt(1e6 / m.check, 3),
+          'check vs this': '1.00x',
+        },
+        {
+          measured: 'await tollgate.check',
+          'ops/s': fmt(m.checkAwaited),
+          'µs/op': fmt(1e6 / m.checkAwaited, 3),
+          'check vs this': `${fmt(m.check / m.checkAwaited, 2)}x`,
+        },
+        {
+          measured: 'await sdk.getMeteredEntitlement (warm)',
+          'ops/s': fmt(m.sdk),
+          'µs/op': fmt(1e6 / m.sdk, 3),
+          'check vs this': `${fmt(m.check / m.sdk, 2)}x`,
+        },
       ]);
-      report.note(`median of ${ROUNDS} alternating rounds (${N.toLocaleString()} sync / ${SDK_N.toLocaleString()} awaited calls each), one process`);
+      report.note(
+        `median of ${ROUNDS} alternating rounds (${N.toLocaleString()} sync / ${SDK_N.toLocaleString()} awaited calls each), one process`,
+      );
       report.note(`await tollgate.check vs await sdk.getMeteredEntitlement: ${fmt(m.checkAwaited / m.sdk, 2)}x`);
     } finally {
       sdk.close();

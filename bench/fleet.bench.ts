@@ -23,7 +23,16 @@ async function restartTogether(server: StiggLocal, redis: RedisServer): Promise<
   const readsBefore = server.admin.stats().calls.cachedEntitlements ?? 0;
   const stores = Array.from({ length: CLIENTS }, () => createKeyv(redis.url, { throwOnConnectError: false }));
   const quiet = { warn: () => {}, error: () => {} };
-  const clients = stores.map((store) => createTollgate({ apiKey: 'server-tollgate-local', baseUrl: server.url, logger: quiet, stream: false, cache: { store }, fleet: { readsPerMinute: BUDGET, coldReadWaitMs: 2_000 } }));
+  const clients = stores.map((store) =>
+    createTollgate({
+      apiKey: 'server-tollgate-local',
+      baseUrl: server.url,
+      logger: quiet,
+      stream: false,
+      cache: { store },
+      fleet: { readsPerMinute: BUDGET, coldReadWaitMs: 2_000 },
+    }),
+  );
   const latencies: number[] = [];
   let thrown = 0;
   let fallbacks = 0;
@@ -34,7 +43,10 @@ async function restartTogether(server: StiggLocal, redis: RedisServer): Promise<
         while (Date.now() - started < RESTART_S * 1_000) {
           const at = Date.now();
           try {
-            const d = await t.check({ customerId: customers[Math.floor(Math.random() * CUSTOMERS)]!, featureId: 'feature-analytics' });
+            const d = await t.check({
+              customerId: customers[Math.floor(Math.random() * CUSTOMERS)]!,
+              featureId: 'feature-analytics',
+            });
             if (d.isFallback) fallbacks += 1;
           } catch {
             thrown += 1;
@@ -73,12 +85,19 @@ const benchmark: Benchmark = {
     const rows: Record<string, string | number>[] = [];
     try {
       for (const mode of ['every-instance', 'fleet'] as const) {
-        const workers = await Promise.all(Array.from({ length: PROCESSES }, () => TollgateWorker.start(server.url, redis.url, { stream: mode })));
+        const workers = await Promise.all(
+          Array.from({ length: PROCESSES }, () => TollgateWorker.start(server.url, redis.url, { stream: mode })),
+        );
         try {
           const check = (w: TollgateWorker) => w.check({ customerId: 'customer-free', featureId: 'feature-analytics' });
           const expected = mode === 'fleet' ? 1 : PROCESSES;
-          for (const deadline = Date.now() + 10_000; server.admin.stats().streams !== expected; await new Promise((r) => setTimeout(r, 50))) {
-            if (Date.now() > deadline) throw new Error(`${mode}: ${server.admin.stats().streams} stream connections, expected ${expected}`);
+          for (
+            const deadline = Date.now() + 10_000;
+            server.admin.stats().streams !== expected;
+            await new Promise((r) => setTimeout(r, 50))
+          ) {
+            if (Date.now() > deadline)
+              throw new Error(`${mode}: ${server.admin.stats().streams} stream connections, expected ${expected}`);
           }
           // Every process holds the customer (and, in fleet mode, sees the holder's beats) before the changes.
           for (const w of workers) await check(w);
@@ -94,11 +113,16 @@ const benchmark: Benchmark = {
             server.admin.setPlan('customer-free', plan);
             await Promise.all(
               workers.map(async (w, n) => {
-                for (const deadline = changedAt + 5_000; w.updates.length === seen[n]; await new Promise((r) => setTimeout(r, 1))) {
+                for (
+                  const deadline = changedAt + 5_000;
+                  w.updates.length === seen[n];
+                  await new Promise((r) => setTimeout(r, 1))
+                ) {
                   if (Date.now() > deadline) throw new Error(`${mode}: process ${n} got no push within 5 s`);
                 }
                 delays.push(w.updates[w.updates.length - 1]!.at - changedAt);
-                if ((await check(w)).hasAccess !== (plan === 'plan-pro')) throw new Error(`${mode}: process ${n} still decides by the old plan`);
+                if ((await check(w)).hasAccess !== (plan === 'plan-pro'))
+                  throw new Error(`${mode}: process ${n} still decides by the old plan`);
               }),
             );
             await new Promise((r) => setTimeout(r, 20));
@@ -118,9 +142,13 @@ const benchmark: Benchmark = {
         }
       }
       report.table(rows);
-      report.note('a plan change (stigg-local admin) until every process applied the push and decides by it; target: fleet mode, 1 stream, p99 <= 100 ms');
+      report.note(
+        'a plan change (stigg-local admin) until every process applied the push and decides by it; target: fleet mode, 1 stream, p99 <= 100 ms',
+      );
       report.table([await restartTogether(server, redis)]);
-      report.note(`${CLIENTS} clients (each its own Redis connections and cache) started at once against ${CUSTOMERS} customers nobody has cached, each checking random customers for ${RESTART_S} s; budget ${BUDGET}/min`);
+      report.note(
+        `${CLIENTS} clients (each its own Redis connections and cache) started at once against ${CUSTOMERS} customers nobody has cached, each checking random customers for ${RESTART_S} s; budget ${BUDGET}/min`,
+      );
     } finally {
       await redis.stop();
       await server.close();

@@ -13,7 +13,10 @@ const benchmark: Benchmark = {
   async run(report) {
     const server = await startStiggLocal({ log: () => {} });
     const redis = await RedisServer.start();
-    const workers = [await TollgateWorker.start(server.url, redis.url), await TollgateWorker.start(server.url, redis.url)];
+    const workers = [
+      await TollgateWorker.start(server.url, redis.url),
+      await TollgateWorker.start(server.url, redis.url),
+    ];
     try {
       const check = (w: TollgateWorker) => w.check({ customerId: 'customer-free', featureId: 'feature-analytics' });
       for (const w of workers) await check(w);

@@ -15,13 +15,16 @@ function printTable(rows: Record<string, string | number>[]): void {
   const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const cell = (v: unknown) => (v === undefined ? '' : String(v));
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (vals: string[]) => `  ${vals.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ')}`;
+  const line = (vals: string[]) =>
+    `  ${vals.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ')}`;
   console.log(line(cols));
   console.log(line(widths.map((w) => '-'.repeat(w))));
   for (const r of rows) console.log(line(cols.map((c) => cell(r[c]))));
 }
 
-const files = readdirSync(here).filter((f) => f.endsWith('.bench.ts')).sort();
+const files = readdirSync(here)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .sort();
 let failed = 0;
 for (const file of files) {
   const bench = (await import(pathToFileURL(join(here, file)).href)).default as Benchmark;

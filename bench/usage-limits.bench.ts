@@ -30,7 +30,10 @@ function baselineCore(): string {
   const entry = join(dir, 'packages/core/src/index.ts');
   if (!existsSync(entry)) {
     mkdirSync(dir, { recursive: true });
-    const archive = execFileSync('git', ['archive', BASELINE_COMMIT, 'packages/core/src'], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
+    const archive = execFileSync('git', ['archive', BASELINE_COMMIT, 'packages/core/src'], {
+      cwd: root,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     execFileSync('tar', ['-x', '-C', dir], { input: archive });
   }
   return entry;
@@ -44,21 +47,41 @@ interface WorkerResult {
 
 function worker(args: Record<string, unknown>): Promise<WorkerResult> {
   const file = join(here, 'usage-limits/usage-worker.ts');
-  const child = spawn(process.execPath, ['--conditions=@tollgate/source', '--import', 'tsx', file, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@tollgate/source', '--import', 'tsx', file, JSON.stringify(args)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) =>
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as WorkerResult) : reject(new Error(`usage worker exited with ${code}`)))),
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').pop()!) as WorkerResult)
+        : reject(new Error(`usage worker exited with ${code}`)),
+    ),
   );
 }
 
 async function run(server: StiggLocal, redis: RedisServer, core: string, processes: number, label: string) {
-  const customers = [`busy-${label}-${processes}`, ...Array.from({ length: 50 }, (_, i) => `c-${label}-${processes}-${i}`)];
+  const customers = [
+    `busy-${label}-${processes}`,
+    ...Array.from({ length: 50 }, (_, i) => `c-${label}-${processes}-${i}`),
+  ];
   await provisionCustomers(server, customers);
   server.admin.setRateLimits(stiggLimits(WINDOW_MS));
   server.admin.resetStats();
   const results = await Promise.all(
-    Array.from({ length: processes }, () => worker({ core, stiggUrl: server.url, redisUrl: redis.url, rate: RATE / processes, durationMs: DURATION_MS, customers })),
+    Array.from({ length: processes }, () =>
+      worker({
+        core,
+        stiggUrl: server.url,
+        redisUrl: redis.url,
+        rate: RATE / processes,
+        durationMs: DURATION_MS,
+        customers,
+      }),
+    ),
   );
   const stats = server.admin.stats();
   const usage = stiggUsages(server);
@@ -99,11 +122,19 @@ const benchmark: Benchmark = {
       for (const processes of [1, 4, 8]) {
         const before = await run(server, redis, baseline, processes, 'per-process');
         const now = await run(server, redis, '@tollgate/core', processes, 'paced');
-        rows.push(before.row, now.row, { delivery: 'ratio of Stigg calls', processes, 'bulk calls': `${fmt(now.calls / Math.max(1, before.calls), 2)}x` });
+        rows.push(before.row, now.row, {
+          delivery: 'ratio of Stigg calls',
+          processes,
+          'bulk calls': `${fmt(now.calls / Math.max(1, before.calls), 2)}x`,
+        });
       }
       report.table(rows);
-      report.note(`Stigg's limits: 30 writes per customer and 600 bulk calls per minute (emulated over ${WINDOW_MS / 1000} s windows, figures scaled to a minute).`);
-      report.note('"in Stigg at close": units Stigg counted once every process had closed; what is "left in Redis" goes to the next lease holder.');
+      report.note(
+        `Stigg's limits: 30 writes per customer and 600 bulk calls per minute (emulated over ${WINDOW_MS / 1000} s windows, figures scaled to a minute).`,
+      );
+      report.note(
+        '"in Stigg at close": units Stigg counted once every process had closed; what is "left in Redis" goes to the next lease holder.',
+      );
     } finally {
       await redis.stop();
       await server.close();

@@ -17,7 +17,12 @@ const benchmark: Benchmark = {
     const redis = await RedisServer.start();
     const store = createKeyv(redis.url);
     const memory = createTollgate({ apiKey: 'server-tollgate-local', baseUrl: server.url, logger: quiet });
-    const shared = createTollgate({ apiKey: 'server-tollgate-local', baseUrl: server.url, logger: quiet, cache: { store } });
+    const shared = createTollgate({
+      apiKey: 'server-tollgate-local',
+      baseUrl: server.url,
+      logger: quiet,
+      cache: { store },
+    });
     try {
       await memory.ready();
       await shared.ready();
@@ -35,18 +40,46 @@ const benchmark: Benchmark = {
         r.memory.push(await opsPerSecondAsync(20_000, meteredOnce(memory)));
         r.redis.push(await opsPerSecondAsync(2_000, meteredOnce(shared)));
       }
-      const m = { check: median(r.check), checkAwaited: median(r.checkAwaited), memory: median(r.memory), redis: median(r.redis) };
+      const m = {
+        check: median(r.check),
+        checkAwaited: median(r.checkAwaited),
+        memory: median(r.memory),
+        redis: median(r.redis),
+      };
       report.table([
-        { measured: 'check (cache hit, sync)', 'ops/s': fmt(m.check), 'µs/op': fmt(1e6 / m.check, 2), 'cost vs check': '1.00x' },
-        { measured: 'await check', 'ops/s': fmt(m.checkAwaited), 'µs/op': fmt(1e6 / m.checkAwaited, 2), 'cost vs check': `${fmt(m.check / m.checkAwaited, 2)}x` },
-        { measured: 'enter + settle, meter in memory', 'ops/s': fmt(m.memory), 'µs/op': fmt(1e6 / m.memory, 2), 'cost vs check': `${fmt(m.check / m.memory, 2)}x` },
-        { measured: 'enter + settle, meter in Redis', 'ops/s': fmt(m.redis), 'µs/op': fmt(1e6 / m.redis, 2), 'cost vs check': `${fmt(m.check / m.redis, 2)}x` },
+        {
+          measured: 'check (cache hit, sync)',
+          'ops/s': fmt(m.check),
+          'µs/op': fmt(1e6 / m.check, 2),
+          'cost vs check': '1.00x',
+        },
+        {
+          measured: 'await check',
+          'ops/s': fmt(m.checkAwaited),
+          'µs/op': fmt(1e6 / m.checkAwaited, 2),
+          'cost vs check': `${fmt(m.check / m.checkAwaited, 2)}x`,
+        },
+        {
+          measured: 'enter + settle, meter in memory',
+          'ops/s': fmt(m.memory),
+          'µs/op': fmt(1e6 / m.memory, 2),
+          'cost vs check': `${fmt(m.check / m.memory, 2)}x`,
+        },
+        {
+          measured: 'enter + settle, meter in Redis',
+          'ops/s': fmt(m.redis),
+          'µs/op': fmt(1e6 / m.redis, 2),
+          'cost vs check': `${fmt(m.check / m.redis, 2)}x`,
+        },
       ]);
-      report.note(`median of ${ROUNDS} alternating rounds, one process; Redis on loopback (one Lua script to reserve, three calls to commit)`);
+      report.note(
+        `median of ${ROUNDS} alternating rounds, one process; Redis on loopback (one Lua script to reserve, three calls to commit)`,
+      );
 
       // Records per call: 300 customers metered for 3 s, flushed every second.
       const customers = Array.from({ length: 300 }, (_, i) => `bench-${i}`);
-      for (const id of customers) await memory.provisionCustomer({ customerId: id, subscriptionParams: { planId: 'plan-enterprise' } });
+      for (const id of customers)
+        await memory.provisionCustomer({ customerId: id, subscriptionParams: { planId: 'plan-enterprise' } });
       server.admin.resetStats();
       const end = Date.now() + 3_000;
       let requests = 0;
@@ -72,7 +105,9 @@ const benchmark: Benchmark = {
           'requests per record': fmt(requests / Math.max(1, stats.usage.applied), 1),
         },
       ]);
-      report.note('one record per customer/resource/feature per flush (1 s), at most 100 records per call (Stigg\'s limit)');
+      report.note(
+        "one record per customer/resource/feature per flush (1 s), at most 100 records per call (Stigg's limit)",
+      );
     } finally {
       await memory.close();
       await shared.close();

@@ -24,7 +24,15 @@ export const KINDS = [
 export type Kind = (typeof KINDS)[number];
 
 /** Kinds that fault Stigg (stigg-local), as opposed to Redis or the apps. */
-export const STIGG_KINDS: ReadonlySet<Kind> = new Set(['stigg-blackhole', 'bulk-500', 'stigg-latency', 'drop-after-apply', 'streams-drop', 'streams-stall', 'http-stall']);
+export const STIGG_KINDS: ReadonlySet<Kind> = new Set([
+  'stigg-blackhole',
+  'bulk-500',
+  'stigg-latency',
+  'drop-after-apply',
+  'streams-drop',
+  'streams-stall',
+  'http-stall',
+]);
 export const REDIS_KINDS: ReadonlySet<Kind> = new Set(['redis-kill', 'redis-stop']);
 export const APP_KINDS: ReadonlySet<Kind> = new Set(['app-kill', 'app-term']);
 
@@ -58,7 +66,10 @@ const busyUntil = (f: PlannedFault) => f.at + f.durationMs + (APP_KINDS.has(f.ki
  * Faults from `fromMs` to `untilMs` (ms after start), about one every `meanGapMs`; the first ones go through every
  * kind once (in a seeded order), then kinds are drawn at random.
  */
-export function planFaults(random: () => number, o: { fromMs: number; untilMs: number; meanGapMs: number; slots: number; kinds?: readonly Kind[] }): PlannedFault[] {
+export function planFaults(
+  random: () => number,
+  o: { fromMs: number; untilMs: number; meanGapMs: number; slots: number; kinds?: readonly Kind[] },
+): PlannedFault[] {
   const plan: PlannedFault[] = [];
   const kinds = o.kinds ?? KINDS;
   const firstRound: Kind[] = [...kinds];
@@ -75,11 +86,15 @@ export function planFaults(random: () => number, o: { fromMs: number; untilMs: n
       const candidate = { kind, at: t, durationMs };
       const overlaps = (f: PlannedFault) => f.at < busyUntil(candidate) && t < busyUntil(f);
       if (plan.some((f) => f.kind === kind && overlaps(f))) return false;
-      if (kind === 'redis-kill' || kind === 'redis-stop') return !plan.some((f) => REDIS_KINDS.has(f.kind) && overlaps(f));
-      if (kind === 'app-kill') return !plan.some((f) => REDIS_KINDS.has(f.kind) && t < f.at + f.durationMs + REDIS_GRACE_MS);
+      if (kind === 'redis-kill' || kind === 'redis-stop')
+        return !plan.some((f) => REDIS_KINDS.has(f.kind) && overlaps(f));
+      if (kind === 'app-kill')
+        return !plan.some((f) => REDIS_KINDS.has(f.kind) && t < f.at + f.durationMs + REDIS_GRACE_MS);
       return true;
     };
-    const freeSlots = Array.from({ length: o.slots }, (_, i) => i).filter((s) => !plan.some((f) => f.slot === s && t < busyUntil(f)));
+    const freeSlots = Array.from({ length: o.slots }, (_, i) => i).filter(
+      (s) => !plan.some((f) => f.slot === s && t < busyUntil(f)),
+    );
     const candidates = kinds.filter((k) => allowed(k) && (!APP_KINDS.has(k) || freeSlots.length > 0));
     if (candidates.length === 0) continue;
     const fromFirst = firstRound.find((k) => candidates.includes(k));
@@ -123,8 +138,10 @@ export class FaultInjector {
         const same = this.running.get(fault.kind);
         if (same) await same;
         else if (fault.slot !== undefined && this.d.fleet.busy.has(fault.slot)) await sleep(100);
-        else if (REDIS_KINDS.has(fault.kind) && [...REDIS_KINDS].some((k) => this.running.has(k))) await Promise.race([...REDIS_KINDS].map((k) => this.running.get(k)).filter(Boolean));
-        else if (fault.kind === 'app-kill' && (this.redisDown > 0 || Date.now() < this.redisBackAt + REDIS_GRACE_MS)) await sleep(100);
+        else if (REDIS_KINDS.has(fault.kind) && [...REDIS_KINDS].some((k) => this.running.has(k)))
+          await Promise.race([...REDIS_KINDS].map((k) => this.running.get(k)).filter(Boolean));
+        else if (fault.kind === 'app-kill' && (this.redisDown > 0 || Date.now() < this.redisBackAt + REDIS_GRACE_MS))
+          await sleep(100);
         else break;
       }
       if (Date.now() >= stopAt) {
@@ -219,6 +236,8 @@ export class FaultInjector {
       record.error = (err as Error).message;
     }
     record.end = Date.now();
-    this.d.log(`${this.stamp(record.end)} ended ${f.kind} (${((record.end - record.start) / 1000).toFixed(1)} s)${record.detail ? `: ${record.detail}` : ''}${record.error ? `; ERROR ${record.error}` : ''}`);
+    this.d.log(
+      `${this.stamp(record.end)} ended ${f.kind} (${((record.end - record.start) / 1000).toFixed(1)} s)${record.detail ? `: ${record.detail}` : ''}${record.error ? `; ERROR ${record.error}` : ''}`,
+    );
   }
 }

@@ -55,7 +55,10 @@ export class Fleet {
     const out: { framework: Framework; units: number }[] = [];
     for (const framework of this.frameworks) {
       try {
-        const content = JSON.parse(await readFile(this.spillFile(framework), 'utf8')) as { sealed: { units: number }[]; open: { units: number }[] };
+        const content = JSON.parse(await readFile(this.spillFile(framework), 'utf8')) as {
+          sealed: { units: number }[];
+          open: { units: number }[];
+        };
         out.push({ framework, units: [...content.sealed, ...content.open].reduce((n, e) => n + e.units, 0) });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -81,8 +84,16 @@ export class Fleet {
   async spawn(framework: Framework): Promise<AppProcess> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const app = await AppProcess.start({ framework, stiggUrl: this.stiggUrl, redisUrl: this.redisUrl, tollgate: { usage: { spillFile: this.spillFile(framework) } } });
-        this.byUrl.set(app.url, `${framework}#${[...this.byUrl.values()].filter((v) => v.startsWith(framework)).length + 1}`);
+        const app = await AppProcess.start({
+          framework,
+          stiggUrl: this.stiggUrl,
+          redisUrl: this.redisUrl,
+          tollgate: { usage: { spillFile: this.spillFile(framework) } },
+        });
+        this.byUrl.set(
+          app.url,
+          `${framework}#${[...this.byUrl.values()].filter((v) => v.startsWith(framework)).length + 1}`,
+        );
         this.watch(app);
         return app;
       } catch (err) {
@@ -179,7 +190,9 @@ export class Fleet {
     let last: DrainReport | null = null;
     for (const app of order) {
       last = await this.stopOne(app, 'final');
-      log(`stopped ${app.framework}${roles[live.indexOf(app)] ? ' (delivery leader)' : ''}: drained ${JSON.stringify(last)}`);
+      log(
+        `stopped ${app.framework}${roles[live.indexOf(app)] ? ' (delivery leader)' : ''}: drained ${JSON.stringify(last)}`,
+      );
     }
     for (let round = 1; round <= extraRounds; round++) {
       const spilled = await this.spilledLeft();

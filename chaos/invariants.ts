@@ -39,7 +39,11 @@ export interface Invariant {
 
 const at = (f: SoakFacts, ms: number) => `t+${((ms - f.t0) / 1000).toFixed(1)}s`;
 const describe = (f: SoakFacts, list: FaultRecord[]) =>
-  list.length === 0 ? 'no fault active' : list.map((r) => `${r.kind}${r.slot !== undefined ? `#${r.slot}` : ''} ${at(f, r.start)}..${at(f, r.end)}`).join(', ');
+  list.length === 0
+    ? 'no fault active'
+    : list
+        .map((r) => `${r.kind}${r.slot !== undefined ? `#${r.slot}` : ''} ${at(f, r.start)}..${at(f, r.end)}`)
+        .join(', ');
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
 export function checkInvariants(f: SoakFacts): Invariant[] {
@@ -50,7 +54,10 @@ export function checkInvariants(f: SoakFacts): Invariant[] {
   for (const c of [...f.unlimited, ...f.limited]) {
     const expected = (f.ledger.successes.get(c) ?? 0) + (f.limited.includes(c) ? f.preset : 0);
     const stigg = f.usage.get(c) ?? 0;
-    if (stigg !== expected) mismatched.push(`${c}: ledger ${expected}, Stigg ${stigg} (${stigg > expected ? 'applied twice' : 'lost'} ${Math.abs(stigg - expected)})`);
+    if (stigg !== expected)
+      mismatched.push(
+        `${c}: ledger ${expected}, Stigg ${stigg} (${stigg > expected ? 'applied twice' : 'lost'} ${Math.abs(stigg - expected)})`,
+      );
   }
   const lossy = f.fleet.drains.filter((d) => (d.report?.dropped ?? 0) > 0 || d.report === null);
   out.push({
@@ -60,7 +67,9 @@ export function checkInvariants(f: SoakFacts): Invariant[] {
       mismatched.length === 0
         ? `${f.unlimited.length + f.limited.length} customers exact`
         : `${mismatched.length} customers differ: ${mismatched.slice(0, 20).join('; ')}` +
-          (lossy.length ? `; drains that dropped or gave no report: ${lossy.map((d) => `${d.framework} ${d.why} at ${at(f, d.at)} ${JSON.stringify(d.report)} during [${describe(f, f.faults.activeAt(d.at - 15_000, d.at))}]`).join('; ')}` : '') +
+          (lossy.length
+            ? `; drains that dropped or gave no report: ${lossy.map((d) => `${d.framework} ${d.why} at ${at(f, d.at)} ${JSON.stringify(d.report)} during [${describe(f, f.faults.activeAt(d.at - 15_000, d.at))}]`).join('; ')}`
+            : '') +
           `; persisted after all stopped: ${f.persistedLeft}; unanswered requests: ${f.ledger.unanswered}`,
   });
 
@@ -71,7 +80,9 @@ export function checkInvariants(f: SoakFacts): Invariant[] {
   for (const c of f.limited) {
     for (const t of (f.ledger.successTimes.get(c) ?? []).slice(allowed)) {
       const redis = f.faults.activeAt(t, t, REDIS_GRACE_MS, REDIS_KINDS);
-      (redis.length ? tolerated : past).push(`${c} at ${at(f, t)} [${describe(f, f.faults.activeAt(t, t, STIGG_GRACE_MS))}]`);
+      (redis.length ? tolerated : past).push(
+        `${c} at ${at(f, t)} [${describe(f, f.faults.activeAt(t, t, STIGG_GRACE_MS))}]`,
+      );
     }
   }
   const over = f.limited.filter((c) => (f.usage.get(c) ?? 0) > f.limit).map((c) => `${c} ${f.usage.get(c)}`);
@@ -82,14 +93,25 @@ export function checkInvariants(f: SoakFacts): Invariant[] {
       `Stigg usage of the limited: ${f.limited.map((c) => f.usage.get(c) ?? 0).join(', ')}` +
       (over.length ? `; over the limit: ${over.join(', ')}` : '') +
       (past.length ? `; admitted past the limit with Redis up: ${past.slice(0, 20).join('; ')}` : '') +
-      (tolerated.length ? `; admitted past the limit during a Redis outage (tolerated): ${tolerated.length}: ${tolerated.slice(0, 10).join('; ')}` : ''),
+      (tolerated.length
+        ? `; admitted past the limit during a Redis outage (tolerated): ${tolerated.length}: ${tolerated.slice(0, 10).join('; ')}`
+        : ''),
   });
 
   // (3) No 500/502/504 from the guards; 503 only while Stigg was faulted.
   const hard = f.ledger.serverErrors.filter((e) => e.status !== 503);
   const unavailable = f.ledger.serverErrors.filter((e) => e.status === 503);
-  const unexplained = unavailable.filter((e) => f.faults.activeAt(e.at, e.at, STIGG_GRACE_MS, STIGG_KINDS).length === 0);
-  const show = (list: typeof hard) => list.slice(0, 10).map((e) => `${e.status} ${e.reason} from ${e.app} for ${e.customer} at ${at(f, e.at)} [${describe(f, f.faults.activeAt(e.at, e.at, STIGG_GRACE_MS))}]`).join('; ');
+  const unexplained = unavailable.filter(
+    (e) => f.faults.activeAt(e.at, e.at, STIGG_GRACE_MS, STIGG_KINDS).length === 0,
+  );
+  const show = (list: typeof hard) =>
+    list
+      .slice(0, 10)
+      .map(
+        (e) =>
+          `${e.status} ${e.reason} from ${e.app} for ${e.customer} at ${at(f, e.at)} [${describe(f, f.faults.activeAt(e.at, e.at, STIGG_GRACE_MS))}]`,
+      )
+      .join('; ');
   out.push({
     name: '3. no 5xx from the guards (503 only while Stigg was faulted)',
     ok: hard.length === 0 && unexplained.length === 0,
@@ -101,7 +123,11 @@ export function checkInvariants(f: SoakFacts): Invariant[] {
 
   // (4) No process exit we did not cause.
   const exits = [...f.fleet.unexpectedExits, ...f.redisExits];
-  out.push({ name: '4. no unexpected process exit', ok: exits.length === 0, detail: exits.length ? exits.join('; ') : 'none' });
+  out.push({
+    name: '4. no unexpected process exit',
+    ok: exits.length === 0,
+    detail: exits.length ? exits.join('; ') : 'none',
+  });
 
   // (5) Bounded memory.
   const peaks = Object.entries(f.fleet.peakRss);
@@ -112,7 +138,11 @@ export function checkInvariants(f: SoakFacts): Invariant[] {
   });
 
   // (6) Every request got an answer (a request with none would leave the ledger unsure of what was applied).
-  out.push({ name: '6. every request answered', ok: f.ledger.unanswered === 0, detail: `${f.ledger.unanswered} unanswered after all attempts; ${f.ledger.retried} attempts repeated (no answer), ${f.ledger.inProgress} after a 409 in progress` });
+  out.push({
+    name: '6. every request answered',
+    ok: f.ledger.unanswered === 0,
+    detail: `${f.ledger.unanswered} unanswered after all attempts; ${f.ledger.retried} attempts repeated (no answer), ${f.ledger.inProgress} after a 409 in progress`,
+  });
   return out;
 }
 
@@ -131,7 +161,8 @@ export function figures(f: SoakFacts): string[] {
   // 503s grouped by who answered, why, and which kinds of fault were active (with the Stigg grace).
   const groups = new Map<string, number>();
   for (const e of f.ledger.serverErrors) {
-    const kinds = [...new Set(f.faults.activeAt(e.at, e.at, STIGG_GRACE_MS).map((r) => r.kind))].sort().join('+') || 'none';
+    const kinds =
+      [...new Set(f.faults.activeAt(e.at, e.at, STIGG_GRACE_MS).map((r) => r.kind))].sort().join('+') || 'none';
     const key = `${e.status} ${e.reason} from ${e.app} during ${kinds}`;
     groups.set(key, (groups.get(key) ?? 0) + 1);
   }
@@ -141,10 +172,19 @@ export function figures(f: SoakFacts): string[] {
     `requests ${f.ledger.requests} (${(f.ledger.requests / seconds).toFixed(0)}/s); succeeded ${f.ledger.total()} (limited customers ${limitedSucc}); attempts repeated ${f.ledger.retried} (no answer) + ${f.ledger.inProgress} (409 in progress); unanswered ${f.ledger.unanswered}`,
     `statuses ${statuses.map(([k, v]) => `${k}: ${v}`).join(', ')}; denials ${denials.map(([k, v]) => `${k}: ${v}`).join(', ') || 'none'}`,
     `5xx by app, reason and active faults: ${top.map(([k, v]) => `${v}x ${k}`).join('; ') || 'none'}`,
-    `faults injected ${f.faults.records.length}: ${[...byKind].map(([k, v]) => `${k} ${v}`).join(', ')}${f.faults.records.some((r) => r.error) ? `; fault errors: ${f.faults.records.filter((r) => r.error).map((r) => `${r.kind}: ${r.error}`).join('; ')}` : ''}`,
+    `faults injected ${f.faults.records.length}: ${[...byKind].map(([k, v]) => `${k} ${v}`).join(', ')}${
+      f.faults.records.some((r) => r.error)
+        ? `; fault errors: ${f.faults.records
+            .filter((r) => r.error)
+            .map((r) => `${r.kind}: ${r.error}`)
+            .join('; ')}`
+        : ''
+    }`,
     `units in Stigg (without the presets) ${stiggUnits} vs ledger ${f.ledger.total()}; persisted after all stopped ${f.persistedLeft}; Stigg matched the ledger ${f.convergedMs === null ? 'only after the final drains (or never)' : `${(f.convergedMs / 1000).toFixed(1)} s after the load ended`}`,
     `restarts: SIGKILL ${f.fleet.restarts.SIGKILL}, SIGTERM ${f.fleet.restarts.SIGTERM}, redis-server starts ${f.redisStarts}${f.fleet.startFailures.length ? `; app start failures ${f.fleet.startFailures.length}: ${f.fleet.startFailures.join(' | ')}` : ''}`,
-    `peak RSS ${Object.entries(f.fleet.peakRss).map(([k, v]) => `${k} ${mb(v!)}`).join(', ')}; errors logged by the apps' Tollgate ${f.fleet.loggedErrors()}`,
+    `peak RSS ${Object.entries(f.fleet.peakRss)
+      .map(([k, v]) => `${k} ${mb(v!)}`)
+      .join(', ')}; errors logged by the apps' Tollgate ${f.fleet.loggedErrors()}`,
     `drains ${f.fleet.drains.map((d) => `${d.framework}/${d.why}@${at(f, d.at)} ${JSON.stringify(d.report)}`).join(', ')}`,
     `Stigg: reportUsageBulk ${s.calls.reportUsageBulk ?? 0} calls; usage applied ${s.usage.applied}, duplicates refused ${s.usage.duplicates}; rate-limited ${JSON.stringify(s.rateLimited)}; busiest customer ${s.writes.perCustomerMaxPerWindow} writes per minute, busiest minute ${s.writes.callsMaxPerWindow.reportUsageBulk ?? 0} bulk calls`,
   ];

@@ -39,17 +39,34 @@ export class PersistentRedis {
 
   async start(): Promise<void> {
     if (this.child) return;
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      this.dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--save',
+      '',
+    ];
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.child = child;
     this.starts += 1;
     child.once('exit', (code, signal) => {
       if (this.child === child) {
         this.child = null;
-        this.unexpectedExits.push(`redis-server exited (code ${code}, signal ${signal}) at ${new Date().toISOString()}`);
+        this.unexpectedExits.push(
+          `redis-server exited (code ${code}, signal ${signal}) at ${new Date().toISOString()}`,
+        );
       }
     });
-    const failed = new Promise<never>((_, reject) => child.once('error', (err) => reject(new Error(`cannot start redis-server: ${err.message}`))));
+    const failed = new Promise<never>((_, reject) =>
+      child.once('error', (err) => reject(new Error(`cannot start redis-server: ${err.message}`))),
+    );
     const deadline = Date.now() + 15_000;
     while (!(await Promise.race([ping(this.port), failed]))) {
       if (Date.now() > deadline) throw new Error(`redis-server did not answer on port ${this.port}`);

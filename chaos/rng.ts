@@ -11,6 +11,7 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** An integer in [min, max]. */
-export const between = (random: () => number, min: number, max: number): number => Math.floor(min + random() * (max - min + 1));
+export const between = (random: () => number, min: number, max: number): number =>
+  Math.floor(min + random() * (max - min + 1));
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));

@@ -33,7 +33,12 @@ if (unknown?.length) {
 }
 
 try {
-  const result = await runSoak({ minutes: number('minutes', values.minutes), seed: number('seed', values.seed), rate: number('rate', values.rate), faultKinds });
+  const result = await runSoak({
+    minutes: number('minutes', values.minutes),
+    seed: number('seed', values.seed),
+    rate: number('rate', values.rate),
+    faultKinds,
+  });
   for (const line of report(result)) console.log(line);
   process.exit(result.ok ? 0 : 1);
 } catch (err) {

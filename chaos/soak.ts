@@ -58,8 +58,16 @@ export async function runSoak(o: SoakOptions = {}): Promise<SoakResult> {
   const unlimited = Array.from({ length: o.unlimitedCustomers ?? 50 }, (_, i) => `chaos-ent-${i}`);
   const limited = Array.from({ length: o.limitedCustomers ?? 10 }, (_, i) => `chaos-pro-${i}`);
   const random = seededRandom(seed);
-  const plan = planFaults(random, { fromMs: 4_000, untilMs: durationMs - 10_000, meanGapMs: o.meanFaultGapMs ?? 2_500, slots: 3, kinds: o.faultKinds });
-  log(`chaos soak: seed ${seed}, ${durationMs / 1000} s at ${rate} req/s, ${unlimited.length} + ${limited.length} customers, ${plan.length} faults planned`);
+  const plan = planFaults(random, {
+    fromMs: 4_000,
+    untilMs: durationMs - 10_000,
+    meanGapMs: o.meanFaultGapMs ?? 2_500,
+    slots: 3,
+    kinds: o.faultKinds,
+  });
+  log(
+    `chaos soak: seed ${seed}, ${durationMs / 1000} s at ${rate} req/s, ${unlimited.length} + ${limited.length} customers, ${plan.length} faults planned`,
+  );
 
   const server = await startStiggLocal({ log: () => {} });
   const redis = await PersistentRedis.start();
@@ -76,7 +84,9 @@ export async function runSoak(o: SoakOptions = {}): Promise<SoakResult> {
     await fleet.start();
     await waitFor(() => fleet.hasLeader(), 20_000);
     fleet.startPolling(2_000);
-    log(`redis ${redis.url} (AOF in ${redis.dir}); apps ${fleet.apps.map((a) => `${a.framework} ${a.url}`).join(', ')}`);
+    log(
+      `redis ${redis.url} (AOF in ${redis.dir}); apps ${fleet.apps.map((a) => `${a.framework} ${a.url}`).join(', ')}`,
+    );
 
     const ledger = new TimedLedger(new Set(limited));
     const pick = seededRandom(seed ^ 0x9e3779b9);
@@ -89,9 +99,18 @@ export async function runSoak(o: SoakOptions = {}): Promise<SoakResult> {
     const faults = new FaultInjector({ server, redis, fleet, log, t0 });
     const progress = setInterval(() => {
       const st = [...ledger.statuses].map(([k, v]) => `${k}:${v}`).join(' ');
-      log(`[t+${((Date.now() - t0) / 1000).toFixed(0)}s] ${ledger.requests} requests, ${ledger.total()} ok, ${ledger.retried} repeated; ${st}`);
+      log(
+        `[t+${((Date.now() - t0) / 1000).toFixed(0)}s] ${ledger.requests} requests, ${ledger.total()} ok, ${ledger.retried} repeated; ${st}`,
+      );
     }, 10_000);
-    const load = driveLoad({ targets: () => fleet.targets(), rate, durationMs, customer, ledger, onAnswer: (a) => ledger.answered(a, fleet.nameOf(a.url)) });
+    const load = driveLoad({
+      targets: () => fleet.targets(),
+      rate,
+      durationMs,
+      customer,
+      ledger,
+      onAnswer: (a) => ledger.answered(a, fleet.nameOf(a.url)),
+    });
     try {
       await faults.run(plan, t0 + durationMs - 5_000);
       await load;
@@ -109,7 +128,9 @@ export async function runSoak(o: SoakOptions = {}): Promise<SoakResult> {
     if (!(await waitFor(() => fleet.hasLeader(), 20_000))) log('no delivery leader within 20 s of recovery');
     const matches = () => {
       const usage = stiggUsages(server);
-      return [...unlimited, ...limited].every((c) => (usage.get(c) ?? 0) === (ledger.successes.get(c) ?? 0) + (limited.includes(c) ? PRESET : 0));
+      return [...unlimited, ...limited].every(
+        (c) => (usage.get(c) ?? 0) === (ledger.successes.get(c) ?? 0) + (limited.includes(c) ? PRESET : 0),
+      );
     };
     const converged = await waitFor(matches, 30_000, 250);
     const convergedMs = converged ? Date.now() - loadEndedAt : null;
@@ -164,6 +185,8 @@ export function report(result: SoakResult): string[] {
     ...result.figures,
     '--- invariants',
     ...result.invariants.map((i) => `${i.ok ? 'PASS' : 'FAIL'} ${i.name}: ${i.detail}`),
-    result.ok ? 'chaos soak: all invariants hold' : `chaos soak: ${result.invariants.filter((i) => !i.ok).length} invariant(s) failed (seed ${result.seed})`,
+    result.ok
+      ? 'chaos soak: all invariants hold'
+      : `chaos soak: ${result.invariants.filter((i) => !i.ok).length} invariant(s) failed (seed ${result.seed})`,
   ];
 }

@@ -20,19 +20,30 @@ const gql = async (query: string, variables: unknown) => {
   return body.data;
 };
 const all = <T>(items: T[], width: number, send: (item: T) => Promise<unknown>) =>
-  Promise.all(Array.from({ length: width }, async (_, w) => {
-    for (let i = w; i < items.length; i += width) await send(items[i]!);
-  }));
+  Promise.all(
+    Array.from({ length: width }, async (_, w) => {
+      for (let i = w; i < items.length; i += width) await send(items[i]!);
+    }),
+  );
 
 const started = performance.now();
 const customers = (JSON.parse(readFileSync(files.customers, 'utf8')).customers as any[]).slice(0, limit);
 await all(customers, concurrency, ({ metadata, ...c }) =>
-  gql('mutation C($input: ImportCustomerInput!) { importOneCustomer(input: $input) { customerId } }', { input: { ...c, additionalMetaData: metadata } }));
+  gql('mutation C($input: ImportCustomerInput!) { importOneCustomer(input: $input) { customerId } }', {
+    input: { ...c, additionalMetaData: metadata },
+  }),
+);
 const subscriptions = (JSON.parse(readFileSync(files.subscriptions, 'utf8')).subscriptions as any[]).slice(0, limit);
 for (const s of subscriptions) {
-  const { importSubscriptionsBulk: id } = await gql('mutation S($input: ImportSubscriptionsBulkInput!) { importSubscriptionsBulk(input: $input) }', { input: { subscriptions: [s] } });
+  const { importSubscriptionsBulk: id } = await gql(
+    'mutation S($input: ImportSubscriptionsBulkInput!) { importSubscriptionsBulk(input: $input) }',
+    { input: { subscriptions: [s] } },
+  );
   for (;;) {
-    const d = await gql('query T($id: UUID!) { importIntegrationTasks(filter: {id: {eq: $id}}) { edges { node { status } } } }', { id });
+    const d = await gql(
+      'query T($id: UUID!) { importIntegrationTasks(filter: {id: {eq: $id}}) { edges { node { status } } } }',
+      { id },
+    );
     if (!['PENDING', 'IN_PROGRESS'].includes(d.importIntegrationTasks.edges[0].node.status)) break;
   }
 }
@@ -40,6 +51,7 @@ const usages = (JSON.parse(readFileSync(files.usage, 'utf8')).usages as any[]).s
 await all(usages, concurrency, (u) =>
   gql('mutation U($input: ReportUsageInput!) { reportUsage(input: $input) { currentUsage } }', {
     input: { customerId: u.customerId, featureId: u.featureId, value: u.usage, updateBehavior: 'SET' },
-  }));
+  }),
+);
 const ms = performance.now() - started;
 console.log(JSON.stringify({ ms, records: customers.length + subscriptions.length + usages.length }));

@@ -4,7 +4,11 @@ import { runImport } from '@tollgate/cli';
 
 const options = JSON.parse(process.argv[2]);
 const started = performance.now();
-const summary = await runImport({ ...options, apiKey: 'server-tollgate-local', requestsPerMinute: { customers: 0, subscriptions: 0, usage: 0 } });
+const summary = await runImport({
+  ...options,
+  apiKey: 'server-tollgate-local',
+  requestsPerMinute: { customers: 0, subscriptions: 0, usage: 0 },
+});
 const ms = performance.now() - started;
 const records = Object.values(summary.entities).reduce((n, e) => n + e.imported, 0);
 const failed = Object.values(summary.entities).reduce((n, e) => n + e.failed + e.invalid, 0);

@@ -5,7 +5,11 @@ import { createInterface } from 'node:readline';
  * Starts a TypeScript server file in its own process (so it does not share a CPU with the load generator) and
  * resolves with the first JSON line it prints, e.g. `{"url": "http://127.0.0.1:1234"}`.
  */
-export async function startChild<T>(file: string, args: string[] = [], options: { cpu?: number } = {}): Promise<{ info: T; stop(): Promise<void> }> {
+export async function startChild<T>(
+  file: string,
+  args: string[] = [],
+  options: { cpu?: number } = {},
+): Promise<{ info: T; stop(): Promise<void> }> {
   // Packages resolve to their builds (dist), as in production; only the server file itself is TypeScript.
   const argv = [process.execPath, '--import', 'tsx', file, ...args];
   // Pinned to one core when asked (and `taskset` exists), apart from the load generator.
@@ -38,5 +42,8 @@ export function hasTaskset(): boolean {
 
 /** Pins this process to one core (when `taskset` exists); false when it could not. */
 export function pinSelf(cpu: number): boolean {
-  return hasTaskset() && spawnSync('taskset', ['-p', '-c', String(cpu), String(process.pid)], { stdio: 'ignore' }).status === 0;
+  return (
+    hasTaskset() &&
+    spawnSync('taskset', ['-p', '-c', String(cpu), String(process.pid)], { stdio: 'ignore' }).status === 0
+  );
 }

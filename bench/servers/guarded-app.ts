@@ -18,25 +18,51 @@ import { createTollgate } from '@tollgate/core';
 import * as ex from '@tollgate/express';
 import * as ho from '@tollgate/hono';
 import 'reflect-metadata';
-import { Controller, Get, Injectable, Module, UseGuards, type CanActivate, type DynamicModule, type ExecutionContext } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Injectable,
+  Module,
+  UseGuards,
+  type CanActivate,
+  type DynamicModule,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Entitled, TollgateModule } from '@tollgate/nest';
 
 type Framework = 'express' | 'hono' | 'nest-express' | 'nest-fastify';
-const [framework, variant, stiggUrl] = process.argv.slice(2) as [Framework, 'bare' | 'floor' | 'guarded' | 'stigg-sdk', string];
+const [framework, variant, stiggUrl] = process.argv.slice(2) as [
+  Framework,
+  'bare' | 'floor' | 'guarded' | 'stigg-sdk',
+  string,
+];
 const FEATURE = 'feature-analytics';
 const CUSTOMER = 'customer-pro';
 const body = { visitors: 1234, conversion: 0.042 };
 const cpu = () => process.cpuUsage();
 
-const tollgate = variant === 'guarded' ? createTollgate({ apiKey: 'server-tollgate-local', baseUrl: stiggUrl, logger: { warn: () => {}, error: () => {} } }) : null;
+const tollgate =
+  variant === 'guarded'
+    ? createTollgate({
+        apiKey: 'server-tollgate-local',
+        baseUrl: stiggUrl,
+        logger: { warn: () => {}, error: () => {} },
+      })
+    : null;
 await tollgate?.ready();
 await tollgate?.check({ customerId: CUSTOMER, featureId: FEATURE }); // cached: every measured request is a hit
 const stigg =
   variant === 'stigg-sdk'
-    ? Stigg.initialize({ apiKey: 'server-tollgate-local', baseUri: stiggUrl, wsUrl: stiggUrl.replace('http', 'ws'), baseEdgeUri: stiggUrl, logConfiguration: { logLevel: 'NONE' as never } } as never)
+    ? Stigg.initialize({
+        apiKey: 'server-tollgate-local',
+        baseUri: stiggUrl,
+        wsUrl: stiggUrl.replace('http', 'ws'),
+        baseEdgeUri: stiggUrl,
+        logConfiguration: { logLevel: 'NONE' as never },
+      } as never)
     : null;
 await stigg?.waitForInitialization();
 
@@ -49,10 +75,18 @@ if (framework === 'nest-express' || framework === 'nest-fastify') {
     const app = express();
     const noop: express.RequestHandler = (_req, _res, next) => next();
     const sdkGuard: express.RequestHandler = (_req, res, next) => {
-      stigg!.getBooleanEntitlement({ customerId: CUSTOMER, featureId: FEATURE }).then((e) => (e.hasAccess ? next() : res.status(403).json({ error: 'forbidden' })), next);
+      stigg!
+        .getBooleanEntitlement({ customerId: CUSTOMER, featureId: FEATURE })
+        .then((e) => (e.hasAccess ? next() : res.status(403).json({ error: 'forbidden' })), next);
     };
     const guards =
-      variant === 'guarded' ? [ex.tollgateExpress({ client: tollgate!, customerId: () => CUSTOMER }).requireFeature(FEATURE)] : variant === 'floor' ? [noop] : variant === 'stigg-sdk' ? [sdkGuard] : [];
+      variant === 'guarded'
+        ? [ex.tollgateExpress({ client: tollgate!, customerId: () => CUSTOMER }).requireFeature(FEATURE)]
+        : variant === 'floor'
+          ? [noop]
+          : variant === 'stigg-sdk'
+            ? [sdkGuard]
+            : [];
     app.get('/api/analytics', ...guards, (_req, res) => res.json(body));
     listener = app;
   } else {
@@ -64,11 +98,19 @@ if (framework === 'nest-express' || framework === 'nest-fastify') {
       await next();
     });
     const guards =
-      variant === 'guarded' ? [ho.tollgateHono({ client: tollgate!, customerId: () => CUSTOMER }).requireFeature(FEATURE)] : variant === 'floor' ? [noop] : variant === 'stigg-sdk' ? [sdkGuard] : [];
+      variant === 'guarded'
+        ? [ho.tollgateHono({ client: tollgate!, customerId: () => CUSTOMER }).requireFeature(FEATURE)]
+        : variant === 'floor'
+          ? [noop]
+          : variant === 'stigg-sdk'
+            ? [sdkGuard]
+            : [];
     app.get('/api/analytics', ...(guards as []), (c) => c.json(body));
     listener = getRequestListener(app.fetch);
   }
-  const server = createServer((req, res) => (req.url === '/__cpu' ? res.end(JSON.stringify(cpu())) : listener(req, res)));
+  const server = createServer((req, res) =>
+    req.url === '/__cpu' ? res.end(JSON.stringify(cpu())) : listener(req, res),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 }
@@ -88,7 +130,14 @@ async function nestApp(platform: 'nest-express' | 'nest-fastify'): Promise<strin
       return (await stigg!.getBooleanEntitlement({ customerId: CUSTOMER, featureId: FEATURE })).hasAccess;
     }
   }
-  const decorate = variant === 'guarded' ? Entitled(FEATURE) : variant === 'floor' ? UseGuards(NoopGuard) : variant === 'stigg-sdk' ? UseGuards(SdkGuard) : () => {};
+  const decorate =
+    variant === 'guarded'
+      ? Entitled(FEATURE)
+      : variant === 'floor'
+        ? UseGuards(NoopGuard)
+        : variant === 'stigg-sdk'
+          ? UseGuards(SdkGuard)
+          : () => {};
   @Controller()
   class ApiController {
     @Get('api/analytics')
@@ -101,10 +150,16 @@ async function nestApp(platform: 'nest-express' | 'nest-fastify'): Promise<strin
       return cpu();
     }
   }
-  const imports: DynamicModule[] = tollgate ? [TollgateModule.forRoot({ client: tollgate, customerId: () => CUSTOMER })] : [];
+  const imports: DynamicModule[] = tollgate
+    ? [TollgateModule.forRoot({ client: tollgate, customerId: () => CUSTOMER })]
+    : [];
   @Module({ imports, controllers: [ApiController], providers: [NoopGuard, SdkGuard] })
   class AppModule {}
-  const app = await NestFactory.create(AppModule, platform === 'nest-fastify' ? new FastifyAdapter() : new ExpressAdapter(), { logger: false });
+  const app = await NestFactory.create(
+    AppModule,
+    platform === 'nest-fastify' ? new FastifyAdapter() : new ExpressAdapter(),
+    { logger: false },
+  );
   await app.listen(0, '127.0.0.1');
   return (await app.getUrl()).replace('[::1]', '127.0.0.1');
 }

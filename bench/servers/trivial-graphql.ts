@@ -35,7 +35,13 @@ const canned = ['a', 'b', 'c', 'd', 'e'].map(entitlement);
 const root = {
   cachedEntitlements: () => canned,
   reportUsageBulk: ({ input }: { input: { usages: { customerId: string; featureId: string; value: number }[] } }) =>
-    input.usages.map((u) => ({ id: 'ack', customerId: u.customerId, featureId: u.featureId, currentUsage: u.value, timestamp: new Date().toISOString() })),
+    input.usages.map((u) => ({
+      id: 'ack',
+      customerId: u.customerId,
+      featureId: u.featureId,
+      currentUsage: u.value,
+      timestamp: new Date().toISOString(),
+    })),
 };
 const documents = new Map<string, DocumentNode>();
 
@@ -43,7 +49,10 @@ const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { query: string; variables?: Record<string, unknown> };
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+      query: string;
+      variables?: Record<string, unknown>;
+    };
     let document = documents.get(body.query);
     if (!document) {
       document = parse(body.query);

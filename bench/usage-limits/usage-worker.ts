@@ -6,10 +6,22 @@
  */
 import { createKeyv } from '@keyv/redis';
 
-const o = JSON.parse(process.argv[2]!) as { core: string; stiggUrl: string; redisUrl: string; rate: number; durationMs: number; customers: string[] };
+const o = JSON.parse(process.argv[2]!) as {
+  core: string;
+  stiggUrl: string;
+  redisUrl: string;
+  rate: number;
+  durationMs: number;
+  customers: string[];
+};
 const core = (await import(o.core)) as typeof import('@tollgate/core');
 const store = createKeyv(o.redisUrl, { throwOnConnectError: false });
-const tollgate = core.createTollgate({ apiKey: 'server-tollgate-local', baseUrl: o.stiggUrl, cache: { store }, logger: { warn: () => {}, error: () => {} } });
+const tollgate = core.createTollgate({
+  apiKey: 'server-tollgate-local',
+  baseUrl: o.stiggUrl,
+  cache: { store },
+  logger: { warn: () => {}, error: () => {} },
+});
 await tollgate.ready();
 
 const committed: Record<string, number> = {};
@@ -34,7 +46,15 @@ await Promise.all(inflight);
 const metrics = tollgate.metrics();
 const lag = (metrics.usage as { lagMs?: { p99: number | null } }).lagMs;
 const drain = await tollgate.close();
-if (process.env.USAGE_WORKER_DEBUG) console.error(JSON.stringify({ pid: process.pid, usage: metrics.usage, l2Errors: metrics.l2Errors, after: tollgate.metrics().usage }));
+if (process.env.USAGE_WORKER_DEBUG)
+  console.error(
+    JSON.stringify({
+      pid: process.pid,
+      usage: metrics.usage,
+      l2Errors: metrics.l2Errors,
+      after: tollgate.metrics().usage,
+    }),
+  );
 console.log(JSON.stringify({ committed, drain, lagP99: lag?.p99 ?? null }));
 await Promise.race([store.disconnect().catch(() => {}), new Promise((r) => setTimeout(r, 500))]);
 process.exit(0);

@@ -10,7 +10,6 @@ import { until } from '../support/wait.js';
 import { ADAPTERS, closeNestApps } from './apps.js';
 import { scenarios, type ScenarioContext } from './scenarios.js';
 
-
 describe.each(Object.entries(ADAPTERS))('%s adapter', (adapter, build) => {
   let stigg: StiggLocal;
   let redis: RedisServer;
@@ -48,7 +47,10 @@ describe.each(Object.entries(ADAPTERS))('%s adapter', (adapter, build) => {
         stigg,
         async customer(plan = 'plan-free') {
           const id = `${adapter}-${n}-${customers++}`;
-          await client.provisionCustomer({ customerId: id, subscriptionParams: { planId: plan, billingPeriod: plan === 'plan-pro' ? 'MONTHLY' : undefined } });
+          await client.provisionCustomer({
+            customerId: id,
+            subscriptionParams: { planId: plan, billingPeriod: plan === 'plan-pro' ? 'MONTHLY' : undefined },
+          });
           return id;
         },
         async reportedUsage(customerId) {
@@ -58,7 +60,12 @@ describe.each(Object.entries(ADAPTERS))('%s adapter', (adapter, build) => {
           return stiggUsage(stigg, customerId);
         },
         async meterInMemoryApp() {
-          const local = createTollgate({ apiKey: 'server-tollgate-local', baseUrl: stigg.url, usage: { redis: false }, logger: quiet });
+          const local = createTollgate({
+            apiKey: 'server-tollgate-local',
+            baseUrl: stigg.url,
+            usage: { redis: false },
+            logger: quiet,
+          });
           extra.push(local);
           await local.ready();
           const server = await build(local);

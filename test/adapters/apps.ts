@@ -9,7 +9,24 @@ import type { Decision, Tollgate } from '@tollgate/core';
 import * as ex from '@tollgate/express';
 import * as ho from '@tollgate/hono';
 import * as nest from '@tollgate/nest';
-import { Controller, ForbiddenException, Get, HttpCode, Inject, Injectable, Module, Post, Query, Req, Res, StreamableFile, UseGuards, type CanActivate, type ExecutionContext, type INestApplication } from '@nestjs/common';
+import {
+  Controller,
+  ForbiddenException,
+  Get,
+  HttpCode,
+  Inject,
+  Injectable,
+  Module,
+  Post,
+  Query,
+  Req,
+  Res,
+  StreamableFile,
+  UseGuards,
+  type CanActivate,
+  type ExecutionContext,
+  type INestApplication,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -72,18 +89,26 @@ export function expressApp(client: Tollgate): Server {
   app.get('/analytics', gate.requireFeature('feature-analytics'), (req, res) => {
     res.json({ decision: ex.getEntitlement(req) });
   });
-  app.get('/export', ex.requireFeature('feature-export-formats', { requestedValues: (req) => [String(req.query.format)] }), (req, res) => {
-    res.json({ format: req.query.format });
-  });
+  app.get(
+    '/export',
+    ex.requireFeature('feature-export-formats', { requestedValues: (req) => [String(req.query.format)] }),
+    (req, res) => {
+      res.json({ format: req.query.format });
+    },
+  );
   app.post('/calls', gate.meteredGuard('feature-api-calls'), async (req, res) => {
     if (req.query.fail) throw new Error('handler failed');
     if (req.query.wait) await sleep(Number(req.query.wait));
     res.status(Number(req.query.status ?? 200)).json({ decision: ex.getEntitlement(req, 'feature-api-calls') });
   });
-  app.post('/compute', gate.meteredGuard('feature-api-calls', { usage: (_req, res) => Number(res.locals.cost) }), (req, res) => {
-    res.locals.cost = Number(req.query.cost);
-    res.json({ cost: res.locals.cost });
-  });
+  app.post(
+    '/compute',
+    gate.meteredGuard('feature-api-calls', { usage: (_req, res) => Number(res.locals.cost) }),
+    (req, res) => {
+      res.locals.cost = Number(req.query.cost);
+      res.json({ cost: res.locals.cost });
+    },
+  );
   app.post('/streamed', gate.meteredGuard('feature-api-calls'), (_req, res) => {
     Readable.from(slowBody()).pipe(res);
   });
@@ -115,9 +140,13 @@ export function honoApp(client: Tollgate): Server {
   // Settings bound once (one middleware per guarded route); `/export` uses the per-app style instead.
   const gate = ho.tollgateHono({ client, customerId: (c) => customerFrom(c.req.header()) });
   app.use('/export', ho.entitlements({ client, customerId: (c) => customerFrom(c.req.header()) }));
-  app.get('/analytics', gate.requireFeature('feature-analytics'), (c) => c.json({ decision: c.get('entitlement') satisfies Decision }));
-  app.get('/export', ho.requireFeature('feature-export-formats', { requestedValues: (c) => [c.req.query('format') ?? ''] }), (c) =>
-    c.json({ format: c.req.query('format') }),
+  app.get('/analytics', gate.requireFeature('feature-analytics'), (c) =>
+    c.json({ decision: c.get('entitlement') satisfies Decision }),
+  );
+  app.get(
+    '/export',
+    ho.requireFeature('feature-export-formats', { requestedValues: (c) => [c.req.query('format') ?? ''] }),
+    (c) => c.json({ format: c.req.query('format') }),
   );
   app.post('/calls', gate.meteredGuard('feature-api-calls'), async (c) => {
     if (c.req.query('fail')) throw new Error('handler failed');
@@ -133,8 +162,12 @@ export function honoApp(client: Tollgate): Server {
       for await (const part of slowBody()) await s.write(part);
     }),
   );
-  app.post('/broken-units', gate.meteredGuard('feature-api-calls', { usage: brokenUnits }), (c) => c.json({ ok: true }));
-  app.post('/denied-after', gate.meteredGuard('feature-api-calls'), (c) => c.json({ inflight: client.metrics().usage.inflight }, 403));
+  app.post('/broken-units', gate.meteredGuard('feature-api-calls', { usage: brokenUnits }), (c) =>
+    c.json({ ok: true }),
+  );
+  app.post('/denied-after', gate.meteredGuard('feature-api-calls'), (c) =>
+    c.json({ inflight: client.metrics().usage.inflight }, 403),
+  );
   const keyed = async (c: Context) => {
     const run = ran();
     if (c.req.query('wait')) await sleep(Number(c.req.query('wait')));
@@ -144,11 +177,14 @@ export function honoApp(client: Tollgate): Server {
   app.post('/keyed', gate.meteredGuard('feature-api-calls', { idempotencyKey: key }), keyed);
   app.post('/keyed-noreplay', gate.meteredGuard('feature-api-calls', { idempotencyKey: key, replay: false }), keyed);
   app.post('/keyed-projects', gate.meteredGuard('feature-max-projects', { idempotencyKey: key }), keyed);
-  app.onError((err, c) => ('getResponse' in err ? (err as { getResponse(): Response }).getResponse() : c.json({ error: err.message }, 500)));
+  app.onError((err, c) =>
+    'getResponse' in err ? (err as { getResponse(): Response }).getResponse() : c.json({ error: err.message }, 500),
+  );
   return createServer(getRequestListener(app.fetch));
 }
 
-const nestKey = (ctx: ExecutionContext) => ctx.switchToHttp().getRequest().headers['idempotency-key'] as string | undefined;
+const nestKey = (ctx: ExecutionContext) =>
+  ctx.switchToHttp().getRequest().headers['idempotency-key'] as string | undefined;
 async function keyedRun(wait: string | undefined, res: { header(name: string, value: string): unknown }) {
   const run = ran();
   if (wait) await sleep(Number(wait));
@@ -165,14 +201,21 @@ class ScenarioController {
   }
 
   @Get('export')
-  @nest.Entitled({ featureId: 'feature-export-formats', requestedValues: (ctx) => [String(ctx.switchToHttp().getRequest().query.format)] })
+  @nest.Entitled({
+    featureId: 'feature-export-formats',
+    requestedValues: (ctx) => [String(ctx.switchToHttp().getRequest().query.format)],
+  })
   export(@Query('format') format: string) {
     return { format };
   }
 
   @Post('calls')
   @nest.Metered('feature-api-calls')
-  async calls(@Query() query: Record<string, string>, @Res({ passthrough: true }) res: { status(code: number): unknown }, @nest.Entitlement('feature-api-calls') decision: Decision) {
+  async calls(
+    @Query() query: Record<string, string>,
+    @Res({ passthrough: true }) res: { status(code: number): unknown },
+    @nest.Entitlement('feature-api-calls') decision: Decision,
+  ) {
     if (query.fail) throw new Error('handler failed');
     if (query.wait) await sleep(Number(query.wait));
     res.status(Number(query.status ?? 200));
@@ -181,19 +224,28 @@ class ScenarioController {
 
   @Post('keyed')
   @nest.Metered('feature-api-calls', 1, { idempotencyKey: nestKey })
-  keyed(@Query('wait') wait: string | undefined, @Res({ passthrough: true }) res: { header(name: string, value: string): unknown }) {
+  keyed(
+    @Query('wait') wait: string | undefined,
+    @Res({ passthrough: true }) res: { header(name: string, value: string): unknown },
+  ) {
     return keyedRun(wait, res);
   }
 
   @Post('keyed-noreplay')
   @nest.Metered('feature-api-calls', 1, { idempotencyKey: nestKey, replay: false })
-  keyedNoReplay(@Query('wait') wait: string | undefined, @Res({ passthrough: true }) res: { header(name: string, value: string): unknown }) {
+  keyedNoReplay(
+    @Query('wait') wait: string | undefined,
+    @Res({ passthrough: true }) res: { header(name: string, value: string): unknown },
+  ) {
     return keyedRun(wait, res);
   }
 
   @Post('keyed-projects')
   @nest.Metered('feature-max-projects', 1, { idempotencyKey: nestKey })
-  keyedProjects(@Query('wait') wait: string | undefined, @Res({ passthrough: true }) res: { header(name: string, value: string): unknown }) {
+  keyedProjects(
+    @Query('wait') wait: string | undefined,
+    @Res({ passthrough: true }) res: { header(name: string, value: string): unknown },
+  ) {
     return keyedRun(wait, res);
   }
 
@@ -229,7 +281,12 @@ class ScenarioController {
 
 async function nestApp(client: Tollgate, platform: 'express' | 'fastify'): Promise<Server> {
   @Module({
-    imports: [nest.TollgateModule.forRoot({ client, customerId: (ctx) => customerFrom(ctx.switchToHttp().getRequest().headers) })],
+    imports: [
+      nest.TollgateModule.forRoot({
+        client,
+        customerId: (ctx) => customerFrom(ctx.switchToHttp().getRequest().headers),
+      }),
+    ],
     controllers: [ScenarioController],
   })
   class ScenarioModule {}

@@ -34,7 +34,10 @@ class WorkspaceController {
 
   @Get('dashboard')
   @Entitled('feature-max-projects')
-  dashboard(@Entitlement('feature-analytics') analytics: Decision, @Entitlement('feature-max-projects') projects: Decision) {
+  dashboard(
+    @Entitlement('feature-analytics') analytics: Decision,
+    @Entitlement('feature-max-projects') projects: Decision,
+  ) {
     return { analytics: analytics.hasAccess, maxProjects: projects.usageLimit };
   }
 
@@ -48,7 +51,11 @@ class WorkspaceController {
   @SkipEntitlements()
   async upgrade() {
     // The client is injectable for management calls.
-    const { subscription } = await this.tollgate.provisionSubscription({ customerId: 'customer-free', planId: 'plan-pro', billingPeriod: 'MONTHLY' });
+    const { subscription } = await this.tollgate.provisionSubscription({
+      customerId: 'customer-free',
+      planId: 'plan-pro',
+      billingPeriod: 'MONTHLY',
+    });
     return { plan: subscription?.plan.refId };
   }
 
@@ -66,7 +73,12 @@ async function start(): Promise<{ app: INestApplication; server: Server }> {
         imports: [AppConfigModule],
         inject: [AppConfig],
         useFactory: (config: AppConfig) => ({
-          tollgate: { apiKey: config.get('STIGG_KEY'), baseUrl: config.get('STIGG_URL'), usage: { flushIntervalMs: 60_000 }, logger: { warn: () => {}, error: () => {} } },
+          tollgate: {
+            apiKey: config.get('STIGG_KEY'),
+            baseUrl: config.get('STIGG_URL'),
+            usage: { flushIntervalMs: 60_000 },
+            logger: { warn: () => {}, error: () => {} },
+          },
           customerId: (ctx) => ctx.switchToHttp().getRequest().headers['x-customer-id'],
         }),
       }),
@@ -83,14 +95,19 @@ describe('Nest module', () => {
   it('configures from other providers, checks controller and handler features, skips when told, injects the client', async () => {
     const { app, server } = await start();
     try {
-      expect((await request(server).get('/workspace/dashboard').set('x-customer-id', 'customer-pro')).body).toEqual({ analytics: true, maxProjects: 50 });
+      expect((await request(server).get('/workspace/dashboard').set('x-customer-id', 'customer-pro')).body).toEqual({
+        analytics: true,
+        maxProjects: 50,
+      });
       const denied = await request(server).get('/workspace/dashboard').set('x-customer-id', 'customer-free');
       expect(denied.status).toBe(403);
       expect(denied.headers['content-type']).toMatch(/application\/problem\+json/);
       expect(denied.body.feature ?? JSON.parse(denied.text).feature).toBe('feature-analytics');
       expect((await request(server).get('/workspace/status')).body).toEqual({ ok: true });
       expect((await request(server).post('/workspace/upgrade')).body).toEqual({ plan: 'plan-pro' });
-      expect((await request(server).get('/workspace/dashboard').set('x-customer-id', 'customer-free')).status).toBe(200);
+      expect((await request(server).get('/workspace/dashboard').set('x-customer-id', 'customer-free')).status).toBe(
+        200,
+      );
     } finally {
       await app.close();
     }
@@ -98,7 +115,10 @@ describe('Nest module', () => {
 
   it('delivers pending usage when the application shuts down', async () => {
     const { app, server } = await start();
-    for (let i = 0; i < 4; i++) expect((await request(server).post('/workspace/report').set('x-customer-id', 'customer-enterprise')).status).toBe(201);
+    for (let i = 0; i < 4; i++)
+      expect((await request(server).post('/workspace/report').set('x-customer-id', 'customer-enterprise')).status).toBe(
+        201,
+      );
     await new Promise((r) => setTimeout(r, 50));
     expect(await stiggUsage(stigg, 'customer-enterprise')).toBe(0); // the flush interval is a minute away
     await app.close();
@@ -108,6 +128,8 @@ describe('Nest module', () => {
   it('refuses to start without a customer resolver', async () => {
     @Module({ imports: [TollgateModule.forRoot({ tollgate: { offline: true } } as never)] })
     class BadModule {}
-    await expect(NestFactory.create(BadModule, new ExpressAdapter(), { logger: false, abortOnError: false })).rejects.toThrow(/customerId/);
+    await expect(
+      NestFactory.create(BadModule, new ExpressAdapter(), { logger: false, abortOnError: false }),
+    ).rejects.toThrow(/customerId/);
   });
 });

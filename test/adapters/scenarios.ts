@@ -34,16 +34,24 @@ export interface Scenario {
  * POSTs to `path` and resolves when the response headers arrive, with the meter's in-flight count read right then
  * (the app is made to listen for this request only).
  */
-async function atHeaders(app: Server, client: Tollgate, path: string, customerId: string): Promise<{ status: number; inflight: number }> {
+async function atHeaders(
+  app: Server,
+  client: Tollgate,
+  path: string,
+  customerId: string,
+): Promise<{ status: number; inflight: number }> {
   const opened = !app.listening;
   if (opened) await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
   try {
     const { port } = app.address() as AddressInfo;
     return await new Promise((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'x-customer-id': customerId }, agent: false }, (res) => {
-        resolve({ status: res.statusCode!, inflight: client.metrics().usage.inflight });
-        res.resume();
-      });
+      const req = http.request(
+        { host: '127.0.0.1', port, path, method: 'POST', headers: { 'x-customer-id': customerId }, agent: false },
+        (res) => {
+          resolve({ status: res.statusCode!, inflight: client.metrics().usage.inflight });
+          res.resume();
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -107,18 +115,27 @@ export const scenarios: Scenario[] = [
     async run({ app }) {
       const res = await request(app).get('/analytics');
       expect(res.status).toBe(401);
-      expect(problem(res)).toMatchObject({ type: 'https://tollgate.dev/problems/no-customer', status: 401, feature: 'feature-analytics' });
+      expect(problem(res)).toMatchObject({
+        type: 'https://tollgate.dev/problems/no-customer',
+        status: 401,
+        feature: 'feature-analytics',
+      });
     },
   },
   {
     name: 'a numeric customer id from the resolver (an id from a database) is that customer',
     async run({ app, client }) {
       const id = String(4_200_000 + Math.floor(Math.random() * 100_000));
-      await client.provisionCustomer({ customerId: id, subscriptionParams: { planId: 'plan-pro', billingPeriod: 'MONTHLY' } });
+      await client.provisionCustomer({
+        customerId: id,
+        subscriptionParams: { planId: 'plan-pro', billingPeriod: 'MONTHLY' },
+      });
       const res = await request(app).get('/analytics').set('x-customer-id', id).set('x-customer-as', 'number');
       expect(res.status).toBe(200);
       expect(JSON.parse(res.text).decision.hasAccess).toBe(true);
-      expect((await request(app).post('/calls').set('x-customer-id', id).set('x-customer-as', 'number')).status).toBe(200);
+      expect((await request(app).post('/calls').set('x-customer-id', id).set('x-customer-as', 'number')).status).toBe(
+        200,
+      );
     },
   },
   {
@@ -132,7 +149,10 @@ export const scenarios: Scenario[] = [
         ['json', JSON.stringify('c'.repeat(5_000))],
       ];
       for (const [as, id] of answers) {
-        for (const res of [await request(app).get('/analytics').set('x-customer-id', id).set('x-customer-as', as), await request(app).post('/calls').set('x-customer-id', id).set('x-customer-as', as)]) {
+        for (const res of [
+          await request(app).get('/analytics').set('x-customer-id', id).set('x-customer-as', as),
+          await request(app).post('/calls').set('x-customer-id', id).set('x-customer-as', as),
+        ]) {
           expect(res.status, `${as} ${id.slice(0, 40)}`).toBe(401);
           expect(problem(res).type).toBe('https://tollgate.dev/problems/no-customer');
         }
@@ -143,7 +163,11 @@ export const scenarios: Scenario[] = [
     name: 'hostile input table: every row a clean 4xx or decision, never a 500, nothing cached for refused ids',
     async run({ app, client }) {
       // The resolver answers the JSON-decoded header (ASCII-escaped: a header carries no other characters).
-      const json = (id: string) => ['json', JSON.stringify(id).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)] as const;
+      const json = (id: string) =>
+        [
+          'json',
+          JSON.stringify(id).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+        ] as const;
       // [what, how the resolver answers, header value, expected status of GET /analytics and POST /calls]
       const rows: [string, string, string, number][] = [
         ['":" in the id', ...json('cust:1:x'), 403],
@@ -176,11 +200,22 @@ export const scenarios: Scenario[] = [
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       // Methods and paths a client may send: the framework's own answers, never a 500 from a guard.
       for (const method of ['put', 'delete', 'patch', 'options'] as const) {
-        expect((await request(app)[method]('/analytics').set('x-customer-id', 'customer-pro')).status, method).toBeLessThan(500);
+        expect(
+          (await request(app)[method]('/analytics').set('x-customer-id', 'customer-pro')).status,
+          method,
+        ).toBeLessThan(500);
       }
       expect((await request(app).get('/analytics/%ZZ').set('x-customer-id', 'customer-pro')).status).toBeLessThan(500);
       // Express and Hono take the body (200); Fastify's parser refuses a __proto__ key (400). Nothing is polluted.
-      expect([200, 400]).toContain((await request(app).post('/calls').set('x-customer-id', 'customer-pro').set('content-type', 'application/json').send('{"__proto__": {"polluted": 1}}')).status);
+      expect([200, 400]).toContain(
+        (
+          await request(app)
+            .post('/calls')
+            .set('x-customer-id', 'customer-pro')
+            .set('content-type', 'application/json')
+            .send('{"__proto__": {"polluted": 1}}')
+        ).status,
+      );
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     },
   },
@@ -204,7 +239,13 @@ export const scenarios: Scenario[] = [
       expect(res.status).toBe(402);
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
       const body = problem(res);
-      expect(body).toMatchObject({ type: 'https://tollgate.dev/problems/limit-reached', reason: 'RequestedUsageExceedingLimit', limit: 100, usage: 100, requested: 1 });
+      expect(body).toMatchObject({
+        type: 'https://tollgate.dev/problems/limit-reached',
+        reason: 'RequestedUsageExceedingLimit',
+        limit: 100,
+        usage: 100,
+        requested: 1,
+      });
       expect(Date.parse(String(body.resetsAt))).toBeGreaterThan(Date.now());
     },
   },
@@ -236,7 +277,11 @@ export const scenarios: Scenario[] = [
     name: 'client abort: nothing counted',
     async run({ app, customer, reportedUsage }) {
       const id = await customer();
-      await request(app).post('/calls?wait=400').set('x-customer-id', id).timeout(100).catch(() => {});
+      await request(app)
+        .post('/calls?wait=400')
+        .set('x-customer-id', id)
+        .timeout(100)
+        .catch(() => {});
       await new Promise((r) => setTimeout(r, 600));
       expect(await reportedUsage(id)).toBe(0);
     },
@@ -245,7 +290,9 @@ export const scenarios: Scenario[] = [
     name: 'Stigg unreachable with a fallback: allowed, marked isFallback',
     async run({ customer, unreachableApp }) {
       const id = await customer();
-      const res = await request(await unreachableApp(true)).get('/analytics').set('x-customer-id', id);
+      const res = await request(await unreachableApp(true))
+        .get('/analytics')
+        .set('x-customer-id', id);
       expect(res.status).toBe(200);
       expect(res.body.decision).toMatchObject({ hasAccess: true, isFallback: true, reason: 'Unknown' });
     },
@@ -254,21 +301,27 @@ export const scenarios: Scenario[] = [
     name: 'Stigg unreachable without a fallback: 503',
     async run({ customer, unreachableApp }) {
       const id = await customer();
-      const res = await request(await unreachableApp(false)).get('/analytics').set('x-customer-id', id);
+      const res = await request(await unreachableApp(false))
+        .get('/analytics')
+        .set('x-customer-id', id);
       expect(res.status).toBe(503);
       expect(problem(res)).toMatchObject({ type: 'https://tollgate.dev/problems/unavailable', reason: 'Unknown' });
     },
   },
   {
-    name: 'Idempotency-Key is the client\'s say: ignored unless the route opts in, so each request is counted',
+    name: "Idempotency-Key is the client's say: ignored unless the route opts in, so each request is counted",
     async run({ app, client, customer, reportedUsage }) {
       const id = await customer();
       for (let i = 0; i < 3; i++) {
-        expect((await request(app).post('/calls').set('x-customer-id', id).set('Idempotency-Key', 'order-7')).status).toBe(200);
+        expect(
+          (await request(app).post('/calls').set('x-customer-id', id).set('Idempotency-Key', 'order-7')).status,
+        ).toBe(200);
         await until(() => client.metrics().usage.inflight === 0, 'the attempt to settle');
       }
       // Three writes may need two of the customer's write slots (one every 3 s): wait for Stigg to have them all.
-      await until(async () => (await reportedUsage(id)) >= 3, 'the three requests to reach Stigg', 8_000).catch(() => {});
+      await until(async () => (await reportedUsage(id)) >= 3, 'the three requests to reach Stigg', 8_000).catch(
+        () => {},
+      );
       expect(await reportedUsage(id)).toBe(3);
     },
   },
@@ -296,24 +349,42 @@ export const scenarios: Scenario[] = [
     async run({ app, client, customer, reportedUsage }) {
       const id = await customer('plan-pro');
       const other = await customer('plan-pro');
-      const slow = request(app).post('/keyed?wait=400').set('x-customer-id', id).set('Idempotency-Key', 'k-1').then((r) => r);
+      const slow = request(app)
+        .post('/keyed?wait=400')
+        .set('x-customer-id', id)
+        .set('Idempotency-Key', 'k-1')
+        .then((r) => r);
       await until(() => client.metrics().usage.inflight > 0, 'the first request to hold its reservation');
       const repeated = await request(app).post('/keyed').set('x-customer-id', id).set('Idempotency-Key', 'k-1');
       expect(repeated.status).toBe(409);
       expect(problem(repeated)).toMatchObject({ type: 'https://tollgate.dev/problems/in-progress', status: 409 });
-      expect((await request(app).post('/keyed').set('x-customer-id', other).set('Idempotency-Key', 'k-1')).headers['idempotent-replayed']).toBeUndefined();
+      expect(
+        (await request(app).post('/keyed').set('x-customer-id', other).set('Idempotency-Key', 'k-1')).headers[
+          'idempotent-replayed'
+        ],
+      ).toBeUndefined();
       expect((await slow).status).toBe(201);
       expect(await reportedUsage(id)).toBe(1);
       expect(await reportedUsage(other)).toBe(1);
       const runsBefore = handlerRuns.count;
-      const projects = await request(app).post('/keyed-projects').set('x-customer-id', id).set('Idempotency-Key', 'k-1');
-      expect([projects.status, projects.headers['idempotent-replayed'], handlerRuns.count - runsBefore]).toEqual([201, undefined, 1]);
+      const projects = await request(app)
+        .post('/keyed-projects')
+        .set('x-customer-id', id)
+        .set('Idempotency-Key', 'k-1');
+      expect([projects.status, projects.headers['idempotent-replayed'], handlerRuns.count - runsBefore]).toEqual([
+        201,
+        undefined,
+        1,
+      ]);
     },
   },
   {
     name: '2,000 requests with one key against 500 units left: one handler run with replay, metered runs without',
     async run({ app, client, stigg, customer, reportedUsage }) {
-      for (const [path, replay] of [['/keyed', true], ['/keyed-noreplay', false]] as const) {
+      for (const [path, replay] of [
+        ['/keyed', true],
+        ['/keyed-noreplay', false],
+      ] as const) {
         const id = await customer('plan-pro');
         stigg.admin.setUsage(id, 'feature-api-calls', 9_500); // 500 units left of 10,000
         await client.forgetCustomer(id);
@@ -331,9 +402,14 @@ export const scenarios: Scenario[] = [
         );
         const runs = handlerRuns.count - runsBefore;
         // Delivered within the per-customer pacing (a write every 3 s): wait for Stigg to have all of it.
-        await until(async () => (await reportedUsage(id)) - 9_500 >= runs, 'the runs to reach Stigg', 10_000).catch(() => {});
+        await until(async () => (await reportedUsage(id)) - 9_500 >= runs, 'the runs to reach Stigg', 10_000).catch(
+          () => {},
+        );
         const counted = (await reportedUsage(id)) - 9_500;
-        expect([...statuses.keys()].every((s) => s === 201 || s === 409 || s === 402), JSON.stringify([...statuses])).toBe(true);
+        expect(
+          [...statuses.keys()].every((s) => s === 201 || s === 409 || s === 402),
+          JSON.stringify([...statuses]),
+        ).toBe(true);
         expect(counted).toBe(runs); // Stigg counts exactly what ran
         if (replay) expect(runs).toBe(1);
         else expect(runs).toBe(statuses.get(201));

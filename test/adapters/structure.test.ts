@@ -33,11 +33,25 @@ describe('nest adapter', () => {
   it('is a fixed set of files, talking to Stigg, Redis and GraphQL only through @tollgate/core', async () => {
     const { readdirSync } = await import('node:fs');
     const files = readdirSync('packages/nest/src').filter((f) => f.endsWith('.ts'));
-    expect(files.sort()).toEqual(['decorators.ts', 'denial.ts', 'guard.ts', 'index.ts', 'metadata.ts', 'module.ts', 'options.ts', 'request-state.ts']);
+    expect(files.sort()).toEqual([
+      'decorators.ts',
+      'denial.ts',
+      'guard.ts',
+      'index.ts',
+      'metadata.ts',
+      'module.ts',
+      'options.ts',
+      'request-state.ts',
+    ]);
     for (const file of files) {
       const text = readFileSync(`packages/nest/src/${file}`, 'utf8');
       const specifiers = [...text.matchAll(/(?:from|import) '([^']+)'/g)].map((m) => m[1]!);
-      const foreign = specifiers.filter((s) => !s.startsWith('./') && !['@tollgate/core', 'rxjs', 'reflect-metadata'].includes(s) && !s.startsWith('@nestjs/'));
+      const foreign = specifiers.filter(
+        (s) =>
+          !s.startsWith('./') &&
+          !['@tollgate/core', 'rxjs', 'reflect-metadata'].includes(s) &&
+          !s.startsWith('@nestjs/'),
+      );
       expect(foreign, file).toEqual([]);
     }
   });

@@ -18,7 +18,14 @@ const workers: TollgateWorker[] = [];
 /** A client of the fleet: the shared level and the fleet's coordination in the test's Redis. */
 async function member(options: Partial<Options> = {}, ready = true): Promise<Tollgate> {
   const store = createKeyv(env.redis.url, { throwOnConnectError: false });
-  const t = createTollgate({ apiKey: 'server-tollgate-local', baseUrl: env.server.url, logger: quiet, ...options, cache: { store, ...options.cache }, usage: { leaseTtlMs: 1_500, ...options.usage } });
+  const t = createTollgate({
+    apiKey: 'server-tollgate-local',
+    baseUrl: env.server.url,
+    logger: quiet,
+    ...options,
+    cache: { store, ...options.cache },
+    usage: { leaseTtlMs: 1_500, ...options.usage },
+  });
   opened.push({ t, store });
   if (ready) await t.ready();
   return t;
@@ -37,20 +44,31 @@ afterEach(async () => {
 });
 
 const roles = (fleet: Tollgate[]) => fleet.map((t) => t.metrics().fleet.streamRole).sort();
-const analytics = (t: Tollgate, customerId: string) => t.check({ customerId, featureId: 'feature-analytics' }) as Promise<{ hasAccess: boolean }> | { hasAccess: boolean };
+const analytics = (t: Tollgate, customerId: string) =>
+  t.check({ customerId, featureId: 'feature-analytics' }) as Promise<{ hasAccess: boolean }> | { hasAccess: boolean };
 
 describe('one Stigg stream per fleet', () => {
   it('four processes share one stream; a change in Stigg reaches every one of them', async () => {
     const fleet = await Promise.all(Array.from({ length: 4 }, () => member()));
-    await until(() => roles(fleet).join() === 'follower,follower,follower,holder', 'one holder and three followers', 5_000);
+    await until(
+      () => roles(fleet).join() === 'follower,follower,follower,holder',
+      'one holder and three followers',
+      5_000,
+    );
     expect(env.server.admin.stats().streams).toBe(1);
     for (const t of fleet) expect((await analytics(t, 'customer-free')).hasAccess).toBe(false);
     const changed = Date.now();
     env.server.admin.setPlan('customer-free', 'plan-pro');
-    for (const t of fleet) await until(async () => (await analytics(t, 'customer-free')).hasAccess, 'the change to reach every process', 2_000);
+    for (const t of fleet)
+      await until(
+        async () => (await analytics(t, 'customer-free')).hasAccess,
+        'the change to reach every process',
+        2_000,
+      );
     console.info(`fleet of 4: the plan change reached every process's decision in ${Date.now() - changed} ms`);
     // Followers were pushed to over Redis: each applied the holder's message, none fetched again.
-    for (const t of fleet.filter((x) => x.metrics().fleet.streamRole === 'follower')) expect(t.metrics().fleet.messages).toBeGreaterThan(0);
+    for (const t of fleet.filter((x) => x.metrics().fleet.streamRole === 'follower'))
+      expect(t.metrics().fleet.messages).toBeGreaterThan(0);
     expect(fleet.every((t) => t.metrics().stream === 'connected')).toBe(true);
     env.server.admin.setPlan('customer-free', 'plan-free');
   }, 30_000);
@@ -64,10 +82,17 @@ describe('one Stigg stream per fleet', () => {
     const options = { usage: { leaseTtlMs: 3_000 } };
     for (let i = 0; i < 3; i++) workers.push(await TollgateWorker.start(env.server.url, env.redis.url, options));
     const roleOf = async (w: TollgateWorker) => (await w.metrics()).fleet.streamRole;
-    await until(async () => (await Promise.all(workers.map(roleOf))).filter((r) => r === 'holder').length === 1, 'one holder', 5_000);
-    const holder = (await Promise.all(workers.map(async (w) => ((await roleOf(w)) === 'holder' ? w : null)))).find(Boolean)!;
+    await until(
+      async () => (await Promise.all(workers.map(roleOf))).filter((r) => r === 'holder').length === 1,
+      'one holder',
+      5_000,
+    );
+    const holder = (await Promise.all(workers.map(async (w) => ((await roleOf(w)) === 'holder' ? w : null)))).find(
+      Boolean,
+    )!;
     const others = workers.filter((w) => w !== holder);
-    for (const w of others) expect((await w.check({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess).toBe(false);
+    for (const w of others)
+      expect((await w.check({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess).toBe(false);
     const killed = Date.now();
     await holder.signal('SIGKILL');
     workers.splice(workers.indexOf(holder), 1);
@@ -76,9 +101,15 @@ describe('one Stigg stream per fleet', () => {
     await until(() => env.server.admin.stats().streams === 1, 'exactly one stream again', 10_000);
     const takeover = Date.now() - killed;
     for (const w of others) {
-      await until(async () => (await w.check({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess, 'the change made during the handover', 60_000);
+      await until(
+        async () => (await w.check({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess,
+        'the change made during the handover',
+        60_000,
+      );
     }
-    console.info(`holder SIGKILLed: one stream again after ${takeover} ms; the change made meanwhile served everywhere after ${Date.now() - killed} ms`);
+    console.info(
+      `holder SIGKILLed: one stream again after ${takeover} ms; the change made meanwhile served everywhere after ${Date.now() - killed} ms`,
+    );
     expect(takeover).toBeLessThan(10_000);
     env.server.admin.setPlan('customer-free', 'plan-free');
   }, 60_000);
@@ -87,20 +118,32 @@ describe('one Stigg stream per fleet', () => {
 describe('one Stigg read per fleet', () => {
   it('8 processes x 200 concurrent checks of a customer nobody has cached: one read of Stigg in all', async () => {
     // A slow shared level (this machine shared with other work) would be skipped after 100 ms: allow it a second.
-    const fleet = await Promise.all(Array.from({ length: 8 }, () => member({ stream: false, cache: { storeTimeoutMs: 1_000 } })));
+    const fleet = await Promise.all(
+      Array.from({ length: 8 }, () => member({ stream: false, cache: { storeTimeoutMs: 1_000 } })),
+    );
     const reads = () => env.server.admin.stats().calls.cachedEntitlements ?? 0;
     const before = reads();
-    const decisions = await Promise.all(fleet.flatMap((t) => Array.from({ length: 200 }, () => t.check({ customerId: 'customer-pro', featureId: 'feature-analytics' }))));
+    const decisions = await Promise.all(
+      fleet.flatMap((t) =>
+        Array.from({ length: 200 }, () => t.check({ customerId: 'customer-pro', featureId: 'feature-analytics' })),
+      ),
+    );
     expect(decisions.every((d) => d.hasAccess && !d.isFallback)).toBe(true);
     expect(reads() - before).toBe(1);
     const shared = fleet.reduce((n, t) => n + t.metrics().sharedReads, 0);
-    console.info(`8 x 200 cold checks: ${reads() - before} Stigg read; ${shared} processes took another's read from the shared level`);
+    console.info(
+      `8 x 200 cold checks: ${reads() - before} Stigg read; ${shared} processes took another's read from the shared level`,
+    );
     expect(shared).toBe(7);
   }, 30_000);
 
   it('restarting together against many customers, reads stay within the budget; no check throws; cold checks answer in time', async () => {
     const perMinute = 1_200; // 20 a second
-    const fleet = await Promise.all(Array.from({ length: 10 }, () => member({ stream: false, fleet: { readsPerMinute: perMinute, coldReadWaitMs: 1_500 } })));
+    const fleet = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        member({ stream: false, fleet: { readsPerMinute: perMinute, coldReadWaitMs: 1_500 } }),
+      ),
+    );
     const customers = Array.from({ length: 150 }, (_, i) => `budget-${i}`);
     await provisionCustomers(env.server, customers);
     const readsBefore = env.server.admin.stats().calls.cachedEntitlements ?? 0;
@@ -120,7 +163,9 @@ describe('one Stigg read per fleet', () => {
     const seconds = (Date.now() - started) / 1000;
     const reads = (env.server.admin.stats().calls.cachedEntitlements ?? 0) - readsBefore;
     const refused = fleet.reduce((n, t) => n + t.metrics().fleet.budgetRefusals, 0);
-    console.info(`budget ${perMinute}/min: ${calls.length} cold checks in ${seconds.toFixed(1)} s, ${reads} reads in all, ${refused} over budget (fallback), slowest ${slowest.ms} ms`);
+    console.info(
+      `budget ${perMinute}/min: ${calls.length} cold checks in ${seconds.toFixed(1)} s, ${reads} reads in all, ${refused} over budget (fallback), slowest ${slowest.ms} ms`,
+    );
     expect(slowest.ms).toBeLessThan(1_500 + 1_000);
     // Within a second's allowance per started second (the windows are whole seconds).
     expect(reads).toBeLessThanOrEqual(Math.ceil(seconds + 1) * (perMinute / 60) + 8);

@@ -24,7 +24,11 @@ const rejection = (line: string) => {
 describe('ready() when Stigg cannot be reached', () => {
   it('rejects with UNAVAILABLE for a port nobody listens on, after trying until its timeout; the script exits with its own code', async () => {
     const port = await freePort();
-    const c = child('ready', { baseUrl: `http://127.0.0.1:${port}`, readyTimeoutMs: 1_500, stream: { reconnectBaseMs: 50, reconnectMaxMs: 200 } });
+    const c = child('ready', {
+      baseUrl: `http://127.0.0.1:${port}`,
+      readyTimeoutMs: 1_500,
+      stream: { reconnectBaseMs: 50, reconnectMaxMs: 200 },
+    });
     const exit = await c.exited;
     const line = await c.line('REJECTED');
     expect(exit.code, c.output()).toBe(3);
@@ -43,7 +47,12 @@ describe('ready() when Stigg cannot be reached', () => {
   it('rejects within readyTimeoutMs when the port accepts connections and never answers', async () => {
     const hole = await blackhole();
     cleanups.push(() => hole.close());
-    const c = child('ready', { baseUrl: `http://127.0.0.1:${hole.port}`, timeoutMs: 400, maxAttempts: 5, readyTimeoutMs: 1_000 });
+    const c = child('ready', {
+      baseUrl: `http://127.0.0.1:${hole.port}`,
+      timeoutMs: 400,
+      maxAttempts: 5,
+      readyTimeoutMs: 1_000,
+    });
     const exit = await c.exited;
     expect(exit.code, c.output()).toBe(3);
     const r = rejection(await c.line('REJECTED'));

@@ -9,9 +9,8 @@ import { provisionCustomers } from '../support/fleet/usage-run.js';
 
 const env = stiggAndRedis();
 
-
 describe('shared Redis', () => {
-  it('two processes converge on a plan change, and the second reads the first one\'s fetch from Redis', async () => {
+  it("two processes converge on a plan change, and the second reads the first one's fetch from Redis", async () => {
     const a = await TollgateWorker.start(env.server.url, env.redis.url);
     const b = await TollgateWorker.start(env.server.url, env.redis.url);
     try {
@@ -23,8 +22,14 @@ describe('shared Redis', () => {
       expect((await b.metrics()).l2Hits).toBe(1);
 
       env.server.admin.setPlan('customer-free', 'plan-pro');
-      await until(async () => (await a.check({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess, 'process A');
-      await until(async () => (await b.check({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess, 'process B');
+      await until(
+        async () => (await a.check({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess,
+        'process A',
+      );
+      await until(
+        async () => (await b.check({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess,
+        'process B',
+      );
       expect(env.server.admin.stats().calls.cachedEntitlements).toBe(1);
     } finally {
       await a.close();
@@ -64,7 +69,8 @@ describe('shared Redis', () => {
     });
     await t.ready();
     try {
-      for (let i = 0; i < 40; i++) await t.provisionCustomer({ customerId: `r-${i}`, subscriptionParams: { planId: 'plan-free' } });
+      for (let i = 0; i < 40; i++)
+        await t.provisionCustomer({ customerId: `r-${i}`, subscriptionParams: { planId: 'plan-free' } });
       let errors = 0;
       let answered = 0;
       let answeredUnseen = 0;
@@ -108,7 +114,13 @@ describe('shared Redis', () => {
       // A second client finds the first one's writes in Redis.
       await t.check({ customerId: 'customer-enterprise', featureId: 'feature-seats' });
       await new Promise((r) => setTimeout(r, 300)); // the shared write is in the background
-      const other = createTollgate({ apiKey: 'server-tollgate-local', baseUrl: env.server.url, cache: { store }, stream: false, logger: { warn: () => {}, error: () => {} } });
+      const other = createTollgate({
+        apiKey: 'server-tollgate-local',
+        baseUrl: env.server.url,
+        cache: { store },
+        stream: false,
+        logger: { warn: () => {}, error: () => {} },
+      });
       await other.check({ customerId: 'customer-enterprise', featureId: 'feature-seats' });
       expect(other.metrics().l2Hits).toBe(1);
       await other.close();

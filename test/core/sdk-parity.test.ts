@@ -11,7 +11,19 @@ import { officialSdk, type StiggSdk } from '../support/stigg-sdk.js';
 const DEMO = loadDemoCatalog();
 const FEATURES = DEMO.features;
 /** The demo catalog plus a custom plan whose subscriptions carry generated entitlements. */
-const CATALOG = { ...DEMO, plans: [...DEMO.plans, { id: 'plan-custom', product: 'product-tollgate-demo', displayName: 'Custom', pricingType: 'CUSTOM' as const, entitlements: [] }] };
+const CATALOG = {
+  ...DEMO,
+  plans: [
+    ...DEMO.plans,
+    {
+      id: 'plan-custom',
+      product: 'product-tollgate-demo',
+      displayName: 'Custom',
+      pricingType: 'CUSTOM' as const,
+      entitlements: [],
+    },
+  ],
+};
 const quiet = { warn: () => {}, error: () => {} };
 
 /** A small deterministic PRNG, so a failing case can be reproduced. */
@@ -40,14 +52,24 @@ async function sdkDecision(sdk: StiggSdk, c: Case) {
   }
   if (f.type === 'ENUM') {
     const r = await sdk.getEnumEntitlement({ ...base, options: { requestedValues: c.requestedValues ?? [] } });
-    return { hasAccess: r.hasAccess, reason: r.accessDeniedReason ?? null, enumValues: r.hasAccess || r.accessDeniedReason === 'RequestedValuesMismatch' ? [...r.enumValues].sort() : null };
+    return {
+      hasAccess: r.hasAccess,
+      reason: r.accessDeniedReason ?? null,
+      enumValues: r.hasAccess || r.accessDeniedReason === 'RequestedValuesMismatch' ? [...r.enumValues].sort() : null,
+    };
   }
   if (f.meterType === 'None' || !f.meterType) {
     const r = await sdk.getNumericEntitlement(base);
-    return { hasAccess: r.hasAccess, reason: r.accessDeniedReason ?? null, isUnlimited: r.isUnlimited, usageLimit: r.hasAccess && !r.isUnlimited ? r.value ?? null : null };
+    return {
+      hasAccess: r.hasAccess,
+      reason: r.accessDeniedReason ?? null,
+      isUnlimited: r.isUnlimited,
+      usageLimit: r.hasAccess && !r.isUnlimited ? (r.value ?? null) : null,
+    };
   }
   const r = await sdk.getMeteredEntitlement({ ...base, options: { requestedUsage: c.requestedUsage ?? 0 } });
-  const known = r.accessDeniedReason !== 'CustomerNotFound' && r.accessDeniedReason !== 'NoFeatureEntitlementInSubscription';
+  const known =
+    r.accessDeniedReason !== 'CustomerNotFound' && r.accessDeniedReason !== 'NoFeatureEntitlementInSubscription';
   return {
     hasAccess: r.hasAccess,
     reason: r.accessDeniedReason ?? null,
@@ -64,9 +86,19 @@ function ours(d: Decision, c: Case) {
   if (f.type === 'BOOLEAN') return { hasAccess: d.hasAccess, reason: d.reason };
   if (f.type === 'ENUM') {
     const shown = d.hasAccess || d.reason === 'RequestedValuesMismatch';
-    return { hasAccess: d.hasAccess, reason: d.reason, enumValues: shown && d.enumValues ? [...d.enumValues].sort() : null };
+    return {
+      hasAccess: d.hasAccess,
+      reason: d.reason,
+      enumValues: shown && d.enumValues ? [...d.enumValues].sort() : null,
+    };
   }
-  if (f.meterType === 'None' || !f.meterType) return { hasAccess: d.hasAccess, reason: d.reason, isUnlimited: d.isUnlimited, usageLimit: d.hasAccess && !d.isUnlimited ? d.usageLimit : null };
+  if (f.meterType === 'None' || !f.meterType)
+    return {
+      hasAccess: d.hasAccess,
+      reason: d.reason,
+      isUnlimited: d.isUnlimited,
+      usageLimit: d.hasAccess && !d.isUnlimited ? d.usageLimit : null,
+    };
   return {
     hasAccess: d.hasAccess,
     reason: d.reason,
@@ -82,7 +114,8 @@ async function compareAll(tollgate: Tollgate, sdk: StiggSdk, cases: Case[]) {
   for (const c of cases) {
     const theirs = await sdkDecision(sdk, c);
     const mine = ours(await tollgate.check(c), c);
-    if (JSON.stringify(theirs) !== JSON.stringify(mine)) mismatches.push(`${JSON.stringify(c)}\n  sdk:  ${JSON.stringify(theirs)}\n  ours: ${JSON.stringify(mine)}`);
+    if (JSON.stringify(theirs) !== JSON.stringify(mine))
+      mismatches.push(`${JSON.stringify(c)}\n  sdk:  ${JSON.stringify(theirs)}\n  ours: ${JSON.stringify(mine)}`);
   }
   return mismatches;
 }
@@ -96,9 +129,14 @@ async function generate(server: StiggLocal, tollgate: Tollgate, seed: number, cu
   const ids = Array.from({ length: customers }, (_, i) => `gen-${seed}-${i}`);
   for (const id of ids) await tollgate.provisionCustomer({ customerId: id });
   const post = (query: string, variables: unknown) =>
-    fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'server-tollgate-local' }, body: JSON.stringify({ query, variables }) }).then((r) => r.json());
+    fetch(server.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'server-tollgate-local' },
+      body: JSON.stringify({ query, variables }),
+    }).then((r) => r.json());
   const subscriptions = ids.map((customerId) => {
-    const limit = (kind: number) => (kind < 0.12 ? { hasUnlimitedUsage: true } : { usageLimit: Math.floor(rnd() * 20) });
+    const limit = (kind: number) =>
+      kind < 0.12 ? { hasUnlimitedUsage: true } : { usageLimit: Math.floor(rnd() * 20) };
     const apiCalls = rnd();
     return {
       customerId,
@@ -111,12 +149,19 @@ async function generate(server: StiggLocal, tollgate: Tollgate, seed: number, cu
       ],
     };
   });
-  const task = (await post(`mutation S($input: ImportSubscriptionsBulkInput!) { importSubscriptionsBulk(input: $input) }`, { input: { subscriptions } })) as any;
+  const task = (await post(
+    `mutation S($input: ImportSubscriptionsBulkInput!) { importSubscriptionsBulk(input: $input) }`,
+    { input: { subscriptions } },
+  )) as any;
   for (;;) {
-    const t = (await post(`query T($id: UUID!) { importIntegrationTasks(filter: {id: {eq: $id}}) { edges { node { status importErrors { error } } } } }`, { id: task.data.importSubscriptionsBulk })) as any;
+    const t = (await post(
+      `query T($id: UUID!) { importIntegrationTasks(filter: {id: {eq: $id}}) { edges { node { status importErrors { error } } } } }`,
+      { id: task.data.importSubscriptionsBulk },
+    )) as any;
     const node = t.data.importIntegrationTasks.edges[0].node;
     if (node.status === 'COMPLETED') break;
-    if (node.status !== 'IN_PROGRESS' && node.status !== 'PENDING') throw new Error(`import failed: ${JSON.stringify(node.importErrors)}`);
+    if (node.status !== 'IN_PROGRESS' && node.status !== 'PENDING')
+      throw new Error(`import failed: ${JSON.stringify(node.importErrors)}`);
     await new Promise((r) => setTimeout(r, 20));
   }
   const usages = ids.flatMap((customerId) => [
@@ -124,7 +169,9 @@ async function generate(server: StiggLocal, tollgate: Tollgate, seed: number, cu
     { customerId, featureId: 'feature-seats', value: Math.floor(rnd() * 25), updateBehavior: 'SET' },
   ]);
   for (let i = 0; i < usages.length; i += 100) {
-    await post(`mutation U($input: ReportUsageBulkInput!) { reportUsageBulk(input: $input) { id } }`, { input: { usages: usages.slice(i, i + 100) } });
+    await post(`mutation U($input: ReportUsageBulkInput!) { reportUsageBulk(input: $input) { id } }`, {
+      input: { usages: usages.slice(i, i + 100) },
+    });
   }
   const archived = ids.filter(() => rnd() < 0.08);
   for (const id of archived) await tollgate.archiveCustomer(id);
@@ -166,8 +213,14 @@ describe.each([
     const cases: Case[] = customers.flatMap((customerId) =>
       FEATURES.flatMap((f): Case[] =>
         f.type === 'ENUM'
-          ? [{ customerId, featureId: f.id, requestedValues: ['csv'] }, { customerId, featureId: f.id, requestedValues: ['parquet'] }]
-          : [{ customerId, featureId: f.id, requestedUsage: 0 }, { customerId, featureId: f.id, requestedUsage: 3 }],
+          ? [
+              { customerId, featureId: f.id, requestedValues: ['csv'] },
+              { customerId, featureId: f.id, requestedValues: ['parquet'] },
+            ]
+          : [
+              { customerId, featureId: f.id, requestedUsage: 0 },
+              { customerId, featureId: f.id, requestedUsage: 3 },
+            ],
       ),
     );
     expect(cases.length).toBe(50);
@@ -183,6 +236,12 @@ describe.each([
     const decisions = await Promise.all(cases.map((c) => tollgate.check(c)));
     const reasons = new Set(decisions.map((d) => d.reason));
     expect(decisions.some((d) => d.hasAccess)).toBe(true);
-    expect([...reasons]).toEqual(expect.arrayContaining(['RequestedUsageExceedingLimit', 'CustomerIsArchived', 'NoFeatureEntitlementInSubscription']));
+    expect([...reasons]).toEqual(
+      expect.arrayContaining([
+        'RequestedUsageExceedingLimit',
+        'CustomerIsArchived',
+        'NoFeatureEntitlementInSubscription',
+      ]),
+    );
   }, 60_000);
 });

@@ -8,9 +8,18 @@ const KEY = 'server-SECRET-7f3a9c-tollgate-test-key';
 it('never logs, throws or emits the API key', async () => {
   const server = await startStiggLocal({ log: () => {}, apiKeys: [KEY] });
   const seen: string[] = [];
-  const record = (x: unknown) => seen.push(typeof x === 'string' ? x : JSON.stringify(x, Object.getOwnPropertyNames(x ?? {})) ?? String(x));
+  const record = (x: unknown) =>
+    seen.push(typeof x === 'string' ? x : (JSON.stringify(x, Object.getOwnPropertyNames(x ?? {})) ?? String(x)));
   const logger = { debug: record, info: record, warn: record, error: record };
-  const t = createTollgate({ apiKey: KEY, baseUrl: server.url, debug: true, logger, maxAttempts: 2, timeoutMs: 500, stream: { reconnectMaxMs: 200 } });
+  const t = createTollgate({
+    apiKey: KEY,
+    baseUrl: server.url,
+    debug: true,
+    logger,
+    maxAttempts: 2,
+    timeoutMs: 500,
+    stream: { reconnectMaxMs: 200 },
+  });
   for (const event of ['decision', 'denied', 'fallback', 'stream', 'updated', 'error'] as const) {
     t.events.on(event, (...args: unknown[]) => args.forEach(record));
   }

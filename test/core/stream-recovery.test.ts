@@ -24,7 +24,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-const analytics = async () => (await t.check({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess;
+const analytics = async () =>
+  (await t.check({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess;
 
 it('serves a change made while disconnected within 60 s, then is pushed to again', async () => {
   expect(await analytics()).toBe(false);
@@ -70,5 +71,7 @@ it('serves a change made while disconnected within 60 s, then is pushed to again
     if (Date.now() - pushedAt > 5_000) throw new Error('no push after reconnect');
     await new Promise((r) => setTimeout(r, 10));
   }
-  console.info(`stream recovery: change served ${servedAfter} ms after the drop; push after reconnect in ${Date.now() - pushedAt} ms`);
+  console.info(
+    `stream recovery: change served ${servedAfter} ms after the drop; push after reconnect in ${Date.now() - pushedAt} ms`,
+  );
 }, 90_000);

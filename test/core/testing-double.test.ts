@@ -16,11 +16,23 @@ describe('@tollgate/core/testing', () => {
     await double.grant('acme', 'feature-formats', { values: ['csv'] });
     await double.grant('acme', 'feature-projects', { limit: 3, meter: 'None' });
     const t = double.tollgate;
-    expect(await t.check({ customerId: 'acme', featureId: 'feature-analytics' })).toMatchObject({ hasAccess: true, isFallback: false });
-    expect(await t.check({ customerId: 'acme', featureId: 'feature-formats', requestedValues: ['json'] })).toMatchObject({ hasAccess: false, reason: 'RequestedValuesMismatch' });
-    expect(await t.check({ customerId: 'acme', featureId: 'feature-projects' })).toMatchObject({ hasAccess: true, usageLimit: 3 });
-    expect(await t.check({ customerId: 'acme', featureId: 'feature-other' })).toMatchObject({ reason: 'NoFeatureEntitlementInSubscription' });
-    expect(await t.check({ customerId: 'nobody', featureId: 'feature-analytics' })).toMatchObject({ reason: 'CustomerNotFound' });
+    expect(await t.check({ customerId: 'acme', featureId: 'feature-analytics' })).toMatchObject({
+      hasAccess: true,
+      isFallback: false,
+    });
+    expect(
+      await t.check({ customerId: 'acme', featureId: 'feature-formats', requestedValues: ['json'] }),
+    ).toMatchObject({ hasAccess: false, reason: 'RequestedValuesMismatch' });
+    expect(await t.check({ customerId: 'acme', featureId: 'feature-projects' })).toMatchObject({
+      hasAccess: true,
+      usageLimit: 3,
+    });
+    expect(await t.check({ customerId: 'acme', featureId: 'feature-other' })).toMatchObject({
+      reason: 'NoFeatureEntitlementInSubscription',
+    });
+    expect(await t.check({ customerId: 'nobody', featureId: 'feature-analytics' })).toMatchObject({
+      reason: 'CustomerNotFound',
+    });
     await double.revoke('acme', 'feature-analytics');
     expect((await t.check({ customerId: 'acme', featureId: 'feature-analytics' })).hasAccess).toBe(false);
   });
@@ -37,7 +49,9 @@ describe('@tollgate/core/testing', () => {
     );
     expect(results.filter(Boolean)).toHaveLength(3);
     expect(await double.reportedUnits('acme', 'feature-calls')).toBe(3);
-    expect(await double.tollgate.check({ customerId: 'acme', featureId: 'feature-calls', requestedUsage: 1 })).toMatchObject({ hasAccess: false, currentUsage: 10 });
+    expect(
+      await double.tollgate.check({ customerId: 'acme', featureId: 'feature-calls', requestedUsage: 1 }),
+    ).toMatchObject({ hasAccess: false, currentUsage: 10 });
   });
 
   it('stands in for Stigg behind an adapter', async () => {
@@ -45,11 +59,18 @@ describe('@tollgate/core/testing', () => {
     await double.grant('acme', 'feature-reports', { limit: 100 });
     const app = express();
     app.use(entitlements({ client: double.tollgate, customerId: (req) => req.get('x-org') }));
-    app.post('/reports', requireFeature('feature-reports'), meteredGuard('feature-reports', { usage: 2 }), (_req, res) => res.json({ ok: true }));
+    app.post(
+      '/reports',
+      requireFeature('feature-reports'),
+      meteredGuard('feature-reports', { usage: 2 }),
+      (_req, res) => res.json({ ok: true }),
+    );
     expect((await request(app).post('/reports').set('x-org', 'acme')).status).toBe(200);
     expect((await request(app).post('/reports').set('x-org', 'other')).status).toBe(403);
     await until(() => double.tollgate.metrics().usage.inflight === 0, 'the request to settle');
-    expect(await double.reported()).toEqual([{ customerId: 'acme', resourceId: null, featureId: 'feature-reports', units: 2 }]);
+    expect(await double.reported()).toEqual([
+      { customerId: 'acme', resourceId: null, featureId: 'feature-reports', units: 2 },
+    ]);
   });
 
   it('says so when asked for management calls', async () => {

@@ -39,7 +39,8 @@ it('applies exactly the successful requests through every fault, backing off bet
   const delivered = async (phase: string) => {
     const end = Date.now() + 20_000;
     while (t.metrics().usage.unitsDelivered < successes) {
-      if (Date.now() > end) throw new Error(`${phase}: ${successes - t.metrics().usage.unitsDelivered} units not delivered`);
+      if (Date.now() > end)
+        throw new Error(`${phase}: ${successes - t.metrics().usage.unitsDelivered} units not delivered`);
       await new Promise((r) => setTimeout(r, 50));
     }
   };
@@ -54,7 +55,9 @@ it('applies exactly the successful requests through every fault, backing off bet
     await delivered('5xx');
     const times = server.admin.callTimes('reportUsageBulk').filter((at) => at < outageStart + OUTAGE_MS);
     const gaps = times.slice(1).map((at, i) => at - times[i]!);
-    console.info(`reportUsageBulk during the ${OUTAGE_MS / 1000} s outage: ${times.length} calls, gaps (ms): ${gaps.join(', ')}`);
+    console.info(
+      `reportUsageBulk during the ${OUTAGE_MS / 1000} s outage: ${times.length} calls, gaps (ms): ${gaps.join(', ')}`,
+    );
     expect(times.length).toBeLessThan(25); // no hammering: a fixed 200 ms interval would be ~60 calls
     expect(Math.max(...gaps)).toBeGreaterThan(1_000);
 
@@ -67,7 +70,7 @@ it('applies exactly the successful requests through every fault, backing off bet
     await traffic(1_000);
     await delivered('dropped connections');
     // Rate limited.
-    server.admin.injectFault({ operations: ['reportUsageBulk'], errorCode: 'RateLimitExceeded', count: 2 }) // each refusal slows the customer down by half again;
+    server.admin.injectFault({ operations: ['reportUsageBulk'], errorCode: 'RateLimitExceeded', count: 2 }); // each refusal slows the customer down by half again;
     await traffic(1_000);
     await delivered('rate limits');
 
@@ -75,7 +78,9 @@ it('applies exactly the successful requests through every fault, backing off bet
     await new Promise((r) => setTimeout(r, 1_600)); // a late, timed-out report may still land: it must be refused as a duplicate
     const usage = await stiggUsage(server, 'customer-pro');
     const stats = server.admin.stats();
-    console.info(`successful requests ${successes}, Stigg usage ${usage}, duplicates refused ${stats.usage.duplicates}, drain ${JSON.stringify(report)}`);
+    console.info(
+      `successful requests ${successes}, Stigg usage ${usage}, duplicates refused ${stats.usage.duplicates}, drain ${JSON.stringify(report)}`,
+    );
     expect(successes).toBeGreaterThan(100);
     expect(usage).toBe(successes);
     expect(stats.usage.duplicates).toBeGreaterThan(0); // the faults did make the client repeat itself

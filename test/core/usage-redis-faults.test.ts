@@ -67,7 +67,9 @@ describe('the meter in a Redis that misbehaves', () => {
       Array.from({ length: 20 }, async (_, worker) => {
         while (!stop) {
           // Half the requests carry an idempotency key (committed in process while Redis is frozen, handed over with it).
-          const m = await t.enter(worker % 2 ? { ...request, idempotencyKey: `frozen-${worker}-${successes}-${Math.random()}` } : request);
+          const m = await t.enter(
+            worker % 2 ? { ...request, idempotencyKey: `frozen-${worker}-${successes}-${Math.random()}` } : request,
+          );
           if (!m.allowed) continue;
           await new Promise((r) => setTimeout(r, 2));
           await m.settle({ success: true });
@@ -107,12 +109,18 @@ describe('the meter in a Redis that misbehaves', () => {
     // Past the meter's retry-after, reservations are made in Redis again (not in process, where nothing is held).
     await new Promise((r) => setTimeout(r, 400));
     const started = Date.now();
-    await until(async () => {
-      const m = await t.enter({ ...request, units: 10 });
-      await m.settle({ success: false });
-      return m.allowed;
-    }, 'the 10 units left to be usable again', 5_000); // a dead process' reservations expire within 10 s, any TTL 60 s
-    console.info(`stale reservations released ${Date.now() - started} ms after Redis answered again (their TTL is 60 s)`);
+    await until(
+      async () => {
+        const m = await t.enter({ ...request, units: 10 });
+        await m.settle({ success: false });
+        return m.allowed;
+      },
+      'the 10 units left to be usable again',
+      5_000,
+    ); // a dead process' reservations expire within 10 s, any TTL 60 s
+    console.info(
+      `stale reservations released ${Date.now() - started} ms after Redis answered again (their TTL is 60 s)`,
+    );
   }, 30_000);
 
   it('at close, records sent while Redis was frozen go to Redis under their keys once it answers; the fleet delivers them once', async () => {
@@ -135,7 +143,11 @@ describe('the meter in a Redis that misbehaves', () => {
     env.server.admin.clearFaults(failing);
     const duplicatesBefore = env.server.admin.stats().usage.duplicates;
     const b = await client(); // the next delivering process sends the record again, with the same key
-    await until(() => env.server.admin.stats().usage.duplicates > duplicatesBefore, 'the handed-over record to reach Stigg', 5_000);
+    await until(
+      () => env.server.admin.stats().usage.duplicates > duplicatesBefore,
+      'the handed-over record to reach Stigg',
+      5_000,
+    );
     expect(await b.close()).toMatchObject({ dropped: 0, persisted: 0 });
     expect(await stiggUsage(env.server, 'handed-over')).toBe(5);
   }, 30_000);
@@ -162,7 +174,10 @@ describe('the meter in a Redis that misbehaves', () => {
     // `a` hands its units to Redis with their keys: the one `b` counted meanwhile is not counted again ...
     await until(() => a.metrics().usage.duplicateUnits === 1, "a's hand-over to find the key counted by b", 5_000);
     // ... and a retry of the other, now anywhere in the fleet, is a duplicate.
-    expect(await b.enter({ ...request, idempotencyKey: 'retried-later' })).toMatchObject({ allowed: true, duplicate: true });
+    expect(await b.enter({ ...request, idempotencyKey: 'retried-later' })).toMatchObject({
+      allowed: true,
+      duplicate: true,
+    });
     expect(await a.close()).toMatchObject({ dropped: 0 });
     expect(await b.close()).toMatchObject({ dropped: 0, persisted: 0 });
     expect(await stiggUsage(env.server, 'keyed-apart')).toBe(2);
@@ -197,9 +212,15 @@ describe('the meter in a Redis that misbehaves', () => {
 
   it('refuses a Redis that evicts keys for the meter, or meters in process memory when told to', async () => {
     await redisCommand(env.redis.port, 'CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
-    await expect(client()).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('allkeys-lru') });
+    await expect(client()).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('allkeys-lru'),
+    });
     const errors: string[] = [];
-    const t = await client({ usage: { evictingRedis: 'memory' }, logger: { warn: () => {}, error: (m) => void errors.push(m) } });
+    const t = await client({
+      usage: { evictingRedis: 'memory' },
+      logger: { warn: () => {}, error: (m) => void errors.push(m) },
+    });
     expect(errors.join('\n')).toContain('metering in process memory');
     await provisionCustomers(env.server, ['evicting']);
     const m = await t.enter({ customerId: 'evicting', featureId: 'feature-api-calls' });
@@ -238,7 +259,10 @@ describe('requests while Tollgate closes', () => {
     const after = await request(app).post('/api/reports').set('x-customer', 'closing');
     for (const res of [during, after]) {
       expect(res.status).toBe(503);
-      expect(JSON.parse(res.text)).toMatchObject({ type: 'https://tollgate.dev/problems/unavailable', reason: 'Unknown' });
+      expect(JSON.parse(res.text)).toMatchObject({
+        type: 'https://tollgate.dev/problems/unavailable',
+        reason: 'Unknown',
+      });
     }
     expect(await stiggUsage(env.server, 'closing')).toBe(1);
   }, 30_000);

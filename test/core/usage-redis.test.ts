@@ -9,7 +9,8 @@ import { exactlyLimitAcrossProcesses, proCustomer } from '../support/fleet/usage
 
 /** The delivery lease lapses within a second of its holder's death here, so a test need not wait long for a takeover. */
 const lease = { leaseTtlMs: 1_000 };
-const leader = (w: TollgateWorker) => until(async () => (await w.metrics()).usage.deliveryLeader, 'the delivery lease', 5_000);
+const leader = (w: TollgateWorker) =>
+  until(async () => (await w.metrics()).usage.deliveryLeader, 'the delivery lease', 5_000);
 
 const env = stiggAndRedis();
 
@@ -81,7 +82,11 @@ describe('metered usage across processes', () => {
   it('SIGTERM mid-load delivers everything committed within the drain deadline', async () => {
     await customer('sigterm');
     const w = await TollgateWorker.start(env.server.url, env.redis.url, { usage: { flushIntervalMs: 60_000 } });
-    const load = Promise.all(Array.from({ length: 300 }, (_, i) => w.metered({ customerId: 'sigterm', featureId: 'feature-api-calls', idempotencyKey: `t-${i}` }, 20)));
+    const load = Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        w.metered({ customerId: 'sigterm', featureId: 'feature-api-calls', idempotencyKey: `t-${i}` }, 20),
+      ),
+    );
     await new Promise((r) => setTimeout(r, 150));
     await w.signal('SIGTERM');
     void load.catch(() => {});
@@ -125,7 +130,9 @@ describe('metered usage across processes', () => {
     const duplicates = results.filter((r) => r.duplicate).length;
     await leader(b);
     const closed = await b.close();
-    console.info(`SIGKILL: ${acknowledged.size} answered before the kill, ${retried.length} retried (${duplicates} already counted), drain ${JSON.stringify(closed?.report)}`);
+    console.info(
+      `SIGKILL: ${acknowledged.size} answered before the kill, ${retried.length} retried (${duplicates} already counted), drain ${JSON.stringify(closed?.report)}`,
+    );
     expect(results.every((r) => r.allowed)).toBe(true);
     expect(await stiggUsage('sigkill')).toBe(keys.length);
   }, 60_000);

@@ -32,7 +32,10 @@ describe('usage meter', () => {
       }),
     );
     expect(results.filter((m) => m.allowed)).toHaveLength(100);
-    expect(results.find((m) => !m.allowed)?.decision).toMatchObject({ hasAccess: false, reason: 'RequestedUsageExceedingLimit' });
+    expect(results.find((m) => !m.allowed)?.decision).toMatchObject({
+      hasAccess: false,
+      reason: 'RequestedUsageExceedingLimit',
+    });
     expect(await t.close()).toEqual({ delivered: 100, persisted: 0, dropped: 0 });
     expect(await stiggUsage('customer-free', 'feature-api-calls')).toBe(100);
   });
@@ -44,7 +47,10 @@ describe('usage meter', () => {
     const held = await t.enter({ ...request, units: 3 });
     expect(held.allowed).toBe(true);
     expect(await t.check({ ...request, requestedUsage: 2 })).toMatchObject({ hasAccess: true, currentUsage: 98 });
-    expect(await t.check({ ...request, requestedUsage: 3 })).toMatchObject({ hasAccess: false, reason: 'RequestedUsageExceedingLimit' });
+    expect(await t.check({ ...request, requestedUsage: 3 })).toMatchObject({
+      hasAccess: false,
+      reason: 'RequestedUsageExceedingLimit',
+    });
     await held.settle({ success: true });
     expect(await t.check({ ...request, requestedUsage: 3 })).toMatchObject({ hasAccess: false, currentUsage: 98 });
     await t.flushUsage();
@@ -89,7 +95,11 @@ describe('usage meter', () => {
     await first.settle({ success: false });
     const second = await t.enter({ ...request, idempotencyKey: 'k-flight' });
     expect([second.allowed, second.inFlight, second.duplicate]).toEqual([true, false, false]);
-    const response = { status: 201, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"id":7}').toString('base64') };
+    const response = {
+      status: 201,
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from('{"id":7}').toString('base64'),
+    };
     await second.settle({ success: true, response });
     const retry = await t.enter({ ...request, idempotencyKey: 'k-flight' });
     expect([retry.allowed, retry.duplicate, retry.replay]).toEqual([true, true, response]);
@@ -130,14 +140,16 @@ describe('usage meter', () => {
 
   it('reports early once maxBatch records wait, without waiting for the interval', async () => {
     const t = await client({ usage: { flushIntervalMs: 60_000, maxBatch: 10 } });
-    for (let i = 0; i < 10; i++) await t.provisionCustomer({ customerId: `early-${i}`, subscriptionParams: { planId: 'plan-free' } });
+    for (let i = 0; i < 10; i++)
+      await t.provisionCustomer({ customerId: `early-${i}`, subscriptionParams: { planId: 'plan-free' } });
     server.admin.resetStats();
     for (let i = 0; i < 10; i++) {
       const m = await t.enter({ customerId: `early-${i}`, featureId: 'feature-api-calls' });
       await m.settle({ success: true });
     }
     const end = Date.now() + 2_000;
-    while ((server.admin.stats().calls.reportUsageBulk ?? 0) === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    while ((server.admin.stats().calls.reportUsageBulk ?? 0) === 0 && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 10));
     expect(server.admin.stats()).toMatchObject({ calls: { reportUsageBulk: 1 }, usage: { applied: 10 } });
   });
 
@@ -163,7 +175,9 @@ describe('usage meter', () => {
     const stats = server.admin.stats();
     const records = stats.usage.applied;
     const intervals = Math.ceil(elapsed / 250) + 1;
-    console.info(`10,000 metered requests in ${elapsed} ms: ${records} usage records in ${stats.calls.reportUsageBulk} reportUsageBulk calls (flush every 250 ms)`);
+    console.info(
+      `10,000 metered requests in ${elapsed} ms: ${records} usage records in ${stats.calls.reportUsageBulk} reportUsageBulk calls (flush every 250 ms)`,
+    );
     expect(records).toBeLessThanOrEqual(intervals + 1); // one record per customer/feature per flush, plus the drain
     expect(stats.usage.duplicates).toBe(0);
   });

@@ -9,7 +9,12 @@ import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
 import { createRedisStore } from '../support/redis.js';
 import { RedisClusterTopology, redisCli } from '../support/redis-topology.js';
 import { quiet } from '../support/stigg.js';
-import { customerSlotKey, exactlyLimitAcrossProcesses, failoverUnderLoad, fleetDeliveryHandover } from '../support/fleet/usage-scenarios.js';
+import {
+  customerSlotKey,
+  exactlyLimitAcrossProcesses,
+  failoverUnderLoad,
+  fleetDeliveryHandover,
+} from '../support/fleet/usage-scenarios.js';
 
 // In the slow suite only (`npm run test:slow`): topologies, processes and failovers take their time.
 describe.runIf(process.env.TOLLGATE_SLOW === '1')('usage metering on a Redis Cluster', () => {
@@ -23,7 +28,7 @@ describe.runIf(process.env.TOLLGATE_SLOW === '1')('usage metering on a Redis Clu
     await server?.close();
   });
 
-  it('refuses a cluster where one master evicts keys: every master\'s maxmemory-policy is read', async () => {
+  it("refuses a cluster where one master evicts keys: every master's maxmemory-policy is read", async () => {
     const masters = await cluster.masters();
     expect(masters).toHaveLength(3);
     const evicting = masters[masters.length - 1]!.port;
@@ -32,8 +37,16 @@ describe.runIf(process.env.TOLLGATE_SLOW === '1')('usage metering on a Redis Clu
     try {
       // Several times: a client that asks one node at random would miss it now and then.
       for (let i = 0; i < 3; i++) {
-        const t = createTollgate({ apiKey: 'server-tollgate-local', baseUrl: server.url, cache: { store }, logger: quiet });
-        await expect(t.ready()).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('allkeys-lru') });
+        const t = createTollgate({
+          apiKey: 'server-tollgate-local',
+          baseUrl: server.url,
+          cache: { store },
+          logger: quiet,
+        });
+        await expect(t.ready()).rejects.toMatchObject({
+          code: 'CONFIG_INVALID',
+          message: expect.stringContaining('allkeys-lru'),
+        });
         await t.close();
       }
     } finally {
@@ -46,11 +59,11 @@ describe.runIf(process.env.TOLLGATE_SLOW === '1')('usage metering on a Redis Clu
     await exactlyLimitAcrossProcesses(server, cluster.url, 'cluster-four-procs');
   }, 60_000);
 
-  it('a fleet sharing the cluster: the delivering process is killed and replaced, Stigg\'s totals exact and within its limits', async () => {
+  it("a fleet sharing the cluster: the delivering process is killed and replaced, Stigg's totals exact and within its limits", async () => {
     await fleetDeliveryHandover(server, cluster.url, { slow: false, prefix: 'cluster-fleet-' });
   }, 120_000);
 
-  it('the master of the busiest customer\'s slot SIGKILLed under metered load: its replica takes over, no process exits, no request fails', async () => {
+  it("the master of the busiest customer's slot SIGKILLed under metered load: its replica takes over, no process exits, no request fails", async () => {
     const cost = await failoverUnderLoad(server, {
       redisUrl: cluster.url,
       prefix: 'cluster-failover-',

@@ -25,13 +25,21 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe('usage delivery within Stigg\'s limits', () => {
+describe("usage delivery within Stigg's limits", () => {
   it('one process, meter in memory, one busy customer and 20 others, then SIGTERM: exact, nothing refused or dropped', async () => {
     const customers = ['busy-1', ...Array.from({ length: 20 }, (_, i) => `ordinary-1-${i}`)];
     await provisionCustomers(server, customers);
     server.admin.setRateLimits(limits);
     server.admin.resetStats();
-    const { ledger, drains, lagP99 } = await fleetRun({ server, redisUrl: null, processes: 1, customers, busyShare: 0.5, rate: 240, durationMs: SLOW ? 180_000 : 14_000 });
+    const { ledger, drains, lagP99 } = await fleetRun({
+      server,
+      redisUrl: null,
+      processes: 1,
+      customers,
+      busyShare: 0.5,
+      rate: 240,
+      durationMs: SLOW ? 180_000 : 14_000,
+    });
     const stats = server.admin.stats();
     const usage = stiggUsages(server);
     console.info(
@@ -72,7 +80,9 @@ describe('usage delivery through a long Stigg outage', () => {
       },
     });
     const stats = server.admin.stats();
-    console.info(`500s for ${outageMs / 1000} s: ${ledger.total()} succeeded, reportUsageBulk ${stats.calls.reportUsageBulk}, drain ${JSON.stringify(drains[0])}, duplicates refused ${stats.usage.duplicates}`);
+    console.info(
+      `500s for ${outageMs / 1000} s: ${ledger.total()} succeeded, reportUsageBulk ${stats.calls.reportUsageBulk}, drain ${JSON.stringify(drains[0])}, duplicates refused ${stats.usage.duplicates}`,
+    );
     expect(ledger.count((s) => s >= 500)).toBe(0);
     expect(mismatches(ledger, stiggUsages(server), customers)).toEqual([]);
     expect(drains[0]).toMatchObject({ dropped: 0 });

@@ -11,7 +11,18 @@ import { describe, expect, it } from 'vitest';
 import { EXIT } from '@tollgate/cli';
 import { until } from '../support/wait.js';
 import { writeImportFiles } from '../support/import-data.js';
-import { type CliRun, fileArgs, importCli, importedState, importServer, readErrors, readSummary, spawnImport, tempDir, WRITES } from './support.js';
+import {
+  type CliRun,
+  fileArgs,
+  importCli,
+  importedState,
+  importServer,
+  readErrors,
+  readSummary,
+  spawnImport,
+  tempDir,
+  WRITES,
+} from './support.js';
 
 const env = importServer();
 const files = fileArgs;
@@ -33,31 +44,38 @@ describe('input paths that are not regular files', () => {
     ['a FIFO', fifo, 'a FIFO'],
     ['a directory', (dir: string) => dir, 'a directory'],
     ['a device', () => '/dev/zero', 'a character device'],
-  ])('%s is refused before anything is read or sent, exit 3 naming the file', async (_name, make, kind) => {
-    const dir = tempDir();
-    const path = make(dir);
-    const good = await writeImportFiles(dir, 10);
-    try {
-      const run = await Promise.race([importCli(env.server, dir, ['--customers', good.customers, '--usage', path]), sleep(5000)]);
-      expect(run, 'the run ended').not.toBe('timed out');
-      const { code, err } = run as CliRun;
-      expect(code).toBe(EXIT.invalidInput);
-      expect(err).toContain(`${path}: not a regular file (${kind})`);
-      expect(err).toContain('Nothing was sent');
-      // Refused before Stigg is even asked for its catalog.
-      expect(env.server.admin.stats().calls.paywall ?? 0).toBe(0);
-      nothingSent();
-    } finally {
-      // A reader blocked opening the FIFO (the old behaviour) gets a writer and an end of file, and lets go.
-      if (path.endsWith('.fifo')) {
-        try {
-          closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
-        } catch {
-          // no reader: nothing to release
+  ])(
+    '%s is refused before anything is read or sent, exit 3 naming the file',
+    async (_name, make, kind) => {
+      const dir = tempDir();
+      const path = make(dir);
+      const good = await writeImportFiles(dir, 10);
+      try {
+        const run = await Promise.race([
+          importCli(env.server, dir, ['--customers', good.customers, '--usage', path]),
+          sleep(5000),
+        ]);
+        expect(run, 'the run ended').not.toBe('timed out');
+        const { code, err } = run as CliRun;
+        expect(code).toBe(EXIT.invalidInput);
+        expect(err).toContain(`${path}: not a regular file (${kind})`);
+        expect(err).toContain('Nothing was sent');
+        // Refused before Stigg is even asked for its catalog.
+        expect(env.server.admin.stats().calls.paywall ?? 0).toBe(0);
+        nothingSent();
+      } finally {
+        // A reader blocked opening the FIFO (the old behaviour) gets a writer and an end of file, and lets go.
+        if (path.endsWith('.fifo')) {
+          try {
+            closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+          } catch {
+            // no reader: nothing to release
+          }
         }
       }
-    }
-  }, 15_000);
+    },
+    15_000,
+  );
 });
 
 describe('records beyond the limits', () => {
@@ -90,7 +108,13 @@ describe('records beyond the limits', () => {
     );
     expect(run.err).toContain(`${customers} #1: TOO_DEEP: the record is nested deeper than 64 levels`);
     expect(run.err).toContain(`${customers} #3: TOO_LARGE: `);
-    expect(readSummary(dir).entities.customers).toMatchObject({ records: 5, invalid: 3, imported: 2, failed: 0, requests: 1 });
+    expect(readSummary(dir).entities.customers).toMatchObject({
+      records: 5,
+      invalid: 3,
+      imported: 2,
+      failed: 0,
+      requests: 1,
+    });
     expect(env.server.admin.stats().calls.importCustomersBulk).toBe(1);
     const ids = env.server.admin.state().customers.map((c) => c.customerId);
     expect(ids).toEqual(expect.arrayContaining(['ok-1', 'ok-2']));
@@ -100,7 +124,10 @@ describe('records beyond the limits', () => {
   it('a dry run lists them and exits "invalid input"', async () => {
     const dir = tempDir();
     const customers = join(dir, 'customers.json');
-    writeFileSync(customers, `{"customers": [{"customerId": "ok"}, {"customerId": "d", "metadata": ${objects(1000)}}]}`);
+    writeFileSync(
+      customers,
+      `{"customers": [{"customerId": "ok"}, {"customerId": "d", "metadata": ${objects(1000)}}]}`,
+    );
     const run = await importCli(env.server, dir, ['--customers', customers, '--dry-run']);
     expect(run.code).toBe(EXIT.invalidInput);
     expect(run.err).toContain(`${customers} #1: TOO_DEEP: `);
@@ -112,13 +139,16 @@ describe('bytes that are not UTF-8', () => {
   it('stop the run before anything is sent, with the byte offset, line and column (never imported as U+FFFD)', async () => {
     const dir = tempDir();
     const customers = join(dir, 'customers.json');
-    const before = '{"customers": [\n  {"customerId": "c-1", "name": "Caf\u00e9"},\n  {"customerId": "c-2", "name": "Ren';
+    const before =
+      '{"customers": [\n  {"customerId": "c-1", "name": "Caf\u00e9"},\n  {"customerId": "c-2", "name": "Ren';
     const bytes = Buffer.concat([Buffer.from(before), Buffer.from([0xe9]), Buffer.from('e"}\n]}\n')]);
     writeFileSync(customers, bytes);
     const run = await importCli(env.server, dir, ['--customers', customers]);
     expect(run.code).toBe(EXIT.invalidInput);
     const column = before.length - before.lastIndexOf('\n');
-    expect(run.err).toContain(`${customers}:3:${column}: invalid UTF-8 at byte ${bytes.indexOf(0xe9)}: the file must be UTF-8`);
+    expect(run.err).toContain(
+      `${customers}:3:${column}: invalid UTF-8 at byte ${bytes.indexOf(0xe9)}: the file must be UTF-8`,
+    );
     expect(run.err).toContain('Nothing was sent');
     nothingSent();
     expect(env.server.admin.state().customers.find((c) => c.customerId === 'c-2')).toBeUndefined();
@@ -144,7 +174,11 @@ describe('SIGTERM', () => {
     const data = await writeImportFiles(dir, 2000);
     env.server.admin.injectFault({ operations: ['importCustomersBulk'], stall: true });
     const run = spawnImport(env.server, dir, [...files(data), '--rate', 'off']);
-    const { code, took } = await terminate(run, () => (env.server.admin.stats().calls.importCustomersBulk ?? 0) >= 2, 'both customer requests stalled');
+    const { code, took } = await terminate(
+      run,
+      () => (env.server.admin.stats().calls.importCustomersBulk ?? 0) >= 2,
+      'both customer requests stalled',
+    );
     expect(code, run.output()).toBe(EXIT.interrupted);
     expect(took, 'exit after SIGTERM (ms)').toBeLessThan(3000);
     expect(run.output()).toContain('--resume');
@@ -164,7 +198,11 @@ describe('SIGTERM', () => {
     const data = await writeImportFiles(dir, 10);
     env.server.admin.injectFault({ operations: ['paywall'], stall: true });
     const run = spawnImport(env.server, dir, files(data));
-    const { code, took } = await terminate(run, () => (env.server.admin.stats().calls.paywall ?? 0) >= 1, 'the catalog read stalled');
+    const { code, took } = await terminate(
+      run,
+      () => (env.server.admin.stats().calls.paywall ?? 0) >= 1,
+      'the catalog read stalled',
+    );
     expect(code, run.output()).toBe(EXIT.interrupted);
     expect(took, 'exit after SIGTERM (ms)').toBeLessThan(3000);
     expect(run.output()).toContain('interrupted before anything was sent');

@@ -11,7 +11,19 @@ import { EXIT } from '@tollgate/cli';
 import { stiggUsage } from '../support/stigg.js';
 import { until } from '../support/wait.js';
 import { importUsage, writeImportFiles } from '../support/import-data.js';
-import { confirmedBatches, fileArgs, importCli, importedState, importServer, readErrors, readSummary, spawnImport, tempDir, writeJson, WRITES } from './support.js';
+import {
+  confirmedBatches,
+  fileArgs,
+  importCli,
+  importedState,
+  importServer,
+  readErrors,
+  readSummary,
+  spawnImport,
+  tempDir,
+  writeJson,
+  WRITES,
+} from './support.js';
 
 const env = importServer();
 const files = fileArgs;
@@ -23,8 +35,21 @@ describe('tollgate import', () => {
     const first = await importCli(env.server, dir, [...files(data), '--rate', 'off']);
     expect(first.code, first.err).toBe(EXIT.ok);
     const summary = readSummary(dir);
-    expect(summary.entities.customers).toMatchObject({ records: 100_000, imported: 100_000, created: 100_000, failed: 0, invalid: 0, requests: 100 });
-    expect(summary.entities.subscriptions).toMatchObject({ records: 100_000, imported: 100_000, created: 100_000, existing: 0, requests: 100 });
+    expect(summary.entities.customers).toMatchObject({
+      records: 100_000,
+      imported: 100_000,
+      created: 100_000,
+      failed: 0,
+      invalid: 0,
+      requests: 100,
+    });
+    expect(summary.entities.subscriptions).toMatchObject({
+      records: 100_000,
+      imported: 100_000,
+      created: 100_000,
+      existing: 0,
+      requests: 100,
+    });
     expect(summary.entities.usage).toMatchObject({ records: 100_000, imported: 100_000, requests: 1000 });
     const state = importedState(env.server);
     expect(state.customers).toHaveLength(100_000);
@@ -64,7 +89,12 @@ describe('tollgate import', () => {
           {
             customerId: 'c-4',
             planId: 'plan-enterprise',
-            entitlements: [{ feature: { featureId: 'feature-seats', usageLimit: 5 }, credit: { customCurrencyId: 'cur', amount: 1, cadence: 'MONTH' } }],
+            entitlements: [
+              {
+                feature: { featureId: 'feature-seats', usageLimit: 5 },
+                credit: { customCurrencyId: 'cur', amount: 1, cadence: 'MONTH' },
+              },
+            ],
           },
           { customerId: 'c-5', planId: 'plan-free', startDate: '01/02/2026' },
           { customerId: 'customer-nosub', planId: 'plan-free' },
@@ -106,7 +136,8 @@ describe('tollgate import', () => {
       expect(run.code).toBe(EXIT.invalidInput);
       const calls = env.server.admin.stats().calls;
       for (const field of WRITES) expect(calls[field] ?? 0, field).toBe(0);
-      for (const [file, index, code] of INVALID) expect(run.err).toMatch(new RegExp(`${file} #${index}[^\\n]*: ${code}: `));
+      for (const [file, index, code] of INVALID)
+        expect(run.err).toMatch(new RegExp(`${file} #${index}[^\\n]*: ${code}: `));
       const reported = readErrors(dir).map((e) => [e.file.split('/').pop(), e.index, e.code]);
       expect(reported).toEqual(INVALID.map((x) => [...x]));
       expect(run.out).toContain('Dry run (nothing sent)');
@@ -118,7 +149,9 @@ describe('tollgate import', () => {
       const run = await importCli(env.server, dir, files(seed(dir)));
       expect(run.code, run.err).toBe(EXIT.failed);
       const errors = readErrors(dir);
-      expect(errors.filter((e) => e.phase === 'validate').map((e) => [e.file.split('/').pop(), e.index, e.code])).toEqual(INVALID.map((x) => [...x]));
+      expect(
+        errors.filter((e) => e.phase === 'validate').map((e) => [e.file.split('/').pop(), e.index, e.code]),
+      ).toEqual(INVALID.map((x) => [...x]));
       // Refused by Stigg, not by validation: an add-on the plan does not allow (in the task); usage of a customer whose
       // subscription record was invalid, so nothing entitles it.
       const refused = errors.filter((e) => e.phase !== 'validate');
@@ -130,7 +163,10 @@ describe('tollgate import', () => {
         expect(e.reason).toBeTruthy();
         expect(e.record).toBeDefined();
       }
-      expect(errors.find((e) => e.code === 'DUPLICATE' && e.entity === 'customers')).toMatchObject({ key: 'c-1', record: { customerId: 'c-1', name: 'again' } });
+      expect(errors.find((e) => e.code === 'DUPLICATE' && e.entity === 'customers')).toMatchObject({
+        key: 'c-1',
+        record: { customerId: 'c-1', name: 'again' },
+      });
       const state = env.server.admin.state();
       expect(state.customers.map((c) => c.customerId)).toEqual(expect.arrayContaining(['c-1', 'c-4', 'c-5']));
       expect(state.customers.find((c) => c.customerId === 'c-3')).toBeUndefined();
@@ -165,7 +201,11 @@ describe('tollgate import', () => {
     expect(calls.importCustomersBulk).toBe(sentBefore.importCustomersBulk);
     expect(calls.importSubscriptionsBulk).toBe(sentBefore.importSubscriptionsBulk);
     expect(calls.reportUsageBulk! - sentBefore.reportUsageBulk!).toBe(30 - confirmed.usage!);
-    expect(readSummary(dir).entities.usage).toMatchObject({ records: 3000, imported: 3000, resumed: confirmed.usage! * 100 });
+    expect(readSummary(dir).entities.usage).toMatchObject({
+      records: 3000,
+      imported: 3000,
+      resumed: confirmed.usage! * 100,
+    });
     const state = importedState(env.server);
     expect(state.customers).toHaveLength(3000);
     expect(state.subscriptions).toHaveLength(3000);
@@ -196,14 +236,23 @@ describe('tollgate import', () => {
     // Batch 0 confirmed before the kill, batch 1 followed by its task id, batch 2 sent: three imports in all.
     expect(env.server.admin.stats().calls.importSubscriptionsBulk).toBe(3);
     expect(task.taskId).toBeTruthy();
-    expect(readSummary(dir).entities.subscriptions).toMatchObject({ records: 3000, imported: 3000, created: 3000, failed: 0 });
+    expect(readSummary(dir).entities.subscriptions).toMatchObject({
+      records: 3000,
+      imported: 3000,
+      created: 3000,
+      failed: 0,
+    });
     expect(importedState(env.server).subscriptions).toHaveLength(3000);
   }, 90_000);
 
   it('completes under rate limits and injected 429s and 5xx, with nothing lost or duplicated', async () => {
     const dir = tempDir();
     const data = await writeImportFiles(dir, 4000);
-    env.server.admin.setRateLimits({ enabled: true, windowMs: 1000, perOperation: { importCustomersBulk: 2, importSubscriptionsBulk: 2, reportUsageBulk: 15 } });
+    env.server.admin.setRateLimits({
+      enabled: true,
+      windowMs: 1000,
+      perOperation: { importCustomersBulk: 2, importSubscriptionsBulk: 2, reportUsageBulk: 15 },
+    });
     env.server.admin.injectFault({ operations: ['importCustomersBulk'], status: 500, count: 1 });
     env.server.admin.injectFault({ operations: ['importCustomersBulk'], status: 429, count: 1 });
     env.server.admin.injectFault({ operations: ['importSubscriptionsBulk'], errorCode: 'RateLimitExceeded', count: 2 });
@@ -213,7 +262,8 @@ describe('tollgate import', () => {
     const run = await importCli(env.server, dir, [...files(data), '--rate', 'off', '--concurrency', '4']);
     expect(run.code, run.err).toBe(EXIT.ok);
     const summary = readSummary(dir);
-    for (const entity of ['customers', 'subscriptions', 'usage']) expect(summary.entities[entity]).toMatchObject({ records: 4000, imported: 4000, failed: 0 });
+    for (const entity of ['customers', 'subscriptions', 'usage'])
+      expect(summary.entities[entity]).toMatchObject({ records: 4000, imported: 4000, failed: 0 });
     expect(summary.entities.customers.retries).toBeGreaterThanOrEqual(2);
     expect(summary.entities.subscriptions.retries).toBeGreaterThanOrEqual(2);
     expect(summary.entities.usage.retries).toBeGreaterThanOrEqual(5);
@@ -222,7 +272,8 @@ describe('tollgate import', () => {
     expect(state.customers).toHaveLength(4000);
     expect(new Set(state.subscriptions.map((s) => s.customerId)).size).toBe(4000);
     expect(state.subscriptions).toHaveLength(4000);
-    for (let i = 0; i < 4000; i += 397) expect(state.usage.get(`imp-${i}\u0001\u0001feature-api-calls`)).toBe(importUsage(i).usage);
+    for (let i = 0; i < 4000; i += 397)
+      expect(state.usage.get(`imp-${i}\u0001\u0001feature-api-calls`)).toBe(importUsage(i).usage);
   }, 120_000);
 
   it('stops when Stigg stays unreachable past the retries, keeping the checkpoint; --resume finishes once it answers', async () => {
@@ -293,7 +344,14 @@ describe('tollgate import', () => {
     const text = readFileSync(usage, 'utf8').replace('"usages": [\n', '"usages": [\n    // from the old system\n');
     const bad = join(dir, 'bad-usage.json');
     (await import('node:fs')).writeFileSync(bad, text);
-    const run = await importCli(env.server, dir, ['--customers', data.customers, '--subscriptions', data.subscriptions, '--usage', bad]);
+    const run = await importCli(env.server, dir, [
+      '--customers',
+      data.customers,
+      '--subscriptions',
+      data.subscriptions,
+      '--usage',
+      bad,
+    ]);
     expect(run.code).toBe(EXIT.invalidInput);
     expect(run.err).toContain(`${bad}:3:5: comments are not JSON`);
     expect(run.err).toContain('Nothing was sent');
@@ -304,8 +362,18 @@ describe('tollgate import', () => {
     const dir = tempDir();
     const legacy = writeJson(dir, 'legacy.json', {
       customers: [
-        { customerId: 'old-1', name: 'Old One', subscription: { planId: 'plan-pro', billingPeriod: 'MONTHLY' }, featuresUsage: { 'feature-api-calls': 9 } },
-        { customerId: 'old-2', name: 'Old Two', subscription: { planId: 'plan-team', startDate: '2026-01-01T00:00:00Z' }, featuresUsage: { 'feature-api-calls': 4 } },
+        {
+          customerId: 'old-1',
+          name: 'Old One',
+          subscription: { planId: 'plan-pro', billingPeriod: 'MONTHLY' },
+          featuresUsage: { 'feature-api-calls': 9 },
+        },
+        {
+          customerId: 'old-2',
+          name: 'Old Two',
+          subscription: { planId: 'plan-team', startDate: '2026-01-01T00:00:00Z' },
+          featuresUsage: { 'feature-api-calls': 4 },
+        },
       ],
     });
     const first = await importCli(env.server, dir, ['--legacy', legacy]);
@@ -318,12 +386,20 @@ describe('tollgate import', () => {
     ]);
 
     // A retry that stops before sending (here: a refused key) leaves the report where it was, to be retried again.
-    expect((await importCli(env.server, dir, ['--retry-failed'], { key: 'env.server-wrong' })).code).toBe(EXIT.unauthenticated);
+    expect((await importCli(env.server, dir, ['--retry-failed'], { key: 'env.server-wrong' })).code).toBe(
+      EXIT.unauthenticated,
+    );
     expect(readErrors(dir)).toHaveLength(2);
     expect(existsSync(join(dir, 'errors.retried.jsonl'))).toBe(false);
 
     const catalog = structuredClone(env.server.admin.catalog()) as unknown as { plans: Record<string, unknown>[] };
-    catalog.plans.push({ id: 'plan-team', product: 'product-tollgate-demo', displayName: 'Team', pricingType: 'FREE', entitlements: [{ feature: 'feature-api-calls', limit: 1000 }] });
+    catalog.plans.push({
+      id: 'plan-team',
+      product: 'product-tollgate-demo',
+      displayName: 'Team',
+      pricingType: 'FREE',
+      entitlements: [{ feature: 'feature-api-calls', limit: 1000 }],
+    });
     env.server.admin.publishCatalog(catalog);
     env.server.admin.resetStats();
     const retry = await importCli(env.server, dir, ['--retry-failed']);

@@ -19,7 +19,11 @@ const file = (content: string | Buffer) => {
   writeFileSync(path, content);
   return path;
 };
-async function read(path: string, chunk?: number, options?: { maxDepth?: number; maxBytes?: number }): Promise<SourceItem[]> {
+async function read(
+  path: string,
+  chunk?: number,
+  options?: { maxDepth?: number; maxBytes?: number },
+): Promise<SourceItem[]> {
   const out: SourceItem[] = [];
   for await (const item of jsonArrayItems(path, 'customers', chunk, options)) out.push(item);
   return out;
@@ -55,7 +59,9 @@ describe('record limits', () => {
         [3, 5, 'ok'],
       ]);
       expect(items[1]!.value).toBeUndefined();
-      expect(items[1]!.problem!.reason).toBe('the record is nested deeper than 64 levels (line 3, column 67); it was not read');
+      expect(items[1]!.problem!.reason).toBe(
+        'the record is nested deeper than 64 levels (line 3, column 67); it was not read',
+      );
       expect(items[2]!.problem!.reason).toContain('(line 4, column 350)');
       // Exactly 64 levels (the record, then 63 of metadata) is within the limit, and parsed.
       expect(nestingDepth(JSON.stringify(items[3]!.value))).toBe(MAX_RECORD_DEPTH);
@@ -64,7 +70,9 @@ describe('record limits', () => {
 
   it('flags a record larger than the request cap without keeping it, and reads on', async () => {
     const big = 'x'.repeat(3 << 20);
-    const path = file(`{"customers": [{"customerId": "${big}"}, {"customerId": "é${'é'.repeat(600_000)}"}, {"customerId": "small"}]}`);
+    const path = file(
+      `{"customers": [{"customerId": "${big}"}, {"customerId": "é${'é'.repeat(600_000)}"}, {"customerId": "small"}]}`,
+    );
     const items = await read(path, undefined, { maxBytes: 1 << 20 });
     expect(items.map((i) => i.problem?.code ?? 'ok')).toEqual(['TOO_LARGE', 'TOO_LARGE', 'ok']);
     expect(items[0]!.problem!.reason).toBe(
@@ -76,7 +84,9 @@ describe('record limits', () => {
   });
 
   it('ends the file at a value outside the records that nests too deeply, naming where', async () => {
-    expect(await errorOf(file(`{"meta": ${arrays(100)},\n "customers": []}`))).toBe('F:1:74: "meta" is nested deeper than 64 levels');
+    expect(await errorOf(file(`{"meta": ${arrays(100)},\n "customers": []}`))).toBe(
+      'F:1:74: "meta" is nested deeper than 64 levels',
+    );
   });
 
   it('measures nesting without recursion, strings and escapes aside', () => {
@@ -115,31 +125,44 @@ describe('UTF-8', () => {
     ['a code point above U+10FFFF', [0xf4, 0x90, 0x80, 0x80]],
     ['a sequence cut short', [0xe2, 0x82, 0x41]],
   ])('refuses %s with its byte offset, line and column, whatever the chunk size', async (_name, bad) => {
-    const bytes = Buffer.concat([Buffer.from('{"customers": [\n  {"customerId": "caf\u00e9"},\n  {"name": "Ren'), Buffer.from(bad), Buffer.from('e"}\n]}')]);
+    const bytes = Buffer.concat([
+      Buffer.from('{"customers": [\n  {"customerId": "caf\u00e9"},\n  {"name": "Ren'),
+      Buffer.from(bad),
+      Buffer.from('e"}\n]}'),
+    ]);
     const offset = at(bytes, bad);
     expect(await errorOf(file(bytes))).toBe(`F:3:16: invalid UTF-8 at byte ${offset}: the file must be UTF-8`);
   });
 
   it('refuses a file that ends inside a UTF-8 sequence', async () => {
     const bytes = Buffer.concat([Buffer.from('{"customers": []}\n'), Buffer.from([0xf0, 0x9f, 0x98])]);
-    expect(await errorOf(file(bytes))).toBe('F:2:1: the file ends inside a UTF-8 sequence at byte 18: the file must be UTF-8');
+    expect(await errorOf(file(bytes))).toBe(
+      'F:2:1: the file ends inside a UTF-8 sequence at byte 18: the file must be UTF-8',
+    );
   });
 
   it('reads every valid sequence, split across any chunk boundary', async () => {
     const name = 'Zoë — 東京 😀 \u{10ffff}';
     const path = file(`\ufeff{"customers": [{"customerId": "a", "name": "${name}"}]}`);
-    for (const chunk of [1, 2, 3, 5, 1 << 16]) expect((await read(path, chunk))[0]!.value).toEqual({ customerId: 'a', name });
+    for (const chunk of [1, 2, 3, 5, 1 << 16])
+      expect((await read(path, chunk))[0]!.value).toEqual({ customerId: 'a', name });
   });
 
   it('names the line of an error report (JSONL) that is not UTF-8', async () => {
     const report = join(dir, 'bad-errors.jsonl');
     const good = JSON.stringify({ entity: 'customers', file: 'c.json', index: 0, record: { customerId: 'a' } });
-    const bytes = Buffer.concat([Buffer.from(`${good}\n{"entity":"customers","record":{"customerId":"`), Buffer.from([0xff]), Buffer.from('"}}\n')]);
+    const bytes = Buffer.concat([
+      Buffer.from(`${good}\n{"entity":"customers","record":{"customerId":"`),
+      Buffer.from([0xff]),
+      Buffer.from('"}}\n'),
+    ]);
     writeFileSync(report, bytes);
     const read = async () => {
       for await (const _ of recordsOf('customers', { retry: [report] }));
     };
-    await expect(read()).rejects.toThrow(`${report}:2:47: invalid UTF-8 at byte ${bytes.indexOf(0xff)}: the file must be UTF-8`);
+    await expect(read()).rejects.toThrow(
+      `${report}:2:47: invalid UTF-8 at byte ${bytes.indexOf(0xff)}: the file must be UTF-8`,
+    );
   });
 
   it('the byte check agrees with the fatal TextDecoder on every 1- and 2-byte input and on random bytes', () => {
@@ -160,8 +183,13 @@ describe('UTF-8', () => {
     for (let a = 0; a < 256; a++) for (let b = 0; b < 256; b++) inputs.push(Uint8Array.of(a, b));
     let seed = 7;
     const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff;
-    for (let i = 0; i < 20_000; i++) inputs.push(Uint8Array.from({ length: 4 }, () => (random() & 1 ? 0xe0 | (random() & 0x1f) : 0x80 | (random() & 0x3f))));
-    const disagreements = inputs.filter((bytes) => checked(bytes) !== valid(bytes)).map((bytes) => Buffer.from(bytes).toString('hex'));
+    for (let i = 0; i < 20_000; i++)
+      inputs.push(
+        Uint8Array.from({ length: 4 }, () => (random() & 1 ? 0xe0 | (random() & 0x1f) : 0x80 | (random() & 0x3f))),
+      );
+    const disagreements = inputs
+      .filter((bytes) => checked(bytes) !== valid(bytes))
+      .map((bytes) => Buffer.from(bytes).toString('hex'));
     expect(disagreements).toEqual([]);
   });
 });

@@ -34,7 +34,9 @@ async function errorOf(text: string, key = 'customers') {
 
 describe('jsonArrayItems', () => {
   it('yields each element with its line and column, skipping other keys, across any chunk boundary', async () => {
-    const path = file('\ufeff{ "meta": {"a": [1, "]"]},\n  "customers": [\n    {"customerId": "a", "n": [1, {"b": "}\\""}]},\n    {"customerId": "b"} , 5, "s", null\n  ],\n "z": true }\n');
+    const path = file(
+      '\ufeff{ "meta": {"a": [1, "]"]},\n  "customers": [\n    {"customerId": "a", "n": [1, {"b": "}\\""}]},\n    {"customerId": "b"} , 5, "s", null\n  ],\n "z": true }\n',
+    );
     for (const chunk of [1, 3, 1 << 16]) {
       const items = await read(path, 'customers', chunk);
       expect(items.map((i) => [i.index, i.line, i.column])).toEqual([
@@ -54,18 +56,44 @@ describe('jsonArrayItems', () => {
   });
 
   it.each([
-    ['a comment inside a record', '{ "customers": [\n  {"customerId": "a",\n   // legacy id\n   "name": "A"}\n] }', '3:4: comments are not JSON'],
-    ['a trailing comma in the array', '{ "customers": [\n  {"customerId": "a"},\n  {"customerId": "b"},\n] }', '4:1: trailing comma before "]"'],
-    ['a trailing comma in a record', '{ "customers": [\n  {"customerId": "a", "name": "A",}\n] }', '2:35: trailing comma before "}"'],
+    [
+      'a comment inside a record',
+      '{ "customers": [\n  {"customerId": "a",\n   // legacy id\n   "name": "A"}\n] }',
+      '3:4: comments are not JSON',
+    ],
+    [
+      'a trailing comma in the array',
+      '{ "customers": [\n  {"customerId": "a"},\n  {"customerId": "b"},\n] }',
+      '4:1: trailing comma before "]"',
+    ],
+    [
+      'a trailing comma in a record',
+      '{ "customers": [\n  {"customerId": "a", "name": "A",}\n] }',
+      '2:35: trailing comma before "}"',
+    ],
     ['a bad literal', '{ "customers": [\n  {"customerId": "a",\n    "x": tru }\n] }', '3:10: unexpected "t"'],
-    ['a missing comma between records', '{ "customers": [\n  {"customerId": "a"}\n  {"customerId": "b"}\n] }', '3:3: expected "," or "]" after element 0'],
-    ['a bracket closed in the wrong place', '{ "subscriptions": [\n  {"customerId": "a"}\n  ]\n}]\n', '4:2: unexpected "]" after the end of the document'],
+    [
+      'a missing comma between records',
+      '{ "customers": [\n  {"customerId": "a"}\n  {"customerId": "b"}\n] }',
+      '3:3: expected "," or "]" after element 0',
+    ],
+    [
+      'a bracket closed in the wrong place',
+      '{ "subscriptions": [\n  {"customerId": "a"}\n  ]\n}]\n',
+      '4:2: unexpected "]" after the end of the document',
+    ],
     ['a truncated file', '{ "customers": [\n  {"customerId": "a"', '2:21: the file ends before the document is closed'],
-    ['a line break in a string', '{ "customers": [\n  {"customerId": "a\nb"}\n] }', '2:20: control character or line break inside a string'],
+    [
+      'a line break in a string',
+      '{ "customers": [\n  {"customerId": "a\nb"}\n] }',
+      '2:20: control character or line break inside a string',
+    ],
     ['an empty file', '', '1:1: the file is empty'],
     ['a top-level array', '[{"customerId": "a"}]', '1:1: expected "{" to open the document'],
   ])('names line and column for %s', async (_name, text, expected) => {
-    expect(await errorOf(text, text.includes('subscriptions') ? 'subscriptions' : 'customers')).toContain(`F:${expected}`);
+    expect(await errorOf(text, text.includes('subscriptions') ? 'subscriptions' : 'customers')).toContain(
+      `F:${expected}`,
+    );
   });
 
   it('names a missing file', async () => {

@@ -9,7 +9,14 @@ import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
 export const KEY = 'server-tollgate-local';
 
 /** Root fields that write: none of them may be called by a dry run. */
-export const WRITES = ['importCustomersBulk', 'importSubscriptionsBulk', 'reportUsageBulk', 'importOneCustomer', 'provisionCustomer', 'reportUsage'];
+export const WRITES = [
+  'importCustomersBulk',
+  'importSubscriptionsBulk',
+  'reportUsageBulk',
+  'importOneCustomer',
+  'provisionCustomer',
+  'reportUsage',
+];
 
 export const tempDir = () => mkdtempSync(join(tmpdir(), 'tollgate-import-'));
 
@@ -30,7 +37,12 @@ export interface CliRun {
  * `tollgate import` in this process, with files of its own in `dir`. `onStatus` sees the progress output (and may
  * stop the run by resolving `stop`).
  */
-export async function importCli(server: StiggLocal, dir: string, args: string[], options: { stop?: Promise<string>; key?: string; onStatus?: (text: string) => void } = {}): Promise<CliRun> {
+export async function importCli(
+  server: StiggLocal,
+  dir: string,
+  args: string[],
+  options: { stop?: Promise<string>; key?: string; onStatus?: (text: string) => void } = {},
+): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
   const status: string[] = [];
@@ -50,12 +62,18 @@ export async function importCli(server: StiggLocal, dir: string, args: string[],
   const code = await runCli(
     [
       'import',
-      '--base-url', server.url,
-      '--api-key', options.key ?? KEY,
-      '--checkpoint', join(dir, 'checkpoint.json'),
-      '--errors', join(dir, 'errors.jsonl'),
-      '--report', join(dir, 'summary.json'),
-      '--progress', 'plain',
+      '--base-url',
+      server.url,
+      '--api-key',
+      options.key ?? KEY,
+      '--checkpoint',
+      join(dir, 'checkpoint.json'),
+      '--errors',
+      join(dir, 'errors.jsonl'),
+      '--report',
+      join(dir, 'summary.json'),
+      '--progress',
+      'plain',
       ...args,
     ],
     io,
@@ -67,7 +85,22 @@ export async function importCli(server: StiggLocal, dir: string, args: string[],
 export function spawnImport(server: StiggLocal, dir: string, args: string[]) {
   const child = spawn(
     process.execPath,
-    ['--conditions=@tollgate/source', '--import', 'tsx', 'packages/cli/src/bin.ts', 'import', '--base-url', server.url, '--checkpoint', join(dir, 'checkpoint.json'), '--errors', join(dir, 'errors.jsonl'), '--progress', 'plain', ...args],
+    [
+      '--conditions=@tollgate/source',
+      '--import',
+      'tsx',
+      'packages/cli/src/bin.ts',
+      'import',
+      '--base-url',
+      server.url,
+      '--checkpoint',
+      join(dir, 'checkpoint.json'),
+      '--errors',
+      join(dir, 'errors.jsonl'),
+      '--progress',
+      'plain',
+      ...args,
+    ],
     { env: { ...process.env, STIGG_SERVER_API_KEY: KEY }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -88,7 +121,12 @@ export const readErrors = (dir: string, name = 'errors.jsonl') =>
 export function confirmedBatches(dir: string): Record<string, number> {
   try {
     const data = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8'));
-    return Object.fromEntries(Object.entries(data.phases as Record<string, { doneBelow: number; doneAbove: number[] }>).map(([k, p]) => [k, p.doneBelow + p.doneAbove.length]));
+    return Object.fromEntries(
+      Object.entries(data.phases as Record<string, { doneBelow: number; doneAbove: number[] }>).map(([k, p]) => [
+        k,
+        p.doneBelow + p.doneAbove.length,
+      ]),
+    );
   } catch {
     return {};
   }
@@ -97,7 +135,11 @@ export function confirmedBatches(dir: string): Record<string, number> {
 /** What stigg-local holds for the generated `imp-*` records: customers, active subscriptions, usage values. */
 type HeldState = ReturnType<StiggLocal['admin']['state']>;
 
-export function importedState(server: StiggLocal): { customers: HeldState['customers']; subscriptions: HeldState['subscriptions']; usage: Map<string, number> } {
+export function importedState(server: StiggLocal): {
+  customers: HeldState['customers'];
+  subscriptions: HeldState['subscriptions'];
+  usage: Map<string, number>;
+} {
   const state = server.admin.state();
   const customers = state.customers.filter((c) => c.customerId.startsWith('imp-'));
   const subscriptions = state.subscriptions.filter((s) => s.customerId.startsWith('imp-') && s.status !== 'CANCELED');
@@ -122,4 +164,11 @@ export function importServer(): { readonly server: StiggLocal } {
 }
 
 /** The CLI arguments naming a set of import files. */
-export const fileArgs = (f: { customers: string; subscriptions: string; usage: string }) => ['--customers', f.customers, '--subscriptions', f.subscriptions, '--usage', f.usage];
+export const fileArgs = (f: { customers: string; subscriptions: string; usage: string }) => [
+  '--customers',
+  f.customers,
+  '--subscriptions',
+  f.subscriptions,
+  '--usage',
+  f.usage,
+];

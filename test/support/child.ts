@@ -20,10 +20,14 @@ export class ChildScript {
     maxLifeMs: number,
   ) {
     const file = fileURLToPath(new URL(script, import.meta.url));
-    const child: ChildProcess = spawn(process.execPath, ['--conditions=@tollgate/source', '--import', 'tsx', file, ...args], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      ['--conditions=@tollgate/source', '--import', 'tsx', file, ...args],
+      {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child = child;
     let buffer = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -58,7 +62,9 @@ export class ChildScript {
     return Promise.race([
       new Promise<string>((resolve) => this.waiters.push({ match: (l) => l.startsWith(prefix), resolve })),
       this.exited.then(({ code, signal }) => {
-        throw new Error(`child exited (${code ?? signal}) before printing "${prefix}"; output:\n${this.lines.join('\n')}\n${this.stderr}`);
+        throw new Error(
+          `child exited (${code ?? signal}) before printing "${prefix}"; output:\n${this.lines.join('\n')}\n${this.stderr}`,
+        );
       }),
     ]);
   }
@@ -106,7 +112,9 @@ export async function blackhole(port = 0): Promise<{ port: number; close(): Prom
  * A TCP proxy to `targetPort`. `freeze()` makes every connection half-open: bytes stop flowing both ways but no
  * socket is closed, and new connections are accepted and never forwarded.
  */
-export async function freezableProxy(targetPort: number): Promise<{ port: number; freeze(): void; close(): Promise<void> }> {
+export async function freezableProxy(
+  targetPort: number,
+): Promise<{ port: number; freeze(): void; close(): Promise<void> }> {
   let frozen = false;
   const sockets = new Set<Socket>();
   const track = (s: Socket) => {
@@ -136,7 +144,9 @@ export async function freezableProxy(targetPort: number): Promise<{ port: number
 }
 
 /** A GraphQL endpoint that answers 503 to the first `failures` requests, then an empty entitlement list. */
-export async function flakyGraphql(failures: number): Promise<{ url: string; requests: () => number; close(): Promise<void> }> {
+export async function flakyGraphql(
+  failures: number,
+): Promise<{ url: string; requests: () => number; close(): Promise<void> }> {
   let requests = 0;
   const server: HttpServer = createHttpServer((req, res) => {
     req.resume();

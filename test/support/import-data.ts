@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 
 /** Writes `{ "<key>": [ ... ] }` record by record, so a million records never sit in memory. */
-export async function writeJsonArray(path: string, key: string, count: number, record: (i: number) => unknown): Promise<string> {
+export async function writeJsonArray(
+  path: string,
+  key: string,
+  count: number,
+  record: (i: number) => unknown,
+): Promise<string> {
   const out = createWriteStream(path);
   out.write(`{\n  "${key}": [\n`);
   for (let i = 0; i < count; i += 1000) {

@@ -22,7 +22,11 @@ for (const event of ['unhandledRejection', 'uncaughtException'] as const) {
   });
 }
 
-const tollgate = createTollgate({ apiKey: 'server-tollgate-local', logger: { warn: () => {}, error: () => {} }, ...options });
+const tollgate = createTollgate({
+  apiKey: 'server-tollgate-local',
+  logger: { warn: () => {}, error: () => {} },
+  ...options,
+});
 tollgate.events.on('stream', (state) => say(`STREAM ${state}`));
 tollgate.events.on('error', () => {}); // fallbacks and failed deliveries are expected here
 

@@ -17,7 +17,9 @@ const HOST = '127.0.0.1';
 /** One redis-cli command against a loopback port; its reply as text (the empty string when the server does not answer). */
 export function redisCli(port: number, ...args: string[]): Promise<string> {
   return new Promise((resolve) => {
-    execFile('redis-cli', ['-h', HOST, '-p', String(port), ...args], { timeout: 2_000 }, (err, stdout) => resolve(err ? '' : stdout.trim()));
+    execFile('redis-cli', ['-h', HOST, '-p', String(port), ...args], { timeout: 2_000 }, (err, stdout) =>
+      resolve(err ? '' : stdout.trim()),
+    );
   });
 }
 
@@ -66,8 +68,12 @@ class Node {
     liveServers.add(child);
     child.once('exit', () => liveServers.delete(child));
     const failed = new Promise<never>((_, reject) => {
-      child.once('error', (err) => reject(new Error(`cannot start redis-server (is it installed? .ci/run installs it): ${err.message}`)));
-      child.once('exit', (code) => reject(new Error(`redis-server on port ${this.port} exited with ${code} while starting (port taken?)`)));
+      child.once('error', (err) =>
+        reject(new Error(`cannot start redis-server (is it installed? .ci/run installs it): ${err.message}`)),
+      );
+      child.once('exit', (code) =>
+        reject(new Error(`redis-server on port ${this.port} exited with ${code} while starting (port taken?)`)),
+      );
     });
     failed.catch(() => {});
     await Promise.race([failed, waitFor(() => ping(this.port), `redis-server on port ${this.port}`, 10_000)]);
@@ -110,7 +116,20 @@ export interface Failover {
 }
 
 // Replicas sync at once (diskless sync otherwise waits 5 s for more replicas to join the transfer).
-const DATA_NODE = ['--bind', HOST, '--protected-mode', 'no', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--repl-diskless-sync-delay', '0'];
+const DATA_NODE = [
+  '--bind',
+  HOST,
+  '--protected-mode',
+  'no',
+  '--save',
+  '',
+  '--appendonly',
+  'yes',
+  '--appendfsync',
+  'everysec',
+  '--repl-diskless-sync-delay',
+  '0',
+];
 
 /**
  * A Redis Cluster of `masters` masters with one replica each. `nodeTimeoutMs` is cluster-node-timeout: a master is
@@ -134,12 +153,18 @@ export class RedisClusterTopology {
       mkdirSync(nodeDir);
       nodes.push(
         new Node(port, nodeDir, [
-          '--port', String(port),
-          '--cluster-enabled', 'yes',
-          '--cluster-port', String(busPort),
-          '--cluster-config-file', 'nodes.conf',
-          '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1_000),
-          '--dir', nodeDir,
+          '--port',
+          String(port),
+          '--cluster-enabled',
+          'yes',
+          '--cluster-port',
+          String(busPort),
+          '--cluster-config-file',
+          'nodes.conf',
+          '--cluster-node-timeout',
+          String(options.nodeTimeoutMs ?? 1_000),
+          '--dir',
+          nodeDir,
           ...DATA_NODE,
         ]),
       );
@@ -176,7 +201,8 @@ export class RedisClusterTopology {
       async () => {
         for (const n of live) {
           const info = await redisCli(n.port, 'CLUSTER', 'INFO');
-          if (field(info, 'cluster_state') !== 'ok' || Number(field(info, 'cluster_known_nodes')) !== this.nodes.length) return false;
+          if (field(info, 'cluster_state') !== 'ok' || Number(field(info, 'cluster_known_nodes')) !== this.nodes.length)
+            return false;
           const replication = await redisCli(n.port, 'INFO', 'replication');
           if (field(replication, 'role') === 'slave' && field(replication, 'master_link_status') !== 'up') return false;
         }
@@ -188,14 +214,19 @@ export class RedisClusterTopology {
   }
 
   /** The masters a running node sees now (failed ones left out): port and slot ranges. */
-  async masters(askPort = this.nodes.find((n) => n.running)!.port): Promise<{ port: number; slots: [number, number][] }[]> {
+  async masters(
+    askPort = this.nodes.find((n) => n.running)!.port,
+  ): Promise<{ port: number; slots: [number, number][] }[]> {
     const masters: { port: number; slots: [number, number][] }[] = [];
     // CLUSTER NODES: <id> <ip:port@bus> <flags> <master> <ping> <pong> <epoch> <state> <slot ranges...>
     for (const line of (await redisCli(askPort, 'CLUSTER', 'NODES')).split('\n')) {
       const [, address, flags, , , , , , ...ranges] = line.split(' ');
       if (!flags?.includes('master') || flags.includes('fail')) continue;
       const slots = ranges.filter((r) => /^\d/.test(r)).map((r) => r.split('-').map(Number) as [number, number?]);
-      masters.push({ port: Number(address!.split('@')[0]!.split(':')[1]), slots: slots.map(([from, to]) => [from, to ?? from]) });
+      masters.push({
+        port: Number(address!.split('@')[0]!.split(':')[1]),
+        slots: slots.map(([from, to]) => [from, to ?? from]),
+      });
     }
     return masters;
   }
@@ -326,7 +357,12 @@ export class RedisSentinelTopology {
           const reply = await redisCli(s.port, 'SENTINEL', 'master', this.name);
           const lines = reply.split('\n');
           const value = (name: string) => lines[lines.indexOf(name) + 1];
-          if (!reply || Number(value('num-other-sentinels')) !== this.sentinels.length - 1 || Number(value('num-slaves')) < 1) return false;
+          if (
+            !reply ||
+            Number(value('num-other-sentinels')) !== this.sentinels.length - 1 ||
+            Number(value('num-slaves')) < 1
+          )
+            return false;
           if (value('flags') !== 'master') return false;
           masters.add(value('port')!);
         }

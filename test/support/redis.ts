@@ -71,9 +71,15 @@ export class RedisServer {
   }
 
   async start(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    this.child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
     const failed = new Promise<never>((_, reject) =>
-      this.child!.once('error', (err) => reject(new Error(`cannot start redis-server (is it installed? .ci/run installs it): ${err.message}`))),
+      this.child!.once('error', (err) =>
+        reject(new Error(`cannot start redis-server (is it installed? .ci/run installs it): ${err.message}`)),
+      ),
     );
     const deadline = Date.now() + 10_000;
     while (!(await Promise.race([ping(this.port), failed]))) {

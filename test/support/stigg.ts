@@ -6,13 +6,21 @@ import { createTollgate, type Options, type Tollgate } from '@tollgate/core';
 export const quiet = { warn: () => {}, error: () => {} };
 
 /** A feature's current usage as Stigg (stigg-local) reports it, over its GraphQL API. */
-export async function stiggUsage(server: StiggLocal, customerId: string, featureId = 'feature-api-calls'): Promise<number> {
+export async function stiggUsage(
+  server: StiggLocal,
+  customerId: string,
+  featureId = 'feature-api-calls',
+): Promise<number> {
   const res = await fetch(server.graphqlUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': 'server-tollgate-local' },
-    body: JSON.stringify({ query: `{ cachedEntitlements(query: {customerId: "${customerId}"}) { feature { refId } currentUsage } }` }),
+    body: JSON.stringify({
+      query: `{ cachedEntitlements(query: {customerId: "${customerId}"}) { feature { refId } currentUsage } }`,
+    }),
   });
-  const body = (await res.json()) as { data: { cachedEntitlements: { feature: { refId: string }; currentUsage: number | null }[] } };
+  const body = (await res.json()) as {
+    data: { cachedEntitlements: { feature: { refId: string }; currentUsage: number | null }[] };
+  };
   return body.data.cachedEntitlements.find((e) => e.feature.refId === featureId)?.currentUsage ?? 0;
 }
 

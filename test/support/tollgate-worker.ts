@@ -11,7 +11,12 @@ const tollgate = createTollgate({
   apiKey: 'server-tollgate-local',
   baseUrl: baseUrl!,
   cache: { store },
-  logger: process.env.TOLLGATE_WORKER_LOG ? { warn: (m: string) => console.error(`[${process.pid}] ${m}`), error: (m: string) => console.error(`[${process.pid}] ${m}`) } : { warn: () => {}, error: () => {} },
+  logger: process.env.TOLLGATE_WORKER_LOG
+    ? {
+        warn: (m: string) => console.error(`[${process.pid}] ${m}`),
+        error: (m: string) => console.error(`[${process.pid}] ${m}`),
+      }
+    : { warn: () => {}, error: () => {} },
   ...(optionsJson ? JSON.parse(optionsJson) : {}),
 });
 /** Units this process committed (settled with success). */
@@ -47,8 +52,7 @@ process.on('message', async (m: Message) => {
   else if (m.type === 'burst') {
     const results = await Promise.all(Array.from({ length: m.count }, () => metered(m.request, 5)));
     process.send?.({ id: m.id, result: results.filter((r) => r.allowed).length });
-  }
-  else if (m.type === 'metrics') process.send?.({ id: m.id, result: tollgate.metrics() });
+  } else if (m.type === 'metrics') process.send?.({ id: m.id, result: tollgate.metrics() });
   else if (m.type === 'close') {
     const report = await tollgate.close();
     await store.disconnect().catch(() => {});

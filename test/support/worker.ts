@@ -10,22 +10,40 @@ export class TollgateWorker {
   readonly updates: { change: { customerId: string; kind: string }; at: number }[] = [];
 
   private constructor(private readonly child: ChildProcess) {
-    this.drained = new Promise((resolve) => child.on('message', (m: { type?: string }) => m.type === 'drained' && resolve(m as never)));
-    child.on('message', (m: { id?: number; result?: unknown; type?: string; change?: { customerId: string; kind: string }; at?: number }) => {
-      if (m.type === 'updated') this.updates.push({ change: m.change!, at: m.at! });
-      if (m.id !== undefined) {
-        this.pending.get(m.id)?.(m.result);
-        this.pending.delete(m.id);
-      }
-    });
+    this.drained = new Promise((resolve) =>
+      child.on('message', (m: { type?: string }) => m.type === 'drained' && resolve(m as never)),
+    );
+    child.on(
+      'message',
+      (m: {
+        id?: number;
+        result?: unknown;
+        type?: string;
+        change?: { customerId: string; kind: string };
+        at?: number;
+      }) => {
+        if (m.type === 'updated') this.updates.push({ change: m.change!, at: m.at! });
+        if (m.id !== undefined) {
+          this.pending.get(m.id)?.(m.result);
+          this.pending.delete(m.id);
+        }
+      },
+    );
   }
 
   /** The report a SIGTERM'd worker sends after draining. */
   drained: Promise<{ report: DrainReport; committed: number }>;
 
-  static async start(baseUrl: string, redisUrl: string, options: Record<string, unknown> = {}): Promise<TollgateWorker> {
+  static async start(
+    baseUrl: string,
+    redisUrl: string,
+    options: Record<string, unknown> = {},
+  ): Promise<TollgateWorker> {
     const file = fileURLToPath(new URL('./tollgate-worker.ts', import.meta.url));
-    const child = fork(file, [baseUrl, redisUrl, JSON.stringify(options)], { execArgv: ['--conditions=@tollgate/source', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(file, [baseUrl, redisUrl, JSON.stringify(options)], {
+      execArgv: ['--conditions=@tollgate/source', '--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     await new Promise<void>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
       child.on('message', (m: { type?: string }) => m.type === 'ready' && resolve());
@@ -67,7 +85,10 @@ export class TollgateWorker {
   async close(): Promise<{ report: DrainReport; committed: number } | null> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return null;
     const exited = new Promise((r) => this.child.once('exit', r));
-    const result = await Promise.race([this.call<{ report: DrainReport; committed: number }>({ type: 'close' }), exited.then(() => null)]);
+    const result = await Promise.race([
+      this.call<{ report: DrainReport; committed: number }>({ type: 'close' }),
+      exited.then(() => null),
+    ]);
     await exited;
     return result;
   }

@@ -17,7 +17,9 @@ export interface Demo {
 
 export async function startDemo(options: { port?: number; stiggPort?: number } = {}): Promise<Demo> {
   const external = process.env.STIGG_SERVER_API_KEY;
-  const stigg = external ? null : await startStiggLocal({ port: options.stiggPort ?? Number(process.env.STIGG_PORT ?? 4100) });
+  const stigg = external
+    ? null
+    : await startStiggLocal({ port: options.stiggPort ?? Number(process.env.STIGG_PORT ?? 4100) });
   const tollgate = createTollgate({
     apiKey: external ?? DEFAULT_API_KEY,
     baseUrl: external ? process.env.STIGG_BASE_URL : stigg!.url,
@@ -42,7 +44,8 @@ export async function startDemo(options: { port?: number; stiggPort?: number } =
 }
 
 export function walkthrough(url: string, stiggUrl: string | null): string {
-  const c = (token: string, rest: string) => `curl -s ${rest.startsWith('-X') ? rest.replace(/^(-X \w+) /, `$1 ${url}`) : `${url}${rest}`} -H 'x-api-token: ${token}'`;
+  const c = (token: string, rest: string) =>
+    `curl -s ${rest.startsWith('-X') ? rest.replace(/^(-X \w+) /, `$1 ${url}`) : `${url}${rest}`} -H 'x-api-token: ${token}'`;
   return [
     `Tollgate demo API on ${url}${stiggUrl ? ` (Stigg: stigg-local on ${stiggUrl})` : ''}`,
     '',
@@ -55,7 +58,9 @@ export function walkthrough(url: string, stiggUrl: string | null): string {
     `   ${c('demo-free', '/api/usage')}`,
     '4. 402 once the limit is reached (Free has 100 calls a month; Retry-After says when it resets)',
     ...(stiggUrl
-      ? [`   curl -s -X PUT ${stiggUrl}/_admin/customers/customer-free/usage -H 'content-type: application/json' -d '{"featureId":"feature-api-calls","value":100}'`]
+      ? [
+          `   curl -s -X PUT ${stiggUrl}/_admin/customers/customer-free/usage -H 'content-type: application/json' -d '{"featureId":"feature-api-calls","value":100}'`,
+        ]
       : ['   (call /api/reports until the limit is reached)']),
     `   curl -si -X POST ${url}/api/reports -H 'x-api-token: demo-free'`,
     '',
@@ -65,7 +70,9 @@ export function walkthrough(url: string, stiggUrl: string | null): string {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const demo = await startDemo({ port: Number(process.env.PORT ?? 3000) }).catch((err: NodeJS.ErrnoException) => {
-    console.error(err.code === 'EADDRINUSE' ? `The demo's port is in use (${err.message}); set PORT or STIGG_PORT.` : err);
+    console.error(
+      err.code === 'EADDRINUSE' ? `The demo's port is in use (${err.message}); set PORT or STIGG_PORT.` : err,
+    );
     process.exit(1);
   });
   console.log(walkthrough(demo.url, demo.stigg?.url ?? null));

@@ -6,7 +6,10 @@ import { createApp } from './app.js';
 
 const external = process.env.STIGG_SERVER_API_KEY;
 const stigg = external ? null : await startStiggLocal({ port: Number(process.env.STIGG_PORT ?? 4100) });
-const tollgate = createTollgate({ apiKey: external ?? DEFAULT_API_KEY, baseUrl: external ? process.env.STIGG_BASE_URL : stigg!.url });
+const tollgate = createTollgate({
+  apiKey: external ?? DEFAULT_API_KEY,
+  baseUrl: external ? process.env.STIGG_BASE_URL : stigg!.url,
+});
 await tollgate.ready();
 const port = Number(process.env.PORT ?? 3000);
 const server = serve({ fetch: createApp(tollgate).fetch, port, hostname: '127.0.0.1' }, () => {

@@ -3,7 +3,6 @@ import { Entitled, Entitlement, Metered, SkipEntitlements, Tollgate, TollgateMod
 import type { Decision, Options } from '@tollgate/core';
 import { DEMO_TOKENS } from '../../demo-tokens.js';
 
-
 type Request = { headers: Record<string, string | undefined> };
 const customerOf = (req: Request) => DEMO_TOKENS[req.headers['x-api-token'] ?? ''];
 
@@ -25,7 +24,10 @@ export class ApiController {
   }
 
   @Get('export')
-  @Entitled({ featureId: 'feature-export-formats', requestedValues: (ctx) => [ctx.switchToHttp().getRequest().query.format ?? 'csv'] })
+  @Entitled({
+    featureId: 'feature-export-formats',
+    requestedValues: (ctx) => [ctx.switchToHttp().getRequest().query.format ?? 'csv'],
+  })
   export(@Query('format') format = 'csv') {
     return { format, url: `/downloads/export.${format}` };
   }
@@ -48,7 +50,12 @@ export class ApiController {
     const customerId = customerOf(req);
     if (!customerId) throw new HttpException({ error: 'unknown token' }, 401);
     const d = await this.tollgate.check({ customerId, featureId: 'feature-api-calls' });
-    return { feature: 'feature-api-calls', used: d.currentUsage, limit: d.isUnlimited ? 'unlimited' : d.usageLimit, resetsAt: d.resetsAt };
+    return {
+      feature: 'feature-api-calls',
+      used: d.currentUsage,
+      limit: d.isUnlimited ? 'unlimited' : d.usageLimit,
+      resetsAt: d.resetsAt,
+    };
   }
 }
 

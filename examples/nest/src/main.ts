@@ -8,7 +8,10 @@ import { AppModule } from './app.module.js';
 const external = process.env.STIGG_SERVER_API_KEY;
 const stigg = external ? null : await startStiggLocal({ port: Number(process.env.STIGG_PORT ?? 4100) });
 const app = await NestFactory.create(
-  AppModule.register({ apiKey: external ?? DEFAULT_API_KEY, baseUrl: external ? process.env.STIGG_BASE_URL : stigg!.url }),
+  AppModule.register({
+    apiKey: external ?? DEFAULT_API_KEY,
+    baseUrl: external ? process.env.STIGG_BASE_URL : stigg!.url,
+  }),
   new ExpressAdapter(),
 );
 app.enableShutdownHooks(); // SIGTERM: the module delivers pending usage before exit

@@ -31,7 +31,9 @@ describe('tollgate local', () => {
     const res = await fetch(`${url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': 'server-tollgate-local' },
-      body: JSON.stringify({ query: '{ cachedEntitlements(query: {customerId: "customer-pro"}) { feature { refId } } }' }),
+      body: JSON.stringify({
+        query: '{ cachedEntitlements(query: {customerId: "customer-pro"}) { feature { refId } } }',
+      }),
     });
     expect(((await res.json()) as any).data.cachedEntitlements).toHaveLength(5);
     stop('SIGTERM');

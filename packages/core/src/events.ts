@@ -57,7 +57,12 @@ export interface TollgateEvents {
   /** Committed usage reached Stigg. */
   'usage.flushed': [summary: { records: number; units: number }];
   /** Stigg refused a usage record for good (unknown customer or feature, ...): it is not retried. */
-  'usage.dropped': [detail: { record: { customerId: string; resourceId: string | null; featureId: string; units: number }; reason: TollgateError }];
+  'usage.dropped': [
+    detail: {
+      record: { customerId: string; resourceId: string | null; featureId: string; units: number };
+      reason: TollgateError;
+    },
+  ];
 }
 
 /** A typed EventEmitter; `error` without a listener is not thrown. */
@@ -67,7 +72,8 @@ export class TollgateEmitter extends EventEmitter {
 
   constructor() {
     super();
-    const update = () => queueMicrotask(() => (this.observed = this.listenerCount('decision') + this.listenerCount('denied') > 0));
+    const update = () =>
+      queueMicrotask(() => (this.observed = this.listenerCount('decision') + this.listenerCount('denied') > 0));
     super.on('newListener', update);
     super.on('removeListener', update);
   }

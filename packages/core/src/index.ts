@@ -8,7 +8,15 @@ export type { Options, Logger, KeyvLike, FallbackEntitlement } from './options.j
 
 // Decisions
 export { decide } from './decision/decide.js';
-export type { Decision, CheckRequest, AccessDeniedReason, CachedEntitlement, EntitlementSet, FeatureType, ResetPeriod } from './decision/types.js';
+export type {
+  Decision,
+  CheckRequest,
+  AccessDeniedReason,
+  CachedEntitlement,
+  EntitlementSet,
+  FeatureType,
+  ResetPeriod,
+} from './decision/types.js';
 
 // Metered usage
 export type { EnterRequest, MeteredRequest } from './usage/usage-meter.js';
@@ -32,7 +40,14 @@ export {
   settleAfterHandler,
   settleOnNodeResponse,
 } from './http/guard.js';
-export type { GuardSettings, GuardOutcome, MeteredOutcome, HandlerSettleOptions, NodeResponseLike, SettleOptions } from './http/guard.js';
+export type {
+  GuardSettings,
+  GuardOutcome,
+  MeteredOutcome,
+  HandlerSettleOptions,
+  NodeResponseLike,
+  SettleOptions,
+} from './http/guard.js';
 
 // Events and metrics
 export type { Metrics, StreamState, TollgateEvents } from './events.js';

@@ -225,7 +225,9 @@ function positive(name: string, value: number | undefined, fallback: number, log
 function spillPath(value: unknown, logger: Logger): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value === 'string' && value.trim() !== '') return value;
-  logger.warn(`tollgate: option usage.spillFile must be a file path, got ${JSON.stringify(value)}; usage left at close is not kept`);
+  logger.warn(
+    `tollgate: option usage.spillFile must be a file path, got ${JSON.stringify(value)}; usage left at close is not kept`,
+  );
   return null;
 }
 
@@ -237,8 +239,15 @@ function atMost(name: string, value: number, ceiling: number, logger: Logger): n
 
 /** Options -> config, in one place: required values throw, bad tunables warn once and take their default. */
 export function resolveConfig(options: Options): Config {
-  const base = options.logger ?? { warn: (m: string) => console.warn(m), error: (m: string) => console.error(m), info: (m: string) => console.info(m) };
-  const logger: Logger = { ...base, debug: options.debug ? (base.debug ?? base.info ?? base.warn).bind(base) : undefined };
+  const base = options.logger ?? {
+    warn: (m: string) => console.warn(m),
+    error: (m: string) => console.error(m),
+    info: (m: string) => console.info(m),
+  };
+  const logger: Logger = {
+    ...base,
+    debug: options.debug ? (base.debug ?? base.info ?? base.warn).bind(base) : undefined,
+  };
   const offline = options.offline ?? false;
   const apiKey = options.apiKey ?? '';
   if (!offline && (typeof apiKey !== 'string' || apiKey.trim() === '')) {
@@ -250,28 +259,40 @@ export function resolveConfig(options: Options): Config {
   } catch {
     throw new ConfigError(`baseUrl is not a URL: ${JSON.stringify(options.baseUrl)}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`baseUrl must be http(s), got ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigError(`baseUrl must be http(s), got ${url.protocol}`);
   const root = url.href.replace(/\/+$/, '');
   const c = options.cache ?? {};
   const s = typeof options.stream === 'string' ? { mode: options.stream } : options.stream;
   if (s && s.mode !== undefined && s.mode !== 'fleet' && s.mode !== 'every-instance') {
-    throw new ConfigError(`stream must be false, "fleet", "every-instance" or settings, got mode ${JSON.stringify(s.mode)}`);
+    throw new ConfigError(
+      `stream must be false, "fleet", "every-instance" or settings, got mode ${JSON.stringify(s.mode)}`,
+    );
   }
   const usageRedis = options.usage?.redis === false ? null : (options.usage?.redis ?? redisOfStore(c.store));
   const f = options.fleet ?? {};
   const fleetRedis = f.redis === false ? null : f.redis ? usableRedis(f.redis) : (redisOfStore(c.store) ?? usageRedis);
   const storeClient = clientOfStore(c.store);
-  const pubSub = !fleetRedis ? null : f.redis ? pubSubOfClient(f.redis) : storeClient ? pubSubOf(readyClient(storeClient)) : pubSubOfClient(options.usage?.redis || null);
+  const pubSub = !fleetRedis
+    ? null
+    : f.redis
+      ? pubSubOfClient(f.redis)
+      : storeClient
+        ? pubSubOf(readyClient(storeClient))
+        : pubSubOfClient(options.usage?.redis || null);
   let mode: StreamMode = (s ? s.mode : undefined) ?? (pubSub ? 'fleet' : 'every-instance');
   if (mode === 'fleet' && !pubSub) {
-    logger.warn('tollgate: stream mode "fleet" needs a shared Redis (cache.store on @keyv/redis, usage.redis or fleet.redis); each process opens its own stream');
+    logger.warn(
+      'tollgate: stream mode "fleet" needs a shared Redis (cache.store on @keyv/redis, usage.redis or fleet.redis); each process opens its own stream',
+    );
     mode = 'every-instance';
   }
   if (options.onUnavailable !== undefined && options.onUnavailable !== 'deny' && options.onUnavailable !== 'allow') {
     throw new ConfigError(`onUnavailable must be "deny" or "allow", got ${JSON.stringify(options.onUnavailable)}`);
   }
   for (const [featureId, f] of Object.entries(options.fallback ?? {})) {
-    if (typeof f?.hasAccess !== 'boolean') throw new ConfigError(`fallback["${featureId}"].hasAccess must be a boolean`);
+    if (typeof f?.hasAccess !== 'boolean')
+      throw new ConfigError(`fallback["${featureId}"].hasAccess must be a boolean`);
   }
   return {
     apiKey,
@@ -284,7 +305,12 @@ export function resolveConfig(options: Options): Config {
       maxEntries: positive('cache.maxEntries', c.maxEntries, 10_000, logger),
       maxBytes: positive('cache.maxBytes', c.maxBytes, 64 * 1024 * 1024, logger),
       freshForMs: positive('cache.freshForMs', c.freshForMs, 10 * 60_000, logger),
-      freshForWhileDisconnectedMs: positive('cache.freshForWhileDisconnectedMs', c.freshForWhileDisconnectedMs, 30_000, logger),
+      freshForWhileDisconnectedMs: positive(
+        'cache.freshForWhileDisconnectedMs',
+        c.freshForWhileDisconnectedMs,
+        30_000,
+        logger,
+      ),
       maxStaleMs: positive('cache.maxStaleMs', c.maxStaleMs, 10 * 60_000, logger),
       storeTimeoutMs: positive('cache.storeTimeoutMs', c.storeTimeoutMs, 100, logger),
       storeRetryAfterMs: positive('cache.storeRetryAfterMs', c.storeRetryAfterMs, 5_000, logger),
@@ -307,8 +333,18 @@ export function resolveConfig(options: Options): Config {
       drainTimeoutMs: positive('usage.drainTimeoutMs', options.usage?.drainTimeoutMs, 10_000, logger),
       retryMaxMs: positive('usage.retryMaxMs', options.usage?.retryMaxMs, 30_000, logger),
       redisTimeoutMs: positive('usage.redisTimeoutMs', options.usage?.redisTimeoutMs, 2_000, logger),
-      customerWritesPerMinute: atMost('usage.customerWritesPerMinute', positive('usage.customerWritesPerMinute', options.usage?.customerWritesPerMinute, 20, logger), 30, logger),
-      bulkCallsPerMinute: atMost('usage.bulkCallsPerMinute', positive('usage.bulkCallsPerMinute', options.usage?.bulkCallsPerMinute, 500, logger), 600, logger),
+      customerWritesPerMinute: atMost(
+        'usage.customerWritesPerMinute',
+        positive('usage.customerWritesPerMinute', options.usage?.customerWritesPerMinute, 20, logger),
+        30,
+        logger,
+      ),
+      bulkCallsPerMinute: atMost(
+        'usage.bulkCallsPerMinute',
+        positive('usage.bulkCallsPerMinute', options.usage?.bulkCallsPerMinute, 500, logger),
+        600,
+        logger,
+      ),
       leaseTtlMs: positive('usage.leaseTtlMs', options.usage?.leaseTtlMs, 5_000, logger),
       evictingRedis: options.usage?.evictingRedis === 'memory' ? 'memory' : 'fail',
       spillFile: spillPath(options.usage?.spillFile, logger),

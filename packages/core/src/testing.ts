@@ -35,7 +35,13 @@ export interface ReportedUsage {
 }
 
 const DAY = 86_400_000;
-const PERIOD_MS: Record<ResetPeriod, number> = { HOUR: 3_600_000, DAY, WEEK: 7 * DAY, MONTH: 30 * DAY, YEAR: 365 * DAY };
+const PERIOD_MS: Record<ResetPeriod, number> = {
+  HOUR: 3_600_000,
+  DAY,
+  WEEK: 7 * DAY,
+  MONTH: 30 * DAY,
+  YEAR: 365 * DAY,
+};
 
 class FakeStigg {
   readonly grants = new Map<string, Map<string, TestGrant>>();
@@ -70,18 +76,33 @@ class FakeStigg {
   }
 
   async getEntitlements(customerId: string): Promise<WireEntitlement[]> {
-    return [...(this.grants.get(customerId) ?? new Map())].map(([featureId, g]) => this.entitlement(customerId, featureId, g));
+    return [...(this.grants.get(customerId) ?? new Map())].map(([featureId, g]) =>
+      this.entitlement(customerId, featureId, g),
+    );
   }
 
   async checkKey(): Promise<void> {}
 
-  async reportUsageBulk(usages: { customerId: string; resourceId?: string | null; featureId: string; value: number; idempotencyKey?: string }[]): Promise<UsageAck[]> {
+  async reportUsageBulk(
+    usages: {
+      customerId: string;
+      resourceId?: string | null;
+      featureId: string;
+      value: number;
+      idempotencyKey?: string;
+    }[],
+  ): Promise<UsageAck[]> {
     return usages.map((u) => {
       const grant = this.grants.get(u.customerId)?.get(u.featureId);
       const fresh = !u.idempotencyKey || !this.seenKeys.has(u.idempotencyKey);
       if (u.idempotencyKey) this.seenKeys.add(u.idempotencyKey);
       if (fresh) {
-        this.reported.push({ customerId: u.customerId, resourceId: u.resourceId ?? null, featureId: u.featureId, units: u.value });
+        this.reported.push({
+          customerId: u.customerId,
+          resourceId: u.resourceId ?? null,
+          featureId: u.featureId,
+          units: u.value,
+        });
         if (grant) grant.usage = (grant.usage ?? 0) + u.value;
       }
       return {
@@ -98,7 +119,10 @@ class FakeStigg {
   }
 
   async request(): Promise<never> {
-    throw new TollgateError('STIGG_ERROR', 'The Tollgate test double answers entitlements and usage only, not management calls');
+    throw new TollgateError(
+      'STIGG_ERROR',
+      'The Tollgate test double answers entitlements and usage only, not management calls',
+    );
   }
 }
 
@@ -120,7 +144,12 @@ export interface TestTollgate {
 export function createTestTollgate(options: { logger?: Logger } = {}): TestTollgate {
   const fake = new FakeStigg();
   const tollgate = new Tollgate(
-    { apiKey: 'test-double', stream: false, logger: options.logger ?? { warn: () => {}, error: () => {} }, usage: { flushIntervalMs: 3_600_000 } },
+    {
+      apiKey: 'test-double',
+      stream: false,
+      logger: options.logger ?? { warn: () => {}, error: () => {} },
+      usage: { flushIntervalMs: 3_600_000 },
+    },
     fake as unknown as StiggClient,
   );
   const reported = async () => {
@@ -141,7 +170,9 @@ export function createTestTollgate(options: { logger?: Logger } = {}): TestTollg
     },
     reported,
     async reportedUnits(customerId, featureId) {
-      return (await reported()).filter((r) => r.customerId === customerId && r.featureId === featureId).reduce((n, r) => n + r.units, 0);
+      return (await reported())
+        .filter((r) => r.customerId === customerId && r.featureId === featureId)
+        .reduce((n, r) => n + r.units, 0);
     },
     close: async () => {
       await tollgate.close();

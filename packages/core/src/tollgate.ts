@@ -64,31 +64,53 @@ export class Tollgate extends Management {
     const fleetRedis = config.fleet.redis;
     const budget = (this.readBudget = new ReadBudget(
       config.fleet.readsPerMinute,
-      fleetRedis ? new RedisReadCounter(fleetRedis, `tollgate:v2:{${config.environment}}:reads`, config.cache.storeTimeoutMs) : new LocalReadCounter(),
+      fleetRedis
+        ? new RedisReadCounter(fleetRedis, `tollgate:v2:{${config.environment}}:reads`, config.cache.storeTimeoutMs)
+        : new LocalReadCounter(),
       config.logger,
     ));
-    this.cache = new EntitlementCache(config, async (customerId, resourceId) => toEntitlementSet(await client.getEntitlements(customerId, resourceId)), this.counters, {
-      // One read per fleet: the lock's holder has at most one Stigg call's time (then the others read themselves).
-      locks: fleetRedis && config.cache.store ? new ReadLocks(fleetRedis, config.timeoutMs, config.cache.storeTimeoutMs) : null,
-      budget,
-      waitMs: config.fleet.coldReadWaitMs,
-    });
+    this.cache = new EntitlementCache(
+      config,
+      async (customerId, resourceId) => toEntitlementSet(await client.getEntitlements(customerId, resourceId)),
+      this.counters,
+      {
+        // One read per fleet: the lock's holder has at most one Stigg call's time (then the others read themselves).
+        locks:
+          fleetRedis && config.cache.store
+            ? new ReadLocks(fleetRedis, config.timeoutMs, config.cache.storeTimeoutMs)
+            : null,
+        budget,
+        waitMs: config.fleet.coldReadWaitMs,
+      },
+    );
     const fleetMode = config.stream?.mode === 'fleet' && fleetRedis && config.fleet.pubSub;
     this.stream = config.stream && !fleetMode ? new StiggStream(config, this.streamHandlers(null)) : null;
     this.fleetStream = fleetMode ? this.newFleetStream(fleetRedis, config.fleet.pubSub!) : null;
     const redisStore = config.usage.redis
-      ? new RedisMeterStore(config.usage.redis, config.environment, config.usage.redisTimeoutMs, config.cache.storeRetryAfterMs, config.logger)
+      ? new RedisMeterStore(
+          config.usage.redis,
+          config.environment,
+          config.usage.redisTimeoutMs,
+          config.cache.storeRetryAfterMs,
+          config.logger,
+        )
       : null;
     this.meterStore = redisStore ?? new MemoryMeterStore();
     this.redisMeter = redisStore;
     if (redisStore) redisStore.onError = (err) => this.events.emit('error', err as TollgateError);
     // With Redis, one process of the fleet delivers what the fleet committed: the holder of this lease.
     this.deliveryLease = redisStore
-      ? new RedisLease(config.usage.redis!, redisStore.leaseKeys, 'usage delivery', {
-          ttlMs: config.usage.leaseTtlMs,
-          renewMs: Math.max(100, config.usage.leaseTtlMs / 3),
-          timeoutMs: config.usage.redisTimeoutMs,
-        }, config.logger)
+      ? new RedisLease(
+          config.usage.redis!,
+          redisStore.leaseKeys,
+          'usage delivery',
+          {
+            ttlMs: config.usage.leaseTtlMs,
+            renewMs: Math.max(100, config.usage.leaseTtlMs / 3),
+            timeoutMs: config.usage.redisTimeoutMs,
+          },
+          config.logger,
+        )
       : null;
     this.outbox = new Outbox(
       this.meterStore,
@@ -112,7 +134,11 @@ export class Tollgate extends Management {
             usagePeriodEnd: ack.usagePeriodEnd ? Date.parse(ack.usagePeriodEnd) : null,
           });
         },
-        flushed: (records) => this.events.emit('usage.flushed', { records: records.length, units: records.reduce((n, r) => n + r.units, 0) }),
+        flushed: (records) =>
+          this.events.emit('usage.flushed', {
+            records: records.length,
+            units: records.reduce((n, r) => n + r.units, 0),
+          }),
         dropped: (record, reason) => this.events.emit('usage.dropped', { record, reason }),
         failed: (error) => this.events.emit('error', error),
       },
@@ -122,7 +148,13 @@ export class Tollgate extends Management {
     this.meter = new UsageMeter({
       store: this.meterStore,
       reservationTtlMs: config.usage.reservationTtlMs,
-      decide: (request, units) => this.decideRaw({ customerId: request.customerId, featureId: request.featureId, resourceId: request.resourceId, requestedUsage: units }),
+      decide: (request, units) =>
+        this.decideRaw({
+          customerId: request.customerId,
+          featureId: request.featureId,
+          resourceId: request.resourceId,
+          requestedUsage: units,
+        }),
       committed: () => this.outbox.committed(),
     });
     if (!config.offline) {
@@ -147,10 +179,15 @@ export class Tollgate extends Management {
       },
       usage: (e) => {
         const resourceId = e.resourceId ?? null;
-        const patch = { currentUsage: e.currentUsage, usagePeriodStart: e.usagePeriodStart, usagePeriodEnd: e.usagePeriodEnd };
+        const patch = {
+          currentUsage: e.currentUsage,
+          usagePeriodStart: e.usagePeriodStart,
+          usagePeriodEnd: e.usagePeriodEnd,
+        };
         const stored = this.cache.applyUsage(e.customerId, resourceId, e.featureId, patch);
         this.events.emit('updated', { customerId: e.customerId, resourceId, kind: 'usage' });
-        if (fleet) void stored.then(() => fleet.send({ k: 'usage', c: e.customerId, r: resourceId, f: e.featureId, p: patch }));
+        if (fleet)
+          void stored.then(() => fleet.send({ k: 'usage', c: e.customerId, r: resourceId, f: e.featureId, p: patch }));
       },
       packagePublished: () => this.resetAll(fleet),
       reconnected: () => this.resetAll(fleet),
@@ -170,33 +207,53 @@ export class Tollgate extends Management {
     if (fleet) void fleet.send({ k: 'reset' });
   }
 
-  private setStreamState(state: StreamState, detail: { reconnects: number; reason?: string } = { reconnects: 0 }): void {
+  private setStreamState(
+    state: StreamState,
+    detail: { reconnects: number; reason?: string } = { reconnects: 0 },
+  ): void {
     this.streamState = state;
     this.cache.streamConnected = state === 'connected';
     this.events.emit('stream', state, detail);
   }
 
-  private newFleetStream(redis: NonNullable<Config['fleet']['redis']>, pubSub: NonNullable<Config['fleet']['pubSub']>): FleetStream {
+  private newFleetStream(
+    redis: NonNullable<Config['fleet']['redis']>,
+    pubSub: NonNullable<Config['fleet']['pubSub']>,
+  ): FleetStream {
     const env = this.config.environment;
     const leaseTtlMs = this.config.usage.leaseTtlMs;
-    const lease = new RedisLease(redis, { lease: `tollgate:v2:{${env}}:lease:stream`, fence: `tollgate:v2:{${env}}:fence:stream` }, 'fleet stream', {
-      ttlMs: leaseTtlMs,
-      renewMs: Math.max(100, leaseTtlMs / 3),
-      timeoutMs: this.config.usage.redisTimeoutMs,
-    }, this.config.logger);
-    const fleet: FleetStream = new FleetStream(lease, pubSub, `tollgate:v2:{${env}}:fleet`, Math.max(100, leaseTtlMs / 3), this.config.usage.redisTimeoutMs, {
-      openStream: () => new StiggStream(this.config, this.streamHandlers(fleet)),
-      entitlements: (customerId, resourceId, entry) => {
-        this.cache.applyPushHere(customerId, resourceId, entry);
-        this.events.emit('updated', { customerId, resourceId, kind: 'entitlements' });
+    const lease = new RedisLease(
+      redis,
+      { lease: `tollgate:v2:{${env}}:lease:stream`, fence: `tollgate:v2:{${env}}:fence:stream` },
+      'fleet stream',
+      {
+        ttlMs: leaseTtlMs,
+        renewMs: Math.max(100, leaseTtlMs / 3),
+        timeoutMs: this.config.usage.redisTimeoutMs,
       },
-      usage: (customerId, resourceId, featureId, patch) => {
-        void this.cache.applyUsage(customerId, resourceId, featureId, patch, false);
-        this.events.emit('updated', { customerId, resourceId, kind: 'usage' });
+      this.config.logger,
+    );
+    const fleet: FleetStream = new FleetStream(
+      lease,
+      pubSub,
+      `tollgate:v2:{${env}}:fleet`,
+      Math.max(100, leaseTtlMs / 3),
+      this.config.usage.redisTimeoutMs,
+      {
+        openStream: () => new StiggStream(this.config, this.streamHandlers(fleet)),
+        entitlements: (customerId, resourceId, entry) => {
+          this.cache.applyPushHere(customerId, resourceId, entry);
+          this.events.emit('updated', { customerId, resourceId, kind: 'entitlements' });
+        },
+        usage: (customerId, resourceId, featureId, patch) => {
+          void this.cache.applyUsage(customerId, resourceId, featureId, patch, false);
+          this.events.emit('updated', { customerId, resourceId, kind: 'usage' });
+        },
+        reset: () => this.cache.invalidateAll(),
+        state: (state) => this.setStreamState(state),
       },
-      reset: () => this.cache.invalidateAll(),
-      state: (state) => this.setStreamState(state),
-    }, this.config.logger);
+      this.config.logger,
+    );
     return fleet;
   }
 
@@ -220,7 +277,10 @@ export class Tollgate extends Management {
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         giveUp.abort();
-        reject(lastFailure ?? new TollgateError('UNAVAILABLE', `no answer within ${this.config.readyTimeoutMs} ms`, { retryable: true }));
+        reject(
+          lastFailure ??
+            new TollgateError('UNAVAILABLE', `no answer within ${this.config.readyTimeoutMs} ms`, { retryable: true }),
+        );
       }, this.config.readyTimeoutMs);
     });
     try {
@@ -231,11 +291,15 @@ export class Tollgate extends Management {
       const where = new URL(this.config.graphqlUrl);
       where.username = where.password = where.search = '';
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      throw new TollgateError('UNAVAILABLE', `Stigg could not be reached at ${where.href} (tried for ${seconds} s): ${err.message}`, {
-        cause: err,
-        retryable: true,
-        status: err.status,
-      });
+      throw new TollgateError(
+        'UNAVAILABLE',
+        `Stigg could not be reached at ${where.href} (tried for ${seconds} s): ${err.message}`,
+        {
+          cause: err,
+          retryable: true,
+          status: err.status,
+        },
+      );
     } finally {
       clearTimeout(timer);
       giveUp.abort();
@@ -255,7 +319,8 @@ export class Tollgate extends Management {
     const eviction = await this.redisMeter.evictionPolicy();
     if (!eviction?.evicts) return;
     const why = `the Redis given for usage evicts keys (maxmemory-policy ${eviction.policy}), so committed usage could be lost; use a Redis with maxmemory-policy noeviction (or volatile-*) for usage.redis`;
-    if (this.config.usage.evictingRedis === 'fail') throw new ConfigError(`${why}, or set usage.evictingRedis: 'memory'`);
+    if (this.config.usage.evictingRedis === 'fail')
+      throw new ConfigError(`${why}, or set usage.evictingRedis: 'memory'`);
     this.config.logger.error(`tollgate: ${why}; metering in process memory instead (usage.evictingRedis: 'memory')`);
     this.redisMeter.disable();
     await this.deliveryLease?.stop();
@@ -268,7 +333,9 @@ export class Tollgate extends Management {
    */
   check(request: CheckRequest): Decision | Promise<Decision> {
     const decision = this.decideRaw(request);
-    return decision instanceof Promise ? decision.then((d) => this.finish(this.withOverlay(d, request), request)) : this.finish(this.withOverlay(decision, request), request);
+    return decision instanceof Promise
+      ? decision.then((d) => this.finish(this.withOverlay(d, request), request))
+      : this.finish(this.withOverlay(decision, request), request);
   }
 
   /**
@@ -279,7 +346,10 @@ export class Tollgate extends Management {
   async enter(request: EnterRequest): Promise<MeteredRequest> {
     if (this.closed) {
       // Usage can no longer be counted: the request is refused as "unavailable", never an error (a 500).
-      const fallback = this.fallback({ ...request, requestedUsage: request.units ?? 1 }, new TollgateError('CLOSED', 'Tollgate is closed'));
+      const fallback = this.fallback(
+        { ...request, requestedUsage: request.units ?? 1 },
+        new TollgateError('CLOSED', 'Tollgate is closed'),
+      );
       const decision: Decision = { ...fallback, hasAccess: false };
       return { decision, allowed: false, duplicate: false, replay: null, inFlight: false, settle: async () => {} };
     }
@@ -290,11 +360,21 @@ export class Tollgate extends Management {
 
   /** The decision from cached or fetched data, before the local usage overlay. */
   private decideRaw(request: CheckRequest): Decision | Promise<Decision> {
-    if (typeof request?.customerId !== 'string' || request.customerId === '' || typeof request.featureId !== 'string' || request.featureId === '') {
+    if (
+      typeof request?.customerId !== 'string' ||
+      request.customerId === '' ||
+      typeof request.featureId !== 'string' ||
+      request.featureId === ''
+    ) {
       throw new TollgateError('INVALID_REQUEST', 'check needs a non-empty customerId and featureId');
     }
-    const invalid = idProblem(request.customerId) ?? (request.resourceId == null ? null : idProblem(request.resourceId));
-    if (invalid) throw new TollgateError('INVALID_REQUEST', `check: ${idProblem(request.customerId) ? 'customerId' : 'resourceId'} ${invalid}`);
+    const invalid =
+      idProblem(request.customerId) ?? (request.resourceId == null ? null : idProblem(request.resourceId));
+    if (invalid)
+      throw new TollgateError(
+        'INVALID_REQUEST',
+        `check: ${idProblem(request.customerId) ? 'customerId' : 'resourceId'} ${invalid}`,
+      );
     this.counters.checks += 1;
     if (this.config.offline) return this.fallback(request, null);
     if (this.closed) return this.fallback(request, new TollgateError('CLOSED', 'Tollgate is closed'));
@@ -315,7 +395,13 @@ export class Tollgate extends Management {
       (entry) => {
         const at = Date.now();
         // An older shared copy served because Stigg could not be asked is marked stale.
-        return decide(entry.set, request, at, Math.max(0, at - entry.validatedAt), entry.validatedAt > 0 && !this.cache.fresh(entry, at));
+        return decide(
+          entry.set,
+          request,
+          at,
+          Math.max(0, at - entry.validatedAt),
+          entry.validatedAt > 0 && !this.cache.fresh(entry, at),
+        );
       },
       (err: unknown) => this.fallback(request, toTollgateError(err, 'GetEntitlements')),
     );
@@ -324,11 +410,17 @@ export class Tollgate extends Management {
   /** Units reserved or committed here and not yet in Stigg's count make a metered decision stricter. */
   private withOverlay(decision: Decision, request: CheckRequest): Decision {
     if (decision.currentUsage === null || decision.isFallback) return decision;
-    const overlay = this.meterStore.localOverlay({ customerId: request.customerId, resourceId: request.resourceId ?? null, featureId: request.featureId });
+    const overlay = this.meterStore.localOverlay({
+      customerId: request.customerId,
+      resourceId: request.resourceId ?? null,
+      featureId: request.featureId,
+    });
     if (overlay === 0) return decision;
     const currentUsage = decision.currentUsage + overlay;
     const over = decision.hasAccess && !fitsLimit(currentUsage, decision.requestedUsage, enforcedLimit(decision));
-    return over ? { ...decision, currentUsage, hasAccess: false, reason: 'RequestedUsageExceedingLimit' } : { ...decision, currentUsage };
+    return over
+      ? { ...decision, currentUsage, hasAccess: false, reason: 'RequestedUsageExceedingLimit' }
+      : { ...decision, currentUsage };
   }
 
   /** A customer's (or resource's) entitlements by feature id, through the cache. Rejects when Stigg cannot be asked. */
@@ -424,17 +516,25 @@ export class Tollgate extends Management {
       this.closed = true;
       const deadline = Date.now() + this.config.usage.drainTimeoutMs;
       await this.meter.idle(deadline); // requests already entered settle (and commit) first
-      const report = this.config.offline ? { delivered: 0, persisted: 0, dropped: 0 } : await this.outbox.drain(deadline);
+      const report = this.config.offline
+        ? { delivered: 0, persisted: 0, dropped: 0 }
+        : await this.outbox.drain(deadline);
       await this.deliveryLease?.stop(); // another process takes delivery over at once
       this.redisMeter?.stop();
       await this.stream?.stop();
       await this.fleetStream?.stop();
       // Reads still running (a stalled Stigg) are waited for until the deadline, not beyond it.
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.cache.settle(), new Promise((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))))]);
+      await Promise.race([
+        this.cache.settle(),
+        new Promise((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now())))),
+      ]);
       clearTimeout(timer);
       this.cache.clear();
-      if (report.dropped > 0) this.config.logger.error(`tollgate: ${report.dropped} units of usage could not be delivered to Stigg before close`);
+      if (report.dropped > 0)
+        this.config.logger.error(
+          `tollgate: ${report.dropped} units of usage could not be delivered to Stigg before close`,
+        );
       return report;
     })();
     return this.drained;

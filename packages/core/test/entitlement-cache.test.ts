@@ -8,7 +8,22 @@ import { resolveConfig, type KeyvLike } from '../src/options.js';
 const quiet = { warn: () => {}, error: () => {} };
 const set = (limit: number): EntitlementSet => ({
   entitlements: {
-    f: { featureId: 'f', featureType: 'NUMBER', meterType: 'Incremental', accessDeniedReason: null, usageLimit: limit, hasUnlimitedUsage: false, hasSoftLimit: false, enumValues: [], currentUsage: 0, resetPeriod: null, usagePeriodAnchor: null, usagePeriodStart: null, usagePeriodEnd: null, validUntil: null },
+    f: {
+      featureId: 'f',
+      featureType: 'NUMBER',
+      meterType: 'Incremental',
+      accessDeniedReason: null,
+      usageLimit: limit,
+      hasUnlimitedUsage: false,
+      hasSoftLimit: false,
+      enumValues: [],
+      currentUsage: 0,
+      resetPeriod: null,
+      usagePeriodAnchor: null,
+      usagePeriodStart: null,
+      usagePeriodEnd: null,
+      validUntil: null,
+    },
   },
 });
 
@@ -22,9 +37,15 @@ class MapStore implements KeyvLike {
     if (this.hang) return new Promise(() => {});
     return this.fail ? Promise.reject(new Error('connection refused')) : Promise.resolve(v);
   }
-  get(key: string) { return this.guard(this.map.get(key)); }
-  set(key: string, value: unknown) { return this.guard(this.map.set(key, structuredClone(value))); }
-  delete(key: string) { return this.guard(this.map.delete(key)); }
+  get(key: string) {
+    return this.guard(this.map.get(key));
+  }
+  set(key: string, value: unknown) {
+    return this.guard(this.map.set(key, structuredClone(value)));
+  }
+  delete(key: string) {
+    return this.guard(this.map.delete(key));
+  }
 }
 
 function setup(store?: MapStore, fetchImpl?: () => Promise<EntitlementSet>) {
@@ -34,7 +55,11 @@ function setup(store?: MapStore, fetchImpl?: () => Promise<EntitlementSet>) {
     await new Promise((r) => setTimeout(r, 5));
     return fetchImpl ? fetchImpl() : set(10);
   };
-  const config = resolveConfig({ apiKey: 'k', logger: quiet, cache: { store, storeTimeoutMs: 50, freshForWhileDisconnectedMs: 1_000, maxEntries: 3 } });
+  const config = resolveConfig({
+    apiKey: 'k',
+    logger: quiet,
+    cache: { store, storeTimeoutMs: 50, freshForWhileDisconnectedMs: 1_000, maxEntries: 3 },
+  });
   const cache = new EntitlementCache(config, fetch, newMetrics());
   return { cache, fetches: () => fetches };
 }

@@ -4,7 +4,17 @@ import { MemoryMeterStore } from '../src/usage/memory-meter-store.js';
 
 const key = (customerId: string, featureId = 'f') => ({ customerId, resourceId: null, featureId });
 const reserve = (s: MemoryMeterStore, customerId: string, id: string, over: Record<string, unknown> = {}) =>
-  s.reserve({ key: key(customerId), reservationId: id, units: 1, limit: 3, cachedUsage: 0, period: null, idempotencyKey: null, ttlMs: 60_000, ...over });
+  s.reserve({
+    key: key(customerId),
+    reservationId: id,
+    units: 1,
+    limit: 3,
+    cachedUsage: 0,
+    period: null,
+    idempotencyKey: null,
+    ttlMs: 60_000,
+    ...over,
+  });
 const claim = { shared: false, token: 0, now: 0, minSpacingMs: 0 };
 
 describe('memory meter store', () => {
@@ -79,21 +89,52 @@ describe('memory meter store', () => {
     await s.commit(key('c'), 'a', 1, 'k', 1);
     expect((await reserve(s, 'c', 'b', { idempotencyKey: 'k' })).status).toBe('duplicate');
     expect((await reserve(s, 'other', 'c', { idempotencyKey: 'k' })).status).toBe('reserved');
-    expect((await s.reserve({ key: key('c', 'g'), reservationId: 'd', units: 1, limit: null, cachedUsage: 0, period: null, idempotencyKey: 'k', ttlMs: 1000 })).status).toBe('reserved');
+    expect(
+      (
+        await s.reserve({
+          key: key('c', 'g'),
+          reservationId: 'd',
+          units: 1,
+          limit: null,
+          cachedUsage: 0,
+          period: null,
+          idempotencyKey: 'k',
+          ttlMs: 1000,
+        })
+      ).status,
+    ).toBe('reserved');
   });
 
-  it('hands on the keys of requests committed here with their counter\'s open units; once sealed, only their keys', async () => {
+  it("hands on the keys of requests committed here with their counter's open units; once sealed, only their keys", async () => {
     const s = new MemoryMeterStore(100, Date.now, true);
-    for (const [id, k] of [['a', 'k1'], ['b', null], ['c', 'k2']] as const) {
+    for (const [id, k] of [
+      ['a', 'k1'],
+      ['b', null],
+      ['c', 'k2'],
+    ] as const) {
       await reserve(s, 'c', id, { idempotencyKey: k });
       await s.commit(key('c'), id, 1, k, 1);
     }
     const [open] = s.takeOpen();
-    expect(open).toMatchObject({ units: 3, requests: [{ idempotencyKey: 'k1', units: 1 }, { idempotencyKey: 'k2', units: 1 }] });
+    expect(open).toMatchObject({
+      units: 3,
+      requests: [
+        { idempotencyKey: 'k1', units: 1 },
+        { idempotencyKey: 'k2', units: 1 },
+      ],
+    });
     expect(s.takeOpen()).toEqual([]);
     s.restoreOpen(open!);
     await s.claim([key('c')], claim); // sent from here: the units go with the record
-    expect(s.takeOpen()).toMatchObject([{ units: 0, requests: [{ idempotencyKey: 'k1', units: 0 }, { idempotencyKey: 'k2', units: 0 }] }]);
+    expect(s.takeOpen()).toMatchObject([
+      {
+        units: 0,
+        requests: [
+          { idempotencyKey: 'k1', units: 0 },
+          { idempotencyKey: 'k2', units: 0 },
+        ],
+      },
+    ]);
     expect(new MemoryMeterStore().takeOpen()).toEqual([]);
   });
 });

@@ -25,7 +25,11 @@ describe('options', () => {
 
   it('warns once for a bad tunable and uses its default', () => {
     const warnings: string[] = [];
-    const c = resolveConfig({ apiKey: 'k', cache: { maxEntries: -1 }, logger: { warn: (m) => warnings.push(m), error: () => {} } });
+    const c = resolveConfig({
+      apiKey: 'k',
+      cache: { maxEntries: -1 },
+      logger: { warn: (m) => warnings.push(m), error: () => {} },
+    });
     expect(c.cache.maxEntries).toBe(10_000);
     expect(warnings).toEqual(['tollgate: option cache.maxEntries must be a positive number, got -1; using 10000']);
   });

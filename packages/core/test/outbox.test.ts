@@ -33,30 +33,62 @@ function fakeStigg() {
         if (u.idempotencyKey) seen.add(u.idempotencyKey);
         applied.set(u.customerId, (applied.get(u.customerId) ?? 0) + u.value);
       }
-      return usages.map((u) => ({ id: 'x', customerId: u.customerId, resourceId: null, featureId: u.featureId, currentUsage: null, usagePeriodStart: null, usagePeriodEnd: null, timestamp: '' }));
+      return usages.map((u) => ({
+        id: 'x',
+        customerId: u.customerId,
+        resourceId: null,
+        featureId: u.featureId,
+        currentUsage: null,
+        usagePeriodStart: null,
+        usagePeriodEnd: null,
+        timestamp: '',
+      }));
     },
   };
   return stigg;
 }
 
 const quiet = { warn: () => {}, error: () => {} };
-const config = { flushIntervalMs: 1_000, maxBatch: 100, retryBaseMs: 250, retryMaxMs: 30_000, customerWritesPerMinute: 20, bulkCallsPerMinute: 500 };
+const config = {
+  flushIntervalMs: 1_000,
+  maxBatch: 100,
+  retryBaseMs: 250,
+  retryMaxMs: 30_000,
+  customerWritesPerMinute: 20,
+  bulkCallsPerMinute: 500,
+};
 
 function setup(extra: Partial<OutboxConfig> = {}, stigg = fakeStigg(), logger = quiet) {
   const store = new MemoryMeterStore();
   const dropped: string[] = [];
-  const outbox = new Outbox(store, stigg as unknown as StiggClient, { ...config, ...extra }, { acknowledged: () => {}, flushed: () => {}, dropped: (r) => dropped.push(r.customerId), failed: () => {} }, logger);
+  const outbox = new Outbox(
+    store,
+    stigg as unknown as StiggClient,
+    { ...config, ...extra },
+    { acknowledged: () => {}, flushed: () => {}, dropped: (r) => dropped.push(r.customerId), failed: () => {} },
+    logger,
+  );
   let n = 0;
   const commit = async (customerId: string, units = 1, featureId = 'f') => {
     const id = `r${n++}`;
     const key = { customerId, resourceId: null, featureId };
-    await store.reserve({ key, reservationId: id, units, limit: null, cachedUsage: 0, period: null, idempotencyKey: null, ttlMs: 60_000 });
+    await store.reserve({
+      key,
+      reservationId: id,
+      units,
+      limit: null,
+      cachedUsage: 0,
+      period: null,
+      idempotencyKey: null,
+      ttlMs: 60_000,
+    });
     await store.commit(key, id, units, null, units);
   };
   return { store, stigg, outbox, commit, dropped };
 }
 
-const rateLimited = () => new StiggApiError('RATE_LIMITED', 'slow down', { stiggCode: 'RateLimitExceeded', retryable: true, status: 200 });
+const rateLimited = () =>
+  new StiggApiError('RATE_LIMITED', 'slow down', { stiggCode: 'RateLimitExceeded', retryable: true, status: 200 });
 const http500 = () => new StiggApiError('UNAVAILABLE', 'HTTP 500', { status: 500 });
 
 beforeEach(() => {
@@ -70,7 +102,9 @@ describe('what a failed delivery means', () => {
   it('is decided by one table: rate limits refuse, named-invalid records are final, everything else is retried', () => {
     expect(deliveryVerdict(rateLimited())).toBe('refused');
     expect(deliveryVerdict(http500())).toBe('retry');
-    expect(deliveryVerdict(new StiggApiError('STIGG_ERROR', 'oops', { stiggCode: 'UnexpectedError', status: 200 }))).toBe('retry');
+    expect(
+      deliveryVerdict(new StiggApiError('STIGG_ERROR', 'oops', { stiggCode: 'UnexpectedError', status: 200 })),
+    ).toBe('retry');
     expect(deliveryVerdict(new StiggApiError('UNAVAILABLE', 'timeout', { retryable: true }))).toBe('retry');
     expect(deliveryVerdict(new StiggApiError('UNAUTHENTICATED', 'key'))).toBe('retry');
     for (const code of ['CustomerNotFound', 'FeatureNotFound', 'BadUserInput']) {
@@ -96,9 +130,12 @@ describe('outbox', () => {
     const worstMinute = Math.max(...busyWrites.map((t) => busyWrites.filter((u) => u >= t && u < t + 60_000).length));
     expect(worstMinute).toBeLessThanOrEqual(20);
     expect(stigg.applied.get('busy')).toBe(committed);
-    for (const call of stigg.calls) expect(call.usages.filter((u) => u.customerId === 'busy').length).toBeLessThanOrEqual(1);
+    for (const call of stigg.calls)
+      expect(call.usages.filter((u) => u.customerId === 'busy').length).toBeLessThanOrEqual(1);
     for (let i = 0; i < 20; i++) expect(stigg.applied.get(`other-${i}`)).toBe(9);
-    const callsPerMinute = Math.max(...stigg.calls.map((c) => stigg.calls.filter((d) => d.at >= c.at && d.at < c.at + 60_000).length));
+    const callsPerMinute = Math.max(
+      ...stigg.calls.map((c) => stigg.calls.filter((d) => d.at >= c.at && d.at < c.at + 60_000).length),
+    );
     expect(callsPerMinute).toBeLessThanOrEqual(500);
   });
 
@@ -155,7 +192,10 @@ describe('outbox', () => {
     await commit('good-1', 1);
     await commit('ghost', 7);
     await commit('good-2', 2);
-    stigg.answer = (usages) => (usages.some((u) => u.customerId === 'ghost') ? new StiggApiError('STIGG_ERROR', 'no such customer', { stiggCode: 'CustomerNotFound' }) : null);
+    stigg.answer = (usages) =>
+      usages.some((u) => u.customerId === 'ghost')
+        ? new StiggApiError('STIGG_ERROR', 'no such customer', { stiggCode: 'CustomerNotFound' })
+        : null;
     await outbox.flush();
     expect(stigg.calls).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(3_000); // each customer's next write slot
@@ -168,12 +208,15 @@ describe('outbox', () => {
     expect(dropped).toEqual(['ghost']);
   });
 
-  it('finds the bad record among one customer\'s records by sending them one per write; the good ones arrive', async () => {
+  it("finds the bad record among one customer's records by sending them one per write; the good ones arrive", async () => {
     const { stigg, outbox, commit, dropped } = setup();
     await commit('c', 1, 'good');
     await commit('c', 2, 'bad');
     await commit('c', 3, 'also-good');
-    stigg.answer = (usages) => (usages.some((u) => u.featureId === 'bad') ? new StiggApiError('STIGG_ERROR', 'no such feature', { stiggCode: 'FeatureNotFound' }) : null);
+    stigg.answer = (usages) =>
+      usages.some((u) => u.featureId === 'bad')
+        ? new StiggApiError('STIGG_ERROR', 'no such feature', { stiggCode: 'FeatureNotFound' })
+        : null;
     for (let i = 0; i < 6; i++) {
       const pass = outbox.flush();
       await vi.advanceTimersByTimeAsync(3_000);
@@ -224,7 +267,15 @@ describe('the spill file', () => {
     await vi.advanceTimersByTimeAsync(3_000);
     expect(await drained).toEqual({ delivered: 0, persisted: 10, dropped: 0 });
     const kept = JSON.parse(await readFile(path, 'utf8'));
-    expect(kept).toMatchObject({ version: 1, environment: 'env-a', sealed: [{ customerId: 'c-1', units: 5 }, { customerId: 'c-2', units: 3 }], open: [{ units: 2 }] });
+    expect(kept).toMatchObject({
+      version: 1,
+      environment: 'env-a',
+      sealed: [
+        { customerId: 'c-1', units: 5 },
+        { customerId: 'c-2', units: 3 },
+      ],
+      open: [{ units: 2 }],
+    });
 
     stigg.reportUsageBulk = apply; // Stigg is back; the next process starts with the same file
     const next = setup({ spill: new SpillFile(path, 'env-a') }, stigg);
@@ -237,14 +288,24 @@ describe('the spill file', () => {
     next.outbox.drain(Date.now());
   });
 
-  it('reports what it cannot deliver (file, entry, reason) and delivers the rest; never another environment\'s usage', async () => {
+  it("reports what it cannot deliver (file, entry, reason) and delivers the rest; never another environment's usage", async () => {
     const path = await spillIn();
     const good = { id: 'rec-1', customerId: 'c-1', resourceId: null, featureId: 'f', units: 4, since: 1 };
-    await writeFile(path, JSON.stringify({ version: 1, environment: 'env-a', sealed: [good, { ...good, id: 'rec-2', units: -1 }], open: [{ key: { customerId: '' }, units: 1, since: 1 }] }));
+    await writeFile(
+      path,
+      JSON.stringify({
+        version: 1,
+        environment: 'env-a',
+        sealed: [good, { ...good, id: 'rec-2', units: -1 }],
+        open: [{ key: { customerId: '' }, units: 1, since: 1 }],
+      }),
+    );
     const errors: string[] = [];
     const report = (m: string) => void errors.push(m);
     expect(await new SpillFile(path, 'env-b').take(report)).toBeNull();
-    expect(errors).toEqual([`tollgate: ${path} holds usage of another Stigg environment; left in place, not delivered here`]);
+    expect(errors).toEqual([
+      `tollgate: ${path} holds usage of another Stigg environment; left in place, not delivered here`,
+    ]);
     expect(existsSync(path)).toBe(true);
     errors.length = 0;
     expect(await new SpillFile(path, 'env-a').take(report)).toEqual({ sealed: [good], open: [] });
@@ -259,11 +320,27 @@ describe('the spill file', () => {
     const path = await spillIn();
     const k = { customerId: 'c-1', resourceId: null, featureId: 'f' };
     const keyed = { key: k, units: 3, since: 1, requests: [{ idempotencyKey: 'req-1', units: 1, response: null }] };
-    const onlyKeys = { key: k, units: 0, since: 1, requests: [{ idempotencyKey: 'req-2', units: 0, response: { status: 200, headers: {}, body: '{}' } }] };
+    const onlyKeys = {
+      key: k,
+      units: 0,
+      since: 1,
+      requests: [{ idempotencyKey: 'req-2', units: 0, response: { status: 200, headers: {}, body: '{}' } }],
+    };
     const tooMany = { key: k, units: 1, since: 1, requests: [{ idempotencyKey: 'req-3', units: 2, response: null }] };
-    await writeFile(path, JSON.stringify({ version: 1, environment: 'env-a', sealed: [], open: [keyed, onlyKeys, tooMany, { key: k, units: 0, since: 1, requests: [{ units: 0 }] }] }));
+    await writeFile(
+      path,
+      JSON.stringify({
+        version: 1,
+        environment: 'env-a',
+        sealed: [],
+        open: [keyed, onlyKeys, tooMany, { key: k, units: 0, since: 1, requests: [{ units: 0 }] }],
+      }),
+    );
     const errors: string[] = [];
-    expect(await new SpillFile(path, 'env-a').take((m) => void errors.push(m))).toEqual({ sealed: [], open: [keyed, onlyKeys, { key: k, units: 1, since: 1 }] });
+    expect(await new SpillFile(path, 'env-a').take((m) => void errors.push(m))).toEqual({
+      sealed: [],
+      open: [keyed, onlyKeys, { key: k, units: 1, since: 1 }],
+    });
     expect(errors).toEqual([
       `tollgate: ${path}: open[2].requests left out (the units are kept): requests hold 2 units, more than the entry's 1`,
       `tollgate: ${path}: open[3].requests left out (the units are kept): requests must be [{idempotencyKey, units, response}]`,

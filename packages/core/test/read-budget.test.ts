@@ -6,7 +6,13 @@ const quiet = { warn: () => {}, error: () => {} };
 /** A budget on a fake clock: `sleep` moves time on instead of waiting. */
 function budget(perMinute: number, counter = new LocalReadCounter()) {
   const clock = { now: 10_000 };
-  const b = new ReadBudget(perMinute, counter, quiet, () => clock.now, async (ms) => void (clock.now += ms));
+  const b = new ReadBudget(
+    perMinute,
+    counter,
+    quiet,
+    () => clock.now,
+    async (ms) => void (clock.now += ms),
+  );
   return { b, clock };
 }
 
@@ -30,7 +36,9 @@ describe('the read budget', () => {
   });
 
   it('a counter that fails (Redis down) never blocks a read', async () => {
-    const { b, clock } = budget(60, { count: async () => Promise.reject(new Error('down')) } as unknown as LocalReadCounter);
+    const { b, clock } = budget(60, {
+      count: async () => Promise.reject(new Error('down')),
+    } as unknown as LocalReadCounter);
     for (let i = 0; i < 5; i++) expect(await b.take(clock.now)).toBe(true);
   });
 });

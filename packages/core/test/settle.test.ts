@@ -111,7 +111,12 @@ describe('settleOnNodeResponse', () => {
     const res = new FakeResponse(log);
     const errors: TollgateError[] = [];
     const boom = new Error('units failed');
-    settleOnNodeResponse(metered, res, { units: () => { throw boom; }, onError: (e) => errors.push(e) });
+    settleOnNodeResponse(metered, res, {
+      units: () => {
+        throw boom;
+      },
+      onError: (e) => errors.push(e),
+    });
     expect(() => res.end()).not.toThrow();
     await new Promise((r) => setTimeout(r, 20));
     expect(log).toEqual(['writeHead:200', 'settle:release', 'settled', 'body']);
@@ -125,8 +130,12 @@ describe('settleOnNodeResponse', () => {
     const { metered, calls } = fakeMetered();
     const res = new FakeResponse();
     settleOnNodeResponse(metered, res, {
-      success: () => { throw new Error('predicate failed'); },
-      onError: () => { throw new Error('listener failed'); },
+      success: () => {
+        throw new Error('predicate failed');
+      },
+      onError: () => {
+        throw new Error('listener failed');
+      },
     });
     expect(() => res.end()).not.toThrow();
     expect(calls).toEqual([{ success: false }]);
@@ -190,7 +199,14 @@ describe('settleAfterHandler', () => {
     const log: string[] = [];
     const { metered, calls } = fakeMetered(log);
     let cost = 0;
-    await settleAfterHandler(metered, async () => { log.push('handler'); cost = 5; }, { status: () => 200, units: () => cost, onError: () => {} });
+    await settleAfterHandler(
+      metered,
+      async () => {
+        log.push('handler');
+        cost = 5;
+      },
+      { status: () => 200, units: () => cost, onError: () => {} },
+    );
     expect(log).toEqual(['handler', 'settle:commit', 'settled']); // Hono answers once the commit is recorded
     expect(calls).toEqual([{ success: true, units: 5 }]);
   });
@@ -199,19 +215,36 @@ describe('settleAfterHandler', () => {
     const { metered, calls } = fakeMetered();
     const boom = new Error('handler failed');
     let evaluated = 0;
-    await expect(settleAfterHandler(metered, async () => { throw boom; }, { status: () => 200, units: () => ++evaluated, onError: () => {} })).rejects.toBe(boom);
+    await expect(
+      settleAfterHandler(
+        metered,
+        async () => {
+          throw boom;
+        },
+        { status: () => 200, units: () => ++evaluated, onError: () => {} },
+      ),
+    ).rejects.toBe(boom);
     expect(calls).toEqual([{ success: false }]);
     expect(evaluated).toBe(0);
   });
 
   it('an error the framework recorded, an aborted request or an unsuccessful status releases', async () => {
     const recorded = fakeMetered();
-    await settleAfterHandler(recorded.metered, async () => {}, { status: () => 200, error: () => new Error('caught by onError'), onError: () => {} });
+    await settleAfterHandler(recorded.metered, async () => {}, {
+      status: () => 200,
+      error: () => new Error('caught by onError'),
+      onError: () => {},
+    });
     expect(recorded.calls).toEqual([{ success: false }]);
 
     const aborted = fakeMetered();
     const controller = new AbortController();
-    await settleAfterHandler(aborted.metered, async () => controller.abort(), { status: () => 200, signal: controller.signal, success: () => true, onError: () => {} });
+    await settleAfterHandler(aborted.metered, async () => controller.abort(), {
+      status: () => 200,
+      signal: controller.signal,
+      success: () => true,
+      onError: () => {},
+    });
     expect(aborted.calls).toEqual([{ success: false }]);
 
     const failed = fakeMetered();
@@ -219,7 +252,11 @@ describe('settleAfterHandler', () => {
     expect(failed.calls).toEqual([{ success: false }]);
 
     const custom = fakeMetered();
-    await settleAfterHandler(custom.metered, async () => {}, { status: () => 500, success: (s) => s === 500, onError: () => {} });
+    await settleAfterHandler(custom.metered, async () => {}, {
+      status: () => 500,
+      success: (s) => s === 500,
+      onError: () => {},
+    });
     expect(custom.calls).toEqual([{ success: true, units: undefined }]);
   });
 
@@ -227,7 +264,13 @@ describe('settleAfterHandler', () => {
     const { metered, calls } = fakeMetered();
     const errors: TollgateError[] = [];
     await expect(
-      settleAfterHandler(metered, async () => {}, { status: () => 200, units: () => { throw new Error('units failed'); }, onError: (e) => errors.push(e) }),
+      settleAfterHandler(metered, async () => {}, {
+        status: () => 200,
+        units: () => {
+          throw new Error('units failed');
+        },
+        onError: (e) => errors.push(e),
+      }),
     ).resolves.toBeUndefined();
     expect(calls).toEqual([{ success: false }]);
     expect(errors).toHaveLength(1);
@@ -237,7 +280,9 @@ describe('settleAfterHandler', () => {
   it('a settle that rejects is reported, not thrown', async () => {
     const { metered } = fakeMetered([], new Error('redis down'));
     const errors: TollgateError[] = [];
-    await expect(settleAfterHandler(metered, async () => {}, { status: () => 200, onError: (e) => errors.push(e) })).resolves.toBeUndefined();
+    await expect(
+      settleAfterHandler(metered, async () => {}, { status: () => 200, onError: (e) => errors.push(e) }),
+    ).resolves.toBeUndefined();
     expect(errors.map((e) => e.code)).toEqual(['UNAVAILABLE']);
   });
 });
@@ -267,7 +312,9 @@ describe('recording a response for replay', () => {
     });
     expect(text).toBe('hello world');
     expect(calls).toHaveLength(1);
-    const { response, success } = calls[0] as Outcome & { response: { status: number; headers: Record<string, string>; body: string } };
+    const { response, success } = calls[0] as Outcome & {
+      response: { status: number; headers: Record<string, string>; body: string };
+    };
     expect(success).toBe(true);
     expect(response.status).toBe(201);
     expect(response.headers).toMatchObject({ 'x-set': 'a', 'content-type': 'text/plain' });

@@ -31,7 +31,12 @@ describe('usage meter', () => {
   });
 
   it('a request denied before reserving leaves nothing in flight', async () => {
-    const meter = new UsageMeter({ store: new MemoryMeterStore(), reservationTtlMs: 60_000, decide: () => granted, committed: () => {} });
+    const meter = new UsageMeter({
+      store: new MemoryMeterStore(),
+      reservationTtlMs: 60_000,
+      decide: () => granted,
+      committed: () => {},
+    });
     const metered = await meter.enter({ customerId: 'c', featureId: 'f' });
     expect(metered.allowed).toBe(false);
     expect(meter.inflight).toBe(0);

@@ -12,7 +12,8 @@ describe('write pacer', () => {
         writes.push(now);
       }
     }
-    for (const start of writes) expect(writes.filter((t) => t >= start && t < start + 60_000).length).toBeLessThanOrEqual(20);
+    for (const start of writes)
+      expect(writes.filter((t) => t >= start && t < start + 60_000).length).toBeLessThanOrEqual(20);
     expect(writes.length).toBeGreaterThanOrEqual(59);
     expect(pacer.customerReadyAt('quiet')).toBe(-Infinity); // another customer is not held back
   });

@@ -8,7 +8,18 @@
  * Or per app: `app.use(entitlements({ client, customerId }))`, then `requireFeature(...)` / `meteredGuard(...)`.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { admit, admitMetered, guardSettings, replayOnNodeResponse, scopedIdempotencyKey, settleOnNodeResponse, type Decision, type Denial, type GuardOutcome, type GuardSettings } from '@tollgate/core';
+import {
+  admit,
+  admitMetered,
+  guardSettings,
+  replayOnNodeResponse,
+  scopedIdempotencyKey,
+  settleOnNodeResponse,
+  type Decision,
+  type Denial,
+  type GuardOutcome,
+  type GuardSettings,
+} from '@tollgate/core';
 
 // Request state lives in res.locals (Express' place for it): new properties on `req` would slow Express down.
 const SETTINGS = 'tollgateSettings';
@@ -56,7 +67,10 @@ export function getEntitlement(req: Request, featureId?: string): Decision | und
 
 function settingsOf(res: Response): GuardSettings<Request> {
   const settings = locals(res)[SETTINGS];
-  if (!settings) throw new Error('@tollgate/express: app.use(entitlements({ client, customerId })) must run before requireFeature/meteredGuard');
+  if (!settings)
+    throw new Error(
+      '@tollgate/express: app.use(entitlements({ client, customerId })) must run before requireFeature/meteredGuard',
+    );
   return settings;
 }
 
@@ -103,7 +117,11 @@ export function tollgateExpress(options: EntitlementsOptions): TollgateExpress {
   };
 }
 
-function requireFeatureWith(settingsOf: SettingsSource, featureId: string, options: RequireFeatureOptions): RequestHandler {
+function requireFeatureWith(
+  settingsOf: SettingsSource,
+  featureId: string,
+  options: RequireFeatureOptions,
+): RequestHandler {
   const { requestedValues } = options;
   const proceed = (out: GuardOutcome, req: Request, res: Response, next: NextFunction): void => {
     if (out.denial) return void render(settingsOf(res), out.denial, req, res).catch(next);
@@ -128,7 +146,9 @@ function meteredGuardWith(settingsOf: SettingsSource, featureId: string, options
     let key: string | null = null;
     Promise.resolve()
       .then(() => {
-        key = idempotencyKey ? scopedIdempotencyKey(`${req.method} ${req.baseUrl}${req.route?.path ?? req.path}`, idempotencyKey(req)) : null;
+        key = idempotencyKey
+          ? scopedIdempotencyKey(`${req.method} ${req.baseUrl}${req.route?.path ?? req.path}`, idempotencyKey(req))
+          : null;
         return admitMetered(settingsOf(res), req, featureId, typeof usage === 'number' ? usage : 1, key);
       })
       .then(async (out) => {

@@ -10,7 +10,18 @@
 import type { Context, Next } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
-import { admit, admitMetered, guardSettings, replayAsResponse, scopedIdempotencyKey, settleAfterHandler, type Decision, type Denial, type GuardOutcome, type GuardSettings } from '@tollgate/core';
+import {
+  admit,
+  admitMetered,
+  guardSettings,
+  replayAsResponse,
+  scopedIdempotencyKey,
+  settleAfterHandler,
+  type Decision,
+  type Denial,
+  type GuardOutcome,
+  type GuardSettings,
+} from '@tollgate/core';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -51,7 +62,10 @@ export const entitlements = (options: EntitlementsOptions) => {
 
 function settingsOf(c: Context): GuardSettings<Context> {
   const settings = c.get('tollgate');
-  if (!settings) throw new Error('@tollgate/hono: app.use(entitlements({ client, customerId })) must run before requireFeature/meteredGuard');
+  if (!settings)
+    throw new Error(
+      '@tollgate/hono: app.use(entitlements({ client, customerId })) must run before requireFeature/meteredGuard',
+    );
   return settings;
 }
 
@@ -73,10 +87,12 @@ async function deny(settings: GuardSettings<Context>, denial: Denial, c: Context
 type SettingsSource = (c: Context) => GuardSettings<Context>;
 
 /** Lets the request through only when the customer is entitled to `featureId` (no extra promise on a cache hit). */
-export const requireFeature = (featureId: string, options: RequireFeatureOptions = {}) => requireFeatureWith(settingsOf, featureId, options);
+export const requireFeature = (featureId: string, options: RequireFeatureOptions = {}) =>
+  requireFeatureWith(settingsOf, featureId, options);
 
 /** Reserves usage before the handler; reports it once the response succeeded, releases it otherwise (errors, aborts). */
-export const meteredGuard = (featureId: string, options: MeteredGuardOptions = {}) => meteredGuardWith(settingsOf, featureId, options);
+export const meteredGuard = (featureId: string, options: MeteredGuardOptions = {}) =>
+  meteredGuardWith(settingsOf, featureId, options);
 
 /**
  * The settings bound once: `const gate = tollgateHono({ client, customerId })`, then
@@ -91,7 +107,11 @@ export function tollgateHono(options: EntitlementsOptions) {
   };
 }
 
-const requireFeatureWith = (settingsOf: SettingsSource, featureId: string, { requestedValues }: RequireFeatureOptions) => {
+const requireFeatureWith = (
+  settingsOf: SettingsSource,
+  featureId: string,
+  { requestedValues }: RequireFeatureOptions,
+) => {
   const proceed = (out: GuardOutcome, c: Context, next: Next): Promise<void> => {
     if (out.denial) return deny(settingsOf(c), out.denial, c);
     remember(c, featureId, out.decision);
@@ -103,7 +123,11 @@ const requireFeatureWith = (settingsOf: SettingsSource, featureId: string, { req
   });
 };
 
-const meteredGuardWith = (settingsOf: SettingsSource, featureId: string, { usage, success, idempotencyKey, replay = true }: MeteredGuardOptions) =>
+const meteredGuardWith = (
+  settingsOf: SettingsSource,
+  featureId: string,
+  { usage, success, idempotencyKey, replay = true }: MeteredGuardOptions,
+) =>
   createMiddleware(async (c, next) => {
     const settings = settingsOf(c);
     const key = idempotencyKey ? scopedIdempotencyKey(`${c.req.method} ${c.req.routePath}`, idempotencyKey(c)) : null;

@@ -7,7 +7,8 @@ import { decisionsOf } from './request-state.js';
 // The guard is attached by the decorators, so routes without them pay nothing per request.
 
 /** The customer must be entitled to these features (on a controller: every handler; merged with the handler's). */
-export const Entitled = (...features: EntitledFeature[]) => applyDecorators(SetMetadata(ENTITLED, features), UseGuards(TollgateGuard));
+export const Entitled = (...features: EntitledFeature[]) =>
+  applyDecorators(SetMetadata(ENTITLED, features), UseGuards(TollgateGuard));
 
 /**
  * Reserves units of a metered feature before the handler; committed as a successful response is written,
@@ -15,13 +16,18 @@ export const Entitled = (...features: EntitledFeature[]) => applyDecorators(SetM
  * idempotency keys (see `MeteredOptions`).
  */
 export const Metered = (featureId: string, units: MeteredSpec['units'] = 1, options: MeteredOptions = {}) =>
-  applyDecorators(SetMetadata(METERED, { featureId, units, ...options } satisfies MeteredSpec), UseGuards(TollgateGuard));
+  applyDecorators(
+    SetMetadata(METERED, { featureId, units, ...options } satisfies MeteredSpec),
+    UseGuards(TollgateGuard),
+  );
 
 /** No entitlement checks for this handler (or controller), even under a controller-level `@Entitled`. */
 export const SkipEntitlements = () => SetMetadata(SKIP, true);
 
 /** Injects the decision a guard made for this request (the last one, or the one for `featureId`). */
-export const Entitlement = createParamDecorator((featureId: string | undefined, context: ExecutionContext): Decision | undefined => {
-  const decisions = decisionsOf(context.switchToHttp().getRequest());
-  return featureId ? decisions?.get(featureId) : [...(decisions?.values() ?? [])].pop();
-});
+export const Entitlement = createParamDecorator(
+  (featureId: string | undefined, context: ExecutionContext): Decision | undefined => {
+    const decisions = decisionsOf(context.switchToHttp().getRequest());
+    return featureId ? decisions?.get(featureId) : [...(decisions?.values() ?? [])].pop();
+  },
+);

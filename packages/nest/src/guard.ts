@@ -30,13 +30,23 @@ export class TollgateGuard implements CanActivate {
     state.guarded = true;
     for (const feature of features) {
       const featureId = typeof feature === 'string' ? feature : feature.featureId;
-      const out = await admit(this.settings, context, featureId, typeof feature === 'string' ? undefined : feature.requestedValues(context));
+      const out = await admit(
+        this.settings,
+        context,
+        featureId,
+        typeof feature === 'string' ? undefined : feature.requestedValues(context),
+      );
       if (out.denial) throw new EntitlementDeniedException(out.denial);
       state.decisions.set(featureId, out.decision);
     }
     if (metered) {
       const units = typeof metered.units === 'number' ? metered.units : 1;
-      const key = metered.idempotencyKey ? scopedIdempotencyKey(`${context.getClass().name}.${context.getHandler().name}`, metered.idempotencyKey(context)) : null;
+      const key = metered.idempotencyKey
+        ? scopedIdempotencyKey(
+            `${context.getClass().name}.${context.getHandler().name}`,
+            metered.idempotencyKey(context),
+          )
+        : null;
       const out = await admitMetered(this.settings, context, metered.featureId, units, key);
       if (out.denial) throw new EntitlementDeniedException(out.denial);
       state.decisions.set(metered.featureId, out.metered.decision);

@@ -1,4 +1,12 @@
-import { Inject, Module, type DynamicModule, type InjectionToken, type ModuleMetadata, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import {
+  Inject,
+  Module,
+  type DynamicModule,
+  type InjectionToken,
+  type ModuleMetadata,
+  type OnApplicationShutdown,
+  type Provider,
+} from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { createTollgate, guardSettings, isSuccessStatus, Tollgate } from '@tollgate/core';
 import { EntitlementDeniedFilter } from './denial.js';
@@ -11,10 +19,16 @@ export interface TollgateModuleAsyncOptions extends Pick<ModuleMetadata, 'import
 
 async function settingsFrom(options: TollgateModuleOptions): Promise<TollgateSettings> {
   const owned = !options.client;
-  if (!options.client && !options.tollgate) throw new TypeError('TollgateModule: give `client` (a Tollgate) or `tollgate` (its options)');
+  if (!options.client && !options.tollgate)
+    throw new TypeError('TollgateModule: give `client` (a Tollgate) or `tollgate` (its options)');
   const client = options.client ?? createTollgate(options.tollgate!);
   if (owned) await client.ready();
-  const settings = guardSettings({ client, customerId: options.customerId, resourceId: options.resourceId, denial: options.denial });
+  const settings = guardSettings({
+    client,
+    customerId: options.customerId,
+    resourceId: options.resourceId,
+    denial: options.denial,
+  });
   return { ...settings, owned, success: options.success ?? ((_context, status) => isSuccessStatus(status)) };
 }
 
@@ -34,7 +48,12 @@ export class TollgateModule implements OnApplicationShutdown {
   constructor(@Inject(TOLLGATE_SETTINGS) private readonly settings: TollgateSettings) {}
 
   static forRoot(options: TollgateModuleOptions): DynamicModule {
-    return { global: true, module: TollgateModule, providers: [{ provide: TOLLGATE_OPTIONS, useValue: options }, ...providers], exports: [Tollgate, TOLLGATE_SETTINGS] };
+    return {
+      global: true,
+      module: TollgateModule,
+      providers: [{ provide: TOLLGATE_OPTIONS, useValue: options }, ...providers],
+      exports: [Tollgate, TOLLGATE_SETTINGS],
+    };
   }
 
   /** Options from other providers, e.g. `{ imports: [ConfigModule], inject: [ConfigService], useFactory: (config) => ({...}) }`. */
@@ -43,7 +62,10 @@ export class TollgateModule implements OnApplicationShutdown {
       global: true,
       module: TollgateModule,
       imports: options.imports ?? [],
-      providers: [{ provide: TOLLGATE_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] }, ...providers],
+      providers: [
+        { provide: TOLLGATE_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] },
+        ...providers,
+      ],
       exports: [Tollgate, TOLLGATE_SETTINGS],
     };
   }

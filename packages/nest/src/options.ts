@@ -8,7 +8,9 @@ export interface TollgateModuleOptions {
   /** Options for the client the module creates. */
   tollgate?: Options;
   /** Who the customer is. Required: no default trusts a client header. */
-  customerId: (context: ExecutionContext) => string | number | null | undefined | Promise<string | number | null | undefined>;
+  customerId: (
+    context: ExecutionContext,
+  ) => string | number | null | undefined | Promise<string | number | null | undefined>;
   /** The resource (several subscriptions per customer), if any. */
   resourceId?: (context: ExecutionContext) => string | null | undefined;
   /** Statuses per denial kind and an upgrade URL. */

@@ -102,7 +102,10 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
   const sockets = new Set<Socket>();
   // Connections with an admin request being answered: a blackhole spares them, so the harness gets its answer.
   const answeringAdmin = new Map<Socket, ServerResponse>();
-  const policy: RequestPolicy = { allowedHosts: new Set((options.allowedHosts ?? []).map((h) => h.toLowerCase())), adminToken: options.adminToken ?? null };
+  const policy: RequestPolicy = {
+    allowedHosts: new Set((options.allowedHosts ?? []).map((h) => h.toLowerCase())),
+    adminToken: options.adminToken ?? null,
+  };
   const server: Server = createServer((req, res) => {
     const misdirected = hostProblem(req, policy);
     if (misdirected) {
@@ -143,7 +146,8 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
               );
     handle.catch((err: unknown) => {
       if (res.headersSent || res.destroyed) return;
-      if (err instanceof BodyError) return sendJson(res, err.status, { errors: [wireError('BadUserInput', err.message)] });
+      if (err instanceof BodyError)
+        return sendJson(res, err.status, { errors: [wireError('BadUserInput', err.message)] });
       log(`stigg-local: unexpected error: ${(err as Error)?.stack ?? String(err)}`);
       sendJson(res, 500, { errors: [wireError('UnexpectedError', 'Unexpected error')] });
     });
@@ -159,9 +163,16 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
   });
 
   const streamSockets = new Set<Socket>();
-  const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('graphql-transport-ws') ? 'graphql-transport-ws' : false) });
+  const wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) => (protocols.has('graphql-transport-ws') ? 'graphql-transport-ws' : false),
+  });
   server.on('upgrade', (req, socket, head) => {
-    if (hostProblem(req, policy) || !req.url?.startsWith('/graphql') || new URL(req.url, 'http://stigg-local').pathname !== '/graphql') {
+    if (
+      hostProblem(req, policy) ||
+      !req.url?.startsWith('/graphql') ||
+      new URL(req.url, 'http://stigg-local').pathname !== '/graphql'
+    ) {
       socket.destroy();
       return;
     }

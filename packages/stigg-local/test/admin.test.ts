@@ -21,17 +21,29 @@ async function admin(method: string, path: string, body?: unknown) {
 describe('admin over HTTP', () => {
   it('reports calls per root field and usage counters', async () => {
     await gql(server, `{ cachedEntitlements(query: {customerId: "customer-pro"}) { isGranted } }`);
-    await gql(server, `{ a: cachedEntitlements(query: {customerId: "customer-free"}) { isGranted } b: products { edges { node { refId } } } }`);
-    await fetch(`${server.url}/v1/c/customer-pro/entitlements.json`, { headers: { 'x-api-key': 'server-tollgate-local' } });
+    await gql(
+      server,
+      `{ a: cachedEntitlements(query: {customerId: "customer-free"}) { isGranted } b: products { edges { node { refId } } } }`,
+    );
+    await fetch(`${server.url}/v1/c/customer-pro/entitlements.json`, {
+      headers: { 'x-api-key': 'server-tollgate-local' },
+    });
     const { body } = await admin('GET', '/_admin/stats');
-    expect(body).toMatchObject({ calls: { cachedEntitlements: 3, products: 1 }, edge: { entitlements: 1 }, usage: { applied: 0, duplicates: 0 } });
+    expect(body).toMatchObject({
+      calls: { cachedEntitlements: 3, products: 1 },
+      edge: { entitlements: 1 },
+      usage: { applied: 0, duplicates: 0 },
+    });
     await admin('DELETE', '/_admin/stats');
     expect((await admin('GET', '/_admin/stats')).body.calls).toEqual({});
   });
 
   it('changes a plan and a usage value', async () => {
     expect((await admin('PUT', '/_admin/customers/customer-free/plan', { planId: 'plan-pro' })).status).toBe(200);
-    expect((await admin('PUT', '/_admin/customers/customer-free/usage', { featureId: 'feature-api-calls', value: 9 })).status).toBe(200);
+    expect(
+      (await admin('PUT', '/_admin/customers/customer-free/usage', { featureId: 'feature-api-calls', value: 9 }))
+        .status,
+    ).toBe(200);
     const e = await entitlements(server, 'customer-free');
     expect(e['feature-api-calls']).toMatchObject({ usageLimit: 10000, currentUsage: 9 });
     const bad = await admin('PUT', '/_admin/customers/nobody/plan', { planId: 'plan-pro' });
@@ -64,7 +76,10 @@ describe('admin over HTTP', () => {
     await admin('DELETE', '/_admin/faults');
     expect((await gql(server, `{ products { edges { node { refId } } } }`)).status).toBe(200);
     expect((await admin('POST', '/_admin/streams/drop')).body).toEqual({ dropped: 0 });
-    expect((await admin('PUT', '/_admin/rate-limits', { enabled: true, windowMs: 1000 })).body).toMatchObject({ enabled: true, windowMs: 1000 });
+    expect((await admin('PUT', '/_admin/rate-limits', { enabled: true, windowMs: 1000 })).body).toMatchObject({
+      enabled: true,
+      windowMs: 1000,
+    });
     await admin('PUT', '/_admin/customers/customer-free/usage', { featureId: 'feature-api-calls', value: 9 });
     await admin('POST', '/_admin/reset');
     expect((await admin('GET', '/_admin/rate-limits')).body.enabled).toBe(false);
@@ -74,39 +89,72 @@ describe('admin over HTTP', () => {
 
   it('answers malformed requests with 4xx, never 500', async () => {
     const post = (body: string) =>
-      fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'server-tollgate-local' }, body });
+      fetch(server.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': 'server-tollgate-local' },
+        body,
+      });
     expect((await post('{ nope')).status).toBe(400);
     expect((await post('{"query": 5}')).status).toBe(400);
     expect((await post('{"query": "{ nothing }"}')).status).toBe(400);
     expect((await post('{"query": "subscription { usageUpdated { usage { customerId } } }"}')).status).toBe(400);
     expect((await fetch(server.graphqlUrl)).status).toBe(405);
-    expect((await fetch(`${server.url}/_admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{bad' })).status).toBe(400);
+    expect(
+      (
+        await fetch(`${server.url}/_admin/faults`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{bad',
+        })
+      ).status,
+    ).toBe(400);
     expect((await fetch(`${server.url}/v1/c/x/entitlements.json`)).status).toBe(401);
     // A JSON body that is no object, a path segment that is no URL encoding, a URL that is no URL: 4xx.
     expect((await post('null')).status).toBe(400);
     expect((await post('[1]')).status).toBe(400);
     expect((await admin('GET', '/_admin/calls/%ZZ')).status).toBe(400);
-    expect((await admin('PUT', '/_admin/customers/customer-pro/usage', { featureId: 'feature-api-calls', value: 1e308 })).status).toBe(400);
-    expect((await admin('PUT', '/_admin/customers/customer-pro/usage', { featureId: 'feature-api-calls', value: -5 })).status).toBe(400);
+    expect(
+      (await admin('PUT', '/_admin/customers/customer-pro/usage', { featureId: 'feature-api-calls', value: 1e308 }))
+        .status,
+    ).toBe(400);
+    expect(
+      (await admin('PUT', '/_admin/customers/customer-pro/usage', { featureId: 'feature-api-calls', value: -5 }))
+        .status,
+    ).toBe(400);
   });
 
   it('is not a surface a web page can drive: foreign Host (DNS rebinding), cross-origin and non-JSON admin calls refused', async () => {
     const { request } = await import('node:http');
     const raw = (path: string, method: string, headers: Record<string, string>, body = '') =>
       new Promise<number>((resolve, reject) => {
-        const req = request(`${server.url}${path}`, { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
-          res.resume();
-          resolve(res.statusCode!);
-        });
+        const req = request(
+          `${server.url}${path}`,
+          { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          },
+        );
         req.on('error', reject);
         req.end(body);
       });
     const fault = JSON.stringify({ status: 500 });
     // The attack from a page: a "simple" cross-origin POST (text/plain), with and without a rebinding Host.
-    expect(await raw('/_admin/faults', 'POST', { 'content-type': 'text/plain', origin: 'http://evil.example' }, fault)).toBe(403);
+    expect(
+      await raw('/_admin/faults', 'POST', { 'content-type': 'text/plain', origin: 'http://evil.example' }, fault),
+    ).toBe(403);
     expect(await raw('/_admin/faults', 'POST', { 'content-type': 'text/plain' }, fault)).toBe(415);
-    expect(await raw('/_admin/faults', 'POST', { 'content-type': 'text/plain', host: 'attacker.example' }, fault)).toBe(421);
-    expect(await raw('/graphql', 'POST', { 'content-type': 'application/json', host: 'attacker.example', 'x-api-key': 'server-tollgate-local' }, '{"query":"{ __typename }"}')).toBe(421);
+    expect(await raw('/_admin/faults', 'POST', { 'content-type': 'text/plain', host: 'attacker.example' }, fault)).toBe(
+      421,
+    );
+    expect(
+      await raw(
+        '/graphql',
+        'POST',
+        { 'content-type': 'application/json', host: 'attacker.example', 'x-api-key': 'server-tollgate-local' },
+        '{"query":"{ __typename }"}',
+      ),
+    ).toBe(421);
     expect(await raw('/_admin/reset', 'POST', { origin: 'null' })).toBe(403);
     expect(server.admin.faults()).toEqual([]);
     // What the developer's own tools send still works: loopback names, same-origin pages, JSON.
@@ -121,11 +169,15 @@ describe('admin over HTTP', () => {
     const { request } = await import('node:http');
     // 60 MB announced, 1 KB sent: a server that read the body first would wait for the rest and never answer.
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(60 * 1024 * 1024) } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-        req.destroy();
-      });
+      const req = request(
+        server.graphqlUrl,
+        { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(60 * 1024 * 1024) } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+          req.destroy();
+        },
+      );
       req.on('error', () => {});
       req.write('x'.repeat(1024));
       setTimeout(() => reject(new Error('no answer: the body was being read')), 2_000);
@@ -137,7 +189,9 @@ describe('admin over HTTP', () => {
     const guarded = await startStiggLocal({ log: () => {}, adminToken: 'dev-secret' });
     try {
       expect((await fetch(`${guarded.url}/_admin/stats`)).status).toBe(401);
-      expect((await fetch(`${guarded.url}/_admin/stats`, { headers: { authorization: 'Bearer dev-secret' } })).status).toBe(200);
+      expect(
+        (await fetch(`${guarded.url}/_admin/stats`, { headers: { authorization: 'Bearer dev-secret' } })).status,
+      ).toBe(200);
     } finally {
       await guarded.close();
     }

@@ -15,7 +15,12 @@ describe('catalog files', () => {
       'feature-export-formats',
     ]);
     expect(demo.plans.map((p) => p.id)).toEqual(['plan-free', 'plan-pro', 'plan-enterprise']);
-    expect(demo.customers?.map((c) => c.id)).toEqual(['customer-free', 'customer-pro', 'customer-enterprise', 'customer-nosub']);
+    expect(demo.customers?.map((c) => c.id)).toEqual([
+      'customer-free',
+      'customer-pro',
+      'customer-enterprise',
+      'customer-nosub',
+    ]);
   });
 
   it('reads YAML as well as JSON', () => {
@@ -23,7 +28,11 @@ describe('catalog files', () => {
     const file = join(dir, 'catalog.yaml');
     writeFileSync(
       file,
-      ['products: [{id: p, displayName: P}]', 'features: [{id: f, displayName: F, type: BOOLEAN}]', 'plans: [{id: plan, product: p, displayName: Plan, entitlements: [{feature: f}]}]'].join('\n'),
+      [
+        'products: [{id: p, displayName: P}]',
+        'features: [{id: f, displayName: F, type: BOOLEAN}]',
+        'plans: [{id: plan, product: p, displayName: Plan, entitlements: [{feature: f}]}]',
+      ].join('\n'),
     );
     expect(loadCatalogFile(file).plans[0]?.id).toBe('plan');
   });

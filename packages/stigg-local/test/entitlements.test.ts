@@ -26,8 +26,18 @@ const report = (customerId: string, featureId: string, value: number, extra: Rec
 describe('entitlements', () => {
   it('gives the demo plans their limits, values and reset periods', async () => {
     const free = await entitlements(server, 'customer-free');
-    expect(Object.keys(free).sort()).toEqual(['feature-api-calls', 'feature-export-formats', 'feature-max-projects', 'feature-seats']);
-    expect(free['feature-api-calls']).toMatchObject({ usageLimit: 100, currentUsage: 0, resetPeriod: 'MONTH', isGranted: true });
+    expect(Object.keys(free).sort()).toEqual([
+      'feature-api-calls',
+      'feature-export-formats',
+      'feature-max-projects',
+      'feature-seats',
+    ]);
+    expect(free['feature-api-calls']).toMatchObject({
+      usageLimit: 100,
+      currentUsage: 0,
+      resetPeriod: 'MONTH',
+      isGranted: true,
+    });
     expect(free['feature-seats']).toMatchObject({ usageLimit: 2, resetPeriod: null, usagePeriodEnd: null });
     expect(free['feature-export-formats']?.enumValues).toEqual(['csv']);
     const ent = await entitlements(server, 'customer-enterprise');
@@ -50,17 +60,26 @@ describe('entitlements', () => {
   });
 
   it('adds add-on quantities to limits', async () => {
-    await provision('addons', 'plan-pro', { billingPeriod: 'MONTHLY', addons: [{ addonId: 'addon-extra-seats', quantity: 3 }] });
+    await provision('addons', 'plan-pro', {
+      billingPeriod: 'MONTHLY',
+      addons: [{ addonId: 'addon-extra-seats', quantity: 3 }],
+    });
     expect((await entitlements(server, 'addons'))['feature-seats']?.usageLimit).toBe(25);
     const r = await gql(server, PROVISION, {
-      input: { customerId: 'bad-addon', subscriptionParams: { planId: 'plan-free', addons: [{ addonId: 'addon-extra-seats' }] } },
+      input: {
+        customerId: 'bad-addon',
+        subscriptionParams: { planId: 'plan-free', addons: [{ addonId: 'addon-extra-seats' }] },
+      },
     });
     expect(r.errors?.[0]?.extensions.code).toBe('IncompatibleSubscriptionAddon');
   });
 
   it('marks soft limits', async () => {
     await provision('soft', 'plan-periods');
-    expect((await entitlements(server, 'soft'))['feature-api-calls']).toMatchObject({ hasSoftLimit: true, usageLimit: 10 });
+    expect((await entitlements(server, 'soft'))['feature-api-calls']).toMatchObject({
+      hasSoftLimit: true,
+      usageLimit: 10,
+    });
   });
 
   it('applies promotional entitlements on top of the plan, and removes them when revoked', async () => {
@@ -81,9 +100,15 @@ describe('entitlements', () => {
     now += 40 * 86_400_000; // the ONE_MONTH promotion ends
     free = await entitlements(server, 'customer-free');
     expect(free['feature-analytics']).toBeUndefined();
-    await gqlOk(server, `mutation { revokePromotionalEntitlement(input: {customerId: "customer-free", featureId: "feature-api-calls"}) { id } }`);
+    await gqlOk(
+      server,
+      `mutation { revokePromotionalEntitlement(input: {customerId: "customer-free", featureId: "feature-api-calls"}) { id } }`,
+    );
     expect((await entitlements(server, 'customer-free'))['feature-api-calls']?.usageLimit).toBe(100);
-    const none = await gql(server, `mutation { revokePromotionalEntitlement(input: {customerId: "customer-free", featureId: "feature-api-calls"}) { id } }`);
+    const none = await gql(
+      server,
+      `mutation { revokePromotionalEntitlement(input: {customerId: "customer-free", featureId: "feature-api-calls"}) { id } }`,
+    );
     expect(none.errors?.[0]?.extensions.code).toBe('PromotionalEntitlementNotFoundError');
   });
 
@@ -107,18 +132,38 @@ describe('entitlements', () => {
     const archived = await entitlements(server, 'customer-pro');
     expect(archived['feature-analytics']).toMatchObject({ isGranted: false, accessDeniedReason: 'CustomerIsArchived' });
     await gqlOk(server, `mutation { unarchiveCustomer(input: {customerId: "customer-pro"}) { customerId } }`);
-    expect((await entitlements(server, 'customer-pro'))['feature-analytics']).toMatchObject({ isGranted: true, accessDeniedReason: null });
+    expect((await entitlements(server, 'customer-pro'))['feature-analytics']).toMatchObject({
+      isGranted: true,
+      accessDeniedReason: null,
+    });
   });
 
   it('resets usage at each period boundary and fills in the period fields', async () => {
     await provision('periods', 'plan-periods');
-    for (const f of ['feature-hourly', 'feature-daily', 'feature-weekly', 'feature-yearly', 'feature-calendar', 'feature-api-calls']) {
+    for (const f of [
+      'feature-hourly',
+      'feature-daily',
+      'feature-weekly',
+      'feature-yearly',
+      'feature-calendar',
+      'feature-api-calls',
+    ]) {
       await report('periods', f, 3);
     }
     let e = await entitlements(server, 'periods');
-    expect(e['feature-hourly']).toMatchObject({ currentUsage: 3, usagePeriodStart: '2026-03-10T08:30:00.000Z', usagePeriodEnd: '2026-03-10T09:30:00.000Z' });
-    expect(e['feature-weekly']).toMatchObject({ usagePeriodAnchor: '2026-03-09T00:00:00.000Z', usagePeriodEnd: '2026-03-16T00:00:00.000Z' });
-    expect(e['feature-calendar']).toMatchObject({ usagePeriodStart: '2026-03-01T00:00:00.000Z', nextResetDate: '2026-04-01T00:00:00.000Z' });
+    expect(e['feature-hourly']).toMatchObject({
+      currentUsage: 3,
+      usagePeriodStart: '2026-03-10T08:30:00.000Z',
+      usagePeriodEnd: '2026-03-10T09:30:00.000Z',
+    });
+    expect(e['feature-weekly']).toMatchObject({
+      usagePeriodAnchor: '2026-03-09T00:00:00.000Z',
+      usagePeriodEnd: '2026-03-16T00:00:00.000Z',
+    });
+    expect(e['feature-calendar']).toMatchObject({
+      usagePeriodStart: '2026-03-01T00:00:00.000Z',
+      nextResetDate: '2026-04-01T00:00:00.000Z',
+    });
 
     now = Date.parse('2026-03-10T10:00:00.000Z'); // next hour
     e = await entitlements(server, 'periods');
@@ -146,7 +191,9 @@ describe('entitlements', () => {
   it('ends cancelled subscriptions at the end of the billing period or immediately', async () => {
     await provision('cancel', 'plan-pro', { billingPeriod: 'MONTHLY', subscriptionId: 'sub-cancel' });
     const cancel = `mutation C($input: SubscriptionCancellationInput!) { cancelSubscription(input: $input) { status effectiveEndDate } }`;
-    const later = await gqlOk(server, cancel, { input: { subscriptionRefId: 'sub-cancel', subscriptionCancellationTime: 'END_OF_BILLING_PERIOD' } });
+    const later = await gqlOk(server, cancel, {
+      input: { subscriptionRefId: 'sub-cancel', subscriptionCancellationTime: 'END_OF_BILLING_PERIOD' },
+    });
     expect(later.cancelSubscription).toMatchObject({ status: 'ACTIVE', effectiveEndDate: '2026-04-10T08:30:00.000Z' });
     expect((await entitlements(server, 'cancel'))['feature-analytics']?.isGranted).toBe(true);
     now = Date.parse('2026-04-10T08:30:00.001Z');
@@ -156,18 +203,33 @@ describe('entitlements', () => {
   });
 
   it('replaces the plan of the same product when a new subscription is provisioned', async () => {
-    await gqlOk(server, `mutation { provisionSubscriptionV2(input: {customerId: "customer-free", planId: "plan-enterprise"}) { status } }`);
-    const active = await gqlOk(server, `{ getActiveSubscriptions(input: {customerId: "customer-free"}) { plan { refId } status } }`);
+    await gqlOk(
+      server,
+      `mutation { provisionSubscriptionV2(input: {customerId: "customer-free", planId: "plan-enterprise"}) { status } }`,
+    );
+    const active = await gqlOk(
+      server,
+      `{ getActiveSubscriptions(input: {customerId: "customer-free"}) { plan { refId } status } }`,
+    );
     expect(active.getActiveSubscriptions).toEqual([{ plan: { refId: 'plan-enterprise' }, status: 'ACTIVE' }]);
   });
 
   it('names unknown plans, features and customers with Stigg error codes', async () => {
-    const plan = await gql(server, `mutation { provisionSubscriptionV2(input: {customerId: "customer-free", planId: "plan-nope"}) { status } }`);
+    const plan = await gql(
+      server,
+      `mutation { provisionSubscriptionV2(input: {customerId: "customer-free", planId: "plan-nope"}) { status } }`,
+    );
     expect(plan.errors?.[0]).toMatchObject({ extensions: { code: 'PlanNotFound' } });
     expect(plan.errors?.[0]?.message).toContain('plan-nope');
-    const customer = await gql(server, `mutation { provisionSubscriptionV2(input: {customerId: "nobody", planId: "plan-free"}) { status } }`);
+    const customer = await gql(
+      server,
+      `mutation { provisionSubscriptionV2(input: {customerId: "nobody", planId: "plan-free"}) { status } }`,
+    );
     expect(customer.errors?.[0]?.extensions.code).toBe('CustomerNotFound');
-    const feature = await gql(server, `mutation { reportUsage(input: {customerId: "customer-free", featureId: "feature-nope", value: 1}) { id } }`);
+    const feature = await gql(
+      server,
+      `mutation { reportUsage(input: {customerId: "customer-free", featureId: "feature-nope", value: 1}) { id } }`,
+    );
     expect(feature.errors?.[0]?.extensions.code).toBe('FeatureNotFound');
     expect(JSON.stringify([plan, customer, feature])).not.toMatch(/\bat .*\.ts:\d+/); // no stack traces
   });

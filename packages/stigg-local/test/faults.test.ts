@@ -50,7 +50,9 @@ describe('faults', () => {
 
   it('refuses new connections for a while', async () => {
     server.admin.refuseConnections(400);
-    await expect(fetch(server.graphqlUrl, { method: 'POST', headers: { 'x-api-key': API_KEY, connection: 'close' }, body: '{}' })).rejects.toThrow();
+    await expect(
+      fetch(server.graphqlUrl, { method: 'POST', headers: { 'x-api-key': API_KEY, connection: 'close' }, body: '{}' }),
+    ).rejects.toThrow();
     await new Promise((r) => setTimeout(r, 450));
     expect((await gql(server, READ)).status).toBe(200);
   });

@@ -30,9 +30,14 @@ export async function gql<T = any>(
 }
 
 /** Like `gql` but fails the test on any error. */
-export async function gqlOk<T = any>(server: StiggLocal, query: string, variables?: Record<string, unknown>): Promise<T> {
+export async function gqlOk<T = any>(
+  server: StiggLocal,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<T> {
   const r = await gql<T>(server, query, variables);
-  if (r.errors?.length || r.status !== 200) throw new Error(`GraphQL failed (${r.status}): ${JSON.stringify(r.errors)}`);
+  if (r.errors?.length || r.status !== 200)
+    throw new Error(`GraphQL failed (${r.status}): ${JSON.stringify(r.errors)}`);
   return r.data as T;
 }
 
@@ -58,7 +63,11 @@ export interface EntitlementRow {
 }
 
 /** A customer's entitlements keyed by feature id. */
-export async function entitlements(server: StiggLocal, customerId: string, resourceId?: string): Promise<Record<string, EntitlementRow>> {
+export async function entitlements(
+  server: StiggLocal,
+  customerId: string,
+  resourceId?: string,
+): Promise<Record<string, EntitlementRow>> {
   const data = await gqlOk<{ entitlements: EntitlementRow[] }>(server, ENTITLEMENTS, { customerId, resourceId });
   return Object.fromEntries(data.entitlements.map((e) => [e.feature.refId, e]));
 }

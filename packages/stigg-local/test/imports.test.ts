@@ -29,20 +29,36 @@ describe('customer import', () => {
     await gqlOk(server, CUSTOMERS, {
       input: {
         customers: [
-          { customerId: 'imp-1', name: 'One', email: 'one@example.com', updatedAt: '2026-01-01T00:00:00.000Z', additionalMetaData: { tier: 'a' } },
+          {
+            customerId: 'imp-1',
+            name: 'One',
+            email: 'one@example.com',
+            updatedAt: '2026-01-01T00:00:00.000Z',
+            additionalMetaData: { tier: 'a' },
+          },
           { customerId: 'imp-2', name: 'Two' },
         ],
       },
     });
-    expect((await gqlOk(server, CUSTOMER, { id: 'imp-1' })).getCustomerByRefId).toMatchObject({ name: 'One', additionalMetaData: { tier: 'a' } });
+    expect((await gqlOk(server, CUSTOMER, { id: 'imp-1' })).getCustomerByRefId).toMatchObject({
+      name: 'One',
+      additionalMetaData: { tier: 'a' },
+    });
     const stale = await gqlOk(server, CUSTOMERS, {
       input: { customers: [{ customerId: 'imp-1', name: 'Old name', updatedAt: '2025-06-01T00:00:00.000Z' }] },
     });
     expect(stale.importCustomersBulk).toContain('1 skipped');
     expect((await gqlOk(server, CUSTOMER, { id: 'imp-1' })).getCustomerByRefId.name).toBe('One');
-    await gqlOk(server, CUSTOMERS, { input: { customers: [{ customerId: 'imp-1', name: 'New name', updatedAt: '2026-02-01T00:00:00.000Z' }] } });
-    expect((await gqlOk(server, CUSTOMER, { id: 'imp-1' })).getCustomerByRefId).toMatchObject({ name: 'New name', updatedAt: '2026-02-01T00:00:00.000Z' });
-    const rerun = await gqlOk(server, CUSTOMERS, { input: { customers: [{ customerId: 'imp-1', name: 'New name', updatedAt: '2026-02-01T00:00:00.000Z' }] } });
+    await gqlOk(server, CUSTOMERS, {
+      input: { customers: [{ customerId: 'imp-1', name: 'New name', updatedAt: '2026-02-01T00:00:00.000Z' }] },
+    });
+    expect((await gqlOk(server, CUSTOMER, { id: 'imp-1' })).getCustomerByRefId).toMatchObject({
+      name: 'New name',
+      updatedAt: '2026-02-01T00:00:00.000Z',
+    });
+    const rerun = await gqlOk(server, CUSTOMERS, {
+      input: { customers: [{ customerId: 'imp-1', name: 'New name', updatedAt: '2026-02-01T00:00:00.000Z' }] },
+    });
     expect(rerun.importCustomersBulk).toContain('1 unchanged');
   });
 
@@ -55,19 +71,34 @@ describe('customer import', () => {
 
 describe('subscription import', () => {
   it('runs as a task, imports the valid records and records why the others were skipped', async () => {
-    await gqlOk(server, CUSTOMERS, { input: { customers: [{ customerId: 's-1' }, { customerId: 's-2' }, { customerId: 's-3' }] } });
+    await gqlOk(server, CUSTOMERS, {
+      input: { customers: [{ customerId: 's-1' }, { customerId: 's-2' }, { customerId: 's-3' }] },
+    });
     const task = await runImport([
-      { customerId: 's-1', planId: 'plan-pro', billingPeriod: 'MONTHLY', addons: [{ addonId: 'addon-extra-seats', quantity: 1 }] },
+      {
+        customerId: 's-1',
+        planId: 'plan-pro',
+        billingPeriod: 'MONTHLY',
+        addons: [{ addonId: 'addon-extra-seats', quantity: 1 }],
+      },
       { customerId: 's-2', planId: 'plan-nope' },
       { customerId: 'missing', planId: 'plan-free' },
       { customerId: 's-3', planId: 'plan-pro' }, // paid plan without billingPeriod
       {
         customerId: 's-3',
         planId: 'plan-custom',
-        entitlements: [{ feature: { featureId: 'feature-api-calls', usageLimit: 777 } }, { credit: { customCurrencyId: 'c', amount: 1, cadence: 'MONTH' } }],
+        entitlements: [
+          { feature: { featureId: 'feature-api-calls', usageLimit: 777 } },
+          { credit: { customCurrencyId: 'c', amount: 1, cadence: 'MONTH' } },
+        ],
       },
     ]);
-    expect(task).toMatchObject({ status: 'PARTIALLY_FAILED', taskType: 'IMPORT_SUBSCRIPTIONS_BULK', progress: 100, totalSubtasksCount: 5 });
+    expect(task).toMatchObject({
+      status: 'PARTIALLY_FAILED',
+      taskType: 'IMPORT_SUBSCRIPTIONS_BULK',
+      progress: 100,
+      totalSubtasksCount: 5,
+    });
     expect(task.importErrors.map((e: { id: string }) => e.id)).toEqual(['1:s-2', '2:missing', '3:s-3']);
     expect(task.importErrors[0].error).toMatch(/PlanNotFound.*plan-nope/);
     expect(task.importErrors[1].error).toMatch(/CustomerNotFound/);
@@ -81,8 +112,21 @@ describe('subscription import', () => {
   it('rejects entitlements with both feature and credit, and entitlements on non-custom plans', async () => {
     await gqlOk(server, CUSTOMERS, { input: { customers: [{ customerId: 'c-1' }] } });
     const task = await runImport([
-      { customerId: 'c-1', planId: 'plan-custom', entitlements: [{ feature: { featureId: 'feature-seats', usageLimit: 1 }, credit: { customCurrencyId: 'c', amount: 1, cadence: 'MONTH' } }] },
-      { customerId: 'c-1', planId: 'plan-free', entitlements: [{ feature: { featureId: 'feature-seats', usageLimit: 1 } }] },
+      {
+        customerId: 'c-1',
+        planId: 'plan-custom',
+        entitlements: [
+          {
+            feature: { featureId: 'feature-seats', usageLimit: 1 },
+            credit: { customCurrencyId: 'c', amount: 1, cadence: 'MONTH' },
+          },
+        ],
+      },
+      {
+        customerId: 'c-1',
+        planId: 'plan-free',
+        entitlements: [{ feature: { featureId: 'feature-seats', usageLimit: 1 } }],
+      },
     ]);
     expect(task.status).toBe('FAILED');
     expect(task.importErrors[0].error).toContain('exactly one of feature or credit');
@@ -91,26 +135,50 @@ describe('subscription import', () => {
 
   it('changes nothing when run again, and skips records older than the subscription held', async () => {
     await gqlOk(server, CUSTOMERS, { input: { customers: [{ customerId: 'r-1' }] } });
-    const records = [{ customerId: 'r-1', planId: 'plan-pro', billingPeriod: 'ANNUALLY', startDate: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-02T00:00:00.000Z' }];
+    const records = [
+      {
+        customerId: 'r-1',
+        planId: 'plan-pro',
+        billingPeriod: 'ANNUALLY',
+        startDate: '2026-01-01T00:00:00.000Z',
+        updatedAt: '2026-01-02T00:00:00.000Z',
+      },
+    ];
     await runImport(records);
-    const before = await gqlOk(server, `{ getActiveSubscriptions(input: {customerId: "r-1"}) { subscriptionId startDate billingId } }`);
+    const before = await gqlOk(
+      server,
+      `{ getActiveSubscriptions(input: {customerId: "r-1"}) { subscriptionId startDate billingId } }`,
+    );
     const pushedBefore = server.admin.stats();
     expect((await runImport(records)).status).toBe('COMPLETED');
-    expect(await gqlOk(server, `{ getActiveSubscriptions(input: {customerId: "r-1"}) { subscriptionId startDate billingId } }`)).toEqual(before);
+    expect(
+      await gqlOk(
+        server,
+        `{ getActiveSubscriptions(input: {customerId: "r-1"}) { subscriptionId startDate billingId } }`,
+      ),
+    ).toEqual(before);
     expect(pushedBefore.calls.importSubscriptionsBulk).toBe(1);
-    await runImport([{ ...records[0], planId: 'plan-enterprise', updatedAt: '2025-12-01T00:00:00.000Z', billingPeriod: undefined }]);
+    await runImport([
+      { ...records[0], planId: 'plan-enterprise', updatedAt: '2025-12-01T00:00:00.000Z', billingPeriod: undefined },
+    ]);
     const after = await gqlOk(server, `{ getActiveSubscriptions(input: {customerId: "r-1"}) { plan { refId } } }`);
     expect(after.getActiveSubscriptions).toEqual([{ plan: { refId: 'plan-pro' } }]);
   });
 
   it('refuses a second import while one runs', async () => {
     const customers = Array.from({ length: 3000 }, (_, i) => ({ customerId: `bulk-${i}` }));
-    for (let i = 0; i < customers.length; i += 1000) await gqlOk(server, CUSTOMERS, { input: { customers: customers.slice(i, i + 1000) } });
+    for (let i = 0; i < customers.length; i += 1000)
+      await gqlOk(server, CUSTOMERS, { input: { customers: customers.slice(i, i + 1000) } });
     const subs = customers.map((c) => ({ customerId: c.customerId, planId: 'plan-free' }));
     const first = await gqlOk(server, SUBSCRIPTIONS, { input: { subscriptions: subs } });
     const second = await gql(server, SUBSCRIPTIONS, { input: { subscriptions: subs.slice(0, 1) } });
     expect(second.errors?.[0]?.extensions.code).toBe('ImportAlreadyInProgress');
-    await waitFor(async () => (await gqlOk(server, TASK, { id: first.importSubscriptionsBulk })).importIntegrationTasks.edges[0].node.status === 'COMPLETED', 'import');
+    await waitFor(
+      async () =>
+        (await gqlOk(server, TASK, { id: first.importSubscriptionsBulk })).importIntegrationTasks.edges[0].node
+          .status === 'COMPLETED',
+      'import',
+    );
     expect((await entitlements(server, 'bulk-2999'))['feature-seats']?.usageLimit).toBe(2);
   });
 });

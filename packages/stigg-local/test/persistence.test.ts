@@ -19,8 +19,14 @@ describe('persistence', () => {
   it('keeps customers, subscriptions, usage and idempotency keys across a restart', async () => {
     const dataFile = tempFile();
     let server = await start({ dataFile });
-    await gqlOk(server, `mutation { provisionCustomer(input: {customerId: "kept", name: "Kept", subscriptionParams: {planId: "plan-pro", billingPeriod: MONTHLY}}) { customer { id } } }`);
-    await gqlOk(server, `mutation { reportUsageBulk(input: {usages: [{customerId: "kept", featureId: "feature-api-calls", value: 42, idempotencyKey: "k-1"}]}) { id } }`);
+    await gqlOk(
+      server,
+      `mutation { provisionCustomer(input: {customerId: "kept", name: "Kept", subscriptionParams: {planId: "plan-pro", billingPeriod: MONTHLY}}) { customer { id } } }`,
+    );
+    await gqlOk(
+      server,
+      `mutation { reportUsageBulk(input: {usages: [{customerId: "kept", featureId: "feature-api-calls", value: 42, idempotencyKey: "k-1"}]}) { id } }`,
+    );
     server.admin.setPlan('customer-free', 'plan-enterprise');
     await server.close();
 
@@ -34,7 +40,10 @@ describe('persistence', () => {
     expect((await entitlements(server, 'customer-free'))['feature-seats']?.hasUnlimitedUsage).toBe(true);
     const name = await gqlOk(server, `{ getCustomerByRefId(input: {customerId: "kept"}) { name } }`);
     expect(name.getCustomerByRefId.name).toBe('Kept');
-    await gqlOk(server, `mutation { reportUsageBulk(input: {usages: [{customerId: "kept", featureId: "feature-api-calls", value: 42, idempotencyKey: "k-1"}]}) { id } }`);
+    await gqlOk(
+      server,
+      `mutation { reportUsageBulk(input: {usages: [{customerId: "kept", featureId: "feature-api-calls", value: 42, idempotencyKey: "k-1"}]}) { id } }`,
+    );
     expect((await entitlements(server, 'kept'))['feature-api-calls']?.currentUsage).toBe(42);
     expect(server.admin.stats().usage.duplicates).toBe(1);
     await server.close();

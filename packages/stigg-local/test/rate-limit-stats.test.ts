@@ -14,7 +14,11 @@ afterEach(() => server.close());
 const BULK = `mutation B($input: ReportUsageBulkInput!) { reportUsageBulk(input: $input) { currentUsage } }`;
 /** One reportUsageBulk call with one record per id given (repeats allowed), customers named in variables. */
 const bulk = async (...customerIds: string[]) =>
-  (await gql(server, BULK, { input: { usages: customerIds.map((customerId) => ({ customerId, featureId: 'feature-api-calls', value: 1 })) } })).status;
+  (
+    await gql(server, BULK, {
+      input: { usages: customerIds.map((customerId) => ({ customerId, featureId: 'feature-api-calls', value: 1 })) },
+    })
+  ).status;
 const one = (alias: string, customerId: string) =>
   `${alias}: reportUsage(input: {customerId: "${customerId}", featureId: "feature-api-calls", value: 1}) { id }`;
 
@@ -28,7 +32,12 @@ const EMPTY = {
 describe('rate-limit refusals and write peaks in the stats', () => {
   it('counts each refused call once, under the limit that refused it, and peaks over accepted calls only', async () => {
     // One window for the whole test: the figures are exact.
-    server.admin.setRateLimits({ enabled: true, windowMs: 20_000, perCustomerWrites: 3, perOperation: { reportUsageBulk: 8 } });
+    server.admin.setRateLimits({
+      enabled: true,
+      windowMs: 20_000,
+      perCustomerWrites: 3,
+      perOperation: { reportUsageBulk: 8 },
+    });
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push(await bulk('customer-pro'));
     expect(statuses).toEqual([200, 200, 200, 429, 429]); // the 4th and 5th: customer-pro's limit
@@ -47,8 +56,16 @@ describe('rate-limit refusals and write peaks in the stats', () => {
 
     const expected = {
       calls: { reportUsageBulk: 10, reportUsage: 3 },
-      rateLimited: { calls: { reportUsageBulk: 2 }, customerWrites: 4, byCustomer: { 'customer-pro': 3, 'customer-free': 1 } },
-      writes: { perCustomerMaxPerWindow: 3, busiestCustomer: 'customer-pro', callsMaxPerWindow: { reportUsageBulk: 6 } },
+      rateLimited: {
+        calls: { reportUsageBulk: 2 },
+        customerWrites: 4,
+        byCustomer: { 'customer-pro': 3, 'customer-free': 1 },
+      },
+      writes: {
+        perCustomerMaxPerWindow: 3,
+        busiestCustomer: 'customer-pro',
+        callsMaxPerWindow: { reportUsageBulk: 6 },
+      },
     };
     expect(server.admin.stats()).toMatchObject(expected);
     expect(await adminStats()).toMatchObject(expected);
@@ -65,7 +82,11 @@ describe('rate-limit refusals and write peaks in the stats', () => {
     expect((await gql(server, `mutation { ${one('a', 'customer-free')} }`)).status).toBe(200);
     expect(server.admin.stats()).toMatchObject({
       rateLimited: EMPTY.rateLimited,
-      writes: { perCustomerMaxPerWindow: 5, busiestCustomer: 'customer-free', callsMaxPerWindow: { reportUsageBulk: 5, reportUsage: 1 } },
+      writes: {
+        perCustomerMaxPerWindow: 5,
+        busiestCustomer: 'customer-free',
+        callsMaxPerWindow: { reportUsageBulk: 5, reportUsage: 1 },
+      },
     });
     server.admin.reset();
     expect(server.admin.stats()).toMatchObject(EMPTY);
@@ -77,8 +98,13 @@ describe('WriteStats', () => {
     const w = new WriteStats();
     w.setWindow(1000);
     // Fixed 1 s windows from the first write would see 6, then 2; the window (1100, 2100] holds 7.
-    for (const t of [1000, 1500, 1600, 1700, 1800, 1900, 2000, 2100]) w.record(['reportUsageBulk'], ['c1'], 1_000_000 + t);
-    expect(w.snapshot()).toEqual({ perCustomerMaxPerWindow: 7, busiestCustomer: 'c1', callsMaxPerWindow: { reportUsageBulk: 7 } });
+    for (const t of [1000, 1500, 1600, 1700, 1800, 1900, 2000, 2100])
+      w.record(['reportUsageBulk'], ['c1'], 1_000_000 + t);
+    expect(w.snapshot()).toEqual({
+      perCustomerMaxPerWindow: 7,
+      busiestCustomer: 'c1',
+      callsMaxPerWindow: { reportUsageBulk: 7 },
+    });
     w.record(['reportUsageBulk'], ['c2'], 1_003_000);
     expect(w.snapshot().perCustomerMaxPerWindow).toBe(7); // a running maximum
   });
@@ -88,7 +114,11 @@ describe('WriteStats', () => {
     w.setWindow(1000);
     w.record(['a', 'a', 'b'], ['c1', 'c1', 'c2'], 5000);
     w.record(['a'], ['c2'], 5001);
-    expect(w.snapshot()).toEqual({ perCustomerMaxPerWindow: 2, busiestCustomer: 'c2', callsMaxPerWindow: { a: 2, b: 1 } });
+    expect(w.snapshot()).toEqual({
+      perCustomerMaxPerWindow: 2,
+      busiestCustomer: 'c2',
+      callsMaxPerWindow: { a: 2, b: 1 },
+    });
   });
 
   it('keeps only customers written to within the window', () => {

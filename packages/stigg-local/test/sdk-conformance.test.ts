@@ -57,7 +57,10 @@ describe.each([
     expect(free).toMatchObject({ hasAccess: false, accessDeniedReason: 'NoFeatureEntitlementInSubscription' });
     const nosub = await client.getBooleanEntitlement({ customerId: 'customer-nosub', featureId: 'feature-analytics' });
     expect(nosub).toMatchObject({ hasAccess: false, accessDeniedReason: 'CustomerNotFound' });
-    const unknown = await client.getBooleanEntitlement({ customerId: 'customer-unknown', featureId: 'feature-analytics' });
+    const unknown = await client.getBooleanEntitlement({
+      customerId: 'customer-unknown',
+      featureId: 'feature-analytics',
+    });
     expect(unknown).toMatchObject({ hasAccess: false, accessDeniedReason: 'CustomerNotFound' });
   });
 
@@ -66,7 +69,10 @@ describe.each([
     expect(free).toMatchObject({ hasAccess: true, value: 3, isUnlimited: false });
     const pro = await client.getNumericEntitlement({ customerId: 'customer-pro', featureId: 'feature-max-projects' });
     expect(pro).toMatchObject({ hasAccess: true, value: 50 });
-    const ent = await client.getNumericEntitlement({ customerId: 'customer-enterprise', featureId: 'feature-max-projects' });
+    const ent = await client.getNumericEntitlement({
+      customerId: 'customer-enterprise',
+      featureId: 'feature-max-projects',
+    });
     expect(ent).toMatchObject({ hasAccess: true, isUnlimited: true });
   });
 
@@ -112,7 +118,11 @@ describe.each([
     expect(before.currentUsage).toBe(0);
     const ack = await client.reportUsage({ customerId, featureId: 'feature-api-calls', value: 7 });
     expect(ack.currentUsage).toBe(7);
-    const after = await client.getMeteredEntitlement({ customerId, featureId: 'feature-api-calls', options: { requestedUsage: 94 } });
+    const after = await client.getMeteredEntitlement({
+      customerId,
+      featureId: 'feature-api-calls',
+      options: { requestedUsage: 94 },
+    });
     expect(after).toMatchObject({ currentUsage: 7, hasAccess: false });
   });
 
@@ -143,7 +153,12 @@ describe.each([
 
   it('round-trips provision customer and provision/update/cancel subscription', async () => {
     const customerId = `lifecycle-${enableEdge}`;
-    const provisioned = await client.provisionCustomer({ customerId, name: 'Lifecycle', email: 'l@example.com', subscriptionParams: null });
+    const provisioned = await client.provisionCustomer({
+      customerId,
+      name: 'Lifecycle',
+      email: 'l@example.com',
+      subscriptionParams: null,
+    });
     expect(provisioned.customer).toMatchObject({ id: customerId, name: 'Lifecycle', email: 'l@example.com' });
     const result = await client.provisionSubscription({
       customerId,
@@ -155,7 +170,10 @@ describe.each([
     const subscriptionId = result.subscription!.id;
     const seats = await client.getMeteredEntitlement({ customerId, featureId: 'feature-seats' });
     expect(seats.usageLimit).toBe(20); // 10 + 2 x 5
-    const updated = await client.updateSubscription({ subscriptionId, addons: [{ addonId: 'addon-extra-seats', quantity: 3 }] });
+    const updated = await client.updateSubscription({
+      subscriptionId,
+      addons: [{ addonId: 'addon-extra-seats', quantity: 3 }],
+    });
     expect(updated.id).toBe(subscriptionId);
     expect((await client.getMeteredEntitlement({ customerId, featureId: 'feature-seats' })).usageLimit).toBe(25);
     const full = await client.getCustomer(customerId);
@@ -163,7 +181,9 @@ describe.each([
     const active = await client.getActiveSubscriptions({ customerId });
     expect(active.map((s) => s.plan.id)).toEqual(['plan-pro']);
     await client.cancelSubscription({ subscriptionId });
-    expect((await client.getBooleanEntitlement({ customerId, featureId: 'feature-analytics' })).accessDeniedReason).toBe('CustomerNotFound');
+    expect(
+      (await client.getBooleanEntitlement({ customerId, featureId: 'feature-analytics' })).accessDeniedReason,
+    ).toBe('CustomerNotFound');
   });
 
   it('lists paywall, products and coupons', async () => {
@@ -189,13 +209,23 @@ describe.each([
 
   it('reads subscriptions by id, by filter with paging, and the active list', async () => {
     const subscription = await client.getSubscription({ subscriptionId: 'subscription-customer-pro-plan-pro' });
-    expect(subscription).toMatchObject({ id: 'subscription-customer-pro-plan-pro', status: 'ACTIVE', plan: { id: 'plan-pro' } });
+    expect(subscription).toMatchObject({
+      id: 'subscription-customer-pro-plan-pro',
+      status: 'ACTIVE',
+      plan: { id: 'plan-pro' },
+    });
     const page1 = await client.getSubscriptions({ status: 'ACTIVE' as never, pagination: { limit: 2 } });
     expect(page1.data).toHaveLength(2);
     expect(page1.pageInfo.hasNextPage).toBe(true);
-    const page2 = await client.getSubscriptions({ status: 'ACTIVE' as never, pagination: { limit: 2, startingAfter: page1.pageInfo.endCursor! } });
+    const page2 = await client.getSubscriptions({
+      status: 'ACTIVE' as never,
+      pagination: { limit: 2, startingAfter: page1.pageInfo.endCursor! },
+    });
     expect(page2.data[0]?.subscriptionId).not.toBe(page1.data[1]?.subscriptionId);
-    const back = await client.getSubscriptions({ status: 'ACTIVE' as never, pagination: { limit: 2, endingBefore: page2.pageInfo.startCursor! } });
+    const back = await client.getSubscriptions({
+      status: 'ACTIVE' as never,
+      pagination: { limit: 2, endingBefore: page2.pageInfo.startCursor! },
+    });
     expect(back.data.map((s) => s.subscriptionId)).toEqual(page1.data.map((s) => s.subscriptionId));
     const mine = await client.getSubscriptions({ customerId: 'customer-enterprise' });
     expect(mine.data.map((s) => s.plan.planId)).toEqual(['plan-enterprise']);
@@ -209,9 +239,18 @@ describe.each([
       promotionalEntitlements: [{ featureId: 'feature-analytics', period: 'ONE_WEEK' as never }],
     } as never);
     expect(ok.map((p) => p.feature.refId)).toEqual(['feature-analytics']);
-    await waitFor(async () => (await client.getBooleanEntitlement({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess, 'promotion');
+    await waitFor(
+      async () =>
+        (await client.getBooleanEntitlement({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess,
+      'promotion',
+    );
     await client.revokePromotionalEntitlements({ customerId: 'customer-free', featureId: 'feature-analytics' });
-    await waitFor(async () => !(await client.getBooleanEntitlement({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess, 'revoke');
+    await waitFor(
+      async () =>
+        !(await client.getBooleanEntitlement({ customerId: 'customer-free', featureId: 'feature-analytics' }))
+          .hasAccess,
+      'revoke',
+    );
   });
 
   it('shows a customer paywall with its active subscription', async () => {

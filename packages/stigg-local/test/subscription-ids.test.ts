@@ -15,7 +15,10 @@ describe('subscription ids', () => {
   it('draws again when a generated id is taken, so no subscription replaces another', async () => {
     const server = await start({ catalog: testCatalog() });
     try {
-      await gqlOk(server, `mutation { importCustomersBulk(input: {customers: [{customerId: "id-1"}, {customerId: "id-2"}]}) }`);
+      await gqlOk(
+        server,
+        `mutation { importCustomersBulk(input: {customers: [{customerId: "id-1"}, {customerId: "id-2"}]}) }`,
+      );
       calls = 0;
       const first = server.admin.setPlan('id-1', 'plan-free');
       const second = server.admin.setPlan('id-2', 'plan-free');

@@ -29,12 +29,19 @@ interface Answer {
 }
 
 /** One request over node:http (keep-alive agent by default); rejects if the connection ends without an answer. */
-function request(path: string, opts: { method?: string; body?: unknown; agent?: http.Agent | false } = {}): Promise<Answer> {
+function request(
+  path: string,
+  opts: { method?: string; body?: unknown; agent?: http.Agent | false } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     let socket: Socket;
     const req = http.request(
       `${server.url}${path}`,
-      { method: opts.method ?? 'GET', agent: opts.agent ?? agent, headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' } },
+      {
+        method: opts.method ?? 'GET',
+        agent: opts.agent ?? agent,
+        headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -50,7 +57,8 @@ function request(path: string, opts: { method?: string; body?: unknown; agent?: 
   });
 }
 
-const graphql = (query: string, agentOpt?: http.Agent | false) => request('/graphql', { method: 'POST', body: { query }, agent: agentOpt });
+const graphql = (query: string, agentOpt?: http.Agent | false) =>
+  request('/graphql', { method: 'POST', body: { query }, agent: agentOpt });
 
 /** An open graphql-transport-ws WebSocket (no subscription needed: the connection is what a partition cuts). */
 async function openStream(): Promise<{ ws: WebSocket; closed: Promise<number> }> {
@@ -113,13 +121,23 @@ describe('blackhole', () => {
     const inFlight = outcome(graphql(READ));
     await waitFor(() => server.admin.faults().length === 0, 'request in flight');
 
-    const res = await fetch(`${server.url}/_admin/connections/blackhole`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seconds: 0.8 }) });
+    const res = await fetch(`${server.url}/_admin/connections/blackhole`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ seconds: 0.8 }),
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('connection')).toBe('close');
     expect(await res.json()).toEqual({ dropped: 1 });
     expect(await inFlight).toBe('socket hang up');
 
-    await expect(fetch(server.graphqlUrl, { method: 'POST', headers: { 'x-api-key': API_KEY }, body: JSON.stringify({ query: READ }) })).rejects.toThrow();
+    await expect(
+      fetch(server.graphqlUrl, {
+        method: 'POST',
+        headers: { 'x-api-key': API_KEY },
+        body: JSON.stringify({ query: READ }),
+      }),
+    ).rejects.toThrow();
     await waitFor(accepted, 'connections accepted again');
   });
 });
@@ -127,13 +145,20 @@ describe('blackhole', () => {
 describe('HTTP stall', () => {
   it('reads GraphQL and Edge requests without answering while /_admin answers', async () => {
     server.admin.stallHttp(5_000);
-    const post = outcome(fetch(server.graphqlUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
-      body: JSON.stringify({ query: READ }),
-      signal: AbortSignal.timeout(200),
-    }));
-    const edge = outcome(fetch(`${server.url}/v1/c/customer-pro/entitlements.json`, { headers: { 'x-api-key': API_KEY }, signal: AbortSignal.timeout(200) }));
+    const post = outcome(
+      fetch(server.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+        body: JSON.stringify({ query: READ }),
+        signal: AbortSignal.timeout(200),
+      }),
+    );
+    const edge = outcome(
+      fetch(`${server.url}/v1/c/customer-pro/entitlements.json`, {
+        headers: { 'x-api-key': API_KEY },
+        signal: AbortSignal.timeout(200),
+      }),
+    );
     const stats = await fetch(`${server.url}/_admin/stats`);
     expect(stats.status).toBe(200);
     expect(await post).toBe('TimeoutError');
@@ -147,7 +172,11 @@ describe('HTTP stall', () => {
   it('destroys the stalled connections when the stall ends, never answering them late', async () => {
     // Long enough for the request to arrive inside it on a loaded machine; the hang-up is the stall's end.
     const t = Date.now();
-    const res = await fetch(`${server.url}/_admin/http/stall`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seconds: 1 }) });
+    const res = await fetch(`${server.url}/_admin/http/stall`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ seconds: 1 }),
+    });
     expect(await res.json()).toEqual({ ok: true });
     expect(await outcome(graphql(WRITE))).toBe('socket hang up');
     expect(Date.now() - t).toBeGreaterThanOrEqual(950);
@@ -157,7 +186,7 @@ describe('HTTP stall', () => {
 });
 
 describe('stall fault', () => {
-  it('stalls the chosen operations for the fault\'s duration', async () => {
+  it("stalls the chosen operations for the fault's duration", async () => {
     const t = Date.now();
     server.admin.injectFault({ operations: ['reportUsageBulk'], stall: true, durationMs: 1_000 });
     const write = outcome(graphql(WRITE));

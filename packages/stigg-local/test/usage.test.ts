@@ -15,7 +15,8 @@ afterEach(() => server.close());
 
 const BULK = `mutation B($input: ReportUsageBulkInput!) { reportUsageBulk(input: $input) { id customerId featureId currentUsage timestamp } }`;
 const bulk = (usages: Record<string, unknown>[]) => gql(server, BULK, { input: { usages } });
-const usageOf = async (customerId: string, featureId: string) => (await entitlements(server, customerId))[featureId]?.currentUsage;
+const usageOf = async (customerId: string, featureId: string) =>
+  (await entitlements(server, customerId))[featureId]?.currentUsage;
 
 describe('usage', () => {
   it('adds DELTA reports and replaces with SET', async () => {
@@ -36,7 +37,10 @@ describe('usage', () => {
     const again = await bulk([record, { ...record, idempotencyKey: 'req-2' }]);
     expect(first.data.reportUsageBulk[0].currentUsage).toBe(3);
     expect(again.data.reportUsageBulk.map((a: { currentUsage: number }) => a.currentUsage)).toEqual([3, 6]);
-    const single = await gqlOk(server, `mutation { reportUsage(input: {customerId: "customer-pro", featureId: "feature-api-calls", value: 3, idempotencyKey: "req-1"}) { currentUsage } }`);
+    const single = await gqlOk(
+      server,
+      `mutation { reportUsage(input: {customerId: "customer-pro", featureId: "feature-api-calls", value: 3, idempotencyKey: "req-1"}) { currentUsage } }`,
+    );
     expect(single.reportUsage.currentUsage).toBe(6);
     expect(server.admin.stats().usage).toEqual({ applied: 2, duplicates: 2 });
     now += 24 * 3_600_000 + 1;
@@ -59,21 +63,31 @@ describe('usage', () => {
   });
 
   it('counts events whose name a feature meters, once per idempotency key', async () => {
-    await gqlOk(server, `mutation { provisionSubscriptionV2(input: {customerId: "customer-free", planId: "plan-periods"}) { status } }`);
+    await gqlOk(
+      server,
+      `mutation { provisionSubscriptionV2(input: {customerId: "customer-free", planId: "plan-periods"}) { status } }`,
+    );
     const send = (events: Record<string, unknown>[]) =>
-      gqlOk(server, `mutation E($input: UsageEventsReportInput!) { reportEvent(events: $input) }`, { input: { usageEvents: events } });
+      gqlOk(server, `mutation E($input: UsageEventsReportInput!) { reportEvent(events: $input) }`, {
+        input: { usageEvents: events },
+      });
     await send([
       { customerId: 'customer-free', eventName: 'completion', idempotencyKey: 'e1', dimensions: { tokens: 120 } },
       { customerId: 'customer-free', eventName: 'completion', idempotencyKey: 'e2', dimensions: { tokens: 30 } },
       { customerId: 'customer-free', eventName: 'unrelated', idempotencyKey: 'e3' },
     ]);
-    await send([{ customerId: 'customer-free', eventName: 'completion', idempotencyKey: 'e1', dimensions: { tokens: 120 } }]);
+    await send([
+      { customerId: 'customer-free', eventName: 'completion', idempotencyKey: 'e1', dimensions: { tokens: 120 } },
+    ]);
     expect(await usageOf('customer-free', 'feature-tokens')).toBe(150);
     expect(server.admin.stats().usage.duplicates).toBe(1);
   });
 
   it('counts api-call events against the demo API calls feature', async () => {
-    await gqlOk(server, `mutation { reportEvent(events: {usageEvents: [{customerId: "customer-pro", eventName: "api-call", idempotencyKey: "a1"}]}) }`);
+    await gqlOk(
+      server,
+      `mutation { reportEvent(events: {usageEvents: [{customerId: "customer-pro", eventName: "api-call", idempotencyKey: "a1"}]}) }`,
+    );
     expect(await usageOf('customer-pro', 'feature-api-calls')).toBe(1);
   });
 });

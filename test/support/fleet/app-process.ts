@@ -20,26 +20,46 @@ export class AppProcess {
   ) {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     this.drained = (async () => {
-      for await (const line of lines) if (line.includes('"drained"')) return (JSON.parse(line) as { drained: DrainReport }).drained;
+      for await (const line of lines)
+        if (line.includes('"drained"')) return (JSON.parse(line) as { drained: DrainReport }).drained;
       throw new Error(`${framework} app exited without a drain report: ${this.stderr.join('').slice(-2000)}`);
     })();
     this.drained.catch(() => {});
   }
 
-  static async start(options: { framework: Framework; stiggUrl: string; redisUrl?: string | null; tollgate?: Partial<Options> }): Promise<AppProcess> {
+  static async start(options: {
+    framework: Framework;
+    stiggUrl: string;
+    redisUrl?: string | null;
+    tollgate?: Partial<Options>;
+  }): Promise<AppProcess> {
     const file = fileURLToPath(new URL('./metered-app.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--conditions=@tollgate/source', '--import', 'tsx', file, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@tollgate/source', '--import', 'tsx', file, JSON.stringify(options)],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const stderr: string[] = [];
     child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
     const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
     const first = await Promise.race([
       lines.next(),
-      new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${options.framework} app exited with ${code} before listening: ${stderr.join('').slice(-2000)}`)))),
+      new Promise<never>((_, reject) =>
+        child.once('exit', (code) =>
+          reject(
+            new Error(`${options.framework} app exited with ${code} before listening: ${stderr.join('').slice(-2000)}`),
+          ),
+        ),
+      ),
     ]);
     if (first.done) {
       // Its output ended before it listened: it is exiting; say why.
-      await new Promise((r) => (child.exitCode === null && child.signalCode === null ? child.once('exit', r) : r(null)));
-      throw new Error(`${options.framework} app exited with ${child.exitCode ?? child.signalCode} before listening: ${stderr.join('').slice(-2000)}`);
+      await new Promise((r) =>
+        child.exitCode === null && child.signalCode === null ? child.once('exit', r) : r(null),
+      );
+      throw new Error(
+        `${options.framework} app exited with ${child.exitCode ?? child.signalCode} before listening: ${stderr.join('').slice(-2000)}`,
+      );
     }
     const { url } = JSON.parse(first.value as string) as { url: string };
     const app = new AppProcess(child, url, options.framework, { [Symbol.asyncIterator]: () => lines });
@@ -63,7 +83,12 @@ export class AppProcess {
 
   /** Whether this app delivers the fleet's usage now; false when it does not answer. */
   async isLeader(): Promise<boolean> {
-    return this.running ? this.metrics().then((m) => m.usage.deliveryLeader, () => false) : false;
+    return this.running
+      ? this.metrics().then(
+          (m) => m.usage.deliveryLeader,
+          () => false,
+        )
+      : false;
   }
 
   kill(signal: NodeJS.Signals): void {

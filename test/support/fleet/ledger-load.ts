@@ -88,7 +88,12 @@ async function one(options: LoadOptions, agent: Agent): Promise<void> {
     if (url) {
       try {
         const startedAt = Date.now();
-        const answer = await post(`${url}/api/reports`, { 'x-customer': customer, 'idempotency-key': key }, agent, options.onAnswer !== undefined);
+        const answer = await post(
+          `${url}/api/reports`,
+          { 'x-customer': customer, 'idempotency-key': key },
+          agent,
+          options.onAnswer !== undefined,
+        );
         if (answer.status === 409 && answer.retryAfterS !== null) {
           options.ledger.inProgress += 1;
           await new Promise((r) => setTimeout(r, answer.retryAfterS! * 1_000));
@@ -107,17 +112,28 @@ async function one(options: LoadOptions, agent: Agent): Promise<void> {
 }
 
 /** One POST; resolves with the status (and a non-2xx body when asked) once the whole answer is read, rejects when there is no answer. */
-function post(url: string, headers: Record<string, string>, agent: Agent, withBody = false): Promise<{ status: number; body: string; retryAfterS: number | null }> {
+function post(
+  url: string,
+  headers: Record<string, string>,
+  agent: Agent,
+  withBody = false,
+): Promise<{ status: number; body: string; retryAfterS: number | null }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { ...headers, 'content-length': '0' }, agent, timeout: 15_000 }, (res) => {
-      const status = res.statusCode ?? 0;
-      let body = '';
-      if (withBody && (status < 200 || status >= 300)) res.on('data', (d: Buffer) => void (body += d.toString()));
-      else res.resume();
-      const retryAfter = Number(res.headers['retry-after']);
-      res.once('end', () => resolve({ status, body, retryAfterS: Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : null }));
-      res.once('error', reject);
-    });
+    const req = request(
+      url,
+      { method: 'POST', headers: { ...headers, 'content-length': '0' }, agent, timeout: 15_000 },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        let body = '';
+        if (withBody && (status < 200 || status >= 300)) res.on('data', (d: Buffer) => void (body += d.toString()));
+        else res.resume();
+        const retryAfter = Number(res.headers['retry-after']);
+        res.once('end', () =>
+          resolve({ status, body, retryAfterS: Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : null }),
+        );
+        res.once('error', reject);
+      },
+    );
     req.once('timeout', () => req.destroy(new Error('no answer in time')));
     req.once('error', reject);
     req.end();

@@ -39,7 +39,8 @@ const errors: string[] = [];
 // TOLLGATE_APP_LOG=path: every warning and error this app's Tollgate logs, timestamped (for diagnosing a soak).
 const logFile = process.env.TOLLGATE_APP_LOG;
 const trace = (level: string, m: unknown) => {
-  if (logFile) appendFileSync(logFile, `${new Date().toISOString()} ${config.framework} ${process.pid} ${level} ${String(m)}\n`);
+  if (logFile)
+    appendFileSync(logFile, `${new Date().toISOString()} ${config.framework} ${process.pid} ${level} ${String(m)}\n`);
 };
 const tollgate = createTollgate({
   apiKey: 'server-tollgate-local',
@@ -54,12 +55,20 @@ let listener: RequestListener;
 if (config.framework === 'express') {
   const app = express();
   app.use(ex.entitlements({ client: tollgate, customerId: (req) => req.get('x-customer') }));
-  app.post('/api/reports', ex.meteredGuard(FEATURE, { usage: 1, idempotencyKey: (req) => req.get('idempotency-key') }), (_req, res) => void res.json({ ok: true }));
+  app.post(
+    '/api/reports',
+    ex.meteredGuard(FEATURE, { usage: 1, idempotencyKey: (req) => req.get('idempotency-key') }),
+    (_req, res) => void res.json({ ok: true }),
+  );
   listener = app;
 } else if (config.framework === 'hono') {
   const app = new Hono();
   app.use(ho.entitlements({ client: tollgate, customerId: (c) => c.req.header('x-customer') }));
-  app.post('/api/reports', ho.meteredGuard(FEATURE, { usage: 1, idempotencyKey: (c) => c.req.header('idempotency-key') }), (c) => c.json({ ok: true }));
+  app.post(
+    '/api/reports',
+    ho.meteredGuard(FEATURE, { usage: 1, idempotencyKey: (c) => c.req.header('idempotency-key') }),
+    (c) => c.json({ ok: true }),
+  );
   listener = getRequestListener(app.fetch);
 } else {
   @Controller('api')
@@ -71,7 +80,12 @@ if (config.framework === 'express') {
     }
   }
   @Module({
-    imports: [TollgateModule.forRoot({ client: tollgate, customerId: (ctx) => ctx.switchToHttp().getRequest().headers['x-customer'] })],
+    imports: [
+      TollgateModule.forRoot({
+        client: tollgate,
+        customerId: (ctx) => ctx.switchToHttp().getRequest().headers['x-customer'],
+      }),
+    ],
     controllers: [ReportsController],
   })
   class AppModule {}
@@ -84,11 +98,16 @@ let closing = false;
 const server = createServer((req, res) => {
   // Shutting down: answer what still arrives on open connections, and close them, so clients go elsewhere.
   if (closing) res.setHeader('connection', 'close');
-  if (req.url === '/__metrics') return void res.end(JSON.stringify({ ...tollgate.metrics(), rss: process.memoryUsage().rss, errors: errors.length }));
+  if (req.url === '/__metrics')
+    return void res.end(
+      JSON.stringify({ ...tollgate.metrics(), rss: process.memoryUsage().rss, errors: errors.length }),
+    );
   listener(req, res);
 });
 server.keepAliveTimeout = 5_000;
-server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}` })));
+server.listen(0, '127.0.0.1', () =>
+  console.log(JSON.stringify({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}` })),
+);
 
 process.once('SIGTERM', async () => {
   // A graceful stop: no new connections, open ones closed after their current request, then Tollgate drains.

@@ -11,7 +11,11 @@ import { driveLoad, Ledger, type LoadOptions } from './ledger-load.js';
 const API_KEY = 'server-tollgate-local';
 
 async function graphql(server: StiggLocal, query: string): Promise<unknown> {
-  const res = await fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY }, body: JSON.stringify({ query }) });
+  const res = await fetch(server.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+    body: JSON.stringify({ query }),
+  });
   const body = (await res.json()) as { data?: unknown; errors?: { message: string }[] };
   if (body.errors?.length) throw new Error(body.errors[0]!.message);
   return body.data;
@@ -27,7 +31,10 @@ export async function provisionCustomers(server: StiggLocal, ids: string[], conc
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-        await graphql(server, `mutation { provisionCustomer(input: {customerId: ${JSON.stringify(id)}, subscriptionParams: {planId: "plan-enterprise", billingPeriod: MONTHLY}}) { customer { id } } }`);
+        await graphql(
+          server,
+          `mutation { provisionCustomer(input: {customerId: ${JSON.stringify(id)}, subscriptionParams: {planId: "plan-enterprise", billingPeriod: MONTHLY}}) { customer { id } } }`,
+        );
       }
     }),
   );
@@ -46,12 +53,23 @@ export function stiggUsages(server: StiggLocal): Map<string, number> {
 /** Stigg's published limits, or the same rates over a shorter window (so a short run still meets them many times). */
 export function stiggLimits(windowMs = 60_000) {
   const scale = windowMs / 60_000;
-  return { enabled: true, windowMs, perCustomerWrites: Math.round(30 * scale), perOperation: { reportUsageBulk: Math.round(600 * scale) } };
+  return {
+    enabled: true,
+    windowMs,
+    perCustomerWrites: Math.round(30 * scale),
+    perOperation: { reportUsageBulk: Math.round(600 * scale) },
+  };
 }
 
 /** Customers whose Stigg usage differs from the ledger's successful requests: [customer, ledger, stigg]. */
-export function mismatches(ledger: Ledger, usage: Map<string, number>, customers: string[]): [string, number, number][] {
-  return customers.map((c) => [c, ledger.successes.get(c) ?? 0, usage.get(c) ?? 0] as [string, number, number]).filter(([, a, b]) => a !== b);
+export function mismatches(
+  ledger: Ledger,
+  usage: Map<string, number>,
+  customers: string[],
+): [string, number, number][] {
+  return customers
+    .map((c) => [c, ledger.successes.get(c) ?? 0, usage.get(c) ?? 0] as [string, number, number])
+    .filter(([, a, b]) => a !== b);
 }
 
 export interface FleetRunOptions {
@@ -82,14 +100,32 @@ export interface FleetRunResult {
 
 /** Starts the apps, drives the load, then stops them (non-leaders first, so the leader delivers the rest). */
 export async function fleetRun(o: FleetRunOptions): Promise<FleetRunResult> {
-  const frameworkOf = typeof o.framework === 'function' ? o.framework : () => (o.framework as Framework | undefined) ?? 'express';
-  const apps = await Promise.all(Array.from({ length: o.processes }, (_, i) => AppProcess.start({ framework: frameworkOf(i), stiggUrl: o.server.url, redisUrl: o.redisUrl, tollgate: o.tollgate })));
+  const frameworkOf =
+    typeof o.framework === 'function' ? o.framework : () => (o.framework as Framework | undefined) ?? 'express';
+  const apps = await Promise.all(
+    Array.from({ length: o.processes }, (_, i) =>
+      AppProcess.start({
+        framework: frameworkOf(i),
+        stiggUrl: o.server.url,
+        redisUrl: o.redisUrl,
+        tollgate: o.tollgate,
+      }),
+    ),
+  );
   await o.before?.(apps);
   const ledger = new Ledger();
   let n = 0;
   const others = o.customers.slice(1);
-  const customer = () => (Math.random() < o.busyShare || others.length === 0 ? o.customers[0]! : others[n++ % others.length]!);
-  const load = driveLoad({ targets: () => apps.filter((a) => a.running).map((a) => a.url), rate: o.rate, durationMs: o.durationMs, customer, ledger, onAnswer: o.onAnswer });
+  const customer = () =>
+    Math.random() < o.busyShare || others.length === 0 ? o.customers[0]! : others[n++ % others.length]!;
+  const load = driveLoad({
+    targets: () => apps.filter((a) => a.running).map((a) => a.url),
+    rate: o.rate,
+    durationMs: o.durationMs,
+    customer,
+    ledger,
+    onAnswer: o.onAnswer,
+  });
   if (o.midway) {
     await new Promise((r) => setTimeout(r, o.durationMs / 2));
     await o.midway(apps);

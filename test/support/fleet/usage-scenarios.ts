@@ -24,13 +24,19 @@ export async function proCustomer(server: StiggLocal, id: string, used = 0): Pro
   await fetch(server.graphqlUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': 'server-tollgate-local' },
-    body: JSON.stringify({ query: `mutation { provisionCustomer(input: {customerId: "${id}", subscriptionParams: {planId: "plan-pro", billingPeriod: MONTHLY}}) { customer { id } } }` }),
+    body: JSON.stringify({
+      query: `mutation { provisionCustomer(input: {customerId: "${id}", subscriptionParams: {planId: "plan-pro", billingPeriod: MONTHLY}}) { customer { id } } }`,
+    }),
   });
   if (used) server.admin.setUsage(id, 'feature-api-calls', used);
 }
 
 /** Four processes, 400 concurrent metered requests each, 100 units left: exactly 100 allowed, and Stigg counts them. */
-export async function exactlyLimitAcrossProcesses(server: StiggLocal, redisUrl: string, customerId: string): Promise<void> {
+export async function exactlyLimitAcrossProcesses(
+  server: StiggLocal,
+  redisUrl: string,
+  customerId: string,
+): Promise<void> {
   await proCustomer(server, customerId, 9_900);
   const workers = await Promise.all([0, 1, 2, 3].map(() => TollgateWorker.start(server.url, redisUrl)));
   try {
@@ -50,12 +56,19 @@ export async function exactlyLimitAcrossProcesses(server: StiggLocal, redisUrl: 
  * window (its real one-minute window in the long run); the process delivering the fleet's usage is SIGKILLed midway
  * and another takes over. Stigg's totals match the successful requests exactly, within Stigg's limits.
  */
-export async function fleetDeliveryHandover(server: StiggLocal, redisUrl: string, options: { slow: boolean; prefix: string }): Promise<void> {
+export async function fleetDeliveryHandover(
+  server: StiggLocal,
+  redisUrl: string,
+  options: { slow: boolean; prefix: string },
+): Promise<void> {
   const { slow } = options;
   const windowMs = slow ? 60_000 : 6_000;
   const limits = stiggLimits(windowMs);
   const processes = slow ? 8 : 4;
-  const customers = [`${options.prefix}busy`, ...Array.from({ length: slow ? 999 : 199 }, (_, i) => `${options.prefix}${i}`)];
+  const customers = [
+    `${options.prefix}busy`,
+    ...Array.from({ length: slow ? 999 : 199 }, (_, i) => `${options.prefix}${i}`),
+  ];
   await provisionCustomers(server, customers);
   server.admin.setRateLimits(limits);
   server.admin.resetStats();
@@ -71,14 +84,23 @@ export async function fleetDeliveryHandover(server: StiggLocal, redisUrl: string
     rate: slow ? 300 : 200,
     durationMs: slow ? 120_000 : 18_000,
     framework: (i) => (i % 2 === 0 ? 'express' : 'hono'),
-    onAnswer: (a) => void (a.status >= 500 && failures.length < 5 && failures.push(`${a.status} from ${a.url} at ${a.startedAt}: ${a.body.slice(0, 300)}`)),
+    onAnswer: (a) =>
+      void (
+        a.status >= 500 &&
+        failures.length < 5 &&
+        failures.push(`${a.status} from ${a.url} at ${a.startedAt}: ${a.body.slice(0, 300)}`)
+      ),
     midway: async (apps) => {
       const roles = await Promise.all(apps.map((a) => a.isLeader()));
       const leader = apps[roles.indexOf(true)];
       expect(leader).toBeDefined();
       leader!.kill('SIGKILL');
       const killedAt = Date.now();
-      await until(async () => (await Promise.all(apps.filter((a) => a !== leader).map((a) => a.isLeader()))).some(Boolean), 'another process takes the delivery lease', 10_000);
+      await until(
+        async () => (await Promise.all(apps.filter((a) => a !== leader).map((a) => a.isLeader()))).some(Boolean),
+        'another process takes the delivery lease',
+        10_000,
+      );
       takeoverMs = Date.now() - killedAt;
     },
   });
@@ -178,7 +200,13 @@ export async function failoverUnderLoad(
     rate: 150,
     durationMs: 10_000,
     framework: (i) => (i % 2 === 0 ? 'express' : 'hono'),
-    onAnswer: (a) => answers.push({ status: a.status, startedAt: a.startedAt, ms: Date.now() - a.startedAt, body: a.body.slice(0, 300) }),
+    onAnswer: (a) =>
+      answers.push({
+        status: a.status,
+        startedAt: a.startedAt,
+        ms: Date.now() - a.startedAt,
+        body: a.body.slice(0, 300),
+      }),
     // Early in the load, so that it goes on for seconds once Redis serves again.
     before: async () => {
       switched.failover = (async () => {
@@ -230,8 +258,15 @@ export async function failoverUnderLoad(
       `slowest answer ${cost.slowestDuringSwitchMs} ms during the switch, ${cost.slowestOtherwiseMs} ms otherwise; Stigg counted ${cost.overshoot} units too many and ${cost.lost} too few; ` +
       `duplicates refused ${stats.usage.duplicates}; process exits ${JSON.stringify(exits)}`,
   );
-  if (failures.length) console.info(`first 5xx: ${failures.slice(0, 5).map((a) => `${a.status} at +${a.startedAt - killedAt} ms: ${a.body}`).join(' | ')}`);
-  for (const app of apps) if (app.stderr.length) console.info(`${app.framework} app stderr: ${app.stderr.join('').slice(-1_000)}`);
+  if (failures.length)
+    console.info(
+      `first 5xx: ${failures
+        .slice(0, 5)
+        .map((a) => `${a.status} at +${a.startedAt - killedAt} ms: ${a.body}`)
+        .join(' | ')}`,
+    );
+  for (const app of apps)
+    if (app.stderr.length) console.info(`${app.framework} app stderr: ${app.stderr.join('').slice(-1_000)}`);
   expect(exits.every((e) => e.code === 0)).toBe(true); // each app ran until the end and drained on SIGTERM
   expect(ledger.unanswered).toBe(0);
   expect(cost.failed).toBe(cost.failedDuringSwitch);

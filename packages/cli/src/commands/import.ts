@@ -87,14 +87,21 @@ export async function runImportCommand(argv: string[], io: CliIo): Promise<numbe
   const apiKey = values['api-key'] ?? env.STIGG_SERVER_API_KEY;
   if (!apiKey) throw new UsageError('no API key: set STIGG_SERVER_API_KEY or pass --api-key');
   const errorsFile = values.errors ?? 'tollgate-import-errors.jsonl';
-  const files: ImportFiles = { customers: values.customers, subscriptions: values.subscriptions, usage: values.usage, legacy: values.legacy };
+  const files: ImportFiles = {
+    customers: values.customers,
+    subscriptions: values.subscriptions,
+    usage: values.usage,
+    legacy: values.legacy,
+  };
   const given = Object.values(files).some((f) => f?.length);
   // The report being retried is moved beside the new one, which lists what fails this time.
   let retrying: { report: string; previous: string } | null = null;
   if (values['retry-failed']) {
-    if (given) throw new UsageError('--retry-failed imports the records of the error report only; give no input files with it');
+    if (given)
+      throw new UsageError('--retry-failed imports the records of the error report only; give no input files with it');
     const previous = errorsFile.replace(/(\.jsonl)?$/, '.retried.jsonl');
-    if (values.resume && !existsSync(previous)) throw new UsageError(`--retry-failed --resume: there is no ${previous} of an interrupted retry`);
+    if (values.resume && !existsSync(previous))
+      throw new UsageError(`--retry-failed --resume: there is no ${previous} of an interrupted retry`);
     if (!values.resume) {
       if (!existsSync(errorsFile)) throw new UsageError(`--retry-failed: there is no error report at ${errorsFile}`);
       retrying = { report: errorsFile, previous };
@@ -105,7 +112,8 @@ export async function runImportCommand(argv: string[], io: CliIo): Promise<numbe
   const whole = (name: string, text: string | undefined, min: number) => {
     if (text === undefined) return undefined;
     const n = Number(text);
-    if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be a whole number of at least ${min}, got "${text}"`);
+    if (!Number.isInteger(n) || n < min)
+      throw new UsageError(`${name} must be a whole number of at least ${min}, got "${text}"`);
     return n;
   };
   let requestsPerMinute: ImportOptions['requestsPerMinute'];
@@ -114,9 +122,11 @@ export async function runImportCommand(argv: string[], io: CliIo): Promise<numbe
     requestsPerMinute = { customers: rate, subscriptions: rate, usage: rate };
   }
   const mode = values.progress ?? 'auto';
-  if (!['auto', 'bar', 'plain', 'none'].includes(mode)) throw new UsageError(`--progress must be auto, bar, plain or none, got "${mode}"`);
+  if (!['auto', 'bar', 'plain', 'none'].includes(mode))
+    throw new UsageError(`--progress must be auto, bar, plain or none, got "${mode}"`);
   const status = io.status ?? { write: (t: string) => io.err(t.replace(/\n$/, '')), isTTY: false };
-  const view = mode === 'none' ? null : new ProgressView(status.write, mode === 'bar' || (mode === 'auto' && status.isTTY));
+  const view =
+    mode === 'none' ? null : new ProgressView(status.write, mode === 'bar' || (mode === 'auto' && status.isTTY));
 
   const dryRun = !!values['dry-run'];
   let failures = 0;
@@ -137,7 +147,9 @@ export async function runImportCommand(argv: string[], io: CliIo): Promise<numbe
   const controller = new AbortController();
   void io.untilStopped().then((signal) => {
     view?.clear();
-    io.err(`tollgate import: ${signal}: stopping (requests in flight have ${STOP_GRACE_MS / 1000} s to be confirmed); run again with --resume to continue`);
+    io.err(
+      `tollgate import: ${signal}: stopping (requests in flight have ${STOP_GRACE_MS / 1000} s to be confirmed); run again with --resume to continue`,
+    );
     controller.abort();
   });
 
@@ -183,7 +195,9 @@ export async function runImportCommand(argv: string[], io: CliIo): Promise<numbe
     }
     if (isTollgateError(err) && (err.code === 'UNAVAILABLE' || err.code === 'RATE_LIMITED')) {
       const started = !dryRun && existsSync(checkpointFile);
-      io.err(`tollgate import: ${err.message}; ${started ? 'run again with --resume once Stigg answers' : 'nothing was sent; run again once Stigg answers'}`);
+      io.err(
+        `tollgate import: ${err.message}; ${started ? 'run again with --resume once Stigg answers' : 'nothing was sent; run again once Stigg answers'}`,
+      );
       return EXIT.unreachable;
     }
     throw err;
@@ -192,9 +206,14 @@ export async function runImportCommand(argv: string[], io: CliIo): Promise<numbe
   if (values.report) writeFileSync(values.report, `${JSON.stringify(summary, null, 2)}\n`);
   const invalid = sum(summary.entities, 'invalid');
   const failed = sum(summary.entities, 'failed');
-  io.out(`${dryRun ? 'Dry run (nothing sent)' : summary.interrupted ? 'Interrupted' : 'Imported'} in ${(summary.durationMs / 1000).toFixed(1)} s, ${summary.throughput.toLocaleString('en-US')} records/s, into ${summary.baseUrl}:`);
+  io.out(
+    `${dryRun ? 'Dry run (nothing sent)' : summary.interrupted ? 'Interrupted' : 'Imported'} in ${(summary.durationMs / 1000).toFixed(1)} s, ${summary.throughput.toLocaleString('en-US')} records/s, into ${summary.baseUrl}:`,
+  );
   for (const line of describeSummary(summary)) io.out(line);
-  if (invalid + failed > 0 && summary.errorsFile) io.out(`${(invalid + failed).toLocaleString('en-US')} records are in ${summary.errorsFile} (file, index, key, reason, record)`);
+  if (invalid + failed > 0 && summary.errorsFile)
+    io.out(
+      `${(invalid + failed).toLocaleString('en-US')} records are in ${summary.errorsFile} (file, index, key, reason, record)`,
+    );
   if (summary.interrupted) return EXIT.interrupted;
   if (dryRun) return invalid > 0 ? EXIT.invalidInput : EXIT.ok;
   return invalid + failed > 0 ? EXIT.failed : EXIT.ok;

@@ -35,7 +35,8 @@ export async function runLocal(argv: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got "${values.port}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be a whole number from 0 to 65535, got "${values.port}"`);
   let server;
   try {
     server = await startStiggLocal({
@@ -54,7 +55,9 @@ export async function runLocal(argv: string[], io: CliIo): Promise<number> {
       return EXIT.usage;
     }
     const code = (err as NodeJS.ErrnoException).code;
-    io.err(`tollgate local: cannot start: ${code === 'EADDRINUSE' ? `port ${port} is in use (try --port 0)` : (err as Error).message}`);
+    io.err(
+      `tollgate local: cannot start: ${code === 'EADDRINUSE' ? `port ${port} is in use (try --port 0)` : (err as Error).message}`,
+    );
     return EXIT.failed;
   }
   const customKey = values['api-key']?.length ? true : false;
@@ -67,8 +70,12 @@ export async function runLocal(argv: string[], io: CliIo): Promise<number> {
   io.out(`  Catalog   ${values.catalog ?? 'demo (customer-free, customer-pro, customer-enterprise, customer-nosub)'}`);
   io.out(`  State     ${values.data ? `persisted to ${values.data}` : 'in memory'}`);
   io.out('');
-  io.out(`Try: curl -s ${server.graphqlUrl} -H 'content-type: application/json' -H 'X-API-KEY: ${customKey ? '<your key>' : DEFAULT_API_KEY}' \\`);
-  io.out(`       -d '{"query":"{ cachedEntitlements(query: {customerId: \\"customer-pro\\"}) { feature { refId } usageLimit currentUsage } }"}'`);
+  io.out(
+    `Try: curl -s ${server.graphqlUrl} -H 'content-type: application/json' -H 'X-API-KEY: ${customKey ? '<your key>' : DEFAULT_API_KEY}' \\`,
+  );
+  io.out(
+    `       -d '{"query":"{ cachedEntitlements(query: {customerId: \\"customer-pro\\"}) { feature { refId } usageLimit currentUsage } }"}'`,
+  );
   const signal = await io.untilStopped();
   io.out(`stigg-local: ${signal}, shutting down`);
   await server.close();

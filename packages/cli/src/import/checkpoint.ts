@@ -32,7 +32,9 @@ export function fingerprintOf(files: string[], settings: unknown): string {
     const s = statSync(f);
     return [resolve(f), s.size, Math.round(s.mtimeMs)];
   });
-  return createHash('sha256').update(JSON.stringify([described, settings])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([described, settings]))
+    .digest('hex');
 }
 
 /**
@@ -51,7 +53,10 @@ export class Checkpoint {
   }
 
   private static empty(fingerprint: string, summary: ImportSummary): CheckpointData {
-    const phases = Object.fromEntries(ENTITIES.map((e) => [e, { doneBelow: 0, doneAbove: [] }])) as unknown as Record<Entity, PhaseProgress>;
+    const phases = Object.fromEntries(ENTITIES.map((e) => [e, { doneBelow: 0, doneAbove: [] }])) as unknown as Record<
+      Entity,
+      PhaseProgress
+    >;
     return { version: 1, fingerprint, phases, summary };
   }
 
@@ -59,15 +64,23 @@ export class Checkpoint {
     const exists = existsSync(path);
     if (!resume) {
       // A finished run removes its checkpoint: one that is here belongs to a run that did not finish.
-      if (exists) throw new CheckpointError(`${path} holds an interrupted import: continue it with --resume, or delete the file to start over`);
+      if (exists)
+        throw new CheckpointError(
+          `${path} holds an interrupted import: continue it with --resume, or delete the file to start over`,
+        );
       const checkpoint = new Checkpoint(path, Checkpoint.empty(fingerprint, summary));
       checkpoint.save();
       return checkpoint;
     }
-    if (!exists) throw new CheckpointError(`--resume: there is no checkpoint at ${path} (the last run finished, or none started here)`);
+    if (!exists)
+      throw new CheckpointError(
+        `--resume: there is no checkpoint at ${path} (the last run finished, or none started here)`,
+      );
     const data = Checkpoint.read(path);
     if (data.fingerprint !== fingerprint) {
-      throw new CheckpointError(`--resume: ${path} was written for other input files or settings (a file changed since); delete it to start over`);
+      throw new CheckpointError(
+        `--resume: ${path} was written for other input files or settings (a file changed since); delete it to start over`,
+      );
     }
     return new Checkpoint(path, data);
   }

@@ -42,7 +42,8 @@ class Tally {
 }
 
 const codeOf = (err: unknown) => (isTollgateError(err) ? (err.stiggCode ?? err.code) : 'ERROR');
-const isFatal = (err: unknown) => err instanceof Interrupted || (isTollgateError(err) && err.code === 'UNAUTHENTICATED');
+const isFatal = (err: unknown) =>
+  err instanceof Interrupted || (isTollgateError(err) && err.code === 'UNAUTHENTICATED');
 const TERMINAL: ReadonlySet<ImportTask['status']> = new Set(['COMPLETED', 'PARTIALLY_FAILED', 'FAILED', 'CANCELED']);
 const CUSTOMER_ANSWER = /(\d+) created, (\d+) updated, (\d+) unchanged, (\d+) skipped/;
 
@@ -62,7 +63,13 @@ export const STOP_GRACE_MS = 1000;
  */
 export async function runImport(options: ImportOptions): Promise<ImportSummary> {
   const o = resolveImportOptions(options);
-  const inputFiles = [...new Set(Object.values(o.files).flat().filter((f): f is string => typeof f === 'string'))];
+  const inputFiles = [
+    ...new Set(
+      Object.values(o.files)
+        .flat()
+        .filter((f): f is string => typeof f === 'string'),
+    ),
+  ];
   assertRegularFiles(inputFiles);
   const started = Date.now();
   const fresh = emptySummary({ dryRun: o.dryRun, baseUrl: o.baseUrl, errorsFile: o.errorsFile }, new Date(started));
@@ -121,7 +128,12 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   const checkpoint =
     o.dryRun || !o.checkpointFile
       ? Checkpoint.none(fresh)
-      : Checkpoint.open(o.checkpointFile, fingerprintOf(inputFiles, [o.baseUrl, o.batchSize, o.maxBatchBytes, SIZES_IN]), o.resume, fresh);
+      : Checkpoint.open(
+          o.checkpointFile,
+          fingerprintOf(inputFiles, [o.baseUrl, o.batchSize, o.maxBatchBytes, SIZES_IN]),
+          o.resume,
+          fresh,
+        );
   const summary = checkpoint.summary;
   summary.dryRun = o.dryRun;
   summary.interrupted = false;
@@ -134,7 +146,15 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   const writeFailures = (failures: Failure[]) => {
     for (const f of failures) {
       if (errorsFd !== null) writeSync(errorsFd, `${JSON.stringify(f)}\n`);
-      o.emit({ type: 'record-failed', entity: f.entity, file: f.file, index: f.index, key: f.key, code: f.code, reason: f.reason });
+      o.emit({
+        type: 'record-failed',
+        entity: f.entity,
+        file: f.file,
+        index: f.index,
+        key: f.key,
+        code: f.code,
+        reason: f.reason,
+      });
     }
   };
   // On --resume the validation failures were reported by the earlier run; they are counted, not written again.
@@ -192,7 +212,9 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
       if (holding.size > 0) await Promise.all(holding);
       if (halt.signal.aborted) return;
       const tally = new Tally();
-      const work = (entity === 'subscriptions' ? deliverSubscriptions(no, records, tally) : deliver(entity, records, tally))
+      const work = (
+        entity === 'subscriptions' ? deliverSubscriptions(no, records, tally) : deliver(entity, records, tally)
+      )
         .then(() => {
           apply(s, tally, records.length);
           writeFailures(tally.failures);
@@ -221,7 +243,17 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
         if (!verdict.ok) {
           s.invalid++;
           if (reportInvalid || o.dryRun) {
-            writeFailures([{ entity, file: rec.file, index: rec.index, key: keyOf(entity, rec.record), phase: 'validate', ...verdict.problem, record: rec.record }]);
+            writeFailures([
+              {
+                entity,
+                file: rec.file,
+                index: rec.index,
+                key: keyOf(entity, rec.record),
+                phase: 'validate',
+                ...verdict.problem,
+                record: rec.record,
+              },
+            ]);
           }
           continue;
         }
@@ -269,7 +301,11 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
      * Sends records with `attempt`. A request Stigg refuses as a whole (a validation error, never replayed) is split
      * in halves until the records at fault are found; what still fails is reported, the rest is imported.
      */
-    async function splitOnRefusal(records: BatchRecord[], tally: Tally, attempt: (part: BatchRecord[]) => Promise<void>): Promise<void> {
+    async function splitOnRefusal(
+      records: BatchRecord[],
+      tally: Tally,
+      attempt: (part: BatchRecord[]) => Promise<void>,
+    ): Promise<void> {
       try {
         await attempt(records);
       } catch (err) {
@@ -291,7 +327,9 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
         if (kind === 'usage') {
           await paced(tally, () => o.client.setUsage(part.map((r) => r.input as EntityInput['usage'])));
         } else {
-          const answer = await paced(tally, () => o.client.importCustomers(part.map((r) => r.input as EntityInput['customers'])));
+          const answer = await paced(tally, () =>
+            o.client.importCustomers(part.map((r) => r.input as EntityInput['customers'])),
+          );
           const m = typeof answer === 'string' ? CUSTOMER_ANSWER.exec(answer) : null;
           if (m) {
             tally.created += Number(m[1]);
@@ -313,7 +351,11 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
       const inputsOf = (part: BatchRecord[]) => part.map((r) => r.input as EntityInput['subscriptions']);
       const pending = checkpoint.pendingTask('subscriptions', no);
       if (pending) return settleTask(records, pending, null, tally);
-      const started: { part: BatchRecord[]; task: { batch: number; taskId: string; created: number; existing: number }; present: boolean[] }[] = [];
+      const started: {
+        part: BatchRecord[];
+        task: { batch: number; taskId: string; created: number; existing: number };
+        present: boolean[];
+      }[] = [];
       await splitOnRefusal(records, tally, async (part) => {
         const inputs = inputsOf(part);
         const before = await read(() => o.client.activeSubscriptionKeys([...new Set(inputs.map((i) => i.customerId))]));
@@ -328,17 +370,25 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     }
 
     /** Follows a task to its end and counts its records; `present` is null when a resumed run took over the task. */
-    async function settleTask(records: BatchRecord[], task: { taskId: string; existing: number }, present: boolean[] | null, tally: Tally): Promise<void> {
+    async function settleTask(
+      records: BatchRecord[],
+      task: { taskId: string; existing: number },
+      present: boolean[] | null,
+      tally: Tally,
+    ): Promise<void> {
       const done = await follow(task.taskId);
       const failed = new Set<number>();
       for (const e of done?.importErrors ?? []) {
         const m = /^(\d+):/.exec(e.id);
         let at = m ? Number(m[1]) : -1;
-        if (!(at >= 0 && at < records.length)) at = records.findIndex((r, n) => !failed.has(n) && e.id.endsWith(r.input.customerId));
+        if (!(at >= 0 && at < records.length))
+          at = records.findIndex((r, n) => !failed.has(n) && e.id.endsWith(r.input.customerId));
         if (at < 0) continue;
         const split = /^([A-Za-z]+): ([\s\S]*)$/.exec(e.error);
         failed.add(at);
-        tally.failures.push(failure('subscriptions', records[at]!, 'task', split?.[1] ?? 'ImportError', split?.[2] ?? e.error));
+        tally.failures.push(
+          failure('subscriptions', records[at]!, 'task', split?.[1] ?? 'ImportError', split?.[2] ?? e.error),
+        );
       }
       if (!done || done.status === 'CANCELED') {
         records.forEach((r, n) => {
@@ -392,6 +442,15 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   }
 
   function failure(entity: Entity, r: BatchRecord, phase: Failure['phase'], code: string, reason: string): Failure {
-    return { entity, file: r.source.file, index: r.source.index, key: keyOf(entity, r.source.record), phase, code, reason, record: r.source.record };
+    return {
+      entity,
+      file: r.source.file,
+      index: r.source.index,
+      key: keyOf(entity, r.source.record),
+      phase,
+      code,
+      reason,
+      record: r.source.record,
+    };
   }
 }

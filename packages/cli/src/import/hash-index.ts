@@ -47,10 +47,11 @@ export class HashIndex {
     const { keys, values } = this;
     this.keys = new Float64Array(keys.length * 2);
     this.values = new Uint32Array(keys.length * 2);
-    for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) {
-      const j = this.slot(keys[i]!);
-      this.keys[j] = keys[i]!;
-      this.values[j] = values[i]!;
-    }
+    for (let i = 0; i < keys.length; i++)
+      if (keys[i] !== 0) {
+        const j = this.slot(keys[i]!);
+        this.keys[j] = keys[i]!;
+        this.values[j] = values[i]!;
+      }
   }
 }

@@ -34,7 +34,11 @@ function hash53(text: string): number {
 export class InputIndex {
   private readonly fileNumbers = new Map<string, number>();
   /** hash of identity -> where its first valid record is (file number + index * 64, below 2^32). */
-  private readonly firsts: Record<Entity, HashIndex> = { customers: new HashIndex(), subscriptions: new HashIndex(), usage: new HashIndex() };
+  private readonly firsts: Record<Entity, HashIndex> = {
+    customers: new HashIndex(),
+    subscriptions: new HashIndex(),
+    usage: new HashIndex(),
+  };
   /** First records whose identity hash was seen again, and (sending pass) their identities. */
   private readonly suspects = new Map<number, string | null>();
   /** Customers referenced by subscriptions and not defined by a valid customer record. */
@@ -51,7 +55,8 @@ export class InputIndex {
       if (n >= 64) throw new RangeError('at most 64 input files per import');
       this.fileNumbers.set(rec.file, n);
     }
-    if (rec.index >= 2 ** 26) throw new RangeError(`${rec.file}: at most ${(2 ** 26).toLocaleString('en-US')} records per file; split it`);
+    if (rec.index >= 2 ** 26)
+      throw new RangeError(`${rec.file}: at most ${(2 ** 26).toLocaleString('en-US')} records per file; split it`);
     return n + rec.index * 64;
   }
 
@@ -92,7 +97,13 @@ export class InputIndex {
       if (!this.firsts.customers.has(hash53(customerId))) {
         if (learning) this.referenced.add(customerId);
         else if (this.missingCustomers.has(customerId)) {
-          return { ok: false, problem: { code: 'CUSTOMER_NOT_FOUND', reason: `customer "${customerId}" is in neither the customers file nor Stigg` } };
+          return {
+            ok: false,
+            problem: {
+              code: 'CUSTOMER_NOT_FOUND',
+              reason: `customer "${customerId}" is in neither the customers file nor Stigg`,
+            },
+          };
         }
       }
     }
@@ -100,7 +111,12 @@ export class InputIndex {
   }
 
   private duplicate(entity: Entity, first: number): { ok: false; problem: Problem } {
-    const what = entity === 'customers' ? 'customerId' : entity === 'subscriptions' ? 'customer, resource and product' : 'customer, resource and feature';
+    const what =
+      entity === 'customers'
+        ? 'customerId'
+        : entity === 'subscriptions'
+          ? 'customer, resource and product'
+          : 'customer, resource and feature';
     return { ok: false, problem: { code: 'DUPLICATE', reason: `same ${what} as ${this.describe(first)}` } };
   }
 }

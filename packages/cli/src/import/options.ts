@@ -71,17 +71,33 @@ export interface ResolvedImportOptions {
 function positiveInt(name: string, value: number | undefined, fallback: number, max = Infinity, min = 1): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be a whole number from ${min} to ${max === Infinity ? 'any' : max}, got ${value}`);
+    throw new RangeError(
+      `${name} must be a whole number from ${min} to ${max === Infinity ? 'any' : max}, got ${value}`,
+    );
   }
   return value;
 }
 
 /** Every option with its default, checked once. */
 export function resolveImportOptions(options: ImportOptions): ResolvedImportOptions {
-  if (!options.apiKey && !options.client) throw new RangeError('an API key is required (STIGG_SERVER_API_KEY or --api-key)');
+  if (!options.apiKey && !options.client)
+    throw new RangeError('an API key is required (STIGG_SERVER_API_KEY or --api-key)');
   const baseUrl = (options.baseUrl ?? 'https://api.stigg.io').replace(/\/+$/, '');
-  const per = (e: Entity) => positiveInt(`requestsPerMinute.${e}`, options.requestsPerMinute?.[e], STIGG_IMPORT_LIMITS.requestsPerMinute[e], Infinity, 0);
-  const size = (e: Entity) => positiveInt(`batchSize.${e}`, options.batchSize?.[e], STIGG_IMPORT_LIMITS.batchSize[e], STIGG_IMPORT_LIMITS.batchSize[e]);
+  const per = (e: Entity) =>
+    positiveInt(
+      `requestsPerMinute.${e}`,
+      options.requestsPerMinute?.[e],
+      STIGG_IMPORT_LIMITS.requestsPerMinute[e],
+      Infinity,
+      0,
+    );
+  const size = (e: Entity) =>
+    positiveInt(
+      `batchSize.${e}`,
+      options.batchSize?.[e],
+      STIGG_IMPORT_LIMITS.batchSize[e],
+      STIGG_IMPORT_LIMITS.batchSize[e],
+    );
   return {
     client: options.client ?? new StiggImportClient({ apiKey: options.apiKey, baseUrl }),
     baseUrl,

@@ -39,8 +39,12 @@ export class ProgressView {
         this.clear();
         this.phaseStart = now;
         this.lastDraw = now;
-        if (event.phase === 'lookup') this.write(`checking ${n(event.total)} customers not in the customers files against Stigg\n`);
-        else this.write(`${event.phase === 'validate' ? 'validating' : `importing ${event.phase}`}${event.total ? ` (${n(event.total)} records)` : ''}\n`);
+        if (event.phase === 'lookup')
+          this.write(`checking ${n(event.total)} customers not in the customers files against Stigg\n`);
+        else
+          this.write(
+            `${event.phase === 'validate' ? 'validating' : `importing ${event.phase}`}${event.total ? ` (${n(event.total)} records)` : ''}\n`,
+          );
         break;
       case 'progress':
         if (this.tty ? now - this.lastDraw >= 100 : now - this.lastDraw >= this.plainEveryMs) {
@@ -66,7 +70,10 @@ export class ProgressView {
     const eta = rate > 0 && total > done ? duration(((total - done) / rate) * 1000) : '--';
     const share = total > 0 ? Math.min(1, done / total) : 0;
     // Validation reads the files for the first time: it has a count, not yet a total.
-    const figures = total > 0 ? `${n(done)}/${n(total)} ${Math.floor(share * 100)}%  ${n(Math.round(rate))}/s  ETA ${eta}` : `${n(done)} records  ${n(Math.round(rate))}/s`;
+    const figures =
+      total > 0
+        ? `${n(done)}/${n(total)} ${Math.floor(share * 100)}%  ${n(Math.round(rate))}/s  ETA ${eta}`
+        : `${n(done)} records  ${n(Math.round(rate))}/s`;
     if (this.tty && total === 0) {
       this.write(`\r\x1b[2K${phase.padEnd(13)} ${figures}`);
       this.drawn = true;

@@ -4,7 +4,11 @@ import type { ImportCustomerInput, ImportSubscriptionInput, ImportUsageInput, St
 export type Entity = 'customers' | 'subscriptions' | 'usage';
 export const ENTITIES: readonly Entity[] = ['customers', 'subscriptions', 'usage'];
 
-export type EntityInput = { customers: ImportCustomerInput; subscriptions: ImportSubscriptionInput; usage: ImportUsageInput };
+export type EntityInput = {
+  customers: ImportCustomerInput;
+  subscriptions: ImportSubscriptionInput;
+  usage: ImportUsageInput;
+};
 
 /** Why a record is not imported: a short code and a sentence. */
 export interface Problem {
@@ -26,12 +30,14 @@ const invalid = (code: string, reason: string): never => {
 };
 
 function asObject(value: unknown, what: string): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) invalid('INVALID_RECORD', `${what} must be an object`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    invalid('INVALID_RECORD', `${what} must be an object`);
   return value as Record<string, unknown>;
 }
 function onlyFields(record: Record<string, unknown>, allowed: readonly string[], what: string) {
   for (const field of Object.keys(record)) {
-    if (!allowed.includes(field)) invalid('UNKNOWN_FIELD', `${what} has an unknown field "${field}" (known: ${allowed.join(', ')})`);
+    if (!allowed.includes(field))
+      invalid('UNKNOWN_FIELD', `${what} has an unknown field "${field}" (known: ${allowed.join(', ')})`);
   }
 }
 function requiredId(record: Record<string, unknown>, field: string): string {
@@ -62,33 +68,60 @@ function optionalDate(record: Record<string, unknown>, field: string): string | 
 function optionalNumber(record: Record<string, unknown>, field: string, min = 0): number | undefined {
   const v = record[field];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) invalid('INVALID_FIELD', `${field} must be a number of at least ${min}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min)
+    invalid('INVALID_FIELD', `${field} must be a number of at least ${min}`);
   return v as number;
 }
 function oneOf<T extends string>(record: Record<string, unknown>, field: string, values: readonly T[]): T | undefined {
   const v = record[field];
   if (v === undefined || v === null) return undefined;
-  if (!values.includes(v as T)) invalid('INVALID_FIELD', `${field} must be one of ${values.join(', ')}, got ${JSON.stringify(v)}`);
+  if (!values.includes(v as T))
+    invalid('INVALID_FIELD', `${field} must be one of ${values.join(', ')}, got ${JSON.stringify(v)}`);
   return v as T;
 }
 /** Stigg's docs spell the field `metadata` in one example and `additionalMetaData` in another. */
 function metadataOf(record: Record<string, unknown>): Record<string, unknown> | undefined {
-  if (record.metadata != null && record.additionalMetaData != null) invalid('INVALID_FIELD', 'give metadata or additionalMetaData, not both');
+  if (record.metadata != null && record.additionalMetaData != null)
+    invalid('INVALID_FIELD', 'give metadata or additionalMetaData, not both');
   const v = record.metadata ?? record.additionalMetaData;
   if (v === undefined || v === null) return undefined;
   return asObject(v, 'metadata');
 }
-function list<T>(record: Record<string, unknown>, field: string, item: (v: Record<string, unknown>, where: string) => T): T[] | undefined {
+function list<T>(
+  record: Record<string, unknown>,
+  field: string,
+  item: (v: Record<string, unknown>, where: string) => T,
+): T[] | undefined {
   const v = record[field];
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v)) invalid('INVALID_FIELD', `${field} must be an array`);
   return (v as unknown[]).map((x, i) => item(asObject(x, `${field}[${i}]`), `${field}[${i}]`));
 }
 
-const CUSTOMER_FIELDS = ['customerId', 'email', 'name', 'billingId', 'paymentMethodId', 'updatedAt', 'metadata', 'additionalMetaData'] as const;
+const CUSTOMER_FIELDS = [
+  'customerId',
+  'email',
+  'name',
+  'billingId',
+  'paymentMethodId',
+  'updatedAt',
+  'metadata',
+  'additionalMetaData',
+] as const;
 const SUBSCRIPTION_FIELDS = [
-  'customerId', 'planId', 'resourceId', 'billingPeriod', 'startDate', 'endDate', 'updatedAt', 'unitQuantity',
-  'billableFeatures', 'addons', 'metadata', 'additionalMetaData', 'entitlements',
+  'customerId',
+  'planId',
+  'resourceId',
+  'billingPeriod',
+  'startDate',
+  'endDate',
+  'updatedAt',
+  'unitQuantity',
+  'billableFeatures',
+  'addons',
+  'metadata',
+  'additionalMetaData',
+  'entitlements',
 ] as const;
 const USAGE_FIELDS = ['customerId', 'resourceId', 'featureId', 'usage'] as const;
 
@@ -97,7 +130,8 @@ export function keyOf(entity: Entity, raw: unknown): string {
   const r = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
   const part = (f: string) => (typeof r[f] === 'string' ? (r[f] as string) : '');
   if (entity === 'customers') return part('customerId');
-  if (entity === 'subscriptions') return [part('customerId'), part('resourceId'), part('planId')].filter(Boolean).join('/');
+  if (entity === 'subscriptions')
+    return [part('customerId'), part('resourceId'), part('planId')].filter(Boolean).join('/');
   return [part('customerId'), part('resourceId'), part('featureId')].filter(Boolean).join('/');
 }
 
@@ -135,7 +169,10 @@ function checkSubscription(raw: unknown, catalog: StiggCatalog | null): ImportSu
   if (unitQuantity !== undefined) input.unitQuantity = unitQuantity;
   const billable = list(r, 'billableFeatures', (b, where) => {
     onlyFields(b, ['featureId', 'quantity'], where);
-    return { featureId: requiredId(b, 'featureId'), quantity: optionalNumber(b, 'quantity') ?? invalid('MISSING_FIELD', `${where}.quantity is required`) };
+    return {
+      featureId: requiredId(b, 'featureId'),
+      quantity: optionalNumber(b, 'quantity') ?? invalid('MISSING_FIELD', `${where}.quantity is required`),
+    };
   });
   if (billable) input.billableFeatures = billable;
   const addons = list(r, 'addons', (a, where) => {
@@ -146,7 +183,8 @@ function checkSubscription(raw: unknown, catalog: StiggCatalog | null): ImportSu
   const meta = metadataOf(r);
   if (meta) input.additionalMetaData = meta;
   const entitlements = list(r, 'entitlements', (e, where) => {
-    if ((e.feature != null) === (e.credit != null)) invalid('FEATURE_AND_CREDIT', `${where} must have exactly one of feature or credit`);
+    if ((e.feature != null) === (e.credit != null))
+      invalid('FEATURE_AND_CREDIT', `${where} must have exactly one of feature or credit`);
     onlyFields(e, ['feature', 'credit'], where);
     if (e.feature != null) {
       const f = asObject(e.feature, `${where}.feature`);
@@ -164,13 +202,22 @@ function checkSubscription(raw: unknown, catalog: StiggCatalog | null): ImportSu
   if (catalog) {
     const plan = catalog.plans.get(input.planId);
     if (!plan) invalid('UNKNOWN_PLAN', `plan "${input.planId}" is not in Stigg's catalog`);
-    if (plan!.pricingType === 'PAID' && !input.billingPeriod) invalid('MISSING_FIELD', `billingPeriod is required: plan "${input.planId}" is paid`);
+    if (plan!.pricingType === 'PAID' && !input.billingPeriod)
+      invalid('MISSING_FIELD', `billingPeriod is required: plan "${input.planId}" is paid`);
     if (input.entitlements && plan!.pricingType !== 'CUSTOM') {
-      invalid('INVALID_FIELD', `entitlements are only for custom plans; "${input.planId}" is ${plan!.pricingType ?? 'not custom'}`);
+      invalid(
+        'INVALID_FIELD',
+        `entitlements are only for custom plans; "${input.planId}" is ${plan!.pricingType ?? 'not custom'}`,
+      );
     }
-    for (const a of input.addons ?? []) if (!catalog.addons.has(a.addonId)) invalid('UNKNOWN_ADDON', `add-on "${a.addonId}" is not in Stigg's catalog`);
-    const features = [...(input.billableFeatures ?? []).map((b) => b.featureId), ...(input.entitlements ?? []).flatMap((e) => (e.feature ? [e.feature.featureId as string] : []))];
-    for (const f of features) if (!catalog.features.has(f)) invalid('UNKNOWN_FEATURE', `feature "${f}" is not in Stigg's catalog`);
+    for (const a of input.addons ?? [])
+      if (!catalog.addons.has(a.addonId)) invalid('UNKNOWN_ADDON', `add-on "${a.addonId}" is not in Stigg's catalog`);
+    const features = [
+      ...(input.billableFeatures ?? []).map((b) => b.featureId),
+      ...(input.entitlements ?? []).flatMap((e) => (e.feature ? [e.feature.featureId as string] : [])),
+    ];
+    for (const f of features)
+      if (!catalog.features.has(f)) invalid('UNKNOWN_FEATURE', `feature "${f}" is not in Stigg's catalog`);
   }
   return input;
 }
@@ -178,7 +225,11 @@ function checkSubscription(raw: unknown, catalog: StiggCatalog | null): ImportSu
 function checkUsage(raw: unknown, catalog: StiggCatalog | null): ImportUsageInput {
   const r = asObject(raw, 'a usage record');
   onlyFields(r, USAGE_FIELDS, 'the usage record');
-  const input: ImportUsageInput = { customerId: requiredId(r, 'customerId'), featureId: requiredId(r, 'featureId'), value: 0 };
+  const input: ImportUsageInput = {
+    customerId: requiredId(r, 'customerId'),
+    featureId: requiredId(r, 'featureId'),
+    value: 0,
+  };
   const resourceId = optionalString(r, 'resourceId');
   if (resourceId) input.resourceId = resourceId;
   if (r.usage === undefined || r.usage === null) invalid('MISSING_FIELD', 'usage is required');
@@ -194,7 +245,12 @@ function checkUsage(raw: unknown, catalog: StiggCatalog | null): ImportUsageInpu
 /** Checks one record on its own (fields, types, enums, dates, the catalog) and maps it to its API input. */
 export function checkRecord<E extends Entity>(entity: E, raw: unknown, catalog: StiggCatalog | null): Checked<E> {
   try {
-    const input = entity === 'customers' ? checkCustomer(raw) : entity === 'subscriptions' ? checkSubscription(raw, catalog) : checkUsage(raw, catalog);
+    const input =
+      entity === 'customers'
+        ? checkCustomer(raw)
+        : entity === 'subscriptions'
+          ? checkSubscription(raw, catalog)
+          : checkUsage(raw, catalog);
     return { ok: true, input: input as EntityInput[E] };
   } catch (err) {
     if (err instanceof Invalid) return { ok: false, problem: err.problem };

@@ -57,12 +57,19 @@ const emptyEntitySummary = (entity: Entity): EntitySummary => ({
 });
 
 /** A summary before anything happened. */
-export const emptySummary = (run: Pick<ImportSummary, 'dryRun' | 'baseUrl' | 'errorsFile'>, startedAt = new Date()): ImportSummary => ({
+export const emptySummary = (
+  run: Pick<ImportSummary, 'dryRun' | 'baseUrl' | 'errorsFile'>,
+  startedAt = new Date(),
+): ImportSummary => ({
   ...run,
   startedAt: startedAt.toISOString(),
   durationMs: 0,
   throughput: 0,
-  entities: { customers: emptyEntitySummary('customers'), subscriptions: emptyEntitySummary('subscriptions'), usage: emptyEntitySummary('usage') },
+  entities: {
+    customers: emptyEntitySummary('customers'),
+    subscriptions: emptyEntitySummary('subscriptions'),
+    usage: emptyEntitySummary('usage'),
+  },
   interrupted: false,
 });
 

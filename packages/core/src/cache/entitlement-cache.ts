@@ -55,7 +55,11 @@ export interface SharedReads {
 }
 
 export const isEntry = (v: unknown): v is CacheEntry =>
-  typeof v === 'object' && v !== null && typeof (v as CacheEntry).version === 'number' && typeof (v as CacheEntry).validatedAt === 'number' && typeof (v as CacheEntry).set?.entitlements === 'object';
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as CacheEntry).version === 'number' &&
+  typeof (v as CacheEntry).validatedAt === 'number' &&
+  typeof (v as CacheEntry).set?.entitlements === 'object';
 
 /**
  * Two levels over dumb layers: L1 in process (bounded LRU), L2 any Keyv (shared by processes). Read-through with
@@ -80,7 +84,9 @@ export class EntitlementCache {
   ) {
     this.keyPrefix = `tollgate:v2:${config.environment}:{`;
     this.l1 = new BoundedLru(config.cache.maxEntries, config.cache.maxBytes);
-    this.l2 = config.cache.store ? new StoreGuard(config.cache.store, config.cache.storeTimeoutMs, config.cache.storeRetryAfterMs, config.logger) : null;
+    this.l2 = config.cache.store
+      ? new StoreGuard(config.cache.store, config.cache.storeTimeoutMs, config.cache.storeRetryAfterMs, config.logger)
+      : null;
   }
 
   private readonly keyPrefix: string;
@@ -156,7 +162,12 @@ export class EntitlementCache {
     return task;
   }
 
-  private async loadOnce(key: string, customerId: string, resourceId: string | null, cold: boolean): Promise<CacheEntry> {
+  private async loadOnce(
+    key: string,
+    customerId: string,
+    resourceId: string | null,
+    cold: boolean,
+  ): Promise<CacheEntry> {
     const storeKey = this.storeKey(customerId, resourceId);
     let shared: unknown;
     if (this.l2) {
@@ -184,7 +195,11 @@ export class EntitlementCache {
           this.metrics.staleServed += 1;
           return this.putL1(key, shared);
         }
-        throw new TollgateError('RATE_LIMITED', `Stigg's read budget (fleet.readsPerMinute ${this.config.fleet.readsPerMinute}) had no read left within ${cold ? this.shared.waitMs : 0} ms`, { retryable: true });
+        throw new TollgateError(
+          'RATE_LIMITED',
+          `Stigg's read budget (fleet.readsPerMinute ${this.config.fleet.readsPerMinute}) had no read left within ${cold ? this.shared.waitMs : 0} ms`,
+          { retryable: true },
+        );
       }
       return await this.read(key, customerId, resourceId, storeKey, shared, lock !== null);
     } finally {
@@ -216,7 +231,14 @@ export class EntitlementCache {
     }
   }
 
-  private async read(key: string, customerId: string, resourceId: string | null, storeKey: string, shared: unknown, awaitShared: boolean): Promise<CacheEntry> {
+  private async read(
+    key: string,
+    customerId: string,
+    resourceId: string | null,
+    storeKey: string,
+    shared: unknown,
+    awaitShared: boolean,
+  ): Promise<CacheEntry> {
     const started = Date.now();
     this.metrics.fetches += 1;
     this.changedDuringLoad.delete(key);
@@ -265,7 +287,11 @@ export class EntitlementCache {
    * A pushed entitlement list: replaces what is cached (in L1 only where this process holds it) and L2. Returns
    * the entry and the shared write (a fleet's stream holder tells the others once it is done).
    */
-  applyPush(customerId: string, resourceId: string | null, set: EntitlementSet): { entry: CacheEntry; stored: Promise<void> } {
+  applyPush(
+    customerId: string,
+    resourceId: string | null,
+    set: EntitlementSet,
+  ): { entry: CacheEntry; stored: Promise<void> } {
     const key = this.key(customerId, resourceId);
     const now = Date.now();
     // A push supersedes whatever is held, even written in the same millisecond.
@@ -278,20 +304,29 @@ export class EntitlementCache {
   applyPushHere(customerId: string, resourceId: string | null, entry: CacheEntry): void {
     const key = this.key(customerId, resourceId);
     // Held here, or being loaded (so the load's older answer cannot replace this one).
-    if (this.l1.peek(key) || this.inflight.has(key)) this.putL1(key, { ...entry, validatedAt: Math.min(entry.validatedAt, Date.now()) });
+    if (this.l1.peek(key) || this.inflight.has(key))
+      this.putL1(key, { ...entry, validatedAt: Math.min(entry.validatedAt, Date.now()) });
   }
 
   /**
    * A pushed usage change for one feature: patched where cached; the shared copy is dropped if not held here.
    * With `shared: false`, in process only (another process of the fleet updated the shared level).
    */
-  applyUsage(customerId: string, resourceId: string | null, featureId: string, patch: UsagePatch, shared = true): Promise<void> {
+  applyUsage(
+    customerId: string,
+    resourceId: string | null,
+    featureId: string,
+    patch: UsagePatch,
+    shared = true,
+  ): Promise<void> {
     const key = this.key(customerId, resourceId);
     const current = this.l1.peek(key);
     const ent = current?.set.entitlements[featureId];
     if (!current || !ent) {
       if (this.inflight.has(key)) this.changedDuringLoad.add(key);
-      return shared && this.l2 ? this.l2.delete(this.storeKey(customerId, resourceId)).then(() => {}) : Promise.resolve();
+      return shared && this.l2
+        ? this.l2.delete(this.storeKey(customerId, resourceId)).then(() => {})
+        : Promise.resolve();
     }
     const next: CacheEntry = {
       set: { entitlements: { ...current.set.entitlements, [featureId]: { ...ent, ...patch } } },

@@ -26,7 +26,10 @@ export class StoreGuard {
 
   private fail(what: string, err: unknown): undefined {
     this.errors += 1;
-    if (this.available) this.logger.warn(`tollgate: cache store ${what} failed (${(err as Error)?.message ?? String(err)}); using the in-process cache and Stigg for ${this.retryAfterMs} ms`);
+    if (this.available)
+      this.logger.warn(
+        `tollgate: cache store ${what} failed (${(err as Error)?.message ?? String(err)}); using the in-process cache and Stigg for ${this.retryAfterMs} ms`,
+      );
     this.downUntil = Date.now() + this.retryAfterMs;
     return undefined;
   }

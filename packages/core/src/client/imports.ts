@@ -97,7 +97,11 @@ export class StiggImportClient {
 
   /** Stigg answers a free-form string (stigg-local: "N created, N updated, N unchanged, N skipped"). */
   async importCustomers(customers: ImportCustomerInput[]): Promise<string | null> {
-    const data = await this.once<{ importCustomersBulk: string | null }>(doc.IMPORT_CUSTOMERS_BULK, { input: { customers } }, 'ImportCustomerBulk');
+    const data = await this.once<{ importCustomersBulk: string | null }>(
+      doc.IMPORT_CUSTOMERS_BULK,
+      { input: { customers } },
+      'ImportCustomerBulk',
+    );
     return data.importCustomersBulk;
   }
 
@@ -113,12 +117,20 @@ export class StiggImportClient {
   }
 
   async importTask(id: string): Promise<ImportTask | null> {
-    const data = await this.once<{ importIntegrationTasks: { edges: { node: ImportTask }[] } }>(doc.IMPORT_TASK, { id }, 'ImportIntegrationTask');
+    const data = await this.once<{ importIntegrationTasks: { edges: { node: ImportTask }[] } }>(
+      doc.IMPORT_TASK,
+      { id },
+      'ImportIntegrationTask',
+    );
     return data.importIntegrationTasks.edges[0]?.node ?? null;
   }
 
   async setUsage(usages: ImportUsageInput[]): Promise<void> {
-    await this.once(doc.REPORT_USAGE_BULK, { input: { usages: usages.map((u) => ({ ...u, updateBehavior: 'SET' })) } }, 'ReportUsageBulk');
+    await this.once(
+      doc.REPORT_USAGE_BULK,
+      { input: { usages: usages.map((u) => ({ ...u, updateBehavior: 'SET' })) } },
+      'ReportUsageBulk',
+    );
   }
 
   /** Plans (hidden ones too), their add-ons and the features they grant. */
@@ -136,7 +148,9 @@ export class StiggImportClient {
     const addFeatures = (list: WirePackageEntitlement[] | null) => {
       for (const e of list ?? []) {
         const metered = !!e.feature?.meterType && e.feature.meterType !== 'None';
-        catalog.features.set(e.featureId, { metered: metered || (catalog.features.get(e.featureId)?.metered ?? false) });
+        catalog.features.set(e.featureId, {
+          metered: metered || (catalog.features.get(e.featureId)?.metered ?? false),
+        });
       }
     };
     for (const plan of data.paywall.plans) {
@@ -152,7 +166,11 @@ export class StiggImportClient {
   }
 
   async customerExists(customerId: string): Promise<boolean> {
-    const data = await this.once<{ getCustomerByRefId: { customerId: string } | null }>(doc.CUSTOMER_EXISTS, { input: { customerId } }, 'CustomerExists');
+    const data = await this.once<{ getCustomerByRefId: { customerId: string } | null }>(
+      doc.CUSTOMER_EXISTS,
+      { input: { customerId } },
+      'CustomerExists',
+    );
     return !!data.getCustomerByRefId;
   }
 
@@ -161,10 +179,17 @@ export class StiggImportClient {
     type Node = { customer: { customerId: string }; resource: { resourceId: string } | null; plan: { refId: string } };
     const data = await this.once<{ subscriptions: { edges: { node: Node }[] } }>(
       doc.ACTIVE_SUBSCRIPTIONS_OF,
-      { filter: { customerId: { in: customerIds }, status: { in: ['ACTIVE', 'IN_TRIAL'] } }, first: customerIds.length * 4 + 100 },
+      {
+        filter: { customerId: { in: customerIds }, status: { in: ['ACTIVE', 'IN_TRIAL'] } },
+        first: customerIds.length * 4 + 100,
+      },
       'ActiveSubscriptionsOf',
     );
-    return new Set(data.subscriptions.edges.map(({ node }) => subscriptionKey(node.customer.customerId, node.resource?.resourceId, node.plan.refId)));
+    return new Set(
+      data.subscriptions.edges.map(({ node }) =>
+        subscriptionKey(node.customer.customerId, node.resource?.resourceId, node.plan.refId),
+      ),
+    );
   }
 }
 

@@ -151,7 +151,9 @@ export class Management {
     return this.client.request<T>(document, variables, op, { idempotent: true });
   }
 
-  async provisionCustomer(input: ProvisionCustomerInput): Promise<{ customer: Customer; subscription: Subscription | null }> {
+  async provisionCustomer(
+    input: ProvisionCustomerInput,
+  ): Promise<{ customer: Customer; subscription: Subscription | null }> {
     const { subscriptionParams, customerId, ...rest } = input;
     const data = await this.write<{ provisionCustomer: { customer: Customer; subscription: Subscription | null } }>(
       doc.PROVISION_CUSTOMER,
@@ -164,13 +166,24 @@ export class Management {
 
   async updateCustomer(input: UpdateCustomerInput): Promise<Customer> {
     const { customerId, ...rest } = input;
-    return (await this.write<{ updateCustomer: Customer }>(doc.UPDATE_CUSTOMER, { ...rest, refId: customerId }, 'UpdateCustomer')).updateCustomer;
+    return (
+      await this.write<{ updateCustomer: Customer }>(
+        doc.UPDATE_CUSTOMER,
+        { ...rest, refId: customerId },
+        'UpdateCustomer',
+      )
+    ).updateCustomer;
   }
 
   /** The customer, or null when Stigg has none with this id. */
   async getCustomer(customerId: string): Promise<CustomerWithSubscriptions | null> {
-    return (await this.read<{ getCustomerByRefId: CustomerWithSubscriptions | null }>(doc.GET_CUSTOMER, { input: { customerId } }, 'GetCustomerById'))
-      .getCustomerByRefId;
+    return (
+      await this.read<{ getCustomerByRefId: CustomerWithSubscriptions | null }>(
+        doc.GET_CUSTOMER,
+        { input: { customerId } },
+        'GetCustomerById',
+      )
+    ).getCustomerByRefId;
   }
 
   async archiveCustomer(customerId: string): Promise<void> {
@@ -179,44 +192,76 @@ export class Management {
   }
 
   async unarchiveCustomer(customerId: string): Promise<Customer> {
-    const data = await this.write<{ unarchiveCustomer: Customer }>(doc.UNARCHIVE_CUSTOMER, { customerId }, 'UnarchiveCustomer');
+    const data = await this.write<{ unarchiveCustomer: Customer }>(
+      doc.UNARCHIVE_CUSTOMER,
+      { customerId },
+      'UnarchiveCustomer',
+    );
     await this.onCustomerChanged(customerId);
     return data.unarchiveCustomer;
   }
 
-  async provisionSubscription(input: ProvisionSubscriptionInput): Promise<{ status: 'SUCCESS' | 'PAYMENT_REQUIRED'; checkoutUrl: string | null; subscription: Subscription | null }> {
-    const data = await this.write<{ provisionSubscription: { status: 'SUCCESS' | 'PAYMENT_REQUIRED'; checkoutUrl: string | null; subscription: Subscription | null } }>(
-      doc.PROVISION_SUBSCRIPTION,
-      input,
-      'ProvisionSubscription',
-    );
+  async provisionSubscription(
+    input: ProvisionSubscriptionInput,
+  ): Promise<{
+    status: 'SUCCESS' | 'PAYMENT_REQUIRED';
+    checkoutUrl: string | null;
+    subscription: Subscription | null;
+  }> {
+    const data = await this.write<{
+      provisionSubscription: {
+        status: 'SUCCESS' | 'PAYMENT_REQUIRED';
+        checkoutUrl: string | null;
+        subscription: Subscription | null;
+      };
+    }>(doc.PROVISION_SUBSCRIPTION, input, 'ProvisionSubscription');
     await this.onCustomerChanged(input.customerId);
     return data.provisionSubscription;
   }
 
   async updateSubscription(input: UpdateSubscriptionInput): Promise<Subscription> {
     const { subscriptionId, ...rest } = input;
-    const sub = (await this.write<{ updateSubscription: Subscription }>(doc.UPDATE_SUBSCRIPTION, { ...rest, refId: subscriptionId }, 'UpdateSubscription'))
-      .updateSubscription;
+    const sub = (
+      await this.write<{ updateSubscription: Subscription }>(
+        doc.UPDATE_SUBSCRIPTION,
+        { ...rest, refId: subscriptionId },
+        'UpdateSubscription',
+      )
+    ).updateSubscription;
     await this.onCustomerChanged(sub.customer.customerId);
     return sub;
   }
 
   async cancelSubscription(input: CancelSubscriptionInput): Promise<Subscription> {
     const { subscriptionId, ...rest } = input;
-    const sub = (await this.write<{ cancelSubscription: Subscription }>(doc.CANCEL_SUBSCRIPTION, { ...rest, subscriptionRefId: subscriptionId }, 'CancelSubscription'))
-      .cancelSubscription;
+    const sub = (
+      await this.write<{ cancelSubscription: Subscription }>(
+        doc.CANCEL_SUBSCRIPTION,
+        { ...rest, subscriptionRefId: subscriptionId },
+        'CancelSubscription',
+      )
+    ).cancelSubscription;
     await this.onCustomerChanged(sub.customer.customerId);
     return sub;
   }
 
   async getSubscription(subscriptionId: string): Promise<Subscription> {
-    return (await this.read<{ getSubscription: Subscription }>(doc.GET_SUBSCRIPTION, { input: { subscriptionId } }, 'GetSubscription')).getSubscription;
+    return (
+      await this.read<{ getSubscription: Subscription }>(
+        doc.GET_SUBSCRIPTION,
+        { input: { subscriptionId } },
+        'GetSubscription',
+      )
+    ).getSubscription;
   }
 
   async getActiveSubscriptions(customerId: string, resourceId?: string): Promise<Subscription[]> {
     return (
-      await this.read<{ getActiveSubscriptions: Subscription[] }>(doc.GET_ACTIVE_SUBSCRIPTIONS, { input: { customerId, resourceId } }, 'GetActiveSubscriptions')
+      await this.read<{ getActiveSubscriptions: Subscription[] }>(
+        doc.GET_ACTIVE_SUBSCRIPTIONS,
+        { input: { customerId, resourceId } },
+        'GetActiveSubscriptions',
+      )
     ).getActiveSubscriptions;
   }
 
@@ -228,7 +273,9 @@ export class Management {
     return this.list(doc.GET_PRODUCTS, 'products', 'GetProducts');
   }
 
-  async getCoupons(): Promise<{ refId: string; name: string; type: string; discountValue: number; percentOff: number | null }[]> {
+  async getCoupons(): Promise<
+    { refId: string; name: string; type: string; discountValue: number; percentOff: number | null }[]
+  > {
     return this.list(doc.GET_COUPONS, 'coupons', 'GetCoupons');
   }
 
@@ -237,7 +284,10 @@ export class Management {
     return data[field]!.edges.map((e) => e.node);
   }
 
-  async grantPromotionalEntitlements(customerId: string, promotionalEntitlements: GrantPromotionalEntitlementInput[]): Promise<PromotionalEntitlement[]> {
+  async grantPromotionalEntitlements(
+    customerId: string,
+    promotionalEntitlements: GrantPromotionalEntitlementInput[],
+  ): Promise<PromotionalEntitlement[]> {
     const data = await this.write<{ grantPromotionalEntitlements: PromotionalEntitlement[] }>(
       doc.GRANT_PROMOTIONS,
       { customerId, promotionalEntitlements },
@@ -254,6 +304,8 @@ export class Management {
 
   /** Raw usage events; each carries its idempotency key, so the call is safe to repeat. */
   async reportEvent(events: UsageEvent[]): Promise<void> {
-    await this.client.request(doc.REPORT_EVENT, { input: { usageEvents: events } }, 'ReportEvent', { idempotent: true });
+    await this.client.request(doc.REPORT_EVENT, { input: { usageEvents: events } }, 'ReportEvent', {
+      idempotent: true,
+    });
   }
 }

@@ -62,7 +62,11 @@ export function toTollgateError(err: unknown, operation: string): TollgateError 
     const stiggCode = first?.extensions?.code;
     const message = `${operation}: ${first?.message ?? `HTTP ${status}`}`;
     if (stiggCode === 'Unauthenticated' || status === 401) {
-      return new StiggApiError('UNAUTHENTICATED', `${operation}: Stigg rejected the API key`, { cause: err, stiggCode, status });
+      return new StiggApiError('UNAUTHENTICATED', `${operation}: Stigg rejected the API key`, {
+        cause: err,
+        stiggCode,
+        status,
+      });
     }
     if (stiggCode === 'RateLimitExceeded' || status === 429) {
       return new StiggApiError('RATE_LIMITED', message, { cause: err, stiggCode, status, retryable: true });
@@ -74,7 +78,10 @@ export function toTollgateError(err: unknown, operation: string): TollgateError 
   }
   const name = (err as Error)?.name;
   if (name === 'TimeoutError' || name === 'AbortError') {
-    return new StiggApiError('UNAVAILABLE', `${operation}: Stigg did not answer in time`, { cause: err, retryable: true });
+    return new StiggApiError('UNAVAILABLE', `${operation}: Stigg did not answer in time`, {
+      cause: err,
+      retryable: true,
+    });
   }
   // fetch says only "fetch failed"; the socket's error (ECONNREFUSED, ENOTFOUND, ...) is its cause.
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
@@ -98,7 +105,12 @@ export class StiggClient {
     });
   }
 
-  async request<T>(document: string, variables: Record<string, unknown> | undefined, operation: string, options: RequestOptions): Promise<T> {
+  async request<T>(
+    document: string,
+    variables: Record<string, unknown> | undefined,
+    operation: string,
+    options: RequestOptions,
+  ): Promise<T> {
     const attempts = options.idempotent ? (options.attempts ?? this.config.maxAttempts) : 1;
     const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
     const outer = options.signal;
@@ -107,7 +119,10 @@ export class StiggClient {
       // One signal per attempt: its own deadline (a ref'd timer, cleared when the attempt ends: the caller waits on
       // it) or the caller giving up.
       const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+      const timer = setTimeout(
+        () => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')),
+        timeoutMs,
+      );
       const giveUp = () => controller.abort(outer!.reason);
       outer?.addEventListener('abort', giveUp, { once: true });
       try {
@@ -123,7 +138,9 @@ export class StiggClient {
         if (!err.retryable || attempt + 1 >= attempts || outer?.aborted) throw err;
         options.failed?.(err);
         const delay = backoff(attempt, this.config.retryBaseMs, this.config.retryMaxMs);
-        this.config.logger.debug?.(`tollgate: ${operation} failed (${err.message}); attempt ${attempt + 2}/${attempts} in ${Math.round(delay)} ms`);
+        this.config.logger.debug?.(
+          `tollgate: ${operation} failed (${err.message}); attempt ${attempt + 2}/${attempts} in ${Math.round(delay)} ms`,
+        );
         await sleep(delay, outer);
       } finally {
         clearTimeout(timer);
@@ -161,16 +178,28 @@ export class StiggClient {
    * "nothing was applied").
    */
   async reportUsageBulk(
-    usages: { customerId: string; resourceId?: string | null; featureId: string; value: number; updateBehavior?: 'DELTA' | 'SET'; idempotencyKey?: string }[],
+    usages: {
+      customerId: string;
+      resourceId?: string | null;
+      featureId: string;
+      value: number;
+      updateBehavior?: 'DELTA' | 'SET';
+      idempotencyKey?: string;
+    }[],
     options: { signal?: AbortSignal; attempts?: number; timeoutMs?: number } = {},
   ): Promise<UsageAck[]> {
     const idempotent = usages.every((u) => !!u.idempotencyKey);
-    const data = await this.request<{ reportUsageBulk: UsageAck[] }>(doc.REPORT_USAGE_BULK, { input: { usages } }, 'ReportUsageBulk', {
-      idempotent,
-      signal: options.signal,
-      attempts: options.attempts,
-      timeoutMs: options.timeoutMs,
-    });
+    const data = await this.request<{ reportUsageBulk: UsageAck[] }>(
+      doc.REPORT_USAGE_BULK,
+      { input: { usages } },
+      'ReportUsageBulk',
+      {
+        idempotent,
+        signal: options.signal,
+        attempts: options.attempts,
+        timeoutMs: options.timeoutMs,
+      },
+    );
     return data.reportUsageBulk;
   }
 }

@@ -6,7 +6,8 @@ function hasAny(features: Record<string, CachedEntitlement>): boolean {
   return false;
 }
 
-const isMetered = (e: CachedEntitlement) => e.featureType === 'NUMBER' && (e.meterType === 'Incremental' || e.meterType === 'Fluctuating');
+const isMetered = (e: CachedEntitlement) =>
+  e.featureType === 'NUMBER' && (e.meterType === 'Incremental' || e.meterType === 'Fluctuating');
 
 function base(request: CheckRequest, ent: CachedEntitlement | undefined, ageMs: number, isStale: boolean): Decision {
   return {

@@ -5,7 +5,17 @@ const FIXED: Partial<Record<ResetPeriod, number>> = { HOUR: 3_600_000, DAY: 86_4
 /** Calendar months added to a date, the day clamped to the month's length (as dayjs does, which Stigg's SDK uses). */
 export function addMonths(ms: number, months: number): number {
   const d = new Date(ms);
-  const target = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()));
+  const target = new Date(
+    Date.UTC(
+      d.getUTCFullYear(),
+      d.getUTCMonth() + months,
+      1,
+      d.getUTCHours(),
+      d.getUTCMinutes(),
+      d.getUTCSeconds(),
+      d.getUTCMilliseconds(),
+    ),
+  );
   const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
   target.setUTCDate(Math.min(d.getUTCDate(), lastDay));
   return target.getTime();
@@ -28,7 +38,10 @@ export function periodAt(anchor: number, period: ResetPeriod, now: number): { st
   else {
     const a = new Date(anchor);
     const b = new Date(now);
-    n = Math.floor(((b.getUTCFullYear() - a.getUTCFullYear()) * 12 + b.getUTCMonth() - a.getUTCMonth()) / (period === 'YEAR' ? 12 : 1));
+    n = Math.floor(
+      ((b.getUTCFullYear() - a.getUTCFullYear()) * 12 + b.getUTCMonth() - a.getUTCMonth()) /
+        (period === 'YEAR' ? 12 : 1),
+    );
     if (add(anchor, period, n) > now) n -= 1;
   }
   n = Math.max(0, n);

@@ -14,7 +14,11 @@ export type FleetMessage =
   | { k: 'reset'; t: number; at: number };
 
 /** A message as the holder writes it (the token and time are added when it is sent). */
-export type FleetMessageBody = FleetMessage extends infer M ? (M extends FleetMessage ? Omit<M, 't' | 'at'> : never) : never;
+export type FleetMessageBody = FleetMessage extends infer M
+  ? M extends FleetMessage
+    ? Omit<M, 't' | 'at'>
+    : never
+  : never;
 
 /** A Stigg stream as the fleet's holder runs it. */
 export interface HeldStream {
@@ -91,14 +95,23 @@ export class FleetStream {
 
   /** Subscribes to the holder's messages (again, after a failure): what was sent before is unknown. */
   private async subscribe(): Promise<void> {
-    const subscribing = this.pubSub.subscribe(this.channel, (m) => this.receive(m), () => this.handlers.reset());
+    const subscribing = this.pubSub.subscribe(
+      this.channel,
+      (m) => this.receive(m),
+      () => this.handlers.reset(),
+    );
     try {
       this.unsubscribe = await withTimeout(subscribing, this.timeoutMs, 'fleet channel subscription');
       this.handlers.reset();
     } catch (err) {
       // One that completes late is closed: the next beat subscribes anew.
-      subscribing.then((close) => close().catch(() => {}), () => {});
-      this.logger.warn(`tollgate: the fleet's stream channel could not be subscribed (${(err as Error).message}); trying again`);
+      subscribing.then(
+        (close) => close().catch(() => {}),
+        () => {},
+      );
+      this.logger.warn(
+        `tollgate: the fleet's stream channel could not be subscribed (${(err as Error).message}); trying again`,
+      );
     }
   }
 

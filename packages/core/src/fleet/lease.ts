@@ -68,7 +68,14 @@ export class RedisLease {
     const wasHeld = this.held;
     try {
       const token = Number(
-        await withTimeout(this.redis.eval(LEASE_ACQUIRE, { keys: [this.keys.lease, this.keys.fence], arguments: [this.holderId, String(this.config.ttlMs)] }), this.config.timeoutMs, `${this.name} lease`),
+        await withTimeout(
+          this.redis.eval(LEASE_ACQUIRE, {
+            keys: [this.keys.lease, this.keys.fence],
+            arguments: [this.holderId, String(this.config.ttlMs)],
+          }),
+          this.config.timeoutMs,
+          `${this.name} lease`,
+        ),
       );
       this.token = token;
       // Counted from when the attempt started, with a margin for clock drift between here and Redis.
@@ -76,7 +83,8 @@ export class RedisLease {
     } catch (err) {
       this.logger.debug?.(`tollgate: ${this.name} lease not renewed (${(err as Error).message})`);
     }
-    if (this.held !== wasHeld) this.logger.debug?.(`tollgate: ${this.name} lease ${this.held ? `taken (token ${this.token})` : 'lost'}`);
+    if (this.held !== wasHeld)
+      this.logger.debug?.(`tollgate: ${this.name} lease ${this.held ? `taken (token ${this.token})` : 'lost'}`);
   }
 
   /** Stops renewing and gives the lease up, so another process takes it at once. */
@@ -87,6 +95,10 @@ export class RedisLease {
     if (this.token === 0) return;
     this.token = 0;
     this.heldUntil = 0;
-    await withTimeout(this.redis.eval(LEASE_RELEASE, { keys: [this.keys.lease], arguments: [this.holderId] }), this.config.timeoutMs, `${this.name} lease release`).catch(() => {});
+    await withTimeout(
+      this.redis.eval(LEASE_RELEASE, { keys: [this.keys.lease], arguments: [this.holderId] }),
+      this.config.timeoutMs,
+      `${this.name} lease release`,
+    ).catch(() => {});
   }
 }

@@ -69,7 +69,8 @@ export function pubSubOf(client: () => Promise<unknown>): PubSub {
       await sub.connect!();
       await sub.subscribe!(channel, listener);
       // Closed at once (a Redis that does not answer must not hold a close up).
-      return async () => void (typeof sub.destroy === 'function' ? sub.destroy() : await (sub.close ?? sub.quit)?.call(sub));
+      return async () =>
+        void (typeof sub.destroy === 'function' ? sub.destroy() : await (sub.close ?? sub.quit)?.call(sub));
     },
   };
 }

@@ -28,7 +28,11 @@ export class ReadLocks {
   async take(storeKey: string): Promise<LockAttempt> {
     const token = randomUUID();
     try {
-      const got = await withTimeout(this.redis.eval(LOCK, { keys: [`${storeKey}:read-lock`], arguments: [token, String(this.ttlMs)] }), this.timeoutMs, 'read lock');
+      const got = await withTimeout(
+        this.redis.eval(LOCK, { keys: [`${storeKey}:read-lock`], arguments: [token, String(this.ttlMs)] }),
+        this.timeoutMs,
+        'read lock',
+      );
       return Number(got) === 1 ? { held: token } : 'taken';
     } catch {
       return 'unknown';
@@ -36,7 +40,11 @@ export class ReadLocks {
   }
 
   async release(storeKey: string, token: string): Promise<void> {
-    await withTimeout(this.redis.eval(UNLOCK, { keys: [`${storeKey}:read-lock`], arguments: [token] }), this.timeoutMs, 'read unlock').catch(() => {});
+    await withTimeout(
+      this.redis.eval(UNLOCK, { keys: [`${storeKey}:read-lock`], arguments: [token] }),
+      this.timeoutMs,
+      'read unlock',
+    ).catch(() => {});
   }
 }
 
@@ -54,7 +62,13 @@ export class RedisReadCounter implements ReadCounter {
   ) {}
 
   async count(window: number): Promise<number> {
-    return Number(await withTimeout(this.redis.eval(COUNT, { keys: [`${this.prefix}:${window}`], arguments: [] }), this.timeoutMs, 'read budget'));
+    return Number(
+      await withTimeout(
+        this.redis.eval(COUNT, { keys: [`${this.prefix}:${window}`], arguments: [] }),
+        this.timeoutMs,
+        'read budget',
+      ),
+    );
   }
 }
 

@@ -34,10 +34,18 @@ export interface DenialOptions {
   /** Status per kind. Defaults: no-customer 401, not-entitled 403, limit-reached 402, unavailable 503, in-progress 409. */
   statuses?: Partial<Record<DenialKind, number>>;
   /** Where a customer can upgrade; included in the body as `upgradeUrl`. */
-  upgradeUrl?: string | ((denial: { kind: DenialKind; featureId: string; customerId: string | null }) => string | undefined);
+  upgradeUrl?:
+    | string
+    | ((denial: { kind: DenialKind; featureId: string; customerId: string | null }) => string | undefined);
 }
 
-const DEFAULT_STATUS: Record<DenialKind, number> = { 'no-customer': 401, 'not-entitled': 403, 'limit-reached': 402, unavailable: 503, 'in-progress': 409 };
+const DEFAULT_STATUS: Record<DenialKind, number> = {
+  'no-customer': 401,
+  'not-entitled': 403,
+  'limit-reached': 402,
+  unavailable: 503,
+  'in-progress': 409,
+};
 const TITLES: Record<DenialKind, string> = {
   'no-customer': 'Customer not identified',
   'not-entitled': 'Feature not included in your plan',
@@ -49,7 +57,12 @@ const TITLES: Record<DenialKind, string> = {
 function kindOf(decision: Decision | null): DenialKind {
   if (!decision) return 'no-customer';
   if (decision.isFallback) return 'unavailable';
-  if (decision.reason === 'RequestedUsageExceedingLimit' || decision.reason === 'BudgetExceeded' || decision.reason === 'InsufficientCredits') return 'limit-reached';
+  if (
+    decision.reason === 'RequestedUsageExceedingLimit' ||
+    decision.reason === 'BudgetExceeded' ||
+    decision.reason === 'InsufficientCredits'
+  )
+    return 'limit-reached';
   return 'not-entitled';
 }
 
@@ -57,7 +70,13 @@ function kindOf(decision: Decision | null): DenialKind {
  * The one description of a denied request: status, headers (`Retry-After` when a limit resets) and an RFC 9457
  * body with the feature, reason and figures. `decision` null means no customer could be identified.
  */
-export function describeDenial(featureId: string, customerId: string | null, decision: Decision | null, options: DenialOptions = {}, inProgress = false): Denial {
+export function describeDenial(
+  featureId: string,
+  customerId: string | null,
+  decision: Decision | null,
+  options: DenialOptions = {},
+  inProgress = false,
+): Denial {
   const kind = inProgress ? 'in-progress' : kindOf(decision);
   const status = options.statuses?.[kind] ?? DEFAULT_STATUS[kind];
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
@@ -70,11 +89,11 @@ export function describeDenial(featureId: string, customerId: string | null, dec
         ? 'The request does not identify a customer.'
         : kind === 'in-progress'
           ? 'Another request with the same idempotency key is being processed; retry once it has completed.'
-        : kind === 'unavailable'
-          ? `Access to ${featureId} cannot be decided right now.`
-          : kind === 'limit-reached'
-            ? `The usage limit of ${featureId} is reached${decision?.resetsAt ? ` until ${decision.resetsAt.toISOString()}` : ''}.`
-            : `${featureId} is not available to this customer (${decision?.reason ?? 'denied'}).`,
+          : kind === 'unavailable'
+            ? `Access to ${featureId} cannot be decided right now.`
+            : kind === 'limit-reached'
+              ? `The usage limit of ${featureId} is reached${decision?.resetsAt ? ` until ${decision.resetsAt.toISOString()}` : ''}.`
+              : `${featureId} is not available to this customer (${decision?.reason ?? 'denied'}).`,
     feature: featureId,
   };
   if (decision) {
@@ -90,7 +109,8 @@ export function describeDenial(featureId: string, customerId: string | null, dec
   if (kind === 'limit-reached' && decision?.resetsAt) {
     headers['retry-after'] = String(Math.max(1, Math.ceil((decision.resetsAt.getTime() - Date.now()) / 1000)));
   }
-  const upgradeUrl = typeof options.upgradeUrl === 'function' ? options.upgradeUrl({ kind, featureId, customerId }) : options.upgradeUrl;
+  const upgradeUrl =
+    typeof options.upgradeUrl === 'function' ? options.upgradeUrl({ kind, featureId, customerId }) : options.upgradeUrl;
   if (upgradeUrl && (kind === 'not-entitled' || kind === 'limit-reached')) body.upgradeUrl = upgradeUrl;
   return { kind, status, headers, body, decision };
 }

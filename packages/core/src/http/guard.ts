@@ -31,7 +31,9 @@ export interface GuardSettings<Req> {
 export function guardSettings<Req>(options: GuardSettings<Req>): GuardSettings<Req> {
   if (!options?.client) throw new TypeError('entitlements(): `client` (a Tollgate) is required');
   if (typeof options.customerId !== 'function') {
-    throw new TypeError('entitlements(): `customerId` (a function of the request) is required; no default trusts a client header');
+    throw new TypeError(
+      'entitlements(): `customerId` (a function of the request) is required; no default trusts a client header',
+    );
   }
   return options;
 }
@@ -45,9 +47,16 @@ const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as Promis
  * Checks one feature for a request. Synchronous on a cache hit with a synchronous customer resolver: no promise
  * and no closure is made on that path.
  */
-export function admit<Req>(settings: GuardSettings<Req>, req: Req, featureId: string, requestedValues?: string[]): GuardOutcome | Promise<GuardOutcome> {
+export function admit<Req>(
+  settings: GuardSettings<Req>,
+  req: Req,
+  featureId: string,
+  requestedValues?: string[],
+): GuardOutcome | Promise<GuardOutcome> {
   const id = settings.customerId(req);
-  return isPromise(id) ? id.then((v) => admitCustomer(settings, req, featureId, requestedValues, v)) : admitCustomer(settings, req, featureId, requestedValues, id);
+  return isPromise(id)
+    ? id.then((v) => admitCustomer(settings, req, featureId, requestedValues, v))
+    : admitCustomer(settings, req, featureId, requestedValues, id);
 }
 
 /**
@@ -55,15 +64,22 @@ export function admit<Req>(settings: GuardSettings<Req>, req: Req, featureId: st
  * is none. False when it is something that is no id (an array from `?c=a&c=b`, an object, a malformed string):
  * the request is then denied as `no-customer`, and the misconfiguration is logged once.
  */
-function resolved<Req>(settings: GuardSettings<Req>, which: 'customerId' | 'resourceId', raw: unknown): string | null | false {
+function resolved<Req>(
+  settings: GuardSettings<Req>,
+  which: 'customerId' | 'resourceId',
+  raw: unknown,
+): string | null | false {
   const id = idFrom(raw);
   if (id !== undefined) return id;
-  settings.client.warnOnce(`tollgate: the ${which} resolver returned something that is not an id (${idProblem(raw)}); such requests are denied as no-customer`);
+  settings.client.warnOnce(
+    `tollgate: the ${which} resolver returned something that is not an id (${idProblem(raw)}); such requests are denied as no-customer`,
+  );
   return false;
 }
 
 /** The request's resource: null for none, false when the resolver answered something that is no id. */
-const resourceOf = <Req>(settings: GuardSettings<Req>, req: Req): string | null | false => (settings.resourceId ? resolved(settings, 'resourceId', settings.resourceId(req)) : null);
+const resourceOf = <Req>(settings: GuardSettings<Req>, req: Req): string | null | false =>
+  settings.resourceId ? resolved(settings, 'resourceId', settings.resourceId(req)) : null;
 
 function admitCustomer<Req>(
   settings: GuardSettings<Req>,
@@ -76,11 +92,20 @@ function admitCustomer<Req>(
   const resourceId = customerId ? resourceOf(settings, req) : false;
   if (!customerId || resourceId === false) return { denial: describeDenial(featureId, null, null, settings.denial) };
   const decision = settings.client.check({ customerId, featureId, resourceId, requestedValues });
-  return isPromise(decision) ? decision.then((d) => outcome(settings, featureId, customerId, d)) : outcome(settings, featureId, customerId, decision);
+  return isPromise(decision)
+    ? decision.then((d) => outcome(settings, featureId, customerId, d))
+    : outcome(settings, featureId, customerId, decision);
 }
 
-function outcome<Req>(settings: GuardSettings<Req>, featureId: string, customerId: string, decision: Decision): GuardOutcome {
-  return decision.hasAccess ? { decision } : { denial: describeDenial(featureId, customerId, decision, settings.denial) };
+function outcome<Req>(
+  settings: GuardSettings<Req>,
+  featureId: string,
+  customerId: string,
+  decision: Decision,
+): GuardOutcome {
+  return decision.hasAccess
+    ? { decision }
+    : { denial: describeDenial(featureId, customerId, decision, settings.denial) };
 }
 
 /** Checks and reserves `units` of a metered feature for a request. */
@@ -94,10 +119,19 @@ export async function admitMetered<Req>(
   const customerId = resolved(settings, 'customerId', await settings.customerId(req));
   const resourceId = customerId ? resourceOf(settings, req) : false;
   if (!customerId || resourceId === false) return { denial: describeDenial(featureId, null, null, settings.denial) };
-  let metered = await settings.client.enter({ customerId, featureId, resourceId, units, idempotencyKey: idempotencyKey || null });
+  let metered = await settings.client.enter({
+    customerId,
+    featureId,
+    resourceId,
+    units,
+    idempotencyKey: idempotencyKey || null,
+  });
   // A key already committed with nothing to replay buys nothing: the request is metered like any other.
-  if (metered.duplicate && !metered.replay) metered = await settings.client.enter({ customerId, featureId, resourceId, units });
-  return metered.allowed ? { metered } : { denial: describeDenial(featureId, customerId, metered.decision, settings.denial, metered.inFlight) };
+  if (metered.duplicate && !metered.replay)
+    metered = await settings.client.enter({ customerId, featureId, resourceId, units });
+  return metered.allowed
+    ? { metered }
+    : { denial: describeDenial(featureId, customerId, metered.decision, settings.denial, metered.inFlight) };
 }
 
 /**
@@ -125,7 +159,10 @@ function replayHeaders(headers: Record<string, unknown>): Record<string, string 
 }
 
 /** Sends a recorded response again on a Node response, marked `idempotent-replayed: true`. */
-export function replayOnNodeResponse(res: { statusCode: number; setHeader(name: string, value: string | string[]): unknown; end(body: Buffer): unknown }, recorded: RecordedResponse): void {
+export function replayOnNodeResponse(
+  res: { statusCode: number; setHeader(name: string, value: string | string[]): unknown; end(body: Buffer): unknown },
+  recorded: RecordedResponse,
+): void {
   res.statusCode = recorded.status;
   for (const [name, value] of Object.entries(recorded.headers)) res.setHeader(name, value);
   res.setHeader('idempotent-replayed', 'true');
@@ -135,9 +172,13 @@ export function replayOnNodeResponse(res: { statusCode: number; setHeader(name: 
 /** A recorded response as a fetch `Response`, marked `idempotent-replayed: true`. */
 export function replayAsResponse(recorded: RecordedResponse): Response {
   const headers = new Headers();
-  for (const [name, value] of Object.entries(recorded.headers)) for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+  for (const [name, value] of Object.entries(recorded.headers))
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
   headers.set('idempotent-replayed', 'true');
-  return new Response(recorded.status === 204 || recorded.status === 304 ? null : Buffer.from(recorded.body, 'base64'), { status: recorded.status, headers });
+  return new Response(
+    recorded.status === 204 || recorded.status === 304 ? null : Buffer.from(recorded.body, 'base64'),
+    { status: recorded.status, headers },
+  );
 }
 
 /** A response body still streaming after this is not recorded (the response would wait for it). */
@@ -149,7 +190,8 @@ const RECORD_WITHIN_MS = 2_000;
  */
 export async function recordResponse(response: Response): Promise<RecordedResponse | null> {
   const declared = Number(response.headers.get('content-length') ?? NaN);
-  if (declared > MAX_RECORDED_BODY_BYTES || response.headers.get('content-type')?.startsWith('text/event-stream')) return null;
+  if (declared > MAX_RECORDED_BODY_BYTES || response.headers.get('content-type')?.startsWith('text/event-stream'))
+    return null;
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = response.clone().body?.getReader();
@@ -213,16 +255,32 @@ function outcomeOf(status: () => number, options: SettleOptions): { success: boo
     const success = (options.success ?? isSuccessStatus)(status());
     return success ? { success, units: options.units?.() } : RELEASE;
   } catch (err) {
-    report(options, new TollgateError('INVALID_REQUEST', `metered request released: its success or usage function threw (${messageOf(err)})`, { cause: err }));
+    report(
+      options,
+      new TollgateError(
+        'INVALID_REQUEST',
+        `metered request released: its success or usage function threw (${messageOf(err)})`,
+        { cause: err },
+      ),
+    );
     return RELEASE;
   }
 }
 
-async function settle(metered: MeteredRequest, outcome: { success: boolean; units?: number; response?: RecordedResponse | null }, options: SettleOptions): Promise<void> {
+async function settle(
+  metered: MeteredRequest,
+  outcome: { success: boolean; units?: number; response?: RecordedResponse | null },
+  options: SettleOptions,
+): Promise<void> {
   try {
     await metered.settle(outcome);
   } catch (err) {
-    report(options, isTollgateError(err) ? err : new TollgateError('UNAVAILABLE', `settling a metered request failed (${messageOf(err)})`, { cause: err }));
+    report(
+      options,
+      isTollgateError(err)
+        ? err
+        : new TollgateError('UNAVAILABLE', `settling a metered request failed (${messageOf(err)})`, { cause: err }),
+    );
   }
 }
 
@@ -291,7 +349,11 @@ function recorder(res: NodeResponseLike, overflow: () => void) {
   let size = 0;
   const add = (chunk: unknown, encoding?: unknown) => {
     if (chunk === undefined || chunk === null || typeof chunk === 'function' || size > MAX_RECORDED_BODY_BYTES) return;
-    const buf = Buffer.isBuffer(chunk) ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk) : Buffer.from(String(chunk), typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+    const buf = Buffer.isBuffer(chunk)
+      ? chunk
+      : chunk instanceof Uint8Array
+        ? Buffer.from(chunk)
+        : Buffer.from(String(chunk), typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
     size += buf.length;
     if (size <= MAX_RECORDED_BODY_BYTES) return void chunks.push(buf);
     chunks = [];
@@ -318,7 +380,11 @@ function recorder(res: NodeResponseLike, overflow: () => void) {
     recorded: (): RecordedResponse | null =>
       size > MAX_RECORDED_BODY_BYTES
         ? null
-        : { status: res.statusCode, headers: replayHeaders({ ...(res.getHeaders?.() ?? {}), ...given }), body: Buffer.concat(chunks).toString('base64') },
+        : {
+            status: res.statusCode,
+            headers: replayHeaders({ ...(res.getHeaders?.() ?? {}), ...given }),
+            body: Buffer.concat(chunks).toString('base64'),
+          },
   };
 }
 
@@ -340,7 +406,11 @@ export interface HandlerSettleOptions extends SettleOptions {
  * `success` holds; releases otherwise. The settle is awaited (the response leaves after the commit); a handler
  * error is rethrown after the release, while errors of `success`, `units` and the settle go to `onError` only.
  */
-export async function settleAfterHandler(metered: MeteredRequest, next: () => Promise<unknown>, options: HandlerSettleOptions): Promise<void> {
+export async function settleAfterHandler(
+  metered: MeteredRequest,
+  next: () => Promise<unknown>,
+  options: HandlerSettleOptions,
+): Promise<void> {
   let threw = true;
   try {
     await next();

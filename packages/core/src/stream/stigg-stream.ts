@@ -74,10 +74,13 @@ export class StiggStream {
     const s = this.config.stream!;
     if (this.stopped) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.retry = null;
-        resolve();
-      }, backoff(retries, s.reconnectBaseMs, s.reconnectMaxMs));
+      const timer = setTimeout(
+        () => {
+          this.retry = null;
+          resolve();
+        },
+        backoff(retries, s.reconnectBaseMs, s.reconnectMaxMs),
+      );
       timer.unref();
       this.retry = { timer, resolve };
     });
@@ -133,7 +136,11 @@ export class StiggStream {
             this.resolveFirst();
             return;
           }
-          if (!this.stopped) this.handlers.state('disconnected', { reconnects: Math.max(0, this.connects - 1), reason: reason || `code ${code ?? 'none'}` });
+          if (!this.stopped)
+            this.handlers.state('disconnected', {
+              reconnects: Math.max(0, this.connects - 1),
+              reason: reason || `code ${code ?? 'none'}`,
+            });
         },
         error: (err) => logger.debug?.(`tollgate: stream error: ${(err as Error)?.message ?? 'connection failed'}`),
       },
@@ -144,7 +151,8 @@ export class StiggStream {
           { query },
           {
             next: (result) => {
-              if (result.errors?.length) logger.warn(`tollgate: stream event with errors ignored: ${result.errors[0]?.message}`);
+              if (result.errors?.length)
+                logger.warn(`tollgate: stream event with errors ignored: ${result.errors[0]?.message}`);
               else if (result.data) next(result.data as T);
             },
             error: (err) => logger.debug?.(`tollgate: subscription ended: ${(err as Error)?.message ?? String(err)}`),
@@ -153,10 +161,18 @@ export class StiggStream {
         ),
       );
     };
-    sub<{ entitlementsUpdated: { customerId: string; resourceId: string | null; entitlements: WireEntitlement[] } }>(ON_ENTITLEMENTS_UPDATED, (d) =>
-      this.handlers.entitlements(d.entitlementsUpdated.customerId, d.entitlementsUpdated.resourceId ?? null, d.entitlementsUpdated.entitlements),
+    sub<{ entitlementsUpdated: { customerId: string; resourceId: string | null; entitlements: WireEntitlement[] } }>(
+      ON_ENTITLEMENTS_UPDATED,
+      (d) =>
+        this.handlers.entitlements(
+          d.entitlementsUpdated.customerId,
+          d.entitlementsUpdated.resourceId ?? null,
+          d.entitlementsUpdated.entitlements,
+        ),
     );
-    sub<{ usageUpdated: { usage: UsageUpdatedEvent } }>(ON_USAGE_UPDATED, (d) => this.handlers.usage(d.usageUpdated.usage));
+    sub<{ usageUpdated: { usage: UsageUpdatedEvent } }>(ON_USAGE_UPDATED, (d) =>
+      this.handlers.usage(d.usageUpdated.usage),
+    );
     sub<{ packagePublished: unknown }>(ON_PACKAGE_PUBLISHED, () => this.handlers.packagePublished());
   }
 

@@ -2,7 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { BoundedLru } from '../cache/lru.js';
 import { fitsLimit } from '../decision/decide.js';
 import { ExpiringKeys } from './expiring-keys.js';
-import { keyString, type ClaimRequest, type KeyedCommit, type LocalUsage, type OpenUnits, type RecordedResponse, type MeterStore, type ReserveRequest, type ReserveResult, type SealedRecord, type UsageKey } from './types.js';
+import {
+  keyString,
+  type ClaimRequest,
+  type KeyedCommit,
+  type LocalUsage,
+  type OpenUnits,
+  type RecordedResponse,
+  type MeterStore,
+  type ReserveRequest,
+  type ReserveResult,
+  type SealedRecord,
+  type UsageKey,
+} from './types.js';
 
 interface Counter {
   key: UsageKey;
@@ -62,7 +74,17 @@ export class MemoryMeterStore implements MeterStore {
     const id = keyString(key);
     let c = this.counters.get(id);
     if (!c) {
-      c = { key: { customerId: key.customerId, resourceId: key.resourceId, featureId: key.featureId }, reserved: 0, pending: 0, open: 0, openSince: 0, base: 0, basePeriod: null, sealed: new Set(), reservations: new Map() };
+      c = {
+        key: { customerId: key.customerId, resourceId: key.resourceId, featureId: key.featureId },
+        reserved: 0,
+        pending: 0,
+        open: 0,
+        openSince: 0,
+        base: 0,
+        basePeriod: null,
+        sealed: new Set(),
+        reservations: new Map(),
+      };
       this.counters.set(id, c);
       this.forgetIdle();
     }
@@ -96,7 +118,14 @@ export class MemoryMeterStore implements MeterStore {
     return { status: 'reserved', usage };
   }
 
-  async commit(key: UsageKey, reservationId: string, units: number, idempotencyKey: string | null, _reservedUnits?: number, response?: RecordedResponse | null): Promise<void> {
+  async commit(
+    key: UsageKey,
+    reservationId: string,
+    units: number,
+    idempotencyKey: string | null,
+    _reservedUnits?: number,
+    response?: RecordedResponse | null,
+  ): Promise<void> {
     const c = this.counter(key);
     this.free(c, reservationId);
     if (idempotencyKey) {
@@ -117,7 +146,12 @@ export class MemoryMeterStore implements MeterStore {
     this.due.add(keyString(key));
   }
 
-  async release(key: UsageKey, reservationId: string, _reservedUnits?: number, idempotencyKey?: string | null): Promise<void> {
+  async release(
+    key: UsageKey,
+    reservationId: string,
+    _reservedUnits?: number,
+    idempotencyKey?: string | null,
+  ): Promise<void> {
     if (idempotencyKey) {
       const rk = requestKey(key, idempotencyKey);
       if (this.inflightKeys.get(rk) === reservationId) this.inflightKeys.delete(rk);
@@ -205,7 +239,11 @@ export class MemoryMeterStore implements MeterStore {
       const c = this.counters.get(id)!;
       const requests = this.takeRequests(c);
       if (c.open <= 0 && !requests) continue;
-      out.push(requests ? { key: c.key, units: c.open, since: c.openSince, requests } : { key: c.key, units: c.open, since: c.openSince });
+      out.push(
+        requests
+          ? { key: c.key, units: c.open, since: c.openSince, requests }
+          : { key: c.key, units: c.open, since: c.openSince },
+      );
       c.pending -= c.open;
       c.open = 0;
       if (c.sealed.size === 0) this.due.delete(id);
@@ -250,7 +288,14 @@ export class MemoryMeterStore implements MeterStore {
       const c = this.settleRecord(record)!;
       c.pending -= record.units;
       this.forgetIfIdle(c);
-      out.push({ id: record.id, customerId: record.customerId, resourceId: record.resourceId, featureId: record.featureId, units: record.units, since: record.since });
+      out.push({
+        id: record.id,
+        customerId: record.customerId,
+        resourceId: record.resourceId,
+        featureId: record.featureId,
+        units: record.units,
+        since: record.since,
+      });
     }
     return out;
   }
@@ -258,7 +303,14 @@ export class MemoryMeterStore implements MeterStore {
   restoreSealed(record: SealedRecord): void {
     if (this.records.has(record.id)) return;
     const c = this.counter(record);
-    const kept: SealedRecord = { id: record.id, customerId: c.key.customerId, resourceId: c.key.resourceId, featureId: c.key.featureId, units: record.units, since: record.since };
+    const kept: SealedRecord = {
+      id: record.id,
+      customerId: c.key.customerId,
+      resourceId: c.key.resourceId,
+      featureId: c.key.featureId,
+      units: record.units,
+      since: record.since,
+    };
     this.records.set(kept.id, kept);
     c.sealed.add(kept.id);
     c.pending += kept.units;
@@ -313,7 +365,8 @@ export class MemoryMeterStore implements MeterStore {
       if (now - since < IDLE_KEPT_MS) break;
       this.idle.delete(id);
       const c = this.counters.get(id);
-      if (c && c.reserved === 0 && c.pending === 0 && c.reservations.size === 0 && !c.requests) this.counters.delete(id);
+      if (c && c.reserved === 0 && c.pending === 0 && c.reservations.size === 0 && !c.requests)
+        this.counters.delete(id);
     }
   }
 }

@@ -115,7 +115,9 @@ export class Outbox {
       const usage = await spill.take((m) => this.logger.error(m));
       if (!usage) return;
       this.store.restoreLocal(usage);
-      this.logger.warn(`tollgate: delivering ${spilledUnits(usage)} units of usage an earlier process left in ${spill.path}`);
+      this.logger.warn(
+        `tollgate: delivering ${spilledUnits(usage)} units of usage an earlier process left in ${spill.path}`,
+      );
     } catch (err) {
       this.logger.error(`tollgate: cannot read the usage spill file ${spill.path}: ${(err as Error).message}`);
     }
@@ -130,7 +132,9 @@ export class Outbox {
     if (units === 0) return 0;
     try {
       await spill.put(usage);
-      this.logger.warn(`tollgate: ${units} units of usage could not be delivered before close; kept in ${spill.path} for the next process`);
+      this.logger.warn(
+        `tollgate: ${units} units of usage could not be delivered before close; kept in ${spill.path} for the next process`,
+      );
       return units;
     } catch (err) {
       this.store.restoreLocal(usage);
@@ -170,7 +174,9 @@ export class Outbox {
     // A pass lasts at most one interval (a drain: until the work is done); what is left goes in the next.
     const passEnd = this.draining ? this.drainDeadline : this.now() + this.config.flushIntervalMs;
     let batch: SealedRecord[] = [];
-    const customers = [...byCustomer.keys()].sort((a, b) => this.pacer.customerReadyAt(a) - this.pacer.customerReadyAt(b));
+    const customers = [...byCustomer.keys()].sort(
+      (a, b) => this.pacer.customerReadyAt(a) - this.pacer.customerReadyAt(b),
+    );
     for (const customerId of customers) {
       if (this.pacer.customerReadyAt(customerId) > this.now()) break; // sorted: nobody after is ready either
       const records = await this.store.claim(byCustomer.get(customerId)!, {
@@ -228,11 +234,22 @@ export class Outbox {
     let acks: UsageAck[];
     try {
       acks = await this.client.reportUsageBulk(
-        records.map((r) => ({ customerId: r.customerId, resourceId: r.resourceId, featureId: r.featureId, value: r.units, updateBehavior: 'DELTA' as const, idempotencyKey: r.id })),
+        records.map((r) => ({
+          customerId: r.customerId,
+          resourceId: r.resourceId,
+          featureId: r.featureId,
+          value: r.units,
+          updateBehavior: 'DELTA' as const,
+          idempotencyKey: r.id,
+        })),
         // One attempt: the outbox retries itself, knowing what each failure means. A drain aborts it at its deadline.
         // While draining, one stalled call may not take the whole deadline: each gets half of what is left (>= 1 s).
         this.draining
-          ? { signal: this.giveUp.signal, attempts: 1, timeoutMs: Math.max(1_000, (this.drainDeadline - this.now()) / 2) }
+          ? {
+              signal: this.giveUp.signal,
+              attempts: 1,
+              timeoutMs: Math.max(1_000, (this.drainDeadline - this.now()) / 2),
+            }
           : { signal: this.giveUp.signal, attempts: 1 },
       );
     } catch (raw) {
@@ -244,7 +261,11 @@ export class Outbox {
     const now = this.now();
     for (const [i, record] of records.entries()) {
       this.events.acknowledged(record, acks[i]);
-      await this.store.acknowledge(record, acks[i]?.currentUsage ?? null, acks[i]?.usagePeriodEnd ? Date.parse(acks[i]!.usagePeriodEnd!) : null);
+      await this.store.acknowledge(
+        record,
+        acks[i]?.currentUsage ?? null,
+        acks[i]?.usagePeriodEnd ? Date.parse(acks[i]!.usagePeriodEnd!) : null,
+      );
       if (records.length === 1) this.oneByOne.delete(keyString(record));
       this.stats.unitsDelivered += record.units;
       this.lag.add(now - record.since);
@@ -276,7 +297,9 @@ export class Outbox {
       const [record] = records;
       this.oneByOne.delete(keyString(record!));
       await this.store.discard(record!);
-      this.logger.error(`tollgate: Stigg refused ${record!.units} units of ${record!.featureId} for ${record!.customerId} for good: ${err.message}`);
+      this.logger.error(
+        `tollgate: Stigg refused ${record!.units} units of ${record!.featureId} for ${record!.customerId} for good: ${err.message}`,
+      );
       this.events.dropped(record!, err);
       return true;
     }
@@ -289,7 +312,10 @@ export class Outbox {
     this.failures += 1;
     // While draining, the deadline is close: retry soon rather than wait out a long backoff past it.
     const cap = this.draining ? Math.min(this.config.retryMaxMs, 1_000) : this.config.retryMaxMs;
-    const delay = Math.max(backoff(Math.min(this.failures, 10), this.config.retryBaseMs, cap), verdict === 'refused' ? this.config.retryBaseMs : 0);
+    const delay = Math.max(
+      backoff(Math.min(this.failures, 10), this.config.retryBaseMs, cap),
+      verdict === 'refused' ? this.config.retryBaseMs : 0,
+    );
     this.retryAt = this.now() + delay;
     this.logger.debug?.(`tollgate: usage report failed (${err.message}); next attempt in ${Math.round(delay)} ms`);
     return false;
@@ -311,7 +337,10 @@ export class Outbox {
     this.drainDeadline = deliverUntil;
     const startDelivered = this.stats.unitsDelivered;
     const droppedBefore = this.store.dropped;
-    const abortAt = setTimeout(() => this.giveUp.abort(new DOMException('the drain deadline passed', 'TimeoutError')), Math.max(0, deliverUntil - this.now()));
+    const abortAt = setTimeout(
+      () => this.giveUp.abort(new DOMException('the drain deadline passed', 'TimeoutError')),
+      Math.max(0, deliverUntil - this.now()),
+    );
     try {
       return await this.drainUntil(deliverUntil, deadline, startDelivered, droppedBefore);
     } finally {
@@ -319,13 +348,21 @@ export class Outbox {
     }
   }
 
-  private async drainUntil(deliverUntil: number, deadline: number, startDelivered: number, droppedBefore: number): Promise<DrainReport> {
+  private async drainUntil(
+    deliverUntil: number,
+    deadline: number,
+    startDelivered: number,
+    droppedBefore: number,
+  ): Promise<DrainReport> {
     // Waits for `p`, or gives `otherwise` at the deadline; the timer goes as soon as `p` answers (a ref'd timer left
     // behind would hold the process open until the deadline).
     const untilDeadline = async <T>(p: Promise<T>, otherwise: T, until = deadline): Promise<T> => {
       let timer: NodeJS.Timeout | undefined;
       try {
-        return await Promise.race([p, new Promise<T>((r) => (timer = setTimeout(() => r(otherwise), Math.max(0, until - this.now()))))]);
+        return await Promise.race([
+          p,
+          new Promise<T>((r) => (timer = setTimeout(() => r(otherwise), Math.max(0, until - this.now())))),
+        ]);
       } finally {
         clearTimeout(timer);
       }
@@ -348,7 +385,9 @@ export class Outbox {
     const inProcess = await this.store.pendingUnits(false);
     const left = await untilDeadline(this.store.pendingUnits(true), inProcess);
     if (left.unconfirmed > 0) {
-      this.logger.warn(`tollgate: ${left.unconfirmed} committed units were sent to Redis without an answer before close; counted as persisted: the fleet delivers them if Redis applied them`);
+      this.logger.warn(
+        `tollgate: ${left.unconfirmed} committed units were sent to Redis without an answer before close; counted as persisted: the fleet delivers them if Redis applied them`,
+      );
     }
     return {
       delivered: this.stats.unitsDelivered - startDelivered,

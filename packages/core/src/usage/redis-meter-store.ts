@@ -5,7 +5,19 @@ import { idDigest as digest } from '../util/ids.js';
 import { withTimeout } from '../util/with-timeout.js';
 import { MemoryMeterStore } from './memory-meter-store.js';
 import * as lua from './redis-scripts.js';
-import { keyString, type ClaimRequest, type KeyedCommit, type LocalUsage, type MeterStore, type OpenUnits, type RecordedResponse, type ReserveRequest, type ReserveResult, type SealedRecord, type UsageKey } from './types.js';
+import {
+  keyString,
+  type ClaimRequest,
+  type KeyedCommit,
+  type LocalUsage,
+  type MeterStore,
+  type OpenUnits,
+  type RecordedResponse,
+  type ReserveRequest,
+  type ReserveResult,
+  type SealedRecord,
+  type UsageKey,
+} from './types.js';
 
 /**
  * What the meter needs of a Redis client. node-redis v4/v5 clients have it: `createClient()`, `createSentinel()`
@@ -100,7 +112,9 @@ function topologyKnown(cluster: NodeRedisCluster): Promise<void> {
   if (cluster.masters.length > 0) return Promise.resolve();
   let known = discovering.get(cluster);
   if (!known) {
-    known = new Promise<void>((resolve) => cluster.once('connect', () => resolve())).finally(() => discovering.delete(cluster));
+    known = new Promise<void>((resolve) => cluster.once('connect', () => resolve())).finally(() =>
+      discovering.delete(cluster),
+    );
     discovering.set(cluster, known);
   }
   return known;
@@ -172,7 +186,6 @@ const EVICTING = /^allkeys-/;
 const REPEAT_FOR_MS = lua.TOMBSTONE_MS - 30_000;
 /** Units metered in process while Redis is down are delivered from the process once it has been down this long. */
 const LOCAL_DELIVERY_AFTER_MS = 10_000;
-
 
 /** Units committed in process, handed to Redis in one call (repeated under its id until Redis confirms it). */
 interface HandOver {
@@ -280,7 +293,10 @@ export class RedisMeterStore implements MeterStore {
 
   /** The delivery lease's keys (one hash tag: the lease script touches both). */
   get leaseKeys(): { lease: string; fence: string } {
-    return { lease: `tollgate:v2:{${this.environment}}:lease:usage`, fence: `tollgate:v2:{${this.environment}}:fence:usage` };
+    return {
+      lease: `tollgate:v2:{${this.environment}}:lease:usage`,
+      fence: `tollgate:v2:{${this.environment}}:fence:usage`,
+    };
   }
 
   private available(): boolean {
@@ -308,7 +324,6 @@ export class RedisMeterStore implements MeterStore {
   disable(): void {
     this.disabled = true;
   }
-
 
   /** Starts renewing this process' live reservations (the heartbeat that frees them when it dies). */
   start(): void {
@@ -342,7 +357,8 @@ export class RedisMeterStore implements MeterStore {
     for (const [id, entry] of this.live) {
       const renew: string[] = [];
       for (const [reservationId, endsAt] of entry.ids) {
-        if (endsAt <= now) entry.ids.delete(reservationId); // past its TTL: left to expire
+        if (endsAt <= now)
+          entry.ids.delete(reservationId); // past its TTL: left to expire
         else renew.push(reservationId);
       }
       if (renew.length === 0) {
@@ -351,7 +367,9 @@ export class RedisMeterStore implements MeterStore {
       }
       const k = this.keys(entry.key);
       try {
-        await this.call('heartbeat', () => this.run(lua.RENEW, [k.counter, k.zset, k.units], [now + RESERVATION_HEARTBEAT_MS, ...renew]));
+        await this.call('heartbeat', () =>
+          this.run(lua.RENEW, [k.counter, k.zset, k.units], [now + RESERVATION_HEARTBEAT_MS, ...renew]),
+        );
       } catch {
         return;
       }
@@ -365,7 +383,10 @@ export class RedisMeterStore implements MeterStore {
       return result;
     } catch (err) {
       if (this.downSince === 0) this.downSince = Date.now();
-      if (this.available()) this.logger.warn(`tollgate: Redis meter ${what} failed (${(err as Error).message}); metering in process for ${this.retryAfterMs} ms`);
+      if (this.available())
+        this.logger.warn(
+          `tollgate: Redis meter ${what} failed (${(err as Error).message}); metering in process for ${this.retryAfterMs} ms`,
+        );
       this.downUntil = Date.now() + this.retryAfterMs;
       throw err;
     }
@@ -380,17 +401,21 @@ export class RedisMeterStore implements MeterStore {
       const k = this.keys(r.key, r.idempotencyKey);
       try {
         const [status, usage, seen] = (await this.call('reserve', () =>
-          this.run(lua.RESERVE, [k.counter, k.zset, k.units, k.request], [
-            Date.now(),
-            Math.min(r.ttlMs, RESERVATION_HEARTBEAT_MS),
-            r.reservationId,
-            r.units,
-            r.limit ?? -1,
-            r.cachedUsage,
-            r.period ?? '',
-            r.idempotencyKey ? '1' : '0',
-            r.ttlMs,
-          ]),
+          this.run(
+            lua.RESERVE,
+            [k.counter, k.zset, k.units, k.request],
+            [
+              Date.now(),
+              Math.min(r.ttlMs, RESERVATION_HEARTBEAT_MS),
+              r.reservationId,
+              r.units,
+              r.limit ?? -1,
+              r.cachedUsage,
+              r.period ?? '',
+              r.idempotencyKey ? '1' : '0',
+              r.ttlMs,
+            ],
+          ),
         )) as [ReserveResult['status'] | 'stale', string, string?];
         if (status === 'reserved') {
           this.ownReserved.set(keyString(r.key), (this.ownReserved.get(keyString(r.key)) ?? 0) + r.units);
@@ -400,7 +425,14 @@ export class RedisMeterStore implements MeterStore {
         if (status !== 'stale') return { status, usage: Number(usage) };
       } catch {
         // Redis may still make this reservation later: release it (idempotently) once Redis answers again.
-        this.repeat({ kind: 'release', key: r.key, reservationId: r.reservationId, units: 0, idempotencyKey: null, since: Date.now() });
+        this.repeat({
+          kind: 'release',
+          key: r.key,
+          reservationId: r.reservationId,
+          units: 0,
+          idempotencyKey: null,
+          since: Date.now(),
+        });
       }
     }
     this.localReservations.add(r.reservationId);
@@ -414,11 +446,27 @@ export class RedisMeterStore implements MeterStore {
     else this.ownReserved.delete(id);
   }
 
-  async commit(key: UsageKey, reservationId: string, units: number, idempotencyKey: string | null, reservedUnits: number, response?: RecordedResponse | null): Promise<void> {
-    if (this.localReservations.delete(reservationId)) return this.local.commit(key, reservationId, units, idempotencyKey, reservedUnits, response);
+  async commit(
+    key: UsageKey,
+    reservationId: string,
+    units: number,
+    idempotencyKey: string | null,
+    reservedUnits: number,
+    response?: RecordedResponse | null,
+  ): Promise<void> {
+    if (this.localReservations.delete(reservationId))
+      return this.local.commit(key, reservationId, units, idempotencyKey, reservedUnits, response);
     this.dropOwn(key, reservedUnits);
     this.untrack(key, reservationId);
-    const op: Unconfirmed = { kind: 'commit', key, reservationId, units, idempotencyKey, since: Date.now(), response: response ?? null };
+    const op: Unconfirmed = {
+      kind: 'commit',
+      key,
+      reservationId,
+      units,
+      idempotencyKey,
+      since: Date.now(),
+      response: response ?? null,
+    };
     const sent = this.available() ? await this.send(op) : 'unsent';
     if (sent === 'refused' || sent === 'unsent') {
       // The COMMIT never ran in Redis: Redis is known to be down, its first command of the commit failed before the
@@ -429,8 +477,14 @@ export class RedisMeterStore implements MeterStore {
     } else if (!sent) this.repeat(op);
   }
 
-  async release(key: UsageKey, reservationId: string, reservedUnits: number, idempotencyKey: string | null = null): Promise<void> {
-    if (this.localReservations.delete(reservationId)) return this.local.release(key, reservationId, reservedUnits, idempotencyKey);
+  async release(
+    key: UsageKey,
+    reservationId: string,
+    reservedUnits: number,
+    idempotencyKey: string | null = null,
+  ): Promise<void> {
+    if (this.localReservations.delete(reservationId))
+      return this.local.release(key, reservationId, reservedUnits, idempotencyKey);
     this.dropOwn(key, reservedUnits);
     this.untrack(key, reservationId);
     const op: Unconfirmed = { kind: 'release', key, reservationId, units: 0, idempotencyKey, since: Date.now() };
@@ -458,14 +512,18 @@ export class RedisMeterStore implements MeterStore {
       await this.call('commit', () => this.redis.sAdd(this.index, member));
       scriptSent = true;
       const counted = await this.call('commit', () =>
-        this.run(lua.COMMIT, [k.counter, k.zset, k.units, k.request], [
-          op.reservationId,
-          op.units,
-          op.idempotencyKey ? '1' : '0',
-          REQUEST_KEY_TTL_MS,
-          Date.now(),
-          op.response ? JSON.stringify(op.response) : '1',
-        ]),
+        this.run(
+          lua.COMMIT,
+          [k.counter, k.zset, k.units, k.request],
+          [
+            op.reservationId,
+            op.units,
+            op.idempotencyKey ? '1' : '0',
+            REQUEST_KEY_TTL_MS,
+            Date.now(),
+            op.response ? JSON.stringify(op.response) : '1',
+          ],
+        ),
       );
       committed = true;
       if (Number(counted) === 2) this.duplicateUnits += op.units;
@@ -476,7 +534,13 @@ export class RedisMeterStore implements MeterStore {
       if (committed) return true;
       if (!/\bOOM\b/.test((err as Error)?.message ?? '')) return scriptSent ? false : 'unsent';
       this.outOfMemory += 1;
-      this.onError(new TollgateError('UNAVAILABLE', `Redis is out of memory (maxmemory): ${op.units} committed units are kept in process and delivered from here`, { cause: err }));
+      this.onError(
+        new TollgateError(
+          'UNAVAILABLE',
+          `Redis is out of memory (maxmemory): ${op.units} committed units are kept in process and delivered from here`,
+          { cause: err },
+        ),
+      );
       return 'refused';
     }
   }
@@ -499,7 +563,9 @@ export class RedisMeterStore implements MeterStore {
         this.unconfirmed.delete(op.reservationId);
         if (op.kind === 'commit') {
           this.unconfirmedUnits += op.units;
-          this.logger.error(`tollgate: Redis did not confirm ${op.units} committed units of ${op.key.featureId} for minutes; they reach Stigg only if Redis applied them`);
+          this.logger.error(
+            `tollgate: Redis did not confirm ${op.units} committed units of ${op.key.featureId} for minutes; they reach Stigg only if Redis applied them`,
+          );
         }
       } else return; // still down: try again later
     }
@@ -509,7 +575,9 @@ export class RedisMeterStore implements MeterStore {
         this.handOversUnconfirmed.delete(op.id);
         const units = op.plain + op.requests.reduce((n, r) => n + r.units, 0);
         this.unconfirmedUnits += units;
-        this.logger.error(`tollgate: Redis did not confirm ${units} units handed over for minutes; they reach Stigg only if Redis applied them`);
+        this.logger.error(
+          `tollgate: Redis did not confirm ${units} units handed over for minutes; they reach Stigg only if Redis applied them`,
+        );
       } else return;
     }
     // Handed over only once Redis has answered again (not merely past its retry-after), one by one, stopping at the
@@ -554,7 +622,11 @@ export class RedisMeterStore implements MeterStore {
    * One hand-over call under a fresh id: 'done' when Redis took it, 'repeated' when its outcome is unknown (it is
    * repeated with the same id, idempotently: never doubled), 'stays' when it never ran in Redis.
    */
-  private async handOver(key: UsageKey, plain: number, requests: KeyedCommit[]): Promise<'done' | 'repeated' | 'stays'> {
+  private async handOver(
+    key: UsageKey,
+    plain: number,
+    requests: KeyedCommit[],
+  ): Promise<'done' | 'repeated' | 'stays'> {
     const op: HandOver = { id: randomUUID(), key, plain, requests, since: Date.now() };
     const sent = await this.sendHandOver(op);
     if (sent === 'unsent') return 'stays';
@@ -576,7 +648,9 @@ export class RedisMeterStore implements MeterStore {
       const args: (string | number)[] = [op.id, Date.now(), op.plain, REQUEST_KEY_TTL_MS];
       for (const r of op.requests) args.push(r.units, r.response ? JSON.stringify(r.response) : '1');
       const requestKeys = op.requests.map((r) => this.keys(op.key, r.idempotencyKey).request);
-      const duplicate = Number(await this.call('hand-over', () => this.run(lua.HAND_OVER, [k.counter, k.zset, k.units, ...requestKeys], args)));
+      const duplicate = Number(
+        await this.call('hand-over', () => this.run(lua.HAND_OVER, [k.counter, k.zset, k.units, ...requestKeys], args)),
+      );
       if (duplicate > 0) this.duplicateUnits += duplicate;
       return true;
     } catch (err) {
@@ -604,15 +678,19 @@ export class RedisMeterStore implements MeterStore {
       try {
         await this.call('hand-over', () => this.redis.sAdd(this.index, member));
         await this.call('hand-over', () =>
-          this.run(lua.ADOPT, [k.counter, k.sealed, `${this.prefix(record.customerId)}:adopted:${digest(record.id)}`], [
-            record.id,
-            record.customerId,
-            record.resourceId ?? '',
-            record.featureId,
-            record.units,
-            record.since,
-            REQUEST_KEY_TTL_MS,
-          ]),
+          this.run(
+            lua.ADOPT,
+            [k.counter, k.sealed, `${this.prefix(record.customerId)}:adopted:${digest(record.id)}`],
+            [
+              record.id,
+              record.customerId,
+              record.resourceId ?? '',
+              record.featureId,
+              record.units,
+              record.since,
+              REQUEST_KEY_TTL_MS,
+            ],
+          ),
         );
       } catch {
         for (const r of [record, ...sealed]) this.local.restoreSealed(r);
@@ -644,8 +722,10 @@ export class RedisMeterStore implements MeterStore {
   private unconfirmedCommits(key?: UsageKey): number {
     let n = 0;
     const id = key && keyString(key);
-    for (const op of this.unconfirmed.values()) if (op.kind === 'commit' && (!id || keyString(op.key) === id)) n += op.units;
-    for (const op of this.handOversUnconfirmed.values()) if (!id || keyString(op.key) === id) n += op.plain + op.requests.reduce((u, r) => u + r.units, 0);
+    for (const op of this.unconfirmed.values())
+      if (op.kind === 'commit' && (!id || keyString(op.key) === id)) n += op.units;
+    for (const op of this.handOversUnconfirmed.values())
+      if (!id || keyString(op.key) === id) n += op.plain + op.requests.reduce((u, r) => u + r.units, 0);
     return n;
   }
 
@@ -686,10 +766,27 @@ export class RedisMeterStore implements MeterStore {
       args.push(id, key.customerId, key.resourceId ?? '', key.featureId);
     }
     try {
-      const values = (await this.call('claim', () => this.run(lua.CLAIM, [first.meta, first.sealed, ...keys.map((k) => this.keys(k).counter)], args))) as string[];
+      const values = (await this.call('claim', () =>
+        this.run(lua.CLAIM, [first.meta, first.sealed, ...keys.map((k) => this.keys(k).counter)], args),
+      )) as string[];
       for (const v of values) {
-        const r = JSON.parse(v) as { id: string; customerId: string; resourceId: string; featureId: string; units: string; since: string };
-        records.push({ id: r.id, customerId: r.customerId, resourceId: r.resourceId || null, featureId: r.featureId, units: Number(r.units), since: Number(r.since), fresh: fresh.has(r.id) });
+        const r = JSON.parse(v) as {
+          id: string;
+          customerId: string;
+          resourceId: string;
+          featureId: string;
+          units: string;
+          since: string;
+        };
+        records.push({
+          id: r.id,
+          customerId: r.customerId,
+          resourceId: r.resourceId || null,
+          featureId: r.featureId,
+          units: Number(r.units),
+          since: Number(r.since),
+          fresh: fresh.has(r.id),
+        });
       }
       await this.unindexIdle(keys);
     } catch {
@@ -702,7 +799,11 @@ export class RedisMeterStore implements MeterStore {
   private async unindexIdle(keys: UsageKey[]): Promise<void> {
     for (const key of keys) {
       const k = this.keys(key);
-      const [open, pending] = (await this.call('deliver', () => this.run(lua.STATE, [k.counter, k.sealed], []))) as [string, string, number];
+      const [open, pending] = (await this.call('deliver', () => this.run(lua.STATE, [k.counter, k.sealed], []))) as [
+        string,
+        string,
+        number,
+      ];
       if (Number(open) > 0 || Number(pending) > 0) continue;
       const member = JSON.stringify([key.customerId, key.resourceId, key.featureId]);
       await this.call('deliver', () => this.redis.sRem(this.index, member));
@@ -715,7 +816,9 @@ export class RedisMeterStore implements MeterStore {
   async acknowledge(record: SealedRecord, currentUsage: number | null, period: number | null): Promise<void> {
     if (this.local.holds(record)) return this.local.acknowledge(record, currentUsage, period);
     const k = this.keys(record);
-    await this.call('acknowledge', () => this.run(lua.ACKNOWLEDGE, [k.counter, k.sealed], [record.id, record.units, currentUsage ?? '', period ?? ''])).catch(() => {});
+    await this.call('acknowledge', () =>
+      this.run(lua.ACKNOWLEDGE, [k.counter, k.sealed], [record.id, record.units, currentUsage ?? '', period ?? '']),
+    ).catch(() => {});
   }
 
   async unseal(record: SealedRecord, token: number): Promise<void> {
@@ -727,12 +830,18 @@ export class RedisMeterStore implements MeterStore {
   async discard(record: SealedRecord): Promise<void> {
     if (this.local.holds(record)) return this.local.discard(record);
     const k = this.keys(record);
-    await this.call('discard', () => this.run(lua.DISCARD, [k.counter, k.sealed], [record.id, record.units])).catch(() => {});
+    await this.call('discard', () => this.run(lua.DISCARD, [k.counter, k.sealed], [record.id, record.units])).catch(
+      () => {},
+    );
   }
 
   localOverlay(key: UsageKey): number {
     const own = this.ownReserved.get(keyString(key)) ?? 0;
-    return own + this.local.localOverlay(key) + (this.unconfirmed.size + this.handOversUnconfirmed.size > 0 ? this.unconfirmedCommits(key) : 0);
+    return (
+      own +
+      this.local.localOverlay(key) +
+      (this.unconfirmed.size + this.handOversUnconfirmed.size > 0 ? this.unconfirmedCommits(key) : 0)
+    );
   }
 
   async pendingUnits(includeShared: boolean): Promise<{ local: number; shared: number; unconfirmed: number }> {
@@ -744,7 +853,10 @@ export class RedisMeterStore implements MeterStore {
       for (const member of await this.call('pending', () => this.redis.sMembers(this.index))) {
         const [customerId, resourceId, featureId] = JSON.parse(member) as [string, string | null, string];
         const k = this.keys({ customerId, resourceId, featureId });
-        const [, pending] = (await this.call('pending', () => this.run(lua.STATE, [k.counter, k.sealed], []))) as [string, string];
+        const [, pending] = (await this.call('pending', () => this.run(lua.STATE, [k.counter, k.sealed], []))) as [
+          string,
+          string,
+        ];
         shared += Number(pending);
       }
     } catch {

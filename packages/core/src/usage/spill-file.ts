@@ -14,13 +14,22 @@ interface SpillContent {
   open: OpenUnits[];
 }
 
-export const spilledUnits = (usage: LocalUsage) => usage.sealed.reduce((n, r) => n + r.units, 0) + usage.open.reduce((n, o) => n + o.units, 0);
+export const spilledUnits = (usage: LocalUsage) =>
+  usage.sealed.reduce((n, r) => n + r.units, 0) + usage.open.reduce((n, o) => n + o.units, 0);
 
 const fs = () => import('node:fs/promises');
 
 const isKey = (k: unknown): k is UsageKey => {
   const v = k as UsageKey;
-  return typeof v === 'object' && v !== null && typeof v.customerId === 'string' && v.customerId !== '' && typeof v.featureId === 'string' && v.featureId !== '' && (v.resourceId === null || typeof v.resourceId === 'string');
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.customerId === 'string' &&
+    v.customerId !== '' &&
+    typeof v.featureId === 'string' &&
+    v.featureId !== '' &&
+    (v.resourceId === null || typeof v.resourceId === 'string')
+  );
 };
 const isUnits = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n > 0;
 const isTime = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
@@ -41,13 +50,23 @@ function problem(entry: unknown, kind: 'sealed' | 'open'): string | null {
 
 const isRequest = (r: unknown): r is KeyedCommit => {
   const v = r as KeyedCommit;
-  return typeof v === 'object' && v !== null && typeof v.idempotencyKey === 'string' && v.idempotencyKey !== '' && typeof v.units === 'number' && Number.isFinite(v.units) && v.units >= 0 && (v.response === null || (typeof v.response === 'object' && typeof v.response.body === 'string'));
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.idempotencyKey === 'string' &&
+    v.idempotencyKey !== '' &&
+    typeof v.units === 'number' &&
+    Number.isFinite(v.units) &&
+    v.units >= 0 &&
+    (v.response === null || (typeof v.response === 'object' && typeof v.response.body === 'string'))
+  );
 };
 
 /** An open entry's requests with an idempotency key, when it has any: unusable ones are left out (their units still count). */
 function requestsProblem(entry: OpenUnits): string | null {
   if (entry.requests === undefined) return null;
-  if (!Array.isArray(entry.requests) || !entry.requests.every(isRequest)) return 'requests must be [{idempotencyKey, units, response}]';
+  if (!Array.isArray(entry.requests) || !entry.requests.every(isRequest))
+    return 'requests must be [{idempotencyKey, units, response}]';
   const keyed = entry.requests.reduce((n, r) => n + r.units, 0);
   return keyed > entry.units ? `requests hold ${keyed} units, more than the entry's ${entry.units}` : null;
 }
@@ -111,10 +130,16 @@ export class SpillFile {
   /** Writes `usage` (added to what the file already holds), atomically: a crash while writing leaves the old file. */
   async put(usage: LocalUsage): Promise<void> {
     const { readFile, rename, writeFile } = await fs();
-    const content: SpillContent = { version: 1, environment: this.environment, sealed: [...usage.sealed], open: [...usage.open] };
+    const content: SpillContent = {
+      version: 1,
+      environment: this.environment,
+      sealed: [...usage.sealed],
+      open: [...usage.open],
+    };
     try {
       const before = JSON.parse(await readFile(this.path, 'utf8')) as SpillContent;
-      if (before.environment !== this.environment) throw new Error(`${this.path} holds usage of another Stigg environment`);
+      if (before.environment !== this.environment)
+        throw new Error(`${this.path} holds usage of another Stigg environment`);
       content.sealed.unshift(...before.sealed);
       content.open.unshift(...before.open);
     } catch (err) {

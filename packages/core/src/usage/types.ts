@@ -97,7 +97,14 @@ export interface MeterStore {
    * Turns a reservation of `reservedUnits` into `units` committed (to report); the request key is remembered,
    * with `response` to replay to a retry when given.
    */
-  commit(key: UsageKey, reservationId: string, units: number, idempotencyKey: string | null, reservedUnits: number, response?: RecordedResponse | null): Promise<void>;
+  commit(
+    key: UsageKey,
+    reservationId: string,
+    units: number,
+    idempotencyKey: string | null,
+    reservedUnits: number,
+    response?: RecordedResponse | null,
+  ): Promise<void>;
   /** Frees a reservation; its request key (in flight) is forgotten, so a retry runs. */
   release(key: UsageKey, reservationId: string, reservedUnits: number, idempotencyKey?: string | null): Promise<void>;
   /**

@@ -76,7 +76,8 @@ export class UsageMeter {
 
   async enter(request: EnterRequest): Promise<MeteredRequest> {
     const units = request.units ?? 1;
-    if (!Number.isFinite(units) || units < 0) throw new TollgateError('INVALID_REQUEST', `units must be a finite number >= 0, got ${units}`);
+    if (!Number.isFinite(units) || units < 0)
+      throw new TollgateError('INVALID_REQUEST', `units must be a finite number >= 0, got ${units}`);
     // Counted from here, not from the reservation: close() waits for a request still deciding or reserving.
     this.inflight += 1;
     let reserved = false;
@@ -96,10 +97,21 @@ export class UsageMeter {
 
   private async reserveFor(request: EnterRequest, units: number): Promise<MeteredRequest> {
     const decision = await this.deps.decide(request, units);
-    const noop: MeteredRequest = { decision, allowed: decision.hasAccess, duplicate: false, replay: null, inFlight: false, settle: NOOP };
+    const noop: MeteredRequest = {
+      decision,
+      allowed: decision.hasAccess,
+      duplicate: false,
+      replay: null,
+      inFlight: false,
+      settle: NOOP,
+    };
     if (!decision.hasAccess) return noop;
 
-    const key: UsageKey = { customerId: request.customerId, resourceId: request.resourceId ?? null, featureId: request.featureId };
+    const key: UsageKey = {
+      customerId: request.customerId,
+      resourceId: request.resourceId ?? null,
+      featureId: request.featureId,
+    };
     const reservationId = randomUUID();
     const result = await this.deps.store.reserve({
       key,
@@ -113,10 +125,15 @@ export class UsageMeter {
     });
     const seen = { ...decision, currentUsage: decision.currentUsage === null ? null : result.usage };
     if (result.status === 'denied') {
-      return { ...noop, allowed: false, decision: { ...seen, hasAccess: false, reason: 'RequestedUsageExceedingLimit' } };
+      return {
+        ...noop,
+        allowed: false,
+        decision: { ...seen, hasAccess: false, reason: 'RequestedUsageExceedingLimit' },
+      };
     }
     if (result.status === 'in-flight') return { ...noop, allowed: false, decision: seen, inFlight: true };
-    if (result.status === 'duplicate') return { ...noop, decision: seen, duplicate: true, replay: result.replay ?? null };
+    if (result.status === 'duplicate')
+      return { ...noop, decision: seen, duplicate: true, replay: result.replay ?? null };
 
     let settled = false;
     const idempotencyKey = request.idempotencyKey ?? null;
@@ -142,7 +159,8 @@ export class UsageMeter {
           this.done();
         }
         // Nothing is reported for units that are not a number: the reservation was released, the caller is told.
-        if (success && !valid) throw new TollgateError('INVALID_REQUEST', `settle units must be a finite number >= 0, got ${used}`);
+        if (success && !valid)
+          throw new TollgateError('INVALID_REQUEST', `settle units must be a finite number >= 0, got ${used}`);
       },
     };
   }

@@ -14,11 +14,13 @@ type WellFormed = { isWellFormed?(): boolean };
 
 /** Why `value` is not an id, or null when it is one. */
 export function idProblem(value: unknown): string | null {
-  if (typeof value !== 'string') return `must be a string, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`;
+  if (typeof value !== 'string')
+    return `must be a string, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`;
   if (value === '') return 'must not be empty';
   if (value.length > MAX_ID_LENGTH) return `must be at most ${MAX_ID_LENGTH} characters, got ${value.length}`;
   if (value.includes('\u0000')) return 'must not contain NUL';
-  if ((value as WellFormed).isWellFormed?.() === false) return 'must be well-formed Unicode (it holds a lone surrogate)';
+  if ((value as WellFormed).isWellFormed?.() === false)
+    return 'must be well-formed Unicode (it holds a lone surrogate)';
   return null;
 }
 
@@ -28,7 +30,14 @@ export function idProblem(value: unknown): string | null {
  */
 export function idFrom(value: unknown): string | null | undefined {
   if (value === undefined || value === null || value === '') return null;
-  const id = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : undefined) : typeof value === 'bigint' ? String(value) : value;
+  const id =
+    typeof value === 'number'
+      ? Number.isFinite(value)
+        ? String(value)
+        : undefined
+      : typeof value === 'bigint'
+        ? String(value)
+        : value;
   return idProblem(id) === null ? (id as string) : undefined;
 }
 

@@ -35,7 +35,9 @@ export function addUnits(base: Grant | undefined, perUnit: Grant, quantity: numb
     hasUnlimitedUsage: base.hasUnlimitedUsage || perUnit.hasUnlimitedUsage,
     hasSoftLimit: base.hasSoftLimit || perUnit.hasSoftLimit,
     usageLimit:
-      base.usageLimit === null && perUnit.usageLimit === null ? null : (base.usageLimit ?? 0) + (perUnit.usageLimit ?? 0) * quantity,
+      base.usageLimit === null && perUnit.usageLimit === null
+        ? null
+        : (base.usageLimit ?? 0) + (perUnit.usageLimit ?? 0) * quantity,
     enumValues: union(base.enumValues, perUnit.enumValues),
   };
 }
@@ -50,7 +52,12 @@ export function mostGenerous(a: Grant | undefined, b: Grant): Grant {
     ...a,
     hasUnlimitedUsage: a.hasUnlimitedUsage || b.hasUnlimitedUsage,
     hasSoftLimit: a.hasSoftLimit || b.hasSoftLimit,
-    usageLimit: a.usageLimit === null ? b.usageLimit : b.usageLimit === null ? a.usageLimit : Math.max(a.usageLimit, b.usageLimit),
+    usageLimit:
+      a.usageLimit === null
+        ? b.usageLimit
+        : b.usageLimit === null
+          ? a.usageLimit
+          : Math.max(a.usageLimit, b.usageLimit),
     enumValues: union(a.enumValues, b.enumValues),
   };
 }

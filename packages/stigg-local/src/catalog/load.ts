@@ -19,7 +19,9 @@ export function loadCatalogFile(path: string): Catalog {
   try {
     parsed = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
   } catch (err) {
-    throw new CatalogError(path, [`is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(err as Error).message}`]);
+    throw new CatalogError(path, [
+      `is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(err as Error).message}`,
+    ]);
   }
   return validateCatalog(parsed, path);
 }

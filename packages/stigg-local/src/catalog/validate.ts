@@ -52,7 +52,8 @@ export function validateCatalog(input: unknown, source = '(inline)'): Catalog {
       if (required) fail(`${path}.${key}`, `is required (one of ${allowed.join(', ')})`);
       return;
     }
-    if (typeof v !== 'string' || !allowed.includes(v)) fail(`${path}.${key}`, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string' || !allowed.includes(v))
+      fail(`${path}.${key}`, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
   };
   const list = (key: string, required: boolean): Obj[] => {
     const v = input[key];
@@ -114,12 +115,14 @@ export function validateCatalog(input: unknown, source = '(inline)'): Catalog {
     oneOf(f, 'type', FEATURE_TYPES, path, true);
     oneOf(f, 'meterType', METER_TYPES, path);
     resetConfig(f, path);
-    if (f.meterType !== undefined && f.meterType !== 'None' && f.type !== 'NUMBER') fail(`${path}.meterType`, 'only NUMBER features are metered');
+    if (f.meterType !== undefined && f.meterType !== 'None' && f.type !== 'NUMBER')
+      fail(`${path}.meterType`, 'only NUMBER features are metered');
     if (f.resetPeriod && f.meterType !== 'Incremental') fail(`${path}.resetPeriod`, 'only Incremental features reset');
     if (f.type === 'ENUM' && (!Array.isArray(f.enumValues) || f.enumValues.some((v) => typeof v !== 'string'))) {
       fail(`${path}.enumValues`, 'ENUM features need an array of string values');
     }
-    if (f.eventName !== undefined && f.meterType !== 'Incremental') fail(`${path}.eventName`, 'only Incremental features count events');
+    if (f.eventName !== undefined && f.meterType !== 'Incremental')
+      fail(`${path}.eventName`, 'only Incremental features count events');
     if (typeof f.id === 'string' && !featureById.has(f.id)) featureById.set(f.id, f);
   });
 
@@ -131,7 +134,8 @@ export function validateCatalog(input: unknown, source = '(inline)'): Catalog {
       if (!isObj(e)) return fail(ep, 'must be an object');
       str(e, 'feature', ep);
       const feature = featureById.get(e.feature as string);
-      if (typeof e.feature === 'string' && !featureIds.has(e.feature)) return fail(`${ep}.feature`, `unknown feature "${e.feature}"`);
+      if (typeof e.feature === 'string' && !featureIds.has(e.feature))
+        return fail(`${ep}.feature`, `unknown feature "${e.feature}"`);
       if (typeof e.feature === 'string') {
         if (seen.has(e.feature)) fail(`${ep}.feature`, `feature "${e.feature}" is granted twice`);
         seen.add(e.feature);
@@ -140,28 +144,34 @@ export function validateCatalog(input: unknown, source = '(inline)'): Catalog {
       if (!feature) return;
       if (feature.type === 'NUMBER') {
         if (e.limit === undefined) fail(`${ep}.limit`, 'NUMBER features need a limit (a number or "unlimited")');
-        else if (e.limit !== 'unlimited' && (typeof e.limit !== 'number' || e.limit < 0)) fail(`${ep}.limit`, 'must be a number >= 0 or "unlimited"');
+        else if (e.limit !== 'unlimited' && (typeof e.limit !== 'number' || e.limit < 0))
+          fail(`${ep}.limit`, 'must be a number >= 0 or "unlimited"');
       } else if (e.limit !== undefined) fail(`${ep}.limit`, `${feature.type as string} features take no limit`);
       if (feature.type === 'ENUM') {
         const allowed = feature.enumValues as string[];
         if (!Array.isArray(e.values)) fail(`${ep}.values`, 'ENUM features need the granted values');
-        else e.values.forEach((v: unknown) => {
-          if (typeof v !== 'string' || !allowed?.includes(v)) fail(`${ep}.values`, `${JSON.stringify(v)} is not a value of ${feature.id as string}`);
-        });
+        else
+          e.values.forEach((v: unknown) => {
+            if (typeof v !== 'string' || !allowed?.includes(v))
+              fail(`${ep}.values`, `${JSON.stringify(v)} is not a value of ${feature.id as string}`);
+          });
       }
     });
   };
 
   products.forEach((p, i) => {
     str(p, 'displayName', `products[${i}]`);
-    if (p.downgradePlan !== undefined && !planIds.has(p.downgradePlan as string)) fail(`products[${i}].downgradePlan`, `unknown plan "${String(p.downgradePlan)}"`);
+    if (p.downgradePlan !== undefined && !planIds.has(p.downgradePlan as string))
+      fail(`products[${i}].downgradePlan`, `unknown plan "${String(p.downgradePlan)}"`);
   });
   plans.forEach((p, i) => {
     const path = `plans[${i}]`;
     str(p, 'displayName', path);
     str(p, 'product', path);
-    if (typeof p.product === 'string' && !productIds.has(p.product)) fail(`${path}.product`, `unknown product "${p.product}"`);
-    if (p.basePlan !== undefined && !planIds.has(p.basePlan as string)) fail(`${path}.basePlan`, `unknown plan "${String(p.basePlan)}"`);
+    if (typeof p.product === 'string' && !productIds.has(p.product))
+      fail(`${path}.product`, `unknown product "${p.product}"`);
+    if (p.basePlan !== undefined && !planIds.has(p.basePlan as string))
+      fail(`${path}.basePlan`, `unknown plan "${String(p.basePlan)}"`);
     oneOf(p, 'pricingType', PRICING_TYPES, path);
     prices(p, path);
     entitlements(p, path);
@@ -182,9 +192,10 @@ export function validateCatalog(input: unknown, source = '(inline)'): Catalog {
     const path = `addons[${i}]`;
     str(a, 'displayName', path);
     if (!Array.isArray(a.compatiblePlans)) fail(`${path}.compatiblePlans`, 'must be an array of plan ids');
-    else a.compatiblePlans.forEach((id: unknown) => {
-      if (!planIds.has(id as string)) fail(`${path}.compatiblePlans`, `unknown plan "${String(id)}"`);
-    });
+    else
+      a.compatiblePlans.forEach((id: unknown) => {
+        if (!planIds.has(id as string)) fail(`${path}.compatiblePlans`, `unknown plan "${String(id)}"`);
+      });
     prices(a, path);
     entitlements(a, path);
   });
@@ -202,11 +213,13 @@ export function validateCatalog(input: unknown, source = '(inline)'): Catalog {
       if (!planIds.has(s.plan as string)) fail(`${sp}.plan`, `unknown plan "${String(s.plan)}"`);
       if (s.addons !== undefined) {
         if (!Array.isArray(s.addons)) fail(`${sp}.addons`, 'must be an array');
-        else s.addons.forEach((a: unknown, k: number) => {
-          if (!isObj(a) || !addonIds.has(a.addon as string)) fail(`${sp}.addons[${k}].addon`, 'unknown add-on');
-        });
+        else
+          s.addons.forEach((a: unknown, k: number) => {
+            if (!isObj(a) || !addonIds.has(a.addon as string)) fail(`${sp}.addons[${k}].addon`, 'unknown add-on');
+          });
       }
-      if (s.startDate !== undefined && Number.isNaN(Date.parse(String(s.startDate)))) fail(`${sp}.startDate`, 'must be an ISO-8601 date');
+      if (s.startDate !== undefined && Number.isNaN(Date.parse(String(s.startDate))))
+        fail(`${sp}.startDate`, 'must be an ISO-8601 date');
     });
   });
 

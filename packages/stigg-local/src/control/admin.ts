@@ -23,7 +23,11 @@ export interface StiggLocalAdmin {
   /** Arrival times (epoch ms) of the most recent calls of a root field, oldest first. */
   callTimes(field: string): number[];
   /** Moves a customer to a plan (replacing its subscription to that product); entitlements are pushed. */
-  setPlan(customerId: string, planId: string, opts?: { resourceId?: string; addons?: { addonId: string; quantity?: number }[] }): { subscriptionId: string };
+  setPlan(
+    customerId: string,
+    planId: string,
+    opts?: { resourceId?: string; addons?: { addonId: string; quantity?: number }[] },
+  ): { subscriptionId: string };
   /** Sets a metered feature's current usage; `usageUpdated` is pushed. */
   setUsage(customerId: string, featureId: string, value: number, resourceId?: string): void;
   catalog(): Catalog;
@@ -94,7 +98,10 @@ export function createAdmin(d: AdminDeps): StiggLocalAdmin {
       return { subscriptionId: sub.subscriptionId };
     },
     setUsage(customerId, featureId, value, resourceId) {
-      reportUsage(d.store, [{ customerId, featureId, resourceId, value, updateBehavior: 'SET' }], { applied: 0, duplicates: 0 });
+      reportUsage(d.store, [{ customerId, featureId, resourceId, value, updateBehavior: 'SET' }], {
+        applied: 0,
+        duplicates: 0,
+      });
     },
     catalog: () => d.store.catalog.catalog,
     state: () => {

@@ -67,7 +67,9 @@ export class Faults {
     const now = Date.now();
     return this.faults
       .filter((f) => f.expiresAt > now && f.remaining > 0)
-      .map(({ expiresAt: _expires, remaining, ...spec }) => (remaining === Infinity ? spec : { ...spec, count: remaining }));
+      .map(({ expiresAt: _expires, remaining, ...spec }) =>
+        remaining === Infinity ? spec : { ...spec, count: remaining },
+      );
   }
 
   /** The combined effect on a call touching these root fields; consumes one use of each matching fault. */

@@ -56,7 +56,11 @@ export class RateLimiter {
    * customer's; a refused request has already used up its quota on the counters bumped before the one that
    * refused it (as it would with Stigg, which counts what it receives), and is reported under that one alone.
    */
-  admit(kind: 'query' | 'mutation', fields: readonly string[], customers: () => Iterable<string>): RateLimitRefusal | null {
+  admit(
+    kind: 'query' | 'mutation',
+    fields: readonly string[],
+    customers: () => Iterable<string>,
+  ): RateLimitRefusal | null {
     if (!this.settings.enabled || kind !== 'mutation') return null;
     const now = Date.now();
     if (now - this.windowStart >= this.settings.windowMs) {
@@ -71,11 +75,16 @@ export class RateLimiter {
     const per = `per ${this.settings.windowMs / 1000} s`;
     for (const field of fields) {
       const limit = this.settings.perOperation[field] ?? this.settings.perOperation.mutation ?? Infinity;
-      if (bump(`op:${field}`, limit)) return { limit: 'operation', field, message: `Too many ${field} requests: at most ${limit} ${per}` };
+      if (bump(`op:${field}`, limit))
+        return { limit: 'operation', field, message: `Too many ${field} requests: at most ${limit} ${per}` };
     }
     for (const customerId of new Set(customers())) {
       if (bump(`customer:${customerId}`, this.settings.perCustomerWrites)) {
-        return { limit: 'customer', customerId, message: `Too many writes for customer ${customerId}: at most ${this.settings.perCustomerWrites} ${per}` };
+        return {
+          limit: 'customer',
+          customerId,
+          message: `Too many writes for customer ${customerId}: at most ${this.settings.perCustomerWrites} ${per}`,
+        };
       }
     }
     return null;

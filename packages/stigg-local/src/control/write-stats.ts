@@ -49,7 +49,11 @@ export class WriteStats {
   }
 
   snapshot(): WritePeaks {
-    return { perCustomerMaxPerWindow: this.customerMax, busiestCustomer: this.busiest, callsMaxPerWindow: { ...this.fieldMax } };
+    return {
+      perCustomerMaxPerWindow: this.customerMax,
+      busiestCustomer: this.busiest,
+      callsMaxPerWindow: { ...this.fieldMax },
+    };
   }
 
   reset(): void {

@@ -30,14 +30,19 @@ export interface WireError {
   extensions: { code: string; traceId: string };
 }
 
-export const wireError = (code: string, message: string): WireError => ({ message, extensions: { code, traceId: randomUUID() } });
+export const wireError = (code: string, message: string): WireError => ({
+  message,
+  extensions: { code, traceId: randomUUID() },
+});
 
 /** Renders any error as Stigg does: message and `extensions.code`; never a stack trace. */
 export function toWireError(err: GraphQLError | Error, log: (msg: string) => void): WireError {
   const original = err instanceof GraphQLError ? err.originalError : err;
   const path = err instanceof GraphQLError ? err.path : undefined;
-  if (original instanceof StiggError) return { ...wireError(original.code, original.message), ...(path ? { path } : {}) };
-  if (err instanceof GraphQLError && !original) return { ...wireError('BadUserInput', err.message), ...(path ? { path } : {}) };
+  if (original instanceof StiggError)
+    return { ...wireError(original.code, original.message), ...(path ? { path } : {}) };
+  if (err instanceof GraphQLError && !original)
+    return { ...wireError('BadUserInput', err.message), ...(path ? { path } : {}) };
   log(`stigg-local: unexpected error: ${original?.stack ?? String(original)}`);
   return { ...wireError('UnexpectedError', 'Unexpected error'), ...(path ? { path } : {}) };
 }
@@ -70,13 +75,15 @@ export class Executor {
       const errors = validate(this.schema, document);
       const operation = getOperationAST(document, operationName);
       if (errors.length > 0) result = errors;
-      else if (!operation) result = [new GraphQLError(`Unknown operation ${operationName ?? '(none given, several in the document)'}`)];
+      else if (!operation)
+        result = [new GraphQLError(`Unknown operation ${operationName ?? '(none given, several in the document)'}`)];
       else {
         const fields = operation.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : []));
         const literalCustomers: string[] = [];
         visit(operation, {
           ObjectField(node) {
-            if (node.name.value === 'customerId' && node.value.kind === Kind.STRING) literalCustomers.push(node.value.value);
+            if (node.name.value === 'customerId' && node.value.kind === Kind.STRING)
+              literalCustomers.push(node.value.value);
           },
         });
         result = { document, operation, fields, literalCustomers };

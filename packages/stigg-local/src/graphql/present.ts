@@ -88,7 +88,8 @@ export function presentAddon(store: Store, addonId: string) {
     hiddenFromWidgets: [],
     prices: () => presentPrices(a?.prices),
     overagePrices: [],
-    entitlements: () => [...store.catalog.addonGrants(addonId).values()].map((g) => presentPackageEntitlement(store, g)),
+    entitlements: () =>
+      [...store.catalog.addonGrants(addonId).values()].map((g) => presentPackageEntitlement(store, g)),
   };
 }
 
@@ -112,9 +113,12 @@ export function presentPlan(store: Store, planId: string) {
     product: () => presentProduct(store, plan?.product ?? ''),
     basePlan: () => (plan?.basePlan ? presentPlan(store, plan.basePlan) : null),
     entitlements: () => grants.filter((g) => own.has(g.featureId)).map((g) => presentPackageEntitlement(store, g)),
-    inheritedEntitlements: () => grants.filter((g) => !own.has(g.featureId)).map((g) => presentPackageEntitlement(store, g)),
+    inheritedEntitlements: () =>
+      grants.filter((g) => !own.has(g.featureId)).map((g) => presentPackageEntitlement(store, g)),
     compatibleAddons: () =>
-      [...store.catalog.addons.values()].filter((a) => a.compatiblePlans.includes(planId)).map((a) => presentAddon(store, a.id)),
+      [...store.catalog.addons.values()]
+        .filter((a) => a.compatiblePlans.includes(planId))
+        .map((a) => presentAddon(store, a.id)),
     prices: () => presentPrices(plan?.prices),
     overagePrices: [],
   };
@@ -132,7 +136,10 @@ export function presentCoupon(store: Store, couponId: string) {
     type: c?.percentOff !== undefined ? 'PERCENTAGE' : 'FIXED',
     discountValue: c?.percentOff ?? c?.amountOff ?? 0,
     percentOff: c?.percentOff ?? null,
-    amountsOff: c?.amountOff !== undefined ? [{ __typename: 'Money', amount: c.amountOff, currency: currency(c.currency) }] : null,
+    amountsOff:
+      c?.amountOff !== undefined
+        ? [{ __typename: 'Money', amount: c.amountOff, currency: currency(c.currency) }]
+        : null,
     status: 'ACTIVE',
     createdAt: at,
     updatedAt: at,

@@ -33,10 +33,14 @@ type Args = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 type RootResolver = (args: Args, ctx: ResolverContext) => unknown;
 
 /** Relay-style cursor paging over a list: `first`/`after` forwards, `last`/`before` backwards. */
-const connection = <T>(items: T[], paging: { first?: number | null; after?: string | null; last?: number | null; before?: string | null } | undefined) => {
+const connection = <T>(
+  items: T[],
+  paging: { first?: number | null; after?: string | null; last?: number | null; before?: string | null } | undefined,
+) => {
   const decode = (cursor: string) => {
     const n = Number(Buffer.from(cursor, 'base64url').toString());
-    if (!Number.isInteger(n) || n < 0) throw badInput(`paging cursor ${JSON.stringify(cursor)} is not a cursor this server issued`);
+    if (!Number.isInteger(n) || n < 0)
+      throw badInput(`paging cursor ${JSON.stringify(cursor)} is not a cursor this server issued`);
     return n;
   };
   let start = paging?.after ? decode(paging.after) + 1 : 0;
@@ -58,7 +62,10 @@ const connection = <T>(items: T[], paging: { first?: number | null; after?: stri
 };
 
 /** `{eq}` / `{in}` filters of Stigg's connection queries. */
-const matches = (value: unknown, cmp: { eq?: unknown; in?: unknown[]; neq?: unknown; notIn?: unknown[] } | null | undefined) =>
+const matches = (
+  value: unknown,
+  cmp: { eq?: unknown; in?: unknown[]; neq?: unknown; notIn?: unknown[] } | null | undefined,
+) =>
   !cmp ||
   ((cmp.eq === undefined || cmp.eq === null || cmp.eq === value) &&
     (!cmp.in || cmp.in.includes(value)) &&
@@ -82,7 +89,8 @@ function subscriptionInput(i: Args, customerId: string): SubscriptionInput {
   };
 }
 
-const entitlementsAfter = (store: Store, sub: SubscriptionRecord) => entitlementsOf(store, sub.customerId, sub.resourceId);
+const entitlementsAfter = (store: Store, sub: SubscriptionRecord) =>
+  entitlementsOf(store, sub.customerId, sub.resourceId);
 
 export const queryResolvers: Record<string, RootResolver> = {
   sdkConfiguration: () => ({ sentryDsn: null, isWidgetWatermarkEnabled: false }),
@@ -116,7 +124,9 @@ export const queryResolvers: Record<string, RootResolver> = {
     const field = sort?.field === 'startDate' ? 'startDate' : 'createdAt';
     // A filter naming customers reads their subscriptions through the per-customer index, not a full scan.
     const named: unknown[] | null = filter?.customerId?.in ?? (filter?.customerId?.eq ? [filter.customerId.eq] : null);
-    const candidates = named ? named.flatMap((id) => (typeof id === 'string' ? store.subscriptionsOf(id) : [])) : [...store.subscriptions.values()];
+    const candidates = named
+      ? named.flatMap((id) => (typeof id === 'string' ? store.subscriptionsOf(id) : []))
+      : [...store.subscriptions.values()];
     const items = candidates
       .filter((s) => test(s, filter))
       .sort((a, b) => dir * a[field].localeCompare(b[field]))
@@ -125,7 +135,8 @@ export const queryResolvers: Record<string, RootResolver> = {
   },
   paywall: ({ input }, { store }) => {
     const plans = [...store.catalog.plans.values()].filter((p) => !input.productId || p.product === input.productId);
-    if (input.productId && !store.catalog.products.has(input.productId)) throw notFound('ProductNotFoundError', 'Product', input.productId);
+    if (input.productId && !store.catalog.products.has(input.productId))
+      throw notFound('ProductNotFoundError', 'Product', input.productId);
     const customer = input.customerId ? getCustomer(store, input.customerId) : null;
     const now = store.now();
     return {
@@ -173,7 +184,8 @@ export const queryResolvers: Record<string, RootResolver> = {
 
 export const mutationResolvers: Record<string, RootResolver> = {
   reportUsage: ({ input }, { store, usageCounters }) => reportUsage(store, [input as UsageReport], usageCounters)[0],
-  reportUsageBulk: ({ input }, { store, usageCounters }) => reportUsage(store, input.usages as UsageReport[], usageCounters),
+  reportUsageBulk: ({ input }, { store, usageCounters }) =>
+    reportUsage(store, input.usages as UsageReport[], usageCounters),
   reportEvent: ({ events }, { store, usageCounters }) => {
     reportEvents(store, events.usageEvents, usageCounters);
     return 'OK';
@@ -242,13 +254,17 @@ export const mutationResolvers: Record<string, RootResolver> = {
   cancelSubscription: ({ input }, { store }) =>
     presentSubscription(
       store,
-      cancelSubscription(store, input.subscriptionRefId, { time: input.subscriptionCancellationTime, endDate: input.endDate }),
+      cancelSubscription(store, input.subscriptionRefId, {
+        time: input.subscriptionCancellationTime,
+        endDate: input.endDate,
+      }),
     ),
   grantPromotionalEntitlements: ({ input }, { store }) =>
-    grantPromotions(store, input.customerId, input.promotionalEntitlements as PromotionInput[]).map((p) => presentPromotion(store, p)),
+    grantPromotions(store, input.customerId, input.promotionalEntitlements as PromotionInput[]).map((p) =>
+      presentPromotion(store, p),
+    ),
   revokePromotionalEntitlement: ({ input }, { store }) => {
     const revoked = revokePromotion(store, input.customerId, input.featureId);
     return { ...presentPromotion(store, revoked), status: 'Expired' };
   },
 };
-

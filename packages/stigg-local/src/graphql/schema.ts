@@ -6,7 +6,6 @@ import { mutationResolvers, queryResolvers, type ResolverContext } from './resol
 import type { StreamTopics } from '../stream/topics.js';
 import type { Stats } from '../control/stats.js';
 
-
 /** Stigg's schema as the SDK uses it plus the extensions this project needs (`schema/`). */
 export function loadStiggSdl(): { base: string; extensions: string } {
   return {
@@ -23,12 +22,16 @@ export interface ExecutionContext extends ResolverContext {
 export function createStiggSchema(topics: StreamTopics): GraphQLSchema {
   const { base, extensions } = loadStiggSdl();
   const schema = extendSchema(buildSchema(base), parse(extensions));
-  const attach = (type: GraphQLObjectType | null | undefined, resolvers: Record<string, (args: any, ctx: ResolverContext) => unknown>) => {
+  const attach = (
+    type: GraphQLObjectType | null | undefined,
+    resolvers: Record<string, (args: any, ctx: ResolverContext) => unknown>,
+  ) => {
     for (const field of Object.values(type?.getFields() ?? {})) {
       const resolver = resolvers[field.name];
       field.resolve = (_root, args, ctx: ExecutionContext) => {
         ctx.stats.count(field.name);
-        if (!resolver) throw new StiggError('UnsupportedParameter', `Operation ${field.name} is not supported by stigg-local`);
+        if (!resolver)
+          throw new StiggError('UnsupportedParameter', `Operation ${field.name} is not supported by stigg-local`);
         return resolver(args, ctx);
       };
     }

@@ -26,9 +26,15 @@ const need = (body: Body, key: string, type: 'string' | 'number') => {
  * `/_admin/*`: the admin handle over HTTP, for tests and demos in other processes. Not part of Stigg's API.
  * Errors answer `{error: {code, message}}` (or `problems` for a catalog) with a 4xx status.
  */
-export async function handleAdmin(admin: StiggLocalAdmin, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleAdmin(
+  admin: StiggLocalAdmin,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   const route = `${req.method} ${url.pathname.replace(/\/+$/, '')}`;
-  const body = req.method === 'GET' || req.method === 'DELETE' ? {} : ((await readJson(req, MAX_ADMIN_BODY_BYTES)) as Body);
+  const body =
+    req.method === 'GET' || req.method === 'DELETE' ? {} : ((await readJson(req, MAX_ADMIN_BODY_BYTES)) as Body);
   const customer = /^(PUT|POST) \/_admin\/customers\/([^/]+)\/(plan|usage)$/.exec(route);
   const times = /^GET \/_admin\/calls\/([^/]+)$/.exec(route);
   try {
@@ -36,7 +42,11 @@ export async function handleAdmin(admin: StiggLocalAdmin, req: IncomingMessage, 
     if (customer) {
       const id = decoded(customer[2]!);
       if (customer[3] === 'plan') {
-        return sendJson(res, 200, admin.setPlan(id, need(body, 'planId', 'string'), { resourceId: body.resourceId, addons: body.addons }));
+        return sendJson(
+          res,
+          200,
+          admin.setPlan(id, need(body, 'planId', 'string'), { resourceId: body.resourceId, addons: body.addons }),
+        );
       }
       admin.setUsage(id, need(body, 'featureId', 'string'), need(body, 'value', 'number'), body.resourceId);
       return sendJson(res, 200, { ok: true });
@@ -81,9 +91,12 @@ export async function handleAdmin(admin: StiggLocalAdmin, req: IncomingMessage, 
         return sendJson(res, 404, { error: { code: 'NotFound', message: `No admin route ${route}` } });
     }
   } catch (err) {
-    if (err instanceof CatalogError) return sendJson(res, 400, { error: { code: 'InvalidCatalog', message: err.message, problems: err.problems } });
+    if (err instanceof CatalogError)
+      return sendJson(res, 400, { error: { code: 'InvalidCatalog', message: err.message, problems: err.problems } });
     if (err instanceof StiggError) {
-      return sendJson(res, err.code.endsWith('NotFound') ? 404 : 400, { error: { code: err.code, message: err.message } });
+      return sendJson(res, err.code.endsWith('NotFound') ? 404 : 400, {
+        error: { code: err.code, message: err.message },
+      });
     }
     throw err;
   }

@@ -22,8 +22,12 @@ const envelope = (r: { data?: unknown; errors?: { extensions?: { code?: string }
 /** The Edge read routes the SDK uses (`GET /v1/...`), answered by the same resolvers as GraphQL. */
 export async function handleEdge(rt: Runtime, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const key = headerValue(req, 'x-api-key');
-  if (!key || !rt.apiKeys.has(key)) return sendJson(res, 401, { errors: [wireError('Unauthenticated', 'Unauthenticated: invalid or missing X-API-KEY')] });
-  if (req.method !== 'GET') return sendJson(res, 405, { errors: [wireError('BadUserInput', 'Edge routes answer GET only')] });
+  if (!key || !rt.apiKeys.has(key))
+    return sendJson(res, 401, {
+      errors: [wireError('Unauthenticated', 'Unauthenticated: invalid or missing X-API-KEY')],
+    });
+  if (req.method !== 'GET')
+    return sendJson(res, 405, { errors: [wireError('BadUserInput', 'Edge routes answer GET only')] });
   const path = url.pathname;
   const run = (route: string, doc: string, variables: Record<string, unknown>) => {
     rt.stats.countEdge(route);

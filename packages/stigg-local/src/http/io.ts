@@ -13,7 +13,8 @@ export class BodyError extends Error {
 }
 
 export async function readBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<string> {
-  if (Number(req.headers['content-length'] ?? 0) > maxBytes) throw new BodyError(413, `Request body is larger than ${maxBytes} bytes`);
+  if (Number(req.headers['content-length'] ?? 0) > maxBytes)
+    throw new BodyError(413, `Request body is larger than ${maxBytes} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -34,13 +35,17 @@ export async function readJson(req: IncomingMessage, maxBytes = MAX_BODY_BYTES):
   } catch (err) {
     throw new BodyError(400, `Request body is not valid JSON: ${(err as Error).message}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BodyError(400, 'Request body must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new BodyError(400, 'Request body must be a JSON object');
   return value as Record<string, unknown>;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 

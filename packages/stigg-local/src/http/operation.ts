@@ -14,7 +14,10 @@ export async function answerOperation(
   res: ServerResponse,
   prepared: PreparedOperation,
   variables: Record<string, unknown> | null | undefined,
-  shape: (result: { data?: unknown; errors?: WireError[] }) => { status: number; body: unknown } = (r) => ({ status: 200, body: r }),
+  shape: (result: { data?: unknown; errors?: WireError[] }) => { status: number; body: unknown } = (r) => ({
+    status: 200,
+    body: r,
+  }),
 ): Promise<void> {
   const kind = prepared.operation.operation === 'mutation' ? 'mutation' : 'query';
   // Found for every write, emulation on or off: the write peaks in the stats are wanted either way.

@@ -30,7 +30,9 @@ const allowedName = (name: string, policy: RequestPolicy) => LOOPBACK.test(name)
 export function hostProblem(req: IncomingMessage, policy: RequestPolicy): string | null {
   const host = headerValue(req, 'host');
   if (host === undefined) return null;
-  return allowedName(hostName(host), policy) ? null : `Host ${JSON.stringify(host.slice(0, 100))} is not served here (DNS rebinding?); start stigg-local with allowedHosts to serve it`;
+  return allowedName(hostName(host), policy)
+    ? null
+    : `Host ${JSON.stringify(host.slice(0, 100))} is not served here (DNS rebinding?); start stigg-local with allowedHosts to serve it`;
 }
 
 /** Why an admin call is refused, or null. */
@@ -46,10 +48,16 @@ export function adminProblem(req: IncomingMessage, policy: RequestPolicy): { sta
     } catch {
       // "null" and other opaque origins
     }
-    if (name === null || !allowedName(name, policy)) return { status: 403, message: `Admin calls from ${JSON.stringify(origin.slice(0, 100))} are refused (cross-origin)` };
+    if (name === null || !allowedName(name, policy))
+      return {
+        status: 403,
+        message: `Admin calls from ${JSON.stringify(origin.slice(0, 100))} are refused (cross-origin)`,
+      };
   }
-  const hasBody = Number(headerValue(req, 'content-length') ?? 0) > 0 || headerValue(req, 'transfer-encoding') !== undefined;
+  const hasBody =
+    Number(headerValue(req, 'content-length') ?? 0) > 0 || headerValue(req, 'transfer-encoding') !== undefined;
   const type = headerValue(req, 'content-type') ?? '';
-  if (hasBody && !/^application\/json\s*(;|$)/i.test(type)) return { status: 415, message: 'Admin calls with a body need Content-Type: application/json' };
+  if (hasBody && !/^application\/json\s*(;|$)/i.test(type))
+    return { status: 415, message: 'Admin calls with a body need Content-Type: application/json' };
   return null;
 }

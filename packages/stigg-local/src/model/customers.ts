@@ -32,7 +32,8 @@ export function getCustomer(store: Store, customerId: string): CustomerRecord {
 /** Creates the customer, or updates the fields given when it exists. Returns whether anything changed. */
 export function upsertCustomer(store: Store, input: CustomerInput): { customer: CustomerRecord; changed: boolean } {
   const customerId = customerIdOf(input);
-  if (input.couponRefId && !store.catalog.coupons.has(input.couponRefId)) throw notFound('CouponNotFound', 'Coupon', input.couponRefId);
+  if (input.couponRefId && !store.catalog.coupons.has(input.couponRefId))
+    throw notFound('CouponNotFound', 'Coupon', input.couponRefId);
   const nowIso = new Date(store.now()).toISOString();
   const existing = store.customers.get(customerId);
   if (!existing) {

@@ -13,7 +13,10 @@ export interface ResolvedGrant {
 const ACTIVE_STATUSES = new Set(['ACTIVE', 'IN_TRIAL']);
 
 /** A subscription's status as of `now`: a cancellation or end date that has passed ends it. */
-export function statusOf(sub: SubscriptionRecord, now: number): 'ACTIVE' | 'IN_TRIAL' | 'CANCELED' | 'EXPIRED' | 'NOT_STARTED' {
+export function statusOf(
+  sub: SubscriptionRecord,
+  now: number,
+): 'ACTIVE' | 'IN_TRIAL' | 'CANCELED' | 'EXPIRED' | 'NOT_STARTED' {
   if (sub.status === 'CANCELED') return 'CANCELED';
   if (sub.cancellationDate && Date.parse(sub.cancellationDate) <= now) return 'CANCELED';
   if (sub.endDate && Date.parse(sub.endDate) <= now) return 'EXPIRED';
@@ -111,7 +114,12 @@ export function presentFeature(store: Store, featureId: string) {
 }
 
 /** One `Entitlement` as Stigg's API returns it (every field of the SDK's EntitlementFragment). */
-export function presentEntitlement(store: Store, customerId: string, resourceId: string | null, resolved: ResolvedGrant) {
+export function presentEntitlement(
+  store: Store,
+  customerId: string,
+  resourceId: string | null,
+  resolved: ResolvedGrant,
+) {
   const { grant } = resolved;
   const feature = store.catalog.features.get(grant.featureId);
   const metered = feature ? store.catalog.isMetered(feature) : false;

@@ -15,22 +15,41 @@ export interface ImportSubscriptionItem extends Omit<SubscriptionInput, 'customE
 const CHUNK = 500;
 
 const comparable = (s: SubscriptionRecord) =>
-  JSON.stringify([s.planId, s.resourceId, s.addons, s.billingPeriod, s.unitQuantity, s.billableFeatures, s.billingId, s.additionalMetaData, s.customGrants, s.startDate, s.endDate]);
+  JSON.stringify([
+    s.planId,
+    s.resourceId,
+    s.addons,
+    s.billingPeriod,
+    s.unitQuantity,
+    s.billableFeatures,
+    s.billingId,
+    s.additionalMetaData,
+    s.customGrants,
+    s.startDate,
+    s.endDate,
+  ]);
 
 /**
  * Applies one imported subscription. Same plan as the active one: updated in place (or left alone when equal);
  * another plan of the product: replaces it. Older than what is held (`updatedAt`): skipped.
  */
-export function importSubscription(store: Store, item: ImportSubscriptionItem): 'created' | 'updated' | 'unchanged' | 'skipped' {
+export function importSubscription(
+  store: Store,
+  item: ImportSubscriptionItem,
+): 'created' | 'updated' | 'unchanged' | 'skipped' {
   const custom: CustomEntitlementInput[] = [...(item.subscriptionEntitlements ?? [])];
   (item.entitlements ?? []).forEach((e, i) => {
-    if (!!e.feature === !!e.credit) throw new StiggError('BadUserInput', `entitlements[${i}] must have exactly one of feature or credit`);
+    if (!!e.feature === !!e.credit)
+      throw new StiggError('BadUserInput', `entitlements[${i}] must have exactly one of feature or credit`);
     if (e.feature) custom.push(e.feature);
   });
   if (custom.length > 0) {
     const plan = store.catalog.plans.get(item.planId);
     if (plan && store.catalog.pricingTypeOf(plan) !== 'CUSTOM') {
-      throw new StiggError('BadUserInput', `entitlements are only accepted for custom plans; ${plan.id} is ${store.catalog.pricingTypeOf(plan)}`);
+      throw new StiggError(
+        'BadUserInput',
+        `entitlements are only accepted for custom plans; ${plan.id} is ${store.catalog.pricingTypeOf(plan)}`,
+      );
     }
   }
   const next = buildSubscription(store, { ...item, customEntitlements: custom });
@@ -54,7 +73,8 @@ export function importSubscription(store: Store, item: ImportSubscriptionItem): 
     old.cancellationDate = next.createdAt;
     old.updatedAt = next.createdAt;
   }
-  if (item.subscriptionId && store.subscriptions.has(item.subscriptionId)) next.subscriptionId = `${item.subscriptionId}-${next.id.slice(0, 8)}`;
+  if (item.subscriptionId && store.subscriptions.has(item.subscriptionId))
+    next.subscriptionId = `${item.subscriptionId}-${next.id.slice(0, 8)}`;
   store.putSubscription(next);
   store.emit('entitlementsChanged', next.customerId, next.resourceId);
   return 'created';

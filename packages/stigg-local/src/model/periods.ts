@@ -9,14 +9,24 @@ export interface Period {
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const WEEKDAYS = ['EverySunday', 'EveryMonday', 'EveryTuesday', 'EveryWednesday', 'EveryThursday', 'EveryFriday', 'EverySaturday'];
+const WEEKDAYS = [
+  'EverySunday',
+  'EveryMonday',
+  'EveryTuesday',
+  'EveryWednesday',
+  'EveryThursday',
+  'EveryFriday',
+  'EverySaturday',
+];
 
 /** Calendar months added to a date, the day clamped to the month's length (Jan 31 + 1 month = Feb 28/29). */
 export function addMonths(ms: number, months: number): number {
   const d = new Date(ms);
   const y = d.getUTCFullYear();
   const m = d.getUTCMonth() + months;
-  const target = new Date(Date.UTC(y, m, 1, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()));
+  const target = new Date(
+    Date.UTC(y, m, 1, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()),
+  );
   const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
   target.setUTCDate(Math.min(d.getUTCDate(), lastDay));
   return target.getTime();

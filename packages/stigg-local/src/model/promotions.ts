@@ -26,7 +26,8 @@ function endOf(input: PromotionInput, now: number): string | null {
       return new Date(addMonths(now, 12)).toISOString();
     case 'CUSTOM': {
       const ms = input.customEndDate ? Date.parse(input.customEndDate) : NaN;
-      if (Number.isNaN(ms) || ms <= now) throw new StiggError('BadUserInput', 'customEndDate must be a future ISO-8601 date for period CUSTOM');
+      if (Number.isNaN(ms) || ms <= now)
+        throw new StiggError('BadUserInput', 'customEndDate must be a future ISO-8601 date for period CUSTOM');
       return new Date(ms).toISOString();
     }
   }
@@ -47,7 +48,9 @@ export function grantPromotions(store: Store, customerId: string, inputs: Promot
     endDate: endOf(input, now),
     createdAt: nowIso,
   }));
-  const kept = (store.promotions.get(customerId) ?? []).filter((p) => !created.some((c) => c.grant.featureId === p.grant.featureId));
+  const kept = (store.promotions.get(customerId) ?? []).filter(
+    (p) => !created.some((c) => c.grant.featureId === p.grant.featureId),
+  );
   store.promotions.set(customerId, [...kept, ...created]);
   store.touchCustomer(customerId);
   return created;
@@ -57,7 +60,8 @@ export function revokePromotion(store: Store, customerId: string, featureId: str
   getCustomer(store, customerId);
   const list = store.promotions.get(customerId) ?? [];
   const found = list.find((p) => p.grant.featureId === featureId);
-  if (!found) throw notFound('PromotionalEntitlementNotFoundError', 'Promotional entitlement', `${customerId}/${featureId}`);
+  if (!found)
+    throw notFound('PromotionalEntitlementNotFoundError', 'Promotional entitlement', `${customerId}/${featureId}`);
   store.promotions.set(
     customerId,
     list.filter((p) => p !== found),

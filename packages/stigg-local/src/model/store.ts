@@ -112,7 +112,8 @@ export class Store {
     this.clear();
     for (const c of snapshot.customers) this.customers.set(c.customerId, c);
     for (const s of snapshot.subscriptions) this.putSubscription(s);
-    for (const p of snapshot.promotions) this.promotions.set(p.customerId, [...(this.promotions.get(p.customerId) ?? []), p]);
+    for (const p of snapshot.promotions)
+      this.promotions.set(p.customerId, [...(this.promotions.get(p.customerId) ?? []), p]);
     for (const [k, v] of snapshot.usage) this.usage.set(k, v);
     for (const [k, v] of snapshot.idempotencyKeys) this.idempotencyKeys.set(k, v);
     for (const t of snapshot.importTasks) this.importTasks.set(t.id, t);

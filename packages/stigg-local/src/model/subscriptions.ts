@@ -45,7 +45,8 @@ export function toGrant(store: Store, input: CustomEntitlementInput, where: stri
     softLimit: input.hasSoftLimit ?? undefined,
     values: input.enumValues ?? undefined,
     resetPeriod: input.resetPeriod ?? undefined,
-    monthlyAccordingTo: input.monthlyResetPeriodConfiguration?.monthlyAccordingTo as EntitlementDef['monthlyAccordingTo'],
+    monthlyAccordingTo: input.monthlyResetPeriodConfiguration
+      ?.monthlyAccordingTo as EntitlementDef['monthlyAccordingTo'],
     weeklyAccordingTo: input.weeklyResetPeriodConfiguration?.weeklyAccordingTo as EntitlementDef['weeklyAccordingTo'],
   };
   return grantFrom(feature, def);
@@ -72,11 +73,21 @@ export function buildSubscription(store: Store, input: SubscriptionInput): Subsc
     const addon = store.catalog.addons.get(a.addonId);
     if (!addon) throw notFound('AddonNotFound', `addons[${i}]: Addon`, a.addonId);
     if (!addon.compatiblePlans.includes(plan.id)) {
-      throw new StiggError('IncompatibleSubscriptionAddon', `Add-on ${addon.id} is not compatible with plan ${plan.id}`);
+      throw new StiggError(
+        'IncompatibleSubscriptionAddon',
+        `Add-on ${addon.id} is not compatible with plan ${plan.id}`,
+      );
     }
     const quantity = a.quantity ?? 1;
-    if (!Number.isInteger(quantity) || quantity < 1 || (addon.maxQuantity !== undefined && quantity > addon.maxQuantity)) {
-      throw new StiggError('InvalidQuantity', `addons[${i}].quantity must be a whole number between 1 and ${addon.maxQuantity ?? 'any'}`);
+    if (
+      !Number.isInteger(quantity) ||
+      quantity < 1 ||
+      (addon.maxQuantity !== undefined && quantity > addon.maxQuantity)
+    ) {
+      throw new StiggError(
+        'InvalidQuantity',
+        `addons[${i}].quantity must be a whole number between 1 and ${addon.maxQuantity ?? 'any'}`,
+      );
     }
     return { addonId: addon.id, quantity };
   });
@@ -90,7 +101,8 @@ export function buildSubscription(store: Store, input: SubscriptionInput): Subsc
   if (endDate && endDate <= startDate) throw badInput(`endDate ${endDate} is not after startDate ${startDate}`);
   // Eight hex digits, as Stigg's ids have; drawn again on a clash (at 100,000 subscriptions one is likely).
   let subscriptionId = input.subscriptionId ?? '';
-  while (!subscriptionId || (!input.subscriptionId && store.subscriptions.has(subscriptionId))) subscriptionId = `subscription-${plan.id}-${newId().slice(0, 8)}`;
+  while (!subscriptionId || (!input.subscriptionId && store.subscriptions.has(subscriptionId)))
+    subscriptionId = `subscription-${plan.id}-${newId().slice(0, 8)}`;
   return {
     id: newId(),
     subscriptionId,
@@ -160,7 +172,11 @@ export interface SubscriptionUpdate {
   customEntitlements?: CustomEntitlementInput[] | null;
 }
 
-export function updateSubscription(store: Store, subscriptionId: string, update: SubscriptionUpdate): SubscriptionRecord {
+export function updateSubscription(
+  store: Store,
+  subscriptionId: string,
+  update: SubscriptionUpdate,
+): SubscriptionRecord {
   const sub = getSubscription(store, subscriptionId);
   if (!isActive(sub, store.now())) {
     throw new StiggError('SubscriptionAlreadyCanceledOrExpired', `Subscription ${subscriptionId} is not active`);
@@ -181,7 +197,8 @@ export function updateSubscription(store: Store, subscriptionId: string, update:
   sub.unitQuantity = next.unitQuantity;
   sub.billableFeatures = next.billableFeatures;
   sub.additionalMetaData = next.additionalMetaData;
-  if (update.customEntitlements) sub.customGrants = update.customEntitlements.map((e, i) => toGrant(store, e, `subscriptionEntitlements[${i}]: `));
+  if (update.customEntitlements)
+    sub.customGrants = update.customEntitlements.map((e, i) => toGrant(store, e, `subscriptionEntitlements[${i}]: `));
   sub.updatedAt = new Date(store.now()).toISOString();
   store.emit('entitlementsChanged', sub.customerId, sub.resourceId);
   return sub;
@@ -194,7 +211,8 @@ export function cancelSubscription(
 ): SubscriptionRecord {
   const sub = getSubscription(store, subscriptionId);
   const now = store.now();
-  if (!isActive(sub, now)) throw new StiggError('SubscriptionAlreadyCanceledOrExpired', `Subscription ${subscriptionId} is not active`);
+  if (!isActive(sub, now))
+    throw new StiggError('SubscriptionAlreadyCanceledOrExpired', `Subscription ${subscriptionId} is not active`);
   const nowIso = new Date(now).toISOString();
   if (opts.time === 'SPECIFIC_DATE') {
     const at = isoOrNull(opts.endDate, 'endDate');

@@ -38,8 +38,10 @@ const MAX_USAGE_VALUE = 1e12;
 export function reportUsage(store: Store, reports: UsageReport[], counters: UsageCounters) {
   const checked = reports.map((r, i) => {
     const where = reports.length > 1 ? `usages[${i}]: ` : '';
-    if (!Number.isFinite(r.value) || Math.abs(r.value) > MAX_USAGE_VALUE) throw badInput(`${where}value must be a finite number within +-${MAX_USAGE_VALUE}`);
-    if (r.updateBehavior === 'SET' && r.value < 0) throw badInput(`${where}value must not be negative when it sets usage`);
+    if (!Number.isFinite(r.value) || Math.abs(r.value) > MAX_USAGE_VALUE)
+      throw badInput(`${where}value must be a finite number within +-${MAX_USAGE_VALUE}`);
+    if (r.updateBehavior === 'SET' && r.value < 0)
+      throw badInput(`${where}value must not be negative when it sets usage`);
     const feature = store.catalog.features.get(r.featureId);
     if (!feature) throw notFound('FeatureNotFound', `${where}Feature`, r.featureId);
     if (!store.catalog.isMetered(feature)) {
@@ -54,8 +56,10 @@ export function reportUsage(store: Store, reports: UsageReport[], counters: Usag
         `${where}customer ${r.customerId}${resourceId ? ` (resource ${resourceId})` : ''} has no entitlement to ${r.featureId}`,
       );
     }
-    const after = r.updateBehavior === 'SET' ? r.value : usageOf(store, r.customerId, resourceId, resolved).value + r.value;
-    if (after < 0 || after > MAX_USAGE_VALUE) throw badInput(`${where}usage would become ${after}, outside 0..${MAX_USAGE_VALUE}`);
+    const after =
+      r.updateBehavior === 'SET' ? r.value : usageOf(store, r.customerId, resourceId, resolved).value + r.value;
+    if (after < 0 || after > MAX_USAGE_VALUE)
+      throw badInput(`${where}usage would become ${after}, outside 0..${MAX_USAGE_VALUE}`);
     return { report: r, resourceId, resolved };
   });
 
@@ -114,7 +118,11 @@ export function reportEvents(store: Store, events: UsageEvent[], counters: Usage
       const dim = feature.eventValueDimension ? Number(e.dimensions?.[feature.eventValueDimension]) : 1;
       if (!Number.isFinite(dim)) continue;
       try {
-        reportUsage(store, [{ customerId: e.customerId, resourceId: e.resourceId, featureId: feature.id, value: dim }], counters);
+        reportUsage(
+          store,
+          [{ customerId: e.customerId, resourceId: e.resourceId, featureId: feature.id, value: dim }],
+          counters,
+        );
       } catch (err) {
         if (!(err instanceof StiggError)) throw err;
       }

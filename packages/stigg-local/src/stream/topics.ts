@@ -31,7 +31,11 @@ export class StreamTopics implements StoreListener {
 
   usageChanged(customerId: string, resourceId: string | null, featureId: string): void {
     if (this.topics.usageUpdated.subscriberCount === 0) return;
-    this.pendingUsage.set(`${customerId}\u0001${resourceId ?? ''}\u0001${featureId}`, [customerId, resourceId, featureId]);
+    this.pendingUsage.set(`${customerId}\u0001${resourceId ?? ''}\u0001${featureId}`, [
+      customerId,
+      resourceId,
+      featureId,
+    ]);
     this.schedule();
   }
 
@@ -59,7 +63,11 @@ export class StreamTopics implements StoreListener {
     this.pendingEntitlements = new Map();
     this.pendingUsage = new Map();
     for (const [customerId, resourceId] of entitlements.values()) {
-      this.topics.entitlementsUpdated.publish({ customerId, resourceId, entitlements: entitlementsOf(this.store, customerId, resourceId) });
+      this.topics.entitlementsUpdated.publish({
+        customerId,
+        resourceId,
+        entitlements: entitlementsOf(this.store, customerId, resourceId),
+      });
     }
     for (const [customerId, resourceId, featureId] of usage.values()) {
       const resolved = resolveGrants(this.store, customerId, resourceId).get(featureId);

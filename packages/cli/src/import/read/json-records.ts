@@ -73,7 +73,12 @@ const isSpace = (c: number) => c === 0x20 || c === LF || c === 0x0d || c === 0x0
  * The bytes must be UTF-8. An element nested deeper than `maxDepth` or larger than `maxBytes` is neither kept nor
  * parsed: it is yielded with its `problem`, and the elements after it are read as usual.
  */
-export async function* jsonArrayItems(file: string, key: string, chunkBytes = 1 << 14, options: ReadOptions = {}): AsyncGenerator<SourceItem> {
+export async function* jsonArrayItems(
+  file: string,
+  key: string,
+  chunkBytes = 1 << 14,
+  options: ReadOptions = {},
+): AsyncGenerator<SourceItem> {
   const maxDepth = options.maxDepth ?? MAX_RECORD_DEPTH;
   const maxBytes = options.maxBytes ?? 1 << 20;
   let state = State.BeforeRoot;
@@ -182,7 +187,15 @@ export async function* jsonArrayItems(file: string, key: string, chunkBytes = 1 
           state = State.Colon;
         } else if (inWanted) {
           const size = Buffer.byteLength(text);
-          if (size > maxBytes) ready.push({ index: index++, line: startLine, column: startColumn, size, value: undefined, problem: tooLarge(size, maxBytes) });
+          if (size > maxBytes)
+            ready.push({
+              index: index++,
+              line: startLine,
+              column: startColumn,
+              size,
+              value: undefined,
+              problem: tooLarge(size, maxBytes),
+            });
           else ready.push({ index: index++, line: startLine, column: startColumn, size, value: parse(text) });
           state = State.AfterItem;
         } else {
@@ -238,7 +251,12 @@ export async function* jsonArrayItems(file: string, key: string, chunkBytes = 1 
           case State.Key:
             if (c === RBRACE && state === State.FirstKeyOrEnd) state = State.Done;
             else if (c === QUOTE) begin(c, 'key');
-            else fail(c === RBRACE ? `trailing comma before "}"${HINT}` : `expected a key in double quotes, found "${ch}"${HINT}`);
+            else
+              fail(
+                c === RBRACE
+                  ? `trailing comma before "}"${HINT}`
+                  : `expected a key in double quotes, found "${ch}"${HINT}`,
+              );
             break;
           case State.Colon:
             if (c !== COLON) fail(`expected ":" after "${currentKey}", found "${ch}"`);
@@ -286,6 +304,7 @@ export async function* jsonArrayItems(file: string, key: string, chunkBytes = 1 
     throw err;
   }
   if (state === State.BeforeRoot) fail('the file is empty');
-  if (state !== State.Done) fail(inString ? 'the file ends inside a string' : 'the file ends before the document is closed');
+  if (state !== State.Done)
+    fail(inString ? 'the file ends inside a string' : 'the file ends before the document is closed');
   if (!found) fail(`no "${key}" array at the top level`, { line: 1, column: 1 });
 }

@@ -69,7 +69,8 @@ export function locateJsonError(text: string): { offset: number; reason: string 
     const c = text[i];
     if (c === '{') {
       return members('}', () => {
-        if (text[i] !== '"') stop(text[i] === '/' ? 'comments are not JSON' : `expected a key in double quotes, found ${describe(i)}`);
+        if (text[i] !== '"')
+          stop(text[i] === '/' ? 'comments are not JSON' : `expected a key in double quotes, found ${describe(i)}`);
         string();
         space();
         if (text[i] !== ':') stop(`expected ":", found ${describe(i)}`);

@@ -20,7 +20,8 @@ function openError(file: string, err: unknown): unknown {
   return err;
 }
 
-const notRegular = (file: string, stat: Stats) => new InputFileError(file, 0, 0, `not a regular file (${kindOf(stat)})`);
+const notRegular = (file: string, stat: Stats) =>
+  new InputFileError(file, 0, 0, `not a regular file (${kindOf(stat)})`);
 
 /**
  * Refuses, before anything is read, a path that is missing or is not a regular file: a FIFO or a device would be

@@ -1,5 +1,12 @@
 import { locateJsonError } from './locate-json-error.js';
-import { InputFileError, jsonArrayItems, MAX_RECORD_DEPTH, tooDeep, tooLarge, type ReadOptions } from './json-records.js';
+import {
+  InputFileError,
+  jsonArrayItems,
+  MAX_RECORD_DEPTH,
+  tooDeep,
+  tooLarge,
+  type ReadOptions,
+} from './json-records.js';
 import { nestingDepth } from './nesting-depth.js';
 import { InvalidUtf8, utf8Chunks } from './utf8-text.js';
 import { ENTITIES, type Entity, type Problem } from '../records.js';
@@ -43,11 +50,21 @@ function fromLegacy(entity: Entity, value: unknown): unknown[] {
 }
 
 /** The lines of a text file (`\n` or `\r\n`), numbered from 1; a line longer than `maxChars` ends the file. */
-async function* textLines(file: string, maxChars: number, signal?: AbortSignal): AsyncGenerator<{ line: number; text: string }> {
+async function* textLines(
+  file: string,
+  maxChars: number,
+  signal?: AbortSignal,
+): AsyncGenerator<{ line: number; text: string }> {
   let n = 1;
   let parts: string[] = [];
   let chars = 0;
-  const tooLong = () => new InputFileError(file, n, 1, `the line is longer than ${maxChars.toLocaleString('en-US')} characters: not a line of an error report`);
+  const tooLong = () =>
+    new InputFileError(
+      file,
+      n,
+      1,
+      `the line is longer than ${maxChars.toLocaleString('en-US')} characters: not a line of an error report`,
+    );
   try {
     for await (const chunk of utf8Chunks(file, undefined, signal)) {
       let from = 0;
@@ -65,7 +82,8 @@ async function* textLines(file: string, maxChars: number, signal?: AbortSignal):
       if (chars > maxChars) throw tooLong();
     }
   } catch (err) {
-    if (err instanceof InvalidUtf8) throw new InputFileError(file, n, chars + 1, `${err.message}: the file must be UTF-8`);
+    if (err instanceof InvalidUtf8)
+      throw new InputFileError(file, n, chars + 1, `${err.message}: the file must be UTF-8`);
     throw err;
   }
   const last = parts.join('');
@@ -76,7 +94,10 @@ async function* textLines(file: string, maxChars: number, signal?: AbortSignal):
  * Lines of an error report: `{ entity, file, index, record, ... }` per line. A record nested deeper than the limit
  * (the line itself is one level deeper) or larger than it comes with its `problem` and without the record.
  */
-async function* reportLines(file: string, options: ReadOptions): AsyncGenerator<{ line: number; size: number; value: Record<string, unknown>; problem?: Problem }> {
+async function* reportLines(
+  file: string,
+  options: ReadOptions,
+): AsyncGenerator<{ line: number; size: number; value: Record<string, unknown>; problem?: Problem }> {
   const maxDepth = options.maxDepth ?? MAX_RECORD_DEPTH;
   const maxBytes = options.maxBytes ?? 1 << 20;
   for await (const { line, text } of textLines(file, 2 * maxBytes, options.signal)) {
@@ -108,11 +129,17 @@ async function* reportLines(file: string, options: ReadOptions): AsyncGenerator<
  * Every record of one kind, from every file that holds that kind, streamed. A record beyond the limits of
  * `options` comes with its `problem` (a legacy record: as a customer only).
  */
-export async function* recordsOf(entity: Entity, files: ImportFiles, options: ReadOptions = {}): AsyncGenerator<SourceRecord> {
+export async function* recordsOf(
+  entity: Entity,
+  files: ImportFiles,
+  options: ReadOptions = {},
+): AsyncGenerator<SourceRecord> {
   for (const file of files[entity] ?? []) {
     for await (const item of jsonArrayItems(file, ARRAY_KEY[entity], undefined, options)) {
       const { index, line, size, problem } = item;
-      yield problem ? { entity, file, index, line, size, record: null, problem } : { entity, file, index, line, size, record: item.value };
+      yield problem
+        ? { entity, file, index, line, size, record: null, problem }
+        : { entity, file, index, line, size, record: item.value };
     }
   }
   for (const file of files.legacy ?? []) {
