@@ -18,16 +18,7 @@ import { createTollgate } from '@tollgate/core';
 import * as ex from '@tollgate/express';
 import * as ho from '@tollgate/hono';
 import 'reflect-metadata';
-import {
-  Controller,
-  Get,
-  Injectable,
-  Module,
-  UseGuards,
-  type CanActivate,
-  type DynamicModule,
-  type ExecutionContext,
-} from '@nestjs/common';
+import { Controller, Get, Injectable, Module, UseGuards, type CanActivate, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';

@@ -5,7 +5,7 @@
  * stream's socket, with no unhandled rejection or uncaught exception.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
+import { startStiggLocal } from '@tollgate/stigg-local';
 import { blackhole, ChildScript, flakyGraphql, freePort, freezableProxy } from '../support/child.js';
 
 const cleanups: (() => Promise<void>)[] = [];

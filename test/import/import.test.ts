@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
+import { startStiggLocal } from '@tollgate/stigg-local';
 import { EXIT } from '@tollgate/cli';
 import { stiggUsage } from '../support/stigg.js';
 import { until } from '../support/wait.js';

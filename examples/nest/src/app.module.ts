@@ -60,6 +60,7 @@ export class ApiController {
 }
 
 @Module({})
+// biome-ignore lint/complexity/noStaticOnlyClass: a Nest dynamic module is a class with a static factory
 export class AppModule {
   static register(tollgate: Options): DynamicModule {
     return {

@@ -94,7 +94,10 @@ describe('settleOnNodeResponse', () => {
     const statuses: number[] = [];
     let cost = 0;
     settleOnNodeResponse(metered, res, {
-      success: (status) => (statuses.push(status), status === 202),
+      success: (status) => {
+        statuses.push(status);
+        return status === 202;
+      },
       units: () => cost,
       onError: () => {},
     });

@@ -33,7 +33,8 @@ export class EntitlementDeniedFilter implements ExceptionFilter {
       // Written on the Node response as recorded (bytes, not re-serialized); Fastify is told the reply is taken over.
       const reply = res as { raw?: NodeReplayTarget; hijack?(): void } & NodeReplayTarget;
       reply.hijack?.();
-      return replayOnNodeResponse(reply.raw ?? reply, exception.recorded);
+      replayOnNodeResponse(reply.raw ?? reply, exception.recorded);
+      return;
     }
     for (const [name, value] of Object.entries(exception.denial.headers)) http.setHeader(res, name, value);
     http.reply(res, JSON.stringify(exception.denial.body), exception.denial.status);

@@ -14,7 +14,8 @@ import { TOLLGATE_OPTIONS, TOLLGATE_SETTINGS, type TollgateModuleOptions, type T
 
 export interface TollgateModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
   inject?: InjectionToken[];
-  useFactory: (...args: any[]) => TollgateModuleOptions | Promise<TollgateModuleOptions>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: Nest injects the providers named in `inject`, of any type
+  useFactory: (...args: any[]) => TollgateModuleOptions | Promise<TollgateModuleOptions>;
 }
 
 async function settingsFrom(options: TollgateModuleOptions): Promise<TollgateSettings> {

@@ -46,7 +46,13 @@ const tollgate = createTollgate({
   apiKey: 'server-tollgate-local',
   baseUrl: config.stiggUrl,
   cache: store ? { store } : undefined,
-  logger: { warn: (m) => trace('warn', m), error: (m) => (trace('error', m), void errors.push(m)) },
+  logger: {
+    warn: (m) => trace('warn', m),
+    error: (m) => {
+      trace('error', m);
+      errors.push(m);
+    },
+  },
   ...config.tollgate,
 });
 await tollgate.ready();

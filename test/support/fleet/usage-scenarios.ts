@@ -5,7 +5,7 @@
  * (test/fleet/redis-cluster.test.ts, test/fleet/redis-sentinel.test.ts) call them with their Redis URL.
  */
 import { expect } from 'vitest';
-import KeyvRedis from '@keyv/redis';
+import type KeyvRedis from '@keyv/redis';
 import type { StiggLocal } from '@tollgate/stigg-local';
 import { redisOfClient } from '../../../packages/core/src/usage/redis-meter-store.js';
 import { idDigest } from '../../../packages/core/src/util/ids.js';

@@ -156,7 +156,7 @@ export async function runImportCommand(argv: string[], io: CliIo): Promise<numbe
   const concurrency = whole('--concurrency', values.concurrency, 1);
   const maxRetries = whole('--max-retries', values['max-retries'], 0);
   if (retrying) renameSync(retrying.report, retrying.previous);
-  let summary;
+  let summary: Awaited<ReturnType<typeof runImport>>;
   try {
     summary = await runImport({
       apiKey,

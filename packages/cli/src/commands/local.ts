@@ -37,7 +37,7 @@ export async function runLocal(argv: string[], io: CliIo): Promise<number> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port must be a whole number from 0 to 65535, got "${values.port}"`);
-  let server;
+  let server: Awaited<ReturnType<typeof startStiggLocal>>;
   try {
     server = await startStiggLocal({
       port,
@@ -60,7 +60,7 @@ export async function runLocal(argv: string[], io: CliIo): Promise<number> {
     );
     return EXIT.failed;
   }
-  const customKey = values['api-key']?.length ? true : false;
+  const customKey = !!values['api-key']?.length;
   io.out(`stigg-local is listening on ${server.url}`);
   io.out(`  GraphQL   POST ${server.graphqlUrl}   (header X-API-KEY)`);
   io.out(`  Stream    ${server.wsUrl}/graphql        (graphql-transport-ws)`);

@@ -96,7 +96,7 @@ export class EntitlementCache {
    * so a lookup hashes a short string. The in-process level serves one environment, so nothing else is in it.
    */
   key(customerId: string, resourceId: string | null): string {
-    return resourceId === null ? customerId : customerId + '\u0000' + resourceId;
+    return resourceId === null ? customerId : `${customerId}\u0000${resourceId}`;
   }
 
   /**
@@ -104,7 +104,7 @@ export class EntitlementCache {
    * customer in a Redis hash tag so its keys share a slot; "no resource" and every resource id apart.
    */
   storeKey(customerId: string, resourceId: string | null): string {
-    return this.keyPrefix + idDigest(customerId) + (resourceId === null ? '}:none' : '}:r:' + idDigest(resourceId));
+    return this.keyPrefix + idDigest(customerId) + (resourceId === null ? '}:none' : `}:r:${idDigest(resourceId)}`);
   }
 
   get l2Errors(): number {
@@ -345,7 +345,7 @@ export class EntitlementCache {
   /** Drops a customer's entries (all resources) here and in L2, after a change made through this client. */
   async dropCustomer(customerId: string): Promise<void> {
     const resources = [...this.l1.keys()].flatMap((k) =>
-      k === customerId ? [null] : k.startsWith(customerId + '\u0001') ? [k.slice(customerId.length + 1)] : [],
+      k === customerId ? [null] : k.startsWith(`${customerId}\u0001`) ? [k.slice(customerId.length + 1)] : [],
     );
     for (const r of resources) this.l1.delete(this.key(customerId, r));
     const shared = new Set([null, ...resources].map((r) => this.storeKey(customerId, r)));

@@ -201,9 +201,7 @@ export class Management {
     return data.unarchiveCustomer;
   }
 
-  async provisionSubscription(
-    input: ProvisionSubscriptionInput,
-  ): Promise<{
+  async provisionSubscription(input: ProvisionSubscriptionInput): Promise<{
     status: 'SUCCESS' | 'PAYMENT_REQUIRED';
     checkoutUrl: string | null;
     subscription: Subscription | null;

@@ -24,6 +24,7 @@ export interface GuardSettings<Req> {
   /** Statuses per denial kind and an upgrade URL. */
   denial?: DenialOptions;
   /** Called with every denial before it is rendered; return true when it has answered the request itself. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a callback that does not answer the request returns nothing
   onDenied?: (denial: Denial, req: Req) => boolean | void | Promise<boolean | void>;
 }
 
@@ -216,7 +217,7 @@ export async function recordResponse(response: Response): Promise<RecordedRespon
     clearTimeout(timer);
   }
   const headers: Record<string, string> = {};
-  response.headers.forEach((value, name) => (headers[name] = value));
+  for (const [name, value] of response.headers) headers[name] = value;
   return { status: response.status, headers: replayHeaders(headers), body: Buffer.concat(chunks).toString('base64') };
 }
 
@@ -240,9 +241,13 @@ export interface NodeResponseLike {
   statusCode: number;
   headersSent?: boolean;
   destroyed?: boolean;
-  writeHead(...args: any[]): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
-  end(...args: any[]): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
-  write?(...args: any[]): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // The Node response's overloads, whatever their arguments (Node's and frameworks' typings differ).
+  // biome-ignore lint/suspicious/noExplicitAny: matches every overload of the wrapped method
+  writeHead(...args: any[]): unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  end(...args: any[]): unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  write?(...args: any[]): unknown;
   getHeaders?(): Record<string, unknown>;
   once(event: 'finish' | 'close', listener: () => void): unknown;
 }
@@ -314,7 +319,10 @@ export function settleOnNodeResponse(metered: MeteredRequest, res: NodeResponseL
     settling = settle(metered, outcome.success && response ? { ...outcome, response } : outcome, options);
   };
   // Settled already when the response was written or closed before the reservation was made (a slow reserve).
-  if (res.headersSent || res.destroyed) return finish(!!res.headersSent);
+  if (res.headersSent || res.destroyed) {
+    finish(!!res.headersSent);
+    return;
+  }
   // Recording for replay: the settle waits for the body (up to the bound), so it happens at end, not writeHead.
   // A body past the bound is not recorded: the settle then happens at once, as without recording.
   const body = options.record ? recorder(res, () => finish(true)) : null;

@@ -52,7 +52,6 @@ export class StiggStream {
 
   /** ws's WebSocket, tracked, with an error listener of its own (graphql-ws removes its own when it gives a socket up). */
   private socketClass(): unknown {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const stream = this;
     return class TrackedWebSocket extends WebSocket {
       constructor(...args: ConstructorParameters<typeof WebSocket>) {

@@ -85,13 +85,19 @@ export function validateCatalog(input: unknown, source = '(inline)'): Catalog {
   };
   const prices = (o: Obj, path: string) => {
     if (o.prices === undefined) return;
-    if (!Array.isArray(o.prices)) return fail(`${path}.prices`, 'must be an array');
-    o.prices.forEach((p: unknown, i: number) => {
+    if (!Array.isArray(o.prices)) {
+      fail(`${path}.prices`, 'must be an array');
+      return;
+    }
+    for (const [i, p] of (o.prices as unknown[]).entries()) {
       const pp = `${path}.prices[${i}]`;
-      if (!isObj(p)) return fail(pp, 'must be an object');
+      if (!isObj(p)) {
+        fail(pp, 'must be an object');
+        continue;
+      }
       oneOf(p, 'billingPeriod', BILLING_PERIODS, pp, true);
       if (typeof p.amount !== 'number' || p.amount < 0) fail(`${pp}.amount`, 'must be a number >= 0');
-    });
+    }
   };
 
   const products = list('products', true);
@@ -127,15 +133,23 @@ export function validateCatalog(input: unknown, source = '(inline)'): Catalog {
   });
 
   const entitlements = (o: Obj, path: string) => {
-    if (!Array.isArray(o.entitlements)) return fail(`${path}.entitlements`, 'must be an array');
+    if (!Array.isArray(o.entitlements)) {
+      fail(`${path}.entitlements`, 'must be an array');
+      return;
+    }
     const seen = new Set<string>();
     o.entitlements.forEach((e: unknown, i: number) => {
       const ep = `${path}.entitlements[${i}]`;
-      if (!isObj(e)) return fail(ep, 'must be an object');
+      if (!isObj(e)) {
+        fail(ep, 'must be an object');
+        return;
+      }
       str(e, 'feature', ep);
       const feature = featureById.get(e.feature as string);
-      if (typeof e.feature === 'string' && !featureIds.has(e.feature))
-        return fail(`${ep}.feature`, `unknown feature "${e.feature}"`);
+      if (typeof e.feature === 'string' && !featureIds.has(e.feature)) {
+        fail(`${ep}.feature`, `unknown feature "${e.feature}"`);
+        return;
+      }
       if (typeof e.feature === 'string') {
         if (seen.has(e.feature)) fail(`${ep}.feature`, `feature "${e.feature}" is granted twice`);
         seen.add(e.feature);
@@ -206,10 +220,16 @@ export function validateCatalog(input: unknown, source = '(inline)'): Catalog {
   customers.forEach((c, i) => {
     const path = `customers[${i}]`;
     if (c.subscriptions === undefined) return;
-    if (!Array.isArray(c.subscriptions)) return fail(`${path}.subscriptions`, 'must be an array');
+    if (!Array.isArray(c.subscriptions)) {
+      fail(`${path}.subscriptions`, 'must be an array');
+      return;
+    }
     c.subscriptions.forEach((s: unknown, j: number) => {
       const sp = `${path}.subscriptions[${j}]`;
-      if (!isObj(s)) return fail(sp, 'must be an object');
+      if (!isObj(s)) {
+        fail(sp, 'must be an object');
+        return;
+      }
       if (!planIds.has(s.plan as string)) fail(`${sp}.plan`, `unknown plan "${String(s.plan)}"`);
       if (s.addons !== undefined) {
         if (!Array.isArray(s.addons)) fail(`${sp}.addons`, 'must be an array');

@@ -29,7 +29,8 @@ export interface ResolverContext {
   usageCounters: UsageCounters;
 }
 
-type Args = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: GraphQL arguments, validated by the schema before a resolver runs
+type Args = Record<string, any>;
 type RootResolver = (args: Args, ctx: ResolverContext) => unknown;
 
 /** Relay-style cursor paging over a list: `first`/`after` forwards, `last`/`before` backwards. */
@@ -70,7 +71,7 @@ const matches = (
   ((cmp.eq === undefined || cmp.eq === null || cmp.eq === value) &&
     (!cmp.in || cmp.in.includes(value)) &&
     (cmp.neq === undefined || cmp.neq === null || cmp.neq !== value) &&
-    (!cmp.notIn || !cmp.notIn.includes(value)));
+    !cmp.notIn?.includes(value));
 
 function subscriptionInput(i: Args, customerId: string): SubscriptionInput {
   return {

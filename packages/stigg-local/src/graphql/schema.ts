@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { buildSchema, extendSchema, GraphQLObjectType, parse, type GraphQLSchema } from 'graphql';
+import { buildSchema, extendSchema, type GraphQLObjectType, parse, type GraphQLSchema } from 'graphql';
 import { StiggError } from '../errors.js';
 import { packageFile } from '../package-files.js';
 import { mutationResolvers, queryResolvers, type ResolverContext } from './resolvers.js';
@@ -24,6 +24,7 @@ export function createStiggSchema(topics: StreamTopics): GraphQLSchema {
   const schema = extendSchema(buildSchema(base), parse(extensions));
   const attach = (
     type: GraphQLObjectType | null | undefined,
+    // biome-ignore lint/suspicious/noExplicitAny: each resolver's arguments, validated by the schema
     resolvers: Record<string, (args: any, ctx: ResolverContext) => unknown>,
   ) => {
     for (const field of Object.values(type?.getFields() ?? {})) {

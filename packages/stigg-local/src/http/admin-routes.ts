@@ -4,7 +4,8 @@ import type { StiggLocalAdmin } from '../control/admin.js';
 import { StiggError } from '../errors.js';
 import { readJson, sendJson } from './io.js';
 
-type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies, each field checked by the route that reads it
+type Body = Record<string, any>;
 
 /** Admin bodies are small (a catalog is the largest). */
 const MAX_ADMIN_BODY_BYTES = 4 * 1024 * 1024;

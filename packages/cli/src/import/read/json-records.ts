@@ -42,7 +42,7 @@ export const tooLarge = (bytes: number, maxBytes: number): Problem => ({
 
 const HINT = "; the files must be plain JSON (Stigg's published examples have comments and trailing commas)";
 
-const enum State {
+enum State {
   BeforeRoot,
   FirstKeyOrEnd,
   Key,

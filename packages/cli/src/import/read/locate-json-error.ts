@@ -68,7 +68,7 @@ export function locateJsonError(text: string): { offset: number; reason: string 
     space();
     const c = text[i];
     if (c === '{') {
-      return members('}', () => {
+      members('}', () => {
         if (text[i] !== '"')
           stop(text[i] === '/' ? 'comments are not JSON' : `expected a key in double quotes, found ${describe(i)}`);
         string();
@@ -77,15 +77,14 @@ export function locateJsonError(text: string): { offset: number; reason: string 
         i++;
         value();
       });
-    }
-    if (c === '[') return members(']', value);
-    if (c === '"') return string();
-    if (c === 't') return literal('true');
-    if (c === 'f') return literal('false');
-    if (c === 'n') return literal('null');
-    if (c === '/') stop('comments are not JSON');
-    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return number();
-    stop(`expected a value, found ${describe(i)}`);
+    } else if (c === '[') members(']', value);
+    else if (c === '"') string();
+    else if (c === 't') literal('true');
+    else if (c === 'f') literal('false');
+    else if (c === 'n') literal('null');
+    else if (c === '/') stop('comments are not JSON');
+    else if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) number();
+    else stop(`expected a value, found ${describe(i)}`);
   };
   try {
     value();
