@@ -91,6 +91,8 @@ export async function fleetDeliveryHandover(
         failures.push(`${a.status} from ${a.url} at ${a.startedAt}: ${a.body.slice(0, 300)}`)
       ),
     midway: async (apps) => {
+      // The fleet holds one Stigg stream between its processes (fleet mode over this Redis's pub/sub).
+      await until(() => server.admin.stats().streams === 1, 'one Stigg stream for the whole fleet', 10_000);
       const roles = await Promise.all(apps.map((a) => a.isLeader()));
       const leader = apps[roles.indexOf(true)];
       expect(leader).toBeDefined();

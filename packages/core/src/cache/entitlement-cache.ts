@@ -182,10 +182,17 @@ export class EntitlementCache {
     let lock: string | null = null;
     if (this.l2 && this.shared?.locks) {
       const found = await this.readOfAnother(storeKey, waitUntil);
-      if (typeof found === 'string') lock = found;
-      else if (found) {
+      if (typeof found === 'string' && found !== 'busy') lock = found;
+      else if (found && found !== 'busy') {
         this.metrics.sharedReads += 1;
         return this.putL1(key, found);
+      } else if (found === 'busy') {
+        // A revalidation while another process reads this customer: its answer will do; keep what is held.
+        const held = this.l1.peek(key) ?? (isEntry(shared) ? shared : undefined);
+        if (held) {
+          this.metrics.sharedReads += 1;
+          return held;
+        }
       }
     }
     try {
@@ -209,9 +216,10 @@ export class EntitlementCache {
 
   /**
    * Before reading Stigg: the fleet's read lock for this key. Resolves with the lock's token (this process reads),
-   * with a fresh entry another process read meanwhile, or with null (no lock to be had in time: read anyway).
+   * with a fresh entry another process read meanwhile, with 'busy' (another process still reads it when this one's
+   * wait is over), or with null (Redis cannot tell: read anyway).
    */
-  private async readOfAnother(storeKey: string, waitUntil: number): Promise<string | CacheEntry | null> {
+  private async readOfAnother(storeKey: string, waitUntil: number): Promise<string | CacheEntry | 'busy' | null> {
     for (;;) {
       const attempt = await this.shared!.locks!.take(storeKey);
       if (attempt === 'unknown') return null;
@@ -224,7 +232,7 @@ export class EntitlementCache {
         }
         return attempt.held;
       }
-      if (Date.now() >= waitUntil) return null;
+      if (Date.now() >= waitUntil) return 'busy';
       await new Promise((r) => setTimeout(r, FILL_POLL_MS));
       const filled = await this.l2!.get(storeKey);
       if (isEntry(filled) && this.isFresh(filled, Date.now())) return filled;

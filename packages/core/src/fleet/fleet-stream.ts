@@ -137,6 +137,11 @@ export class FleetStream {
       this.handlers.reset(); // as a follower it may have missed messages
       this.stream = this.handlers.openStream();
       this.stream.start();
+    } else if (holds && this.lease.currentToken !== this.holderToken) {
+      // Lost and taken again between two beats: a new token, and the fleet may have missed messages meanwhile.
+      this.holderToken = this.lease.currentToken;
+      this.handlers.reset();
+      await this.send({ k: 'reset' });
     } else if (!holds && this.role === 'holder') {
       this.role = 'follower';
       this.leaseChanges += 1;
@@ -178,7 +183,8 @@ export class FleetStream {
       return;
     }
     if (typeof m?.t !== 'number' || typeof m.at !== 'number') return;
-    if (this.role === 'holder' && m.t === this.holderToken) return; // its own
+    // Its own, or another process that believes it holds the lease: the holder goes by its lease alone.
+    if (this.role === 'holder') return;
     this.messages += 1;
     const now = this.now();
     this.lag.add(Math.max(0, now - m.at));
@@ -187,9 +193,8 @@ export class FleetStream {
       if (m.t < this.holderToken) return; // a former holder that has not noticed yet
       const first = this.holderToken === 0;
       this.holderToken = m.t;
-      if (!first && this.role === 'follower') this.handlers.reset();
+      if (!first) this.handlers.reset();
     }
-    if (this.role === 'holder') return; // another process believes it holds the lease: its word is not taken
     switch (m.k) {
       case 'beat':
         this.liveUntil = m.live ? now + this.beatMs * MISSED_BEATS : 0;
