@@ -4,13 +4,14 @@ import type { Benchmark } from './lib/types.js';
 
 const ROUNDS = 5;
 const SECONDS = 2.5;
-const FRAMEWORKS = ['express', 'hono', 'nest-express', 'nest-fastify'] as const;
+const FRAMEWORKS = ['express', 'hono', 'fastify', 'nest-express', 'nest-fastify'] as const;
 const VARIANTS = ['bare', 'floor', 'guarded', 'stigg-sdk'] as const;
 type Variant = (typeof VARIANTS)[number];
 /** Targets of guarded / bare (guarded / floor: 0.97 for every framework). */
 const TARGET: Record<(typeof FRAMEWORKS)[number], number> = {
   express: 0.97,
   hono: 0.9,
+  fastify: 0.95,
   'nest-express': 0.95,
   'nest-fastify': 0.95,
 };
@@ -93,7 +94,7 @@ const benchmark: Benchmark = {
         "bare: the route alone; floor: the route behind one no-op middleware of the framework's kind (Nest: a guard);",
       );
       report.note(
-        'guarded: the route behind the guard, settings bound once (tollgateExpress / tollgateHono / @Entitled), on a cache hit;',
+        'guarded: the route behind the guard, settings bound once (tollgateExpress / tollgateHono / app.requireFeature / @Entitled), on a cache hit;',
       );
       report.note(
         "SDK guard: a middleware around @stigg/node-server-sdk. The customer comes from the guard's resolver.",

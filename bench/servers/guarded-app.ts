@@ -1,5 +1,6 @@
 /**
- * Benchmark child: one route, GET /api/analytics, in a framework (express | hono | nest-express | nest-fastify), one of:
+ * Benchmark child: one route, GET /api/analytics, in a framework (express | hono | fastify | nest-express |
+ * nest-fastify), one of:
  * - bare: the route alone;
  * - floor: the route behind one no-op middleware of the framework's own kind (Nest: a guard): what any middleware
  *   costs, the floor a guard is measured against;
@@ -17,6 +18,8 @@ import { Stigg } from '@stigg/node-server-sdk';
 import { createTollgate } from '@tollgate/core';
 import * as ex from '@tollgate/express';
 import * as ho from '@tollgate/hono';
+import * as fa from '@tollgate/fastify';
+import Fastify, { type preHandlerHookHandler } from 'fastify';
 import 'reflect-metadata';
 import { Controller, Get, Injectable, Module, UseGuards, type CanActivate, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -24,7 +27,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Entitled, TollgateModule } from '@tollgate/nest';
 
-type Framework = 'express' | 'hono' | 'nest-express' | 'nest-fastify';
+type Framework = 'express' | 'hono' | 'fastify' | 'nest-express' | 'nest-fastify';
 const [framework, variant, stiggUrl] = process.argv.slice(2) as [
   Framework,
   'bare' | 'floor' | 'guarded' | 'stigg-sdk',
@@ -60,6 +63,25 @@ await stigg?.waitForInitialization();
 let url: string;
 if (framework === 'nest-express' || framework === 'nest-fastify') {
   url = await nestApp(framework);
+} else if (framework === 'fastify') {
+  const app = Fastify();
+  if (tollgate) await app.register(fa.tollgate, { client: tollgate, customerId: () => CUSTOMER });
+  const noop: preHandlerHookHandler = (_req, _reply, done) => done();
+  const sdkGuard: preHandlerHookHandler = async (_req, reply) => {
+    const e = await stigg!.getBooleanEntitlement({ customerId: CUSTOMER, featureId: FEATURE });
+    if (!e.hasAccess) return reply.code(403).send({ error: 'forbidden' });
+  };
+  const preHandler =
+    variant === 'guarded'
+      ? app.requireFeature(FEATURE)
+      : variant === 'floor'
+        ? noop
+        : variant === 'stigg-sdk'
+          ? sdkGuard
+          : undefined;
+  app.get('/api/analytics', preHandler ? { preHandler } : {}, async () => body);
+  app.get('/__cpu', async () => cpu());
+  url = await app.listen({ port: 0, host: '127.0.0.1' });
 } else {
   let listener: RequestListener;
   if (framework === 'express') {

@@ -10,6 +10,7 @@ const guide = [
     items: [
       { text: 'Express', link: '/guide/express' },
       { text: 'Hono', link: '/guide/hono' },
+      { text: 'Fastify', link: '/guide/fastify' },
       { text: 'NestJS', link: '/guide/nest' },
       { text: 'The denial contract', link: '/guide/denials' },
     ],

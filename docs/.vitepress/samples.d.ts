@@ -9,6 +9,8 @@ import type { MiddlewareHandler } from 'hono';
 declare global {
   /** The app's authentication middleware (Express or Hono): it sets `req.user` / `c.get('orgId')`. */
   const authenticate: RequestHandler & MiddlewareHandler;
+  /** The app's authentication for Fastify: the customer of a request. */
+  function orgOf(req: unknown): string | undefined;
   /** The app's work behind a metered route. */
   function makeReport(): { report: string };
   function handler(): Promise<{ cost: number }>;

@@ -7,7 +7,7 @@ import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
 import { RedisServer } from '../support/redis.js';
 import { quiet, stiggUsage } from '../support/stigg.js';
 import { until } from '../support/wait.js';
-import { ADAPTERS, closeNestApps } from './apps.js';
+import { ADAPTERS, closeApps } from './apps.js';
 import { scenarios, type ScenarioContext } from './scenarios.js';
 
 describe.each(Object.entries(ADAPTERS))('%s adapter', (adapter, build) => {
@@ -30,7 +30,7 @@ describe.each(Object.entries(ADAPTERS))('%s adapter', (adapter, build) => {
   });
   afterAll(async () => {
     for (const s of servers) s.close();
-    await closeNestApps();
+    await closeApps();
     for (const c of extra) await c.close();
     await client?.close();
     await store?.disconnect().catch(() => {});

@@ -8,6 +8,8 @@ import { getRequestListener } from '@hono/node-server';
 import type { Decision, Tollgate } from '@tollgate/core';
 import * as ex from '@tollgate/express';
 import * as ho from '@tollgate/hono';
+import * as fa from '@tollgate/fastify';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import * as nest from '@tollgate/nest';
 import {
   Controller,
@@ -300,11 +302,73 @@ async function nestApp(client: Tollgate, platform: 'express' | 'fastify'): Promi
   return app.getHttpServer() as Server;
 }
 
+/** Fastify: per-route config for most routes, the decorator's preHandler for `/export`. */
+async function fastifyApp(client: Tollgate): Promise<Server> {
+  const app = Fastify();
+  await app.register(fa.tollgate, { client, customerId: (req) => customerFrom(req.headers) });
+  type Query = Record<string, string | undefined>;
+  const query = (req: FastifyRequest) => req.query as Query;
+  app.get('/analytics', { config: { entitlements: ['feature-analytics'] } }, async (req) => ({
+    decision: req.entitlement,
+  }));
+  app.get(
+    '/export',
+    {
+      preHandler: app.requireFeature('feature-export-formats', {
+        requestedValues: (req) => [String(query(req).format)],
+      }),
+    },
+    async (req) => ({ format: query(req).format }),
+  );
+  const metered = { metered: { feature: 'feature-api-calls' } };
+  app.post('/calls', { config: metered }, async (req, reply) => {
+    if (query(req).fail) throw new Error('handler failed');
+    if (query(req).wait) await sleep(Number(query(req).wait));
+    return reply.code(Number(query(req).status ?? 200)).send({ decision: req.entitlements?.['feature-api-calls'] });
+  });
+  const costOf = new WeakMap<FastifyRequest, number>();
+  app.post(
+    '/compute',
+    { config: { metered: { feature: 'feature-api-calls', usage: (req) => costOf.get(req) ?? 0 } } },
+    async (req) => {
+      costOf.set(req, Number(query(req).cost));
+      return { cost: costOf.get(req) };
+    },
+  );
+  app.post('/streamed', { config: metered }, (_req, reply) => reply.send(Readable.from(slowBody())));
+  app.post(
+    '/broken-units',
+    { config: { metered: { feature: 'feature-api-calls', usage: brokenUnits } } },
+    async () => ({ ok: true }),
+  );
+  app.post('/denied-after', { config: metered }, (_req, reply) =>
+    reply.code(403).send({ inflight: client.metrics().usage.inflight }),
+  );
+  const keyed = async (req: FastifyRequest, reply: FastifyReply) => {
+    const run = ran();
+    if (query(req).wait) await sleep(Number(query(req).wait));
+    return reply.code(201).header('x-run', String(run)).send({ run });
+  };
+  const idempotencyKey = (req: FastifyRequest) => req.headers['idempotency-key'];
+  app.post('/keyed', { config: { metered: { feature: 'feature-api-calls', idempotencyKey } } }, keyed);
+  app.post(
+    '/keyed-noreplay',
+    { config: { metered: { feature: 'feature-api-calls', idempotencyKey, replay: false } } },
+    keyed,
+  );
+  app.post('/keyed-projects', { config: { metered: { feature: 'feature-max-projects', idempotencyKey } } }, keyed);
+  await app.ready();
+  fastifyApps.push(app);
+  return app.server;
+}
+
+const fastifyApps: { close(): Promise<unknown> }[] = [];
 const nestApps: INestApplication[] = [];
 
-/** Closes the Nest apps built so far (their module drains usage through the client given to it). */
-export async function closeNestApps(): Promise<void> {
+/** Closes the Nest and Fastify apps built so far (Nest's module drains usage through the client given to it). */
+export async function closeApps(): Promise<void> {
   for (const app of nestApps.splice(0)) await app.close();
+  for (const app of fastifyApps.splice(0)) await app.close();
 }
 
 export const ADAPTERS = {
@@ -312,4 +376,5 @@ export const ADAPTERS = {
   hono: honoApp,
   'nest (express)': (client: Tollgate) => nestApp(client, 'express'),
   'nest (fastify)': (client: Tollgate) => nestApp(client, 'fastify'),
+  fastify: fastifyApp,
 } as const;

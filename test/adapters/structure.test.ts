@@ -7,13 +7,32 @@ import { describe, expect, it } from 'vitest';
 import { createTollgate } from '@tollgate/core';
 import * as ex from '@tollgate/express';
 import * as ho from '@tollgate/hono';
+import * as fa from '@tollgate/fastify';
+import Fastify from 'fastify';
 
+/** Each adapter's file, the imports allowed besides core, and how its settings are given (sync, or at register). */
 const sources = {
-  express: { file: 'packages/express/src/index.ts', framework: /^express$/ },
-  hono: { file: 'packages/hono/src/index.ts', framework: /^hono(\/[a-z-]+)?$/ },
+  express: {
+    file: 'packages/express/src/index.ts',
+    framework: /^express$/,
+    settle: async (o: object) => void ex.entitlements(o as never),
+  },
+  hono: {
+    file: 'packages/hono/src/index.ts',
+    framework: /^hono(\/[a-z-]+)?$/,
+    settle: async (o: object) => void ho.entitlements(o as never),
+  },
+  fastify: {
+    file: 'packages/fastify/src/index.ts',
+    framework: /^fastify(-plugin)?$/,
+    settle: async (o: object) =>
+      void (await Fastify()
+        .register(fa.tollgate, o as never)
+        .ready()),
+  },
 };
 
-describe.each(Object.entries(sources))('%s adapter', (name, { file, framework }) => {
+describe.each(Object.entries(sources))('%s adapter', (_name, { file, framework, settle }) => {
   const text = readFileSync(file, 'utf8');
 
   it('imports only its framework and @tollgate/core', () => {
@@ -21,11 +40,10 @@ describe.each(Object.entries(sources))('%s adapter', (name, { file, framework })
     expect(specifiers.filter((s) => s !== '@tollgate/core' && !framework.test(s))).toEqual([]);
   });
 
-  it('requires a customer resolver: no default trusts a client header', () => {
+  it('requires a customer resolver: no default trusts a client header', async () => {
     const client = createTollgate({ offline: true, logger: { warn: () => {}, error: () => {} } });
-    const make = name === 'express' ? ex.entitlements : ho.entitlements;
-    expect(() => make({ client } as never)).toThrow(/customerId.*no default trusts a client header/);
-    expect(() => make({ customerId: () => 'x' } as never)).toThrow(/client/);
+    await expect(settle({ client })).rejects.toThrow(/customerId.*no default trusts a client header/);
+    await expect(settle({ customerId: () => 'x' })).rejects.toThrow(/client/);
   });
 });
 
