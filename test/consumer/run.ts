@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const apps = join(repo, 'test/consumer/apps');
-const PACKAGES = ['core', 'express', 'hono', 'nest', 'cli', 'stigg-local'] as const;
+const PACKAGES = ['core', 'express', 'hono', 'fastify', 'nest', 'cli', 'stigg-local'] as const;
 const bin = (name: string) => join(repo, 'node_modules/.bin', name);
 
 interface Result {
@@ -186,8 +186,9 @@ try {
     'node',
     'module',
     {
-      ...tgz(...core, '@tollgate/express', '@tollgate/hono'),
+      ...tgz(...core, '@tollgate/express', '@tollgate/hono', '@tollgate/fastify'),
       express: '^5.1.0',
+      fastify: '^5.0.0',
       hono: '^4.9.0',
       '@hono/node-server': '^1.19.0',
       '@types/express': '^5.0.0',

@@ -10,6 +10,8 @@ import { createTollgate, isTollgateError, Tollgate, TollgateError } from '@tollg
 import { createTestTollgate } from '@tollgate/core/testing';
 import * as ex from '@tollgate/express';
 import * as ho from '@tollgate/hono';
+import { tollgate as tollgateFastify } from '@tollgate/fastify';
+import Fastify from 'fastify';
 import { DEFAULT_API_KEY, startStiggLocal } from '@tollgate/stigg-local';
 import express from 'express';
 import { Hono } from 'hono';
@@ -97,6 +99,27 @@ assert.equal((await fetch(`${honoUrl}/reports`, { method: 'POST', headers: { 'x-
 await delivered('customer-pro', 2);
 console.log('esm: hono guards (serve from @hono/node-server): 200, 403, metered 200 delivered to stigg-local');
 
+// Fastify
+const fastify = Fastify();
+await fastify.register(tollgateFastify, {
+  client: tollgate,
+  customerId: (req) => customers[req.headers['x-token'] ?? ''],
+});
+fastify.get('/analytics', { config: { entitlements: ['feature-analytics'] } }, async (req) => ({
+  hasAccess: req.entitlement?.hasAccess,
+}));
+fastify.post('/reports', { config: { metered: { feature: 'feature-api-calls', usage: 3 } } }, async () => ({
+  ok: true,
+}));
+const fastifyUrl = await fastify.listen({ port: 0, host: '127.0.0.1' });
+res = await fetch(`${fastifyUrl}/analytics`, { headers: { 'x-token': 'enterprise' } });
+assert.equal(res.status, 200);
+assert.deepEqual(await res.json(), { hasAccess: true });
+assert.equal((await fetch(`${fastifyUrl}/analytics`, { headers: { 'x-token': 'free' } })).status, 403);
+assert.equal((await fetch(`${fastifyUrl}/reports`, { method: 'POST', headers: { 'x-token': 'pro' } })).status, 200);
+await delivered('customer-pro', 5);
+console.log('esm: fastify plugin: 200, 403, metered 200 delivered to stigg-local');
+
 // The import engine, from code
 const dir = await mkdtemp(join(tmpdir(), 'tollgate-consumer-import-'));
 await writeFile(
@@ -128,6 +151,7 @@ console.log('esm: @tollgate/core/testing shares Tollgate and TollgateError with 
 
 expressServer.close();
 honoServer.close();
+await fastify.close();
 await tollgate.close();
 await stigg.close();
 console.log('esm: ok');
