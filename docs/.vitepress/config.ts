@@ -11,6 +11,7 @@ const guide = [
       { text: 'Express', link: '/guide/express' },
       { text: 'Hono', link: '/guide/hono' },
       { text: 'Fastify', link: '/guide/fastify' },
+      { text: 'tRPC', link: '/guide/trpc' },
       { text: 'NestJS', link: '/guide/nest' },
       { text: 'The denial contract', link: '/guide/denials' },
     ],

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const apps = join(repo, 'test/consumer/apps');
-const PACKAGES = ['core', 'express', 'hono', 'fastify', 'nest', 'cli', 'stigg-local'] as const;
+const PACKAGES = ['core', 'express', 'hono', 'fastify', 'trpc', 'nest', 'cli', 'stigg-local'] as const;
 const bin = (name: string) => join(repo, 'node_modules/.bin', name);
 
 interface Result {
