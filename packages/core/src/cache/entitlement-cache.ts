@@ -182,17 +182,17 @@ export class EntitlementCache {
     let lock: string | null = null;
     if (this.l2 && this.shared?.locks) {
       const found = await this.readOfAnother(storeKey, waitUntil);
-      if (typeof found === 'string' && found !== 'busy') lock = found;
-      else if (found && found !== 'busy') {
-        this.metrics.sharedReads += 1;
-        return this.putL1(key, found);
-      } else if (found === 'busy') {
-        // A revalidation while another process reads this customer: its answer will do; keep what is held.
+      if (found === 'busy') {
+        // Another process still reads this customer: for a revalidation its answer will do, what is held stays.
         const held = this.l1.peek(key) ?? (isEntry(shared) ? shared : undefined);
-        if (held) {
+        if (!cold && held) {
           this.metrics.sharedReads += 1;
           return held;
         }
+      } else if (typeof found === 'string') lock = found;
+      else if (found) {
+        this.metrics.sharedReads += 1;
+        return this.putL1(key, found);
       }
     }
     try {
