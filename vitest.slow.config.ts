@@ -7,7 +7,12 @@ export default defineConfig({
   resolve: { conditions: ['@tollgate/source', ...defaultClientConditions] },
   ssr: { resolve: { conditions: ['@tollgate/source', ...defaultServerConditions] } },
   test: {
-    include: ['test/fleet/**/*.test.ts', 'test/chaos/**/*.test.ts', 'test/core/usage-faults.test.ts'],
+    include: [
+      'test/fleet/**/*.test.ts',
+      'test/chaos/**/*.test.ts',
+      'test/runtimes/**/*.test.ts',
+      'test/core/usage-faults.test.ts',
+    ],
     env: { TOLLGATE_SLOW: '1' },
     fileParallelism: false,
     testTimeout: 900_000,

@@ -1,0 +1,94 @@
+/**
+ * The Hono example app, unchanged, on Bun and Deno (installed from the npm registry as the `bun` and `deno`
+ * packages), with its embedded stigg-local on loopback: 200 for an entitled customer, 403 problem+json for a denied
+ * one, 402 at the limit, and Stigg's usage equal to the successful metered requests. (Node runs it in
+ * test/examples.test.ts.)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../support/redis.js';
+import { until } from '../support/wait.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The runtime's executable, installed by npm as the dev dependency of the same name. */
+const bin = (name: string) => join(root, 'node_modules/.bin', name);
+
+/** How each runtime runs the example's TypeScript entry (the workspace packages from their sources). */
+const RUNTIMES: Record<string, (entry: string) => [string, string[]]> = {
+  bun: (entry) => [bin('bun'), ['--conditions=@tollgate/source', entry]],
+  // Deno resolves `./x.js` imports of TypeScript sources only with --sloppy-imports.
+  deno: (entry) => [bin('deno'), ['run', '-A', '--sloppy-imports', '--conditions=@tollgate/source', entry]],
+};
+
+const running: ChildProcess[] = [];
+afterEach(async () => {
+  for (const child of running.splice(0)) {
+    if (child.exitCode !== null) continue;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});
+
+describe.each(Object.entries(RUNTIMES))('the Hono example on %s', (runtime, command) => {
+  it('entitled 200, denied 403 problem+json, 402 at the limit; Stigg counts the successful metered requests', async () => {
+    const [port, stiggPort] = [await freePort(), await freePort()];
+    const [file, args] = command(join(root, 'examples/hono/src/main.ts'));
+    const child = spawn(file, args, {
+      cwd: join(root, 'examples/hono'),
+      env: { ...process.env, PORT: String(port), STIGG_PORT: String(stiggPort), NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    running.push(child);
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    await until(() => output.includes('Tollgate demo API') || child.exitCode !== null, `${runtime} to start`, 60_000);
+    expect(child.exitCode, output).toBeNull();
+    const api = `http://127.0.0.1:${port}/api`;
+    const stigg = `http://127.0.0.1:${stiggPort}`;
+    const as = (token: string, init: RequestInit = {}) => ({ ...init, headers: { 'x-api-token': token } });
+
+    expect((await fetch(`${api}/analytics`, as('demo-pro'))).status).toBe(200);
+    const denied = await fetch(`${api}/analytics`, as('demo-free'));
+    expect(denied.status).toBe(403);
+    expect(denied.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(((await denied.json()) as { feature: string }).feature).toBe('feature-analytics');
+
+    // Two units left: two reports go through, the third is refused.
+    const { limit } = (await (await fetch(`${api}/usage`, as('demo-free'))).json()) as { limit: number };
+    const preset = limit - 2;
+    await fetch(`${stigg}/_admin/customers/customer-free/usage`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ featureId: 'feature-api-calls', value: preset }),
+    });
+    await until(
+      async () => ((await (await fetch(`${api}/usage`, as('demo-free'))).json()) as { used: number }).used === preset,
+      'the usage set in Stigg to reach the app (stream)',
+      10_000,
+    );
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++)
+      statuses.push((await fetch(`${api}/reports`, as('demo-free', { method: 'POST' }))).status);
+    expect(statuses).toEqual([200, 200, 402]);
+    const usage = async () => {
+      const res = await fetch(`${stigg}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': 'server-tollgate-local' },
+        body: JSON.stringify({
+          query: '{ cachedEntitlements(query: {customerId: "customer-free"}) { feature { refId } currentUsage } }',
+        }),
+      });
+      const body = (await res.json()) as {
+        data: { cachedEntitlements: { feature: { refId: string }; currentUsage: number }[] };
+      };
+      return body.data.cachedEntitlements.find((e) => e.feature.refId === 'feature-api-calls')?.currentUsage;
+    };
+    await until(async () => (await usage()) === preset + 2, 'the two successful reports to reach Stigg', 15_000);
+    console.info(`${runtime}: 200, 403, [${statuses.join(', ')}], Stigg usage ${preset} + 2`);
+  }, 120_000);
+});
