@@ -33,13 +33,10 @@ const benchmark: Benchmark = {
     try {
       const rows: Record<string, string | number>[] = [];
       let spreads: string[] = [];
-      for (const framework of FRAMEWORKS) {
+      /** Starts the variants' apps, then measures them in rotating rounds; ratios and spreads per round. */
+      const measure = async (name: string, variants: readonly Variant[], start: (v: Variant) => Promise<string>) => {
         const apps = {} as Record<Variant, string>;
-        for (const v of VARIANTS) {
-          const child = await startChild<{ url: string }>(file, [framework, v, stigg.info.url], { cpu: APP_CPU });
-          children.push(child);
-          apps[v] = child.info.url;
-        }
+        for (const v of variants) apps[v] = await start(v);
         const cpu = async (v: Variant) => {
           const u = (await (await fetch(`${apps[v]}/__cpu`)).json()) as { user: number; system: number };
           return u.user + u.system;
@@ -49,15 +46,15 @@ const benchmark: Benchmark = {
           const r = await load({ url: `${apps[v]}/api/analytics`, durationSeconds: seconds, connections: 50 });
           return { ...r, cpuPerRequest: ((await cpu(v)) - before) / Math.max(1, r.requests) };
         };
-        for (const v of VARIANTS) await hit(v, 1); // warm: JIT, caches, connections
-        const rps = Object.fromEntries(VARIANTS.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
-        const cpuUs = Object.fromEntries(VARIANTS.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
+        for (const v of variants) await hit(v, 1); // warm: JIT, caches, connections
+        const rps = Object.fromEntries(variants.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
+        const cpuUs = Object.fromEntries(variants.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
         for (let round = 0; round < ROUNDS; round++) {
           // Each round in another order, so that drift on a shared machine does not favour one variant.
-          const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!);
+          const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
           for (const v of order) {
             const r = await hit(v, SECONDS);
-            if (r.non2xx || r.errors) throw new Error(`${framework}/${v}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+            if (r.non2xx || r.errors) throw new Error(`${name}/${v}: ${r.non2xx} non-2xx, ${r.errors} errors`);
             rps[v].push(r.requestsPerSecond);
             cpuUs[v].push(r.cpuPerRequest);
           }
@@ -71,6 +68,17 @@ const benchmark: Benchmark = {
           const r = perRound(a, b);
           return `${fmt(Math.min(...r), 3)}-${fmt(Math.max(...r), 3)}`;
         };
+        spreads.push(
+          `${name}: guarded/floor ${spread('guarded', 'floor')}, guarded/bare ${spread('guarded', 'bare')}, floor/bare ${spread('floor', 'bare')}`,
+        );
+        return { rps, cpuUs, ratio, cpuRatio };
+      };
+      for (const framework of FRAMEWORKS) {
+        const { rps, cpuUs, ratio, cpuRatio } = await measure(framework, VARIANTS, async (v) => {
+          const child = await startChild<{ url: string }>(file, [framework, v, stigg.info.url], { cpu: APP_CPU });
+          children.push(child);
+          return child.info.url;
+        });
         rows.push({
           framework,
           'bare req/s': fmt(median(rps.bare)),
@@ -85,10 +93,28 @@ const benchmark: Benchmark = {
           'guarded/SDK guard': `${fmt(ratio('guarded', 'stigg-sdk'), 2)}x`,
           'CPU µs/req (bare, floor, guarded)': `${fmt(median(cpuUs.bare), 1)}, ${fmt(median(cpuUs.floor), 1)}, ${fmt(median(cpuUs.guarded), 1)}`,
         });
-        spreads.push(
-          `${framework}: guarded/floor ${spread('guarded', 'floor')}, guarded/bare ${spread('guarded', 'bare')}, floor/bare ${spread('floor', 'bare')}`,
-        );
       }
+      // Hono on Bun, served by Bun's own server: bare, floor and guarded.
+      const bunFile = new URL('./servers/hono-runtime-app.ts', import.meta.url).pathname;
+      const onBun = await measure('hono on bun', ['bare', 'floor', 'guarded'], async (v) => {
+        const child = await startChild<{ url: string }>(bunFile, [v, stigg.info.url], { cpu: APP_CPU, runtime: 'bun' });
+        children.push(child);
+        return child.info.url;
+      });
+      rows.push({
+        framework: 'hono on bun',
+        'bare req/s': fmt(median(onBun.rps.bare)),
+        'floor req/s': fmt(median(onBun.rps.floor)),
+        'guarded req/s': fmt(median(onBun.rps.guarded)),
+        'guarded/floor': `${fmt(onBun.ratio('guarded', 'floor'), 3)}x`,
+        'in CPU/req': `${fmt(onBun.cpuRatio('guarded', 'floor'), 3)}x`,
+        'target ': `>= ${FLOOR_TARGET}x`,
+        'guarded/bare': `${fmt(onBun.ratio('guarded', 'bare'), 3)}x`,
+        'in CPU/req ': `${fmt(onBun.cpuRatio('guarded', 'bare'), 3)}x`,
+        target: 'printed',
+        'guarded/SDK guard': '',
+        'CPU µs/req (bare, floor, guarded)': `${fmt(median(onBun.cpuUs.bare), 1)}, ${fmt(median(onBun.cpuUs.floor), 1)}, ${fmt(median(onBun.cpuUs.guarded), 1)}`,
+      });
       report.table(rows);
       report.note(
         "bare: the route alone; floor: the route behind one no-op middleware of the framework's kind (Nest: a guard);",

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Starts a TypeScript server file in its own process (so it does not share a CPU with the load generator) and
@@ -8,10 +9,14 @@ import { createInterface } from 'node:readline';
 export async function startChild<T>(
   file: string,
   args: string[] = [],
-  options: { cpu?: number } = {},
+  options: { cpu?: number; runtime?: 'node' | 'bun' } = {},
 ): Promise<{ info: T; stop(): Promise<void> }> {
-  // Packages resolve to their builds (dist), as in production; only the server file itself is TypeScript.
-  const argv = [process.execPath, '--import', 'tsx', file, ...args];
+  // Packages resolve to their builds (dist), as in production; only the server file itself is TypeScript (which
+  // Bun runs as it is).
+  const argv =
+    options.runtime === 'bun'
+      ? [fileURLToPath(new URL('../../node_modules/.bin/bun', import.meta.url)), file, ...args]
+      : [process.execPath, '--import', 'tsx', file, ...args];
   // Pinned to one core when asked (and `taskset` exists), apart from the load generator.
   const pinned = options.cpu !== undefined && hasTaskset() ? ['taskset', '-c', String(options.cpu), ...argv] : argv;
   const child: ChildProcess = spawn(pinned[0]!, pinned.slice(1), {

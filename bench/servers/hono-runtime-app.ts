@@ -1,0 +1,43 @@
+/**
+ * Benchmark child for other runtimes (Bun): GET /api/analytics on Hono served by the runtime's own server, bare,
+ * behind one no-op middleware (the floor) or behind Tollgate's guard on a cache hit. argv: variant stiggUrl.
+ * Prints {"url"} when listening; GET /__cpu answers this process's CPU time.
+ */
+import { Hono } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { createTollgate } from '@tollgate/core';
+import { tollgateHono } from '@tollgate/hono';
+
+const [variant, stiggUrl] = process.argv.slice(2) as ['bare' | 'floor' | 'guarded', string];
+const FEATURE = 'feature-analytics';
+const CUSTOMER = 'customer-pro';
+const body = { visitors: 1234, conversion: 0.042 };
+
+const tollgate =
+  variant === 'guarded'
+    ? createTollgate({
+        apiKey: 'server-tollgate-local',
+        baseUrl: stiggUrl,
+        logger: { warn: () => {}, error: () => {} },
+      })
+    : null;
+await tollgate?.ready();
+await tollgate?.check({ customerId: CUSTOMER, featureId: FEATURE }); // cached: every measured request is a hit
+
+const app = new Hono();
+const guards =
+  variant === 'guarded'
+    ? [tollgateHono({ client: tollgate!, customerId: () => CUSTOMER }).requireFeature(FEATURE)]
+    : variant === 'floor'
+      ? [createMiddleware((_c, next) => next())]
+      : [];
+app.get('/api/analytics', ...(guards as []), (c) => c.json(body));
+app.get('/__cpu', (c) => c.json(process.cpuUsage()));
+
+declare const Bun: { serve(o: { port: number; hostname: string; fetch: typeof app.fetch }): { port: number } };
+const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: app.fetch });
+console.log(JSON.stringify({ url: `http://127.0.0.1:${server.port}` }));
+process.once('SIGTERM', () => {
+  void tollgate?.close().then(() => process.exit(0));
+  if (!tollgate) process.exit(0);
+});
