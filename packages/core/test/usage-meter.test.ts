@@ -41,4 +41,27 @@ describe('usage meter', () => {
     expect(metered.allowed).toBe(false);
     expect(meter.inflight).toBe(0);
   });
+  it('a request denied before it reserves (limit reached since, Stigg out of reach) still finds its key: replayed, or 409 while it runs', async () => {
+    let allow = true;
+    const meter = new UsageMeter({
+      store: new MemoryMeterStore(),
+      reservationTtlMs: 60_000,
+      decide: () => ({ ...granted, hasAccess: allow, reason: allow ? null : 'Unknown', isFallback: !allow }),
+      committed: () => {},
+    });
+    const request = { customerId: 'c', featureId: 'f', idempotencyKey: 'k-1' };
+    const first = await meter.enter(request);
+    const running = await meter.enter({ ...request, idempotencyKey: 'k-2' });
+    await first.settle({ success: true, response: { status: 201, headers: {}, body: 'e30=' } });
+    allow = false; // now every new request is denied
+    const retry = await meter.enter(request);
+    expect(retry).toMatchObject({ allowed: true, duplicate: true, replay: { status: 201 } });
+    expect(await meter.enter({ ...request, idempotencyKey: 'k-2' })).toMatchObject({ allowed: false, inFlight: true });
+    await running.settle({ success: false });
+    expect(await meter.enter({ ...request, idempotencyKey: 'k-3' })).toMatchObject({
+      allowed: false,
+      inFlight: false,
+      duplicate: false,
+    });
+  });
 });

@@ -13,6 +13,7 @@ import {
   type ReserveRequest,
   type ReserveResult,
   type SealedRecord,
+  type SeenKey,
   type UsageKey,
 } from './types.js';
 
@@ -116,6 +117,14 @@ export class MemoryMeterStore implements MeterStore {
     c.reservations.set(r.reservationId, { units: r.units, expires: now + r.ttlMs });
     if (rk && this.inflightKeys.size < this.maxKeys) this.inflightKeys.set(rk, r.reservationId);
     return { status: 'reserved', usage };
+  }
+
+  async seen(key: UsageKey, idempotencyKey: string): Promise<SeenKey> {
+    const rk = requestKey(key, idempotencyKey);
+    if (this.requestKeys.has(rk)) return { status: 'duplicate', replay: this.responses.get(rk) ?? null };
+    const holder = this.inflightKeys.get(rk);
+    const held = holder ? this.counters.get(keyString(key))?.reservations.get(holder) : undefined;
+    return held && held.expires > this.now() ? { status: 'in-flight' } : null;
   }
 
   async commit(

@@ -16,6 +16,7 @@ import {
   type ReserveRequest,
   type ReserveResult,
   type SealedRecord,
+  type SeenKey,
   type UsageKey,
 } from './types.js';
 
@@ -394,6 +395,23 @@ export class RedisMeterStore implements MeterStore {
 
   private run(script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
     return this.redis.eval(script, { keys, arguments: args.map(String) });
+  }
+
+  async seen(key: UsageKey, idempotencyKey: string): Promise<SeenKey> {
+    // Committed here while Redis was down (not handed over yet), or in Redis.
+    const here = await this.local.seen(key, idempotencyKey);
+    if (here || !this.available()) return here;
+    const k = this.keys(key, idempotencyKey);
+    try {
+      const [status, value] = (await this.call('seen', () => this.run(lua.SEEN, [k.request, k.units], []))) as [
+        string,
+        string?,
+      ];
+      if (status === 'duplicate') return { status, replay: recorded(value) };
+      return status === 'in-flight' ? { status } : null;
+    } catch {
+      return null; // unknown: the request is answered as the decision says
+    }
   }
 
   async reserve(r: ReserveRequest): Promise<ReserveResult> {

@@ -229,6 +229,20 @@ if redis.call('HDEL', KEYS[2], ARGV[1]) == 1 then
 end
 return 0`;
 
+/**
+ * What a request key holds, without reserving. KEYS: request key, units hash. Returns {'duplicate', what its commit
+ * kept}, {'in-flight'} while the reservation holding it lives, or {'none'}.
+ */
+export const SEEN = `
+local seen = redis.call('GET', KEYS[1])
+if not seen then return {'none'} end
+if string.sub(seen, 1, 2) == 'i:' then
+  local held = redis.call('HGET', KEYS[2], string.sub(seen, 3))
+  if held and held ~= 'done' and held ~= 'expired' then return {'in-flight'} end
+  return {'none'}
+end
+return {'duplicate', seen}`;
+
 /** KEYS: counter, sealed hash. Returns {open units, pending units, sealed records of the customer}. */
 export const STATE = `
 local h = redis.call('HMGET', KEYS[1], 'open', 'pending')

@@ -42,6 +42,8 @@ export interface KeyedCommit {
   response: RecordedResponse | null;
 }
 
+export type SeenKey = { status: 'duplicate'; replay: RecordedResponse | null } | { status: 'in-flight' } | null;
+
 export interface ReserveRequest {
   key: UsageKey;
   reservationId: string;
@@ -93,6 +95,12 @@ export interface ClaimRequest {
  */
 export interface MeterStore {
   reserve(request: ReserveRequest): Promise<ReserveResult>;
+  /**
+   * What is known of a request key without reserving: committed (`duplicate`, with its recorded response), held by
+   * a live reservation (`in-flight`), or nothing. Asked when a request is denied before it reserves (its customer
+   * is at the limit now, Stigg cannot be asked), so that a retry of a request that did succeed gets its answer.
+   */
+  seen(key: UsageKey, idempotencyKey: string): Promise<SeenKey>;
   /**
    * Turns a reservation of `reservedUnits` into `units` committed (to report); the request key is remembered,
    * with `response` to replay to a retry when given.

@@ -105,13 +105,16 @@ export class UsageMeter {
       inFlight: false,
       settle: NOOP,
     };
-    if (!decision.hasAccess) return noop;
+    if (!decision.hasAccess) {
+      // Denied now (the limit reached since, Stigg out of reach): a retry of a request that did succeed still gets
+      // its answer, and one whose first attempt still runs is told so.
+      const seen = request.idempotencyKey ? await this.deps.store.seen(keyOf(request), request.idempotencyKey) : null;
+      if (seen?.status === 'duplicate') return { ...noop, allowed: true, duplicate: true, replay: seen.replay };
+      if (seen?.status === 'in-flight') return { ...noop, inFlight: true };
+      return noop;
+    }
 
-    const key: UsageKey = {
-      customerId: request.customerId,
-      resourceId: request.resourceId ?? null,
-      featureId: request.featureId,
-    };
+    const key = keyOf(request);
     const reservationId = randomUUID();
     const result = await this.deps.store.reserve({
       key,
@@ -165,3 +168,9 @@ export class UsageMeter {
     };
   }
 }
+
+const keyOf = (request: EnterRequest): UsageKey => ({
+  customerId: request.customerId,
+  resourceId: request.resourceId ?? null,
+  featureId: request.featureId,
+});
