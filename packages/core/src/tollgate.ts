@@ -65,7 +65,7 @@ export class Tollgate extends Management {
     const budget = (this.readBudget = new ReadBudget(
       config.fleet.readsPerMinute,
       fleetRedis
-        ? new RedisReadCounter(fleetRedis, `tollgate:v2:{${config.environment}}:reads`, config.cache.storeTimeoutMs)
+        ? new RedisReadCounter(fleetRedis, `tollgate:v2:{${config.environment}}:reads`, config.usage.redisTimeoutMs)
         : new LocalReadCounter(),
       config.logger,
     ));

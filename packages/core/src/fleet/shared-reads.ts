@@ -96,6 +96,8 @@ export class ReadBudget {
   waited = 0;
   /** Reads refused: the budget had nothing left within their wait. */
   refused = 0;
+  /** Counts when the counter fails (Redis cannot answer). */
+  private readonly local = new LocalReadCounter();
 
   constructor(
     perMinute: number,
@@ -117,8 +119,9 @@ export class ReadBudget {
       try {
         n = await this.counter.count(window);
       } catch (err) {
-        this.logger.debug?.(`tollgate: read budget not counted (${(err as Error).message}); reading anyway`);
-        return true;
+        // Redis cannot count for the fleet now: this process keeps to the allowance on its own.
+        this.logger.debug?.(`tollgate: read budget not counted in Redis (${(err as Error).message}); counted here`);
+        n = await this.local.count(window);
       }
       if (n <= this.perSecond) {
         if (waited) this.waited += 1;
