@@ -86,7 +86,7 @@ export class LocalReadCounter implements ReadCounter {
 }
 
 /**
- * The read budget: entitlement reads sent to Stigg, at most `perMinute` a minute (spread as a per-second
+ * The read budget: entitlement reads sent to Stigg, at most `perMinute` in any minute (spread as a per-second
  * allowance, so that a fleet restarting together cannot spend the minute in its first seconds). Stigg counts one
  * budget per API key across all callers and answers 429 past it; staying below it keeps Stigg answering.
  */
@@ -106,7 +106,8 @@ export class ReadBudget {
     private readonly now: () => number = Date.now,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {
-    this.perSecond = Math.max(1, Math.floor(perMinute / 60));
+    // Any minute touches 61 one-second windows: each gets a 61st of the minute's budget.
+    this.perSecond = Math.max(1, Math.floor(perMinute / 61));
   }
 
   /** Takes one read, waiting for a later second until `until` (epoch ms); false when none was left by then. */
