@@ -60,13 +60,23 @@ async function restartTogether(server: StiggLocal, redis: RedisServer): Promise<
     await Promise.all(clients.map((t) => t.close()));
     await Promise.all(stores.map((s) => s.disconnect().catch(() => {})));
   }
-  const seconds = (Date.now() - started) / 1000;
   const reads = (server.admin.stats().calls.cachedEntitlements ?? 0) - readsBefore;
+  // Stigg counts its limit per minute: the busiest 60 s (and second) of the reads' arrival times.
+  const times = server.admin.callTimes('cachedEntitlements').filter((t) => t >= started);
+  const busiest = (spanMs: number) => {
+    let most = 0;
+    for (let i = 0, j = 0; j < times.length; j++) {
+      while (times[j]! - times[i]! >= spanMs) i++;
+      most = Math.max(most, j - i + 1);
+    }
+    return most;
+  };
   return {
     measured: `${CLIENTS} clients restarting together`,
     checks: latencies.length,
     'Stigg reads': reads,
-    'reads/min': Math.round((reads / seconds) * 60),
+    'busiest 60 s': busiest(60_000),
+    'busiest second': busiest(1_000),
     budget: `${BUDGET}/min`,
     thrown,
     'fallback answers': fallbacks,
