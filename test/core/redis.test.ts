@@ -16,7 +16,7 @@ describe('shared Redis', () => {
     try {
       env.server.admin.resetStats();
       expect((await a.check({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess).toBe(false);
-      await new Promise((r) => setTimeout(r, 300)); // the shared write is in the background
+      await new Promise((r) => setTimeout(r, 1_000)); // the shared write may be in the background (no read lock to be had)
       expect((await b.check({ customerId: 'customer-free', featureId: 'feature-analytics' })).hasAccess).toBe(false);
       expect(env.server.admin.stats().calls.cachedEntitlements).toBe(1);
       expect((await b.metrics()).l2Hits).toBe(1);
@@ -47,7 +47,7 @@ describe('shared Redis', () => {
     try {
       const request = { customerId: 'dash-owner', featureId: 'feature-analytics' };
       expect((await a.check({ ...request, resourceId: '-' })).hasAccess).toBe(true);
-      await new Promise((r) => setTimeout(r, 300)); // the shared write is in the background
+      await new Promise((r) => setTimeout(r, 1_000)); // the shared write may be in the background (no read lock to be had)
       expect((await b.check(request)).hasAccess).toBe(false); // its own entry, from Stigg: not A's "-"
       expect((await b.metrics()).l2Hits).toBe(0);
       expect((await b.check({ ...request, resourceId: '-' })).hasAccess).toBe(true);
@@ -113,7 +113,7 @@ describe('shared Redis', () => {
       }, 'L2 in use again');
       // A second client finds the first one's writes in Redis.
       await t.check({ customerId: 'customer-enterprise', featureId: 'feature-seats' });
-      await new Promise((r) => setTimeout(r, 300)); // the shared write is in the background
+      await new Promise((r) => setTimeout(r, 1_000)); // the shared write may be in the background (no read lock to be had)
       const other = createTollgate({
         apiKey: 'server-tollgate-local',
         baseUrl: env.server.url,

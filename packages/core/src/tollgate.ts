@@ -65,9 +65,10 @@ export class Tollgate extends Management {
     const budget = (this.readBudget = new ReadBudget(
       config.fleet.readsPerMinute,
       fleetRedis
-        ? new RedisReadCounter(fleetRedis, `tollgate:v2:{${config.environment}}:reads`, config.usage.redisTimeoutMs)
+        ? new RedisReadCounter(fleetRedis, `tollgate:v2:{${config.environment}}:reads`, config.cache.storeTimeoutMs)
         : new LocalReadCounter(),
       config.logger,
+      config.cache.storeRetryAfterMs,
     ));
     this.cache = new EntitlementCache(
       config,

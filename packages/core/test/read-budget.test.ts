@@ -10,6 +10,7 @@ function budget(perMinute: number, counter = new LocalReadCounter()) {
     perMinute,
     counter,
     quiet,
+    5_000,
     () => clock.now,
     async (ms) => void (clock.now += ms),
   );
@@ -17,7 +18,7 @@ function budget(perMinute: number, counter = new LocalReadCounter()) {
 }
 
 describe('the read budget', () => {
-  it('allows perMinute / 60 reads a second; past it, a read waits for the next second within its wait', async () => {
+  it('allows perMinute / 61 reads a second; past it, a read waits for the next second within its wait', async () => {
     const { b, clock } = budget(183); // 3 a second (a minute touches 61 one-second windows)
     for (let i = 0; i < 3; i++) expect(await b.take(clock.now)).toBe(true);
     expect(await b.take(clock.now)).toBe(false); // no wait allowed: refused
@@ -36,11 +37,16 @@ describe('the read budget', () => {
   });
 
   it('a counter that fails (Redis down) never blocks reads: the process keeps to the allowance on its own', async () => {
-    const failing = { count: async () => Promise.reject(new Error('down')) } as unknown as LocalReadCounter;
+    let asked = 0;
+    const failing = { count: async () => Promise.reject(new Error(`down ${++asked}`)) } as unknown as LocalReadCounter;
     const { b, clock } = budget(122, failing); // 2 a second
     expect(await b.take(clock.now)).toBe(true);
     expect(await b.take(clock.now)).toBe(true);
     expect(await b.take(clock.now)).toBe(false);
+    expect(asked).toBe(1); // not asked again for a while: a dead Redis is not waited on per read
     expect(await b.take(clock.now + 2_000)).toBe(true);
+    clock.now += 5_000;
+    await b.take(clock.now);
+    expect(asked).toBe(2);
   });
 });

@@ -96,13 +96,16 @@ export class ReadBudget {
   waited = 0;
   /** Reads refused: the budget had nothing left within their wait. */
   refused = 0;
-  /** Counts when the counter fails (Redis cannot answer). */
+  /** Counts when the counter fails (Redis cannot answer), and until when Redis is not asked again. */
   private readonly local = new LocalReadCounter();
+  private counterDownUntil = 0;
 
   constructor(
     perMinute: number,
     private readonly counter: ReadCounter,
     private readonly logger: Logger,
+    /** After the counter failed, counted in process for this long (a Redis that is down is not waited on per read). */
+    private readonly retryAfterMs = 5_000,
     private readonly now: () => number = Date.now,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {
@@ -117,12 +120,16 @@ export class ReadBudget {
       const now = this.now();
       const window = Math.floor(now / 1000);
       let n: number;
-      try {
-        n = await this.counter.count(window);
-      } catch (err) {
-        // Redis cannot count for the fleet now: this process keeps to the allowance on its own.
-        this.logger.debug?.(`tollgate: read budget not counted in Redis (${(err as Error).message}); counted here`);
-        n = await this.local.count(window);
+      if (now < this.counterDownUntil) n = await this.local.count(window);
+      else {
+        try {
+          n = await this.counter.count(window);
+        } catch (err) {
+          // Redis cannot count for the fleet now: this process keeps to the allowance on its own for a while.
+          this.logger.debug?.(`tollgate: read budget not counted in Redis (${(err as Error).message}); counted here`);
+          this.counterDownUntil = this.now() + this.retryAfterMs;
+          n = await this.local.count(window);
+        }
       }
       if (n <= this.perSecond) {
         if (waited) this.waited += 1;
