@@ -64,15 +64,23 @@ function member(name: string, pubSub: PubSub, lease: RedisLease, clock: { now: n
   return { fleet, seen, name };
 }
 
+/** Processes sharing one channel and one lease, which `a` holds (token 1) to begin with. */
+function fleetOf<const N extends string[]>(...names: N) {
+  const clock = { now: 1_000_000 };
+  const { pubSub } = channel();
+  const { state, lease } = leases();
+  state.holder = 'a';
+  state.token = 1;
+  const members = names.map((n) => member(n, pubSub, lease(n), clock)) as { [K in keyof N]: ReturnType<typeof member> };
+  return { clock, pubSub, state, members };
+}
+
 describe("the fleet's stream", () => {
   it('the lease holder opens the one stream and speaks for it; followers apply what it sends, and trust it while it beats', async () => {
-    const clock = { now: 1_000_000 };
-    const { pubSub } = channel();
-    const { state, lease } = leases();
-    state.holder = 'a';
-    state.token = 1;
-    const a = member('a', pubSub, lease('a'), clock);
-    const b = member('b', pubSub, lease('b'), clock);
+    const {
+      clock,
+      members: [a, b],
+    } = fleetOf('a', 'b');
     await a.fleet.start();
     await b.fleet.start();
     expect([a.fleet.role, b.fleet.role]).toEqual(['holder', 'follower']);
@@ -101,14 +109,12 @@ describe("the fleet's stream", () => {
   });
 
   it('a new holder: the old one closes its stream; followers revalidate (messages may have been missed)', async () => {
-    const clock = { now: 1_000_000 };
-    const { pubSub } = channel();
-    const { state, lease } = leases();
-    state.holder = 'a';
-    state.token = 1;
-    const a = member('a', pubSub, lease('a'), clock);
-    const b = member('b', pubSub, lease('b'), clock);
-    const c = member('c', pubSub, lease('c'), clock);
+    const {
+      clock,
+      pubSub,
+      state,
+      members: [a, b, c],
+    } = fleetOf('a', 'b', 'c');
     for (const p of [a, b, c]) await p.fleet.start();
     await a.fleet.send({ k: 'beat', live: true });
     const resetsBefore = c.seen.resets;
@@ -130,12 +136,10 @@ describe("the fleet's stream", () => {
   });
 
   it('stop gives the lease up and closes the stream', async () => {
-    const clock = { now: 1_000_000 };
-    const { pubSub } = channel();
-    const { state, lease } = leases();
-    state.holder = 'a';
-    state.token = 1;
-    const a = member('a', pubSub, lease('a'), clock);
+    const {
+      state,
+      members: [a],
+    } = fleetOf('a');
     await a.fleet.start();
     await a.fleet.stop();
     expect(a.seen.stopped).toBe(1);
