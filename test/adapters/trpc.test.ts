@@ -124,6 +124,7 @@ describe.each(Object.entries(transports))('tRPC through its %s adapter', (name, 
   it('metered: counted once a call succeeded, not when it failed; TOO_MANY_REQUESTS at the limit', async () => {
     await provisionCustomers(stigg, [customer]);
     stigg.admin.setPlan(customer, 'plan-free');
+    stigg.admin.setRateLimits({ enabled: true }); // delivery within Stigg's limits (provisioning turned them off)
     expect((await mutate('report', customer)).status).toBe(200);
     expect((await mutate('report', customer)).status).toBe(200);
     expect((await mutate('failing', customer)).status).toBe(500);
