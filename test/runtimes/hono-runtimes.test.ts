@@ -71,6 +71,12 @@ describe.each(Object.entries(RUNTIMES))('the Hono example on %s', (runtime, comm
       'the usage set in Stigg to reach the app (stream)',
       10_000,
     );
+    // Delivered within Stigg's limits: stigg-local's rate-limit emulation on.
+    await fetch(`${stigg}/_admin/rate-limits`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ enabled: true }),
+    });
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++)
       statuses.push((await fetch(`${api}/reports`, as('demo-free', { method: 'POST' }))).status);
