@@ -1,8 +1,9 @@
-import { createKeyv } from '@keyv/redis';
 import { createTollgate } from '@tollgate/core';
 import { startStiggLocal } from '@tollgate/stigg-local';
+import { createClient, createKeyv as keyvOf } from '@keyv/redis';
 import { RedisServer } from '../test/support/redis.js';
-import { fmt, median } from './lib/load.js';
+import { pinSelf, startChild } from './lib/child.js';
+import { fmt, load, median } from './lib/load.js';
 import { opsPerSecond, opsPerSecondAsync } from './lib/timing.js';
 import type { Benchmark } from './lib/types.js';
 
@@ -15,7 +16,7 @@ const benchmark: Benchmark = {
   async run(report) {
     const server = await startStiggLocal({ log: () => {} });
     const redis = await RedisServer.start();
-    const store = createKeyv(redis.url);
+    const store = keyvOf(redis.url);
     const memory = createTollgate({ apiKey: 'server-tollgate-local', baseUrl: server.url, logger: quiet });
     const shared = createTollgate({
       apiKey: 'server-tollgate-local',
@@ -108,6 +109,8 @@ const benchmark: Benchmark = {
       report.note(
         "one record per customer/resource/feature per flush (1 s), at most 100 records per call (Stigg's limit)",
       );
+
+      await meteredRoute(report, server.url, redis.url);
     } finally {
       await memory.close();
       await shared.close();
@@ -118,3 +121,81 @@ const benchmark: Benchmark = {
   },
 };
 export default benchmark;
+
+const HTTP_ROUNDS = 5;
+const HTTP_SECONDS = 2.5;
+const VARIANTS = ['feature', 'metered', 'leased'] as const;
+type Variant = (typeof VARIANTS)[number];
+
+/**
+ * A metered route over HTTP (Express, one hot customer, 50 connections) vs the same route behind `requireFeature`
+ * only, with the meter in Redis as it is by default and with allowance leases; Redis commands per request from
+ * `INFO commandstats`, less what the idle apps send anyway (heartbeats, leases), measured before.
+ */
+async function meteredRoute(report: Parameters<Benchmark['run']>[0], stiggUrl: string, redisUrl: string) {
+  const pinned = pinSelf(0);
+  const file = new URL('./servers/metered-app.ts', import.meta.url).pathname;
+  const admin = await createClient({ url: redisUrl }).connect();
+  const children: { stop(): Promise<void> }[] = [];
+  const commands = async () => {
+    let n = 0;
+    for (const m of (await admin.info('commandstats')).matchAll(/^cmdstat_(\w+):calls=(\d+)/gm))
+      if (m[1] !== 'info') n += Number(m[2]);
+    return n;
+  };
+  try {
+    const apps = {} as Record<Variant, string>;
+    for (const v of VARIANTS) {
+      const child = await startChild<{ url: string }>(file, [v, stiggUrl, redisUrl], { cpu: 1 });
+      children.push(child);
+      apps[v] = child.info.url;
+    }
+    for (const v of VARIANTS) await load({ url: `${apps[v]}/api/work`, durationSeconds: 1, connections: 50 }); // warm
+    await new Promise((r) => setTimeout(r, 1_500)); // blocks left by the warm-up idle back
+    const idleFrom = await commands();
+    const idleStart = Date.now();
+    await new Promise((r) => setTimeout(r, 3_000));
+    const backgroundPerSecond = ((await commands()) - idleFrom) / ((Date.now() - idleStart) / 1000);
+
+    const rps = { feature: [], metered: [], leased: [] } as Record<Variant, number[]>;
+    const perRequest = { feature: [], metered: [], leased: [] } as Record<Variant, number[]>;
+    for (let round = 0; round < HTTP_ROUNDS; round++) {
+      const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!);
+      for (const v of order) {
+        const before = await commands();
+        const started = Date.now();
+        const r = await load({ url: `${apps[v]}/api/work`, durationSeconds: HTTP_SECONDS, connections: 50 });
+        const used = (await commands()) - before - (backgroundPerSecond * (Date.now() - started)) / 1000;
+        if (r.non2xx || r.errors) throw new Error(`metered route ${v}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+        rps[v].push(r.requestsPerSecond);
+        perRequest[v].push(Math.max(0, used) / Math.max(1, r.requests));
+      }
+    }
+    const ratios = (v: Variant) => rps[v].map((x, i) => x / rps.feature[i]!);
+    const row = (v: Variant, what: string, target: string) => ({
+      route: what,
+      'req/s': fmt(median(rps[v])),
+      'vs requireFeature': `${fmt(median(ratios(v)), 3)}x`,
+      spread: `${fmt(Math.min(...ratios(v)), 3)}-${fmt(Math.max(...ratios(v)), 3)}`,
+      target,
+      'Redis commands/request': fmt(median(perRequest[v]), 3),
+    });
+    report.table([
+      row('feature', 'requireFeature only', ''),
+      row('metered', 'meteredGuard, meter in Redis (one call per request)', ''),
+      row('leased', 'meteredGuard, allowance leases', '>= 0.85x'),
+    ]);
+    report.note(
+      `Express, GET /api/work for one hot customer, 50 connections; median of ${HTTP_ROUNDS} alternating rounds of ${HTTP_SECONDS} s;`,
+    );
+    report.note(
+      `ratios within each round; Redis commands per request from INFO commandstats, less the idle apps' ${fmt(backgroundPerSecond, 1)} commands/s`,
+    );
+    report.note(
+      pinned ? 'load generator pinned to core 0, apps to core 1 (taskset)' : 'taskset not available: not pinned',
+    );
+  } finally {
+    for (const c of children) await c.stop();
+    await admin.quit().catch(() => {});
+  }
+}

@@ -44,6 +44,17 @@ const describe = (f: SoakFacts, list: FaultRecord[]) =>
     : list
         .map((r) => `${r.kind}${r.slot !== undefined ? `#${r.slot}` : ''} ${at(f, r.start)}..${at(f, r.end)}`)
         .join(', ');
+/** A customer's irregular requests, each as its attempts (`app status@t`, `-` for no answer) and the faults active then. */
+const irregularOf = (f: SoakFacts, customer: string) =>
+  (f.ledger.irregular.get(customer) ?? [])
+    .slice(0, 12)
+    .map((r) => {
+      const first = r.attempts[0]?.at ?? 0;
+      const last = r.attempts.at(-1)?.at ?? first;
+      const tries = r.attempts.map((a) => `${a.app} ${a.status ?? '-'}@${at(f, a.at)}`).join(' > ');
+      return `{${tries} [${describe(f, f.faults.activeAt(first - 2_000, last + 2_000))}]}`;
+    })
+    .join(' ') || 'none';
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
 export function checkInvariants(f: SoakFacts): Invariant[] {
@@ -56,7 +67,8 @@ export function checkInvariants(f: SoakFacts): Invariant[] {
     const stigg = f.usage.get(c) ?? 0;
     if (stigg !== expected)
       mismatched.push(
-        `${c}: ledger ${expected}, Stigg ${stigg} (${stigg > expected ? 'applied twice' : 'lost'} ${Math.abs(stigg - expected)})`,
+        `${c}: ledger ${expected}, Stigg ${stigg} (${stigg > expected ? 'applied twice' : 'lost'} ${Math.abs(stigg - expected)}); ` +
+          `its requests with more than one attempt or no 2xx: ${irregularOf(f, c)}`,
       );
   }
   const lossy = f.fleet.drains.filter((d) => (d.report?.dropped ?? 0) > 0 || d.report === null);
@@ -141,7 +153,7 @@ export function checkInvariants(f: SoakFacts): Invariant[] {
   out.push({
     name: '6. every request answered',
     ok: f.ledger.unanswered === 0,
-    detail: `${f.ledger.unanswered} unanswered after all attempts; ${f.ledger.retried} attempts repeated (no answer), ${f.ledger.inProgress} after a 409 in progress`,
+    detail: `${f.ledger.unanswered} unanswered after all attempts; ${f.ledger.retried} attempts repeated (no answer), ${f.ledger.inProgress} after a 409 in progress, ${f.ledger.unavailable} after a 503 with Retry-After`,
   });
   return out;
 }
@@ -169,7 +181,7 @@ export function figures(f: SoakFacts): string[] {
   const top = [...groups].sort(([, a], [, b]) => b - a).slice(0, 12);
   return [
     `seed ${f.seed}; load ${seconds.toFixed(1)} s; whole run ${((f.endedAt - f.t0) / 1000).toFixed(1)} s`,
-    `requests ${f.ledger.requests} (${(f.ledger.requests / seconds).toFixed(0)}/s); succeeded ${f.ledger.total()} (limited customers ${limitedSucc}); attempts repeated ${f.ledger.retried} (no answer) + ${f.ledger.inProgress} (409 in progress); unanswered ${f.ledger.unanswered}`,
+    `requests ${f.ledger.requests} (${(f.ledger.requests / seconds).toFixed(0)}/s); succeeded ${f.ledger.total()} (limited customers ${limitedSucc}); attempts repeated ${f.ledger.retried} (no answer) + ${f.ledger.inProgress} (409 in progress) + ${f.ledger.unavailable} (503 with Retry-After); unanswered ${f.ledger.unanswered}`,
     `statuses ${statuses.map(([k, v]) => `${k}: ${v}`).join(', ')}; denials ${denials.map(([k, v]) => `${k}: ${v}`).join(', ') || 'none'}`,
     `5xx by app, reason and active faults: ${top.map(([k, v]) => `${v}x ${k}`).join('; ') || 'none'}`,
     `faults injected ${f.faults.records.length}: ${[...byKind].map(([k, v]) => `${k} ${v}`).join(', ')}${

@@ -1,4 +1,4 @@
-import { Ledger } from '../test/support/fleet/ledger-load.js';
+import { type Attempt, Ledger } from '../test/support/fleet/ledger-load.js';
 
 /**
  * The load's ledger, plus when things were answered: every 5xx (with its customer and status) and every success
@@ -7,6 +7,11 @@ import { Ledger } from '../test/support/fleet/ledger-load.js';
 export class TimedLedger extends Ledger {
   /** Answers with a 5xx status: when, for whom, from which app, and the problem's reason (or the body's start). */
   readonly serverErrors: { at: number; customer: string; status: number; app: string; reason: string }[] = [];
+  /**
+   * Requests that took more than one attempt or did not end in a 2xx, by customer, with their attempts: when
+   * Stigg and the ledger differ for a customer, these are the requests that can explain it.
+   */
+  readonly irregular = new Map<string, { key: string; attempts: (Attempt & { app: string })[] }[]>();
   /** Success times (epoch ms) of the watched customers, in answer order. */
   readonly successTimes = new Map<string, number[]>();
 
@@ -21,6 +26,15 @@ export class TimedLedger extends Ledger {
       if (!list) this.successTimes.set(customer, (list = []));
       list.push(Date.now());
     }
+  }
+
+  /** The load's `onRequest` (`app` names who answered each attempt). */
+  traced(r: { customer: string; key: string; attempts: Attempt[] }, app: (url: string) => string): void {
+    const last = r.attempts.at(-1)?.status ?? null;
+    if (r.attempts.length === 1 && last !== null && last >= 200 && last < 300) return;
+    let list = this.irregular.get(r.customer);
+    if (!list) this.irregular.set(r.customer, (list = []));
+    list.push({ key: r.key, attempts: r.attempts.map((a) => ({ ...a, app: app(a.url) })) });
   }
 
   /** The load's `onAnswer`: keeps the details of 5xx answers (`app` names who answered). */

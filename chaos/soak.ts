@@ -110,6 +110,7 @@ export async function runSoak(o: SoakOptions = {}): Promise<SoakResult> {
       customer,
       ledger,
       onAnswer: (a) => ledger.answered(a, fleet.nameOf(a.url)),
+      onRequest: (r) => ledger.traced(r, (url) => fleet.nameOf(url)),
     });
     try {
       await faults.run(plan, t0 + durationMs - 5_000);

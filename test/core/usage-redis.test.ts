@@ -23,6 +23,38 @@ describe('metered usage across processes', () => {
     await exactlyLimitAcrossProcesses(env.server, env.redis.url, 'four-procs');
   }, 60_000);
 
+  it('with allowance leases: exactly 100 allowed and reported, in fewer Redis grants than requests', async () => {
+    const { grants } = await exactlyLimitAcrossProcesses(env.server, env.redis.url, 'four-procs-leases', {
+      usage: { allowanceLeases: true },
+    });
+    expect(grants).toBeGreaterThan(0);
+    expect(grants).toBeLessThan(100);
+  }, 60_000);
+
+  it('a process SIGKILLed holding an allowance block: the limit holds, the block comes back after its TTL', async () => {
+    await customer('block-holder', 9_900);
+    const options = { usage: { allowanceLeases: { share: 0.5, ttlMs: 2_000 }, ...lease } };
+    const a = await TollgateWorker.start(env.server.url, env.redis.url, options);
+    const b = await TollgateWorker.start(env.server.url, env.redis.url, options);
+    try {
+      const request = { customerId: 'block-holder', featureId: 'feature-api-calls' };
+      await a.check(request);
+      await b.check(request);
+      expect((await a.metered(request)).allowed).toBe(true); // a holds a block of 50 (half of the 100 left), 1 spent
+      expect((await a.metrics()).usage.leases).toMatchObject({ blocks: 1, unitsHeld: 49 });
+      await a.signal('SIGKILL');
+      const killedAt = Date.now();
+      expect(await b.burst(request, 100)).toBe(50); // the dead process' block is still reserved
+      await until(async () => (await b.burst(request, 1)) === 1, 'the dead block back', 10_000);
+      expect(Date.now() - killedAt).toBeGreaterThanOrEqual(1_000);
+      expect(await b.burst(request, 100)).toBe(48);
+      await leader(b);
+    } finally {
+      await b.close();
+    }
+    expect(await stiggUsage('block-holder')).toBe(10_000);
+  }, 30_000);
+
   it('releases the reservations of a process that died mid-request once they expire', async () => {
     await customer('died', 9_995);
     const options = { usage: { reservationTtlMs: 1_000, ...lease } };

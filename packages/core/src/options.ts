@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from './errors.js';
 import { pubSubOf, pubSubOfClient, type PubSub } from './fleet/pubsub.js';
+import type { LeaseSettings } from './usage/allowance-leases.js';
 import { readyClient, redisOfClient, usableRedis, type RedisLike } from './usage/redis-meter-store.js';
 
 /** The Redis client behind a Keyv store that is @keyv/redis (connected on first use), or null. */
@@ -135,6 +136,16 @@ export interface Options {
      * limits hold per process only, until Redis answers again. Default 2 seconds.
      */
     redisTimeoutMs?: number;
+    /**
+     * Allowance leases (with Redis): a process takes a block of a counter's remaining allowance in one atomic call
+     * and spends it on its requests without a Redis call each; commits of concurrent requests are written together
+     * (one call per counter per write, each request answered once its write is done). Blocks shrink with the
+     * allowance left (`share` of it, at most `maxUnits`), down to one request's units near the limit, so the fleet
+     * never goes past it; unused units go back when a block idles (`idleMs`), at close, and, if its process dies,
+     * within `ttlMs`. Requests with an idempotency key are metered one by one, as without leases. `true` for the
+     * defaults: `{ maxUnits: 100, share: 0.1, ttlMs: 10_000, idleMs: 1_000 }`. Default off.
+     */
+    allowanceLeases?: boolean | { maxUnits?: number; share?: number; ttlMs?: number; idleMs?: number };
   };
   /**
    * A fleet of processes sharing Redis: one Stigg stream for all (see `stream`), one Stigg read per customer at a
@@ -201,6 +212,8 @@ export interface Config {
     leaseTtlMs: number;
     evictingRedis: 'fail' | 'memory';
     spillFile: string | null;
+    /** Null: off. */
+    allowanceLeases: LeaseSettings | null;
   };
   fallback: Record<string, FallbackEntitlement>;
   onUnavailable: 'deny' | 'allow';
@@ -219,6 +232,31 @@ function positive(name: string, value: number | undefined, fallback: number, log
     return fallback;
   }
   return value;
+}
+
+function leaseSettings(value: NonNullable<Options['usage']>['allowanceLeases'], logger: Logger): LeaseSettings | null {
+  if (!value) return null;
+  const o = value === true ? {} : value;
+  let share = positive('usage.allowanceLeases.share', o.share, 0.1, logger);
+  if (share > 1) {
+    logger.warn(
+      `tollgate: option usage.allowanceLeases.share is a share of what is left (at most 1), got ${share}; using 1`,
+    );
+    share = 1;
+  }
+  let ttlMs = positive('usage.allowanceLeases.ttlMs', o.ttlMs, 10_000, logger);
+  if (ttlMs < 2_000) {
+    logger.warn(
+      `tollgate: option usage.allowanceLeases.ttlMs must be at least 2000 (renewed every third of it), got ${ttlMs}; using 2000`,
+    );
+    ttlMs = 2_000;
+  }
+  return {
+    maxUnits: Math.max(1, Math.floor(positive('usage.allowanceLeases.maxUnits', o.maxUnits, 100, logger))),
+    share,
+    ttlMs,
+    idleMs: positive('usage.allowanceLeases.idleMs', o.idleMs, 1_000, logger),
+  };
 }
 
 /** Stigg's published limits are ceilings: a larger value would have Stigg refuse writes. */
@@ -348,6 +386,7 @@ export function resolveConfig(options: Options): Config {
       leaseTtlMs: positive('usage.leaseTtlMs', options.usage?.leaseTtlMs, 5_000, logger),
       evictingRedis: options.usage?.evictingRedis === 'memory' ? 'memory' : 'fail',
       spillFile: spillPath(options.usage?.spillFile, logger),
+      allowanceLeases: leaseSettings(options.usage?.allowanceLeases, logger),
     },
     fleet: {
       redis: offline ? null : fleetRedis,

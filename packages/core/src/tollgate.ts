@@ -94,6 +94,7 @@ export class Tollgate extends Management {
           config.usage.redisTimeoutMs,
           config.cache.storeRetryAfterMs,
           config.logger,
+          config.usage.allowanceLeases,
         )
       : null;
     this.meterStore = redisStore ?? new MemoryMeterStore();
@@ -464,6 +465,8 @@ export class Tollgate extends Management {
       duplicateUnits: number;
       /** Units whose commit Redis never confirmed for minutes: they reach Stigg only if Redis applied them. */
       unconfirmedUnits: number;
+      /** Allowance leases (`usage.allowanceLeases`): blocks held now, their units not spent yet, blocks granted so far. */
+      leases: { blocks: number; unitsHeld: number; grants: number };
     };
     /** The fleet: who holds Stigg's stream, and what passes between the processes. */
     fleet: {
@@ -494,6 +497,7 @@ export class Tollgate extends Management {
         redisOutOfMemory: this.redisMeter?.outOfMemory ?? 0,
         duplicateUnits: this.redisMeter?.duplicateUnits ?? 0,
         unconfirmedUnits: this.redisMeter?.unconfirmedUnits ?? 0,
+        leases: this.redisMeter?.leaseFigures() ?? { blocks: 0, unitsHeld: 0, grants: 0 },
       },
       fleet: {
         streamRole: this.fleetStream ? this.fleetStream.role : this.stream ? 'every-instance' : 'off',

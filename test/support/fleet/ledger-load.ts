@@ -19,6 +19,8 @@ export class Ledger {
    * a timeout) and repeated after the Retry-After, as a client does: the request's outcome is its final answer.
    */
   inProgress = 0;
+  /** Attempts answered 503 with a Retry-After (Stigg out of reach, nothing cached; an app closing), repeated likewise. */
+  unavailable = 0;
 
   record(customer: string, status: number): void {
     this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
@@ -52,6 +54,15 @@ export interface LoadOptions {
   attempts?: number;
   /** Called with every answer (the body only when not 2xx), for runs that want more than the ledger keeps. */
   onAnswer?: (answer: { customer: string; url: string; status: number; startedAt: number; body: string }) => void;
+  /** Called once per request with all its attempts (status null: no answer), for runs that trace requests. */
+  onRequest?: (request: { customer: string; key: string; attempts: Attempt[] }) => void;
+}
+
+/** One attempt of a request: where it went, when, and its status (null: no answer, the attempt is repeated). */
+export interface Attempt {
+  url: string;
+  at: number;
+  status: number | null;
 }
 
 let sequence = 0;
@@ -82,33 +93,46 @@ async function one(options: LoadOptions, agent: Agent): Promise<void> {
   const key = `load-${process.pid}-${++sequence}`;
   options.ledger.requests += 1;
   const attempts = options.attempts ?? 20;
+  const trace: Attempt[] = [];
+  const done = () => options.onRequest?.({ customer, key, attempts: trace });
   for (let attempt = 0; attempt < attempts; attempt++) {
     const targets = options.targets();
     const url = targets[(sequence + attempt) % Math.max(1, targets.length)];
     if (url) {
+      const startedAt = Date.now();
       try {
-        const startedAt = Date.now();
         const answer = await post(
           `${url}/api/reports`,
           { 'x-customer': customer, 'idempotency-key': key },
           agent,
           options.onAnswer !== undefined,
         );
-        if (answer.status === 409 && answer.retryAfterS !== null) {
-          options.ledger.inProgress += 1;
-          await new Promise((r) => setTimeout(r, answer.retryAfterS! * 1_000));
+        trace.push({ url, at: startedAt, status: answer.status });
+        // 409 in progress and 503 unavailable say when to ask again: a client repeats them with the same key (the
+        // request may have succeeded: its answer is then replayed), while attempts last.
+        const again = (answer.status === 409 || answer.status === 503) && answer.retryAfterS !== null;
+        if (again && attempt < attempts - 1) {
+          if (answer.status === 409) options.ledger.inProgress += 1;
+          else {
+            options.ledger.unavailable += 1;
+            options.onAnswer?.({ customer, url, status: answer.status, startedAt, body: answer.body });
+          }
+          await new Promise((r) => setTimeout(r, Math.min(answer.retryAfterS!, 5) * 1_000));
           continue;
         }
         options.ledger.record(customer, answer.status);
         options.onAnswer?.({ customer, url, status: answer.status, startedAt, body: answer.body });
+        done();
         return;
       } catch {
+        trace.push({ url, at: startedAt, status: null });
         options.ledger.retried += 1;
       }
     }
     await new Promise((r) => setTimeout(r, 100 + attempt * 100));
   }
   options.ledger.unanswered += 1;
+  done();
 }
 
 /** One POST; resolves with the status (and a non-2xx body when asked) once the whole answer is read, rejects when there is no answer. */

@@ -36,15 +36,18 @@ export async function exactlyLimitAcrossProcesses(
   server: StiggLocal,
   redisUrl: string,
   customerId: string,
-): Promise<void> {
+  options: Record<string, unknown> = {},
+): Promise<{ allowed: number[]; grants: number }> {
   await proCustomer(server, customerId, 9_900);
-  const workers = await Promise.all([0, 1, 2, 3].map(() => TollgateWorker.start(server.url, redisUrl)));
+  const workers = await Promise.all([0, 1, 2, 3].map(() => TollgateWorker.start(server.url, redisUrl, options)));
   try {
     const request = { customerId, featureId: 'feature-api-calls' };
     for (const w of workers) await w.check(request); // warm caches, as a running service has
     const allowed = await Promise.all(workers.map((w) => w.burst(request, 400)));
-    console.info(`allowed per process: ${allowed.join(', ')}`);
+    const grants = (await Promise.all(workers.map((w) => w.metrics()))).reduce((n, m) => n + m.usage.leases.grants, 0);
+    console.info(`allowed per process: ${allowed.join(', ')}; allowance blocks granted: ${grants}`);
     expect(allowed.reduce((a, b) => a + b, 0)).toBe(100);
+    return { allowed, grants };
   } finally {
     for (const w of workers) await w.close();
   }

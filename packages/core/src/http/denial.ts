@@ -105,7 +105,8 @@ export function describeDenial(
     }
     if (decision.resetsAt) body.resetsAt = decision.resetsAt.toISOString();
   }
-  if (kind === 'in-progress') headers['retry-after'] = '1';
+  // Answers worth repeating soon (with the same idempotency key: a request that did succeed is then replayed).
+  if (kind === 'in-progress' || kind === 'unavailable') headers['retry-after'] = '1';
   if (kind === 'limit-reached' && decision?.resetsAt) {
     headers['retry-after'] = String(Math.max(1, Math.ceil((decision.resetsAt.getTime() - Date.now()) / 1000)));
   }

@@ -3,6 +3,8 @@ import { TollgateError } from '../errors.js';
 import type { Logger } from '../options.js';
 import { idDigest as digest } from '../util/ids.js';
 import { withTimeout } from '../util/with-timeout.js';
+import { AllowanceLeases, type Block, type LeaseSettings } from './allowance-leases.js';
+import { GroupCommit } from './group-commit.js';
 import { MemoryMeterStore } from './memory-meter-store.js';
 import * as lua from './redis-scripts.js';
 import {
@@ -202,15 +204,25 @@ const HAND_OVER_CHUNK = 200;
 
 /** A meter call whose outcome is unknown (timed out, failed): repeated until Redis answers. */
 interface Unconfirmed {
-  kind: 'commit' | 'release';
+  /** `spend`: requests committed through an allowance block (`reservationId` is the write's id). */
+  kind: 'commit' | 'release' | 'spend';
   key: UsageKey;
   reservationId: string;
+  /** A spend's block, and the units it reserved for those requests. */
+  block?: Block;
+  reserved?: number;
   units: number;
   idempotencyKey: string | null;
   since: number;
   /** A commit's response to keep with its request key. */
   response?: RecordedResponse | null;
 }
+
+/** A grant's outcome, shared by the requests of its counter that waited for it. */
+type GrantOutcome =
+  | { status: 'granted'; usage: number }
+  | { status: 'denied'; usage: number; units: number }
+  | { status: 'failed' };
 
 /** What a committed request key holds: its recorded response, or none ('1'). */
 function recorded(value: string | undefined): RecordedResponse | null {
@@ -256,6 +268,10 @@ export class RedisMeterStore implements MeterStore {
   onError: (err: Error) => void = () => {};
 
   private readonly redis: RedisLike;
+  /** Allowance leases, when on: blocks held here, grants in flight by counter, commits waiting for their write. */
+  private readonly leases: AllowanceLeases | null;
+  private readonly granting = new Map<string, Promise<GrantOutcome>>();
+  private readonly spendWrites: GroupCommit<{ block: Block; reserved: number; units: number }, undefined>;
 
   constructor(
     redis: RedisLike,
@@ -263,8 +279,16 @@ export class RedisMeterStore implements MeterStore {
     private readonly timeoutMs: number,
     private readonly retryAfterMs: number,
     private readonly logger: Logger,
+    leases: LeaseSettings | null = null,
   ) {
     this.redis = usableRedis(redis);
+    this.leases = leases ? new AllowanceLeases(leases) : null;
+    this.spendWrites = new GroupCommit((items) => this.writeSpends(items));
+  }
+
+  /** Allowance leases: blocks held now, their units not spent yet, and blocks granted so far. */
+  leaseFigures(): { blocks: number; unitsHeld: number; grants: number } {
+    return this.leases?.figures() ?? { blocks: 0, unitsHeld: 0, grants: 0 };
   }
 
   get dropped(): number {
@@ -329,7 +353,8 @@ export class RedisMeterStore implements MeterStore {
   /** Starts renewing this process' live reservations (the heartbeat that frees them when it dies). */
   start(): void {
     if (this.heartbeat) return;
-    this.heartbeat = setInterval(() => void this.renewLive(), RESERVATION_HEARTBEAT_MS / 3);
+    const every = Math.min(RESERVATION_HEARTBEAT_MS, this.leases?.settings.ttlMs ?? RESERVATION_HEARTBEAT_MS) / 3;
+    this.heartbeat = setInterval(() => void this.renewLive(), every);
     this.heartbeat.unref();
   }
 
@@ -355,6 +380,7 @@ export class RedisMeterStore implements MeterStore {
   private async renewLive(): Promise<void> {
     if (this.disabled) return;
     const now = Date.now();
+    if (this.leases && !(await this.renewBlocks(now))) return;
     for (const [id, entry] of this.live) {
       const renew: string[] = [];
       for (const [reservationId, endsAt] of entry.ids) {
@@ -375,6 +401,33 @@ export class RedisMeterStore implements MeterStore {
         return;
       }
     }
+  }
+
+  /** Renews the allowance blocks held here (grouped by counter); false when Redis did not answer. */
+  private async renewBlocks(now: number): Promise<boolean> {
+    const byCounter = new Map<string, Block[]>();
+    for (const block of this.leases!.held()) {
+      const id = keyString(block.key);
+      const list = byCounter.get(id);
+      if (list) list.push(block);
+      else byCounter.set(id, [block]);
+    }
+    for (const blocks of byCounter.values()) {
+      const k = this.keys(blocks[0]!.key);
+      try {
+        await this.call('heartbeat', () =>
+          this.run(
+            lua.RENEW,
+            [k.counter, k.zset, k.units],
+            [now + this.leases!.settings.ttlMs, ...blocks.map((b) => b.id)],
+          ),
+        );
+        this.leases!.renewed(blocks, now);
+      } catch {
+        return false;
+      }
+    }
+    return true;
   }
 
   private async call<T>(what: string, op: () => Promise<T>): Promise<T> {
@@ -415,6 +468,10 @@ export class RedisMeterStore implements MeterStore {
   }
 
   async reserve(r: ReserveRequest): Promise<ReserveResult> {
+    if (this.leases && !r.idempotencyKey) {
+      const fromBlock = await this.fromBlock(r);
+      if (fromBlock) return fromBlock;
+    }
     if (this.available()) {
       const k = this.keys(r.key, r.idempotencyKey);
       try {
@@ -457,6 +514,133 @@ export class RedisMeterStore implements MeterStore {
     return this.local.reserve(r);
   }
 
+  /**
+   * Allowance leases, for a request without an idempotency key: units from the counter's block, or a new block (one
+   * grant at a time per counter: the requests arriving meanwhile wait for it and spend from it). Null when there is
+   * no block and Redis cannot grant one: the request is metered as without leases.
+   */
+  private async fromBlock(r: ReserveRequest): Promise<ReserveResult | null> {
+    const leases = this.leases!;
+    const id = keyString(r.key);
+    for (;;) {
+      const usage = leases.spend(r.key, r.reservationId, r.units, r.limit, r.period);
+      if (usage !== null) return { status: 'reserved', usage };
+      if (!this.available()) return null;
+      const pending = this.granting.get(id);
+      if (pending) {
+        const outcome = await pending;
+        if (outcome.status === 'failed') return null;
+        // Denied for as many units or fewer: so is this request (the block's limit rule is `fitsLimit`'s).
+        if (outcome.status === 'denied' && outcome.units <= r.units) return { status: 'denied', usage: outcome.usage };
+        continue;
+      }
+      const grant = this.grant(r).finally(() => this.granting.delete(id));
+      this.granting.set(id, grant);
+      const outcome = await grant;
+      if (outcome.status === 'failed') return null;
+      return { status: outcome.status === 'granted' ? 'reserved' : 'denied', usage: outcome.usage };
+    }
+  }
+
+  /** One GRANT: a block for the counter, `r`'s units taken from it. */
+  private async grant(r: ReserveRequest): Promise<GrantOutcome> {
+    const leases = this.leases!;
+    const k = this.keys(r.key);
+    const blockId = randomUUID();
+    try {
+      const [status, usage, size] = (await this.call('grant', () =>
+        this.run(
+          lua.GRANT,
+          [k.counter, k.zset, k.units],
+          [
+            Date.now(),
+            leases.settings.ttlMs,
+            blockId,
+            r.units,
+            r.limit ?? -1,
+            r.cachedUsage,
+            r.period ?? '',
+            leases.settings.maxUnits,
+            leases.settings.share,
+          ],
+        ),
+      )) as [string, string, string];
+      if (status === 'denied') return { status, usage: Number(usage), units: r.units };
+      const block = {
+        id: blockId,
+        key: r.key,
+        limit: r.limit,
+        period: r.period,
+        usageBefore: Number(usage),
+        size: Number(size),
+      };
+      return { status: 'granted', usage: leases.granted(block, r.reservationId, r.units) };
+    } catch {
+      // Redis may still grant it later: the block is given back (idempotently) once Redis answers again.
+      this.repeat({
+        kind: 'release',
+        key: r.key,
+        reservationId: blockId,
+        units: 0,
+        idempotencyKey: null,
+        since: Date.now(),
+      });
+      return { status: 'failed' };
+    }
+  }
+
+  /**
+   * Writes the commits of requests that spent from blocks, gathered while the previous write ran: one SPEND per
+   * block, under a fresh id (repeated under it when its outcome is unknown). Units Redis never took are counted in
+   * process, as a commit's; the block's units reserved for them go back with the block.
+   */
+  private async writeSpends(items: { block: Block; reserved: number; units: number }[]): Promise<undefined[]> {
+    const byBlock = new Map<Block, Unconfirmed & { block: Block; reserved: number }>();
+    for (const item of items) {
+      let op = byBlock.get(item.block);
+      if (!op)
+        byBlock.set(
+          item.block,
+          (op = {
+            kind: 'spend',
+            key: item.block.key,
+            reservationId: randomUUID(),
+            block: item.block,
+            reserved: 0,
+            units: 0,
+            idempotencyKey: null,
+            since: Date.now(),
+          }),
+        );
+      op.reserved += item.reserved;
+      op.units += item.units;
+    }
+    await Promise.all(
+      [...byBlock.values()].map(async (op) => {
+        const sent = this.available() ? await this.send(op) : 'unsent';
+        if (sent === false) return this.repeat(op);
+        if (sent !== true && op.units > 0) this.local.restoreOpen({ key: op.key, units: op.units, since: op.since });
+        this.leases!.flushed(op.block, op.reserved);
+      }),
+    );
+    return items.map(() => undefined);
+  }
+
+  /** Gives back to Redis the blocks that are due (idle, retired; every one with `all`), each once nothing of it is pending. */
+  private async returnBlocks(all: boolean): Promise<void> {
+    for (const block of this.leases?.due(all) ?? []) {
+      const op: Unconfirmed = {
+        kind: 'release',
+        key: block.key,
+        reservationId: block.id,
+        units: 0,
+        idempotencyKey: null,
+        since: Date.now(),
+      };
+      if ((await this.send(op)) !== true) this.repeat(op);
+    }
+  }
+
   private dropOwn(key: UsageKey, units: number): void {
     const id = keyString(key);
     const left = (this.ownReserved.get(id) ?? 0) - units;
@@ -472,6 +656,8 @@ export class RedisMeterStore implements MeterStore {
     reservedUnits: number,
     response?: RecordedResponse | null,
   ): Promise<void> {
+    const spend = this.leases?.settle(reservationId, true);
+    if (spend) return this.spendWrites.add({ block: spend.block, reserved: spend.units, units });
     if (this.localReservations.delete(reservationId))
       return this.local.commit(key, reservationId, units, idempotencyKey, reservedUnits, response);
     this.dropOwn(key, reservedUnits);
@@ -501,6 +687,8 @@ export class RedisMeterStore implements MeterStore {
     reservedUnits: number,
     idempotencyKey: string | null = null,
   ): Promise<void> {
+    // Spent from a block: the units go back to it, for the next request.
+    if (this.leases?.settle(reservationId, false)) return;
     if (this.localReservations.delete(reservationId))
       return this.local.release(key, reservationId, reservedUnits, idempotencyKey);
     this.dropOwn(key, reservedUnits);
@@ -530,21 +718,27 @@ export class RedisMeterStore implements MeterStore {
       await this.call('commit', () => this.redis.sAdd(this.index, member));
       scriptSent = true;
       const counted = await this.call('commit', () =>
-        this.run(
-          lua.COMMIT,
-          [k.counter, k.zset, k.units, k.request],
-          [
-            op.reservationId,
-            op.units,
-            op.idempotencyKey ? '1' : '0',
-            REQUEST_KEY_TTL_MS,
-            Date.now(),
-            op.response ? JSON.stringify(op.response) : '1',
-          ],
-        ),
+        op.kind === 'spend'
+          ? this.run(
+              lua.SPEND,
+              [k.counter, k.zset, k.units],
+              [op.reservationId, Date.now(), op.block!.id, op.reserved!, op.units],
+            )
+          : this.run(
+              lua.COMMIT,
+              [k.counter, k.zset, k.units, k.request],
+              [
+                op.reservationId,
+                op.units,
+                op.idempotencyKey ? '1' : '0',
+                REQUEST_KEY_TTL_MS,
+                Date.now(),
+                op.response ? JSON.stringify(op.response) : '1',
+              ],
+            ),
       );
       committed = true;
-      if (Number(counted) === 2) this.duplicateUnits += op.units;
+      if (op.kind === 'commit' && Number(counted) === 2) this.duplicateUnits += op.units;
       await this.call('commit', () => this.redis.sAdd(this.index, member));
       return true;
     } catch (err) {
@@ -574,12 +768,16 @@ export class RedisMeterStore implements MeterStore {
    */
   async reconcile(final = false): Promise<void> {
     if (this.disabled || (!final && !this.available())) return;
+    await this.returnBlocks(final);
     for (const op of [...this.unconfirmed.values()]) {
       // A refusal now proves nothing about an earlier attempt that timed out: it is repeated like any failure.
-      if ((await this.send(op)) === true) this.unconfirmed.delete(op.reservationId);
-      else if (Date.now() - op.since > REPEAT_FOR_MS) {
+      if ((await this.send(op)) === true) {
         this.unconfirmed.delete(op.reservationId);
-        if (op.kind === 'commit') {
+        if (op.block) this.leases!.flushed(op.block, op.reserved!);
+      } else if (Date.now() - op.since > REPEAT_FOR_MS) {
+        this.unconfirmed.delete(op.reservationId);
+        if (op.block) this.leases!.flushed(op.block, op.reserved!);
+        if (op.kind !== 'release') {
           this.unconfirmedUnits += op.units;
           this.logger.error(
             `tollgate: Redis did not confirm ${op.units} committed units of ${op.key.featureId} for minutes; they reach Stigg only if Redis applied them`,
@@ -741,7 +939,7 @@ export class RedisMeterStore implements MeterStore {
     let n = 0;
     const id = key && keyString(key);
     for (const op of this.unconfirmed.values())
-      if (op.kind === 'commit' && (!id || keyString(op.key) === id)) n += op.units;
+      if (op.kind !== 'release' && (!id || keyString(op.key) === id)) n += op.units;
     for (const op of this.handOversUnconfirmed.values())
       if (!id || keyString(op.key) === id) n += op.plain + op.requests.reduce((u, r) => u + r.units, 0);
     return n;
@@ -857,6 +1055,7 @@ export class RedisMeterStore implements MeterStore {
     const own = this.ownReserved.get(keyString(key)) ?? 0;
     return (
       own +
+      (this.leases?.inflightUnits(key) ?? 0) +
       this.local.localOverlay(key) +
       (this.unconfirmed.size + this.handOversUnconfirmed.size > 0 ? this.unconfirmedCommits(key) : 0)
     );

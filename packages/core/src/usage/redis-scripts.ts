@@ -39,19 +39,25 @@ local function settle(id, now)
 end`;
 
 /**
+ * The counter's usage as limits see it: Stigg's (the cached usage, or the last one Stigg acknowledged in this
+ * period, whichever is higher), plus reserved and not yet reported units. ARGV[6]: cached usage, ARGV[7]: period.
+ */
+const USAGE = `
+local h = redis.call('HMGET', KEYS[1], 'reserved', 'pending', 'base', 'basePeriod')
+local reserved = tonumber(h[1] or '0')
+local pending = tonumber(h[2] or '0')
+local base = tonumber(ARGV[6])
+if (h[4] or '') == ARGV[7] then base = math.max(tonumber(h[3] or '0'), base) end
+local usage = base + reserved + pending`;
+
+/**
  * KEYS: counter, zset, units hash, request key. ARGV: now, ttl, reservation id, units, limit (-1: none),
  * cached usage, period ('' none), has request key ('1'/'0'), request key's in-flight ttl.
  * The limit rule is `fitsLimit` in decide.ts: usage + units <= limit.
  * A request key holds 'i:<reservation id>' while that reservation lives, then what its commit kept (a recorded
  * response, or '1').
  */
-export const RESERVE = `${EXPIRE}
-local h = redis.call('HMGET', KEYS[1], 'reserved', 'pending', 'base', 'basePeriod')
-local reserved = tonumber(h[1] or '0')
-local pending = tonumber(h[2] or '0')
-local base = tonumber(ARGV[6])
-if (h[4] or '') == ARGV[7] then base = math.max(tonumber(h[3] or '0'), base) end
-local usage = base + reserved + pending
+export const RESERVE = `${EXPIRE}${USAGE}
 if redis.call('HEXISTS', KEYS[3], ARGV[3]) == 1 then return {'stale', tostring(usage)} end
 if ARGV[8] == '1' then
   local seen = redis.call('GET', KEYS[4])
@@ -76,6 +82,27 @@ redis.call('PEXPIRE', KEYS[3], 3600000)
 return {'reserved', tostring(usage)}`;
 
 /**
+ * An allowance lease: a block of the counter's remaining allowance reserved for one process, which spends it on
+ * its requests without a call each. KEYS: counter, zset, units hash. ARGV: now, ttl, block id, units (the request
+ * it is granted for), limit (-1: none), cached usage, period ('' none), most units, share of what is left.
+ * The block is at least the request's units (denied if they do not fit: the rule of `fitsLimit`), at most the
+ * given share of what is left and the most units. Returns {status, usage before it, its size}.
+ */
+export const GRANT = `${EXPIRE}${USAGE}
+local limit = tonumber(ARGV[5])
+local units = tonumber(ARGV[4])
+if limit >= 0 and usage + units > limit then return {'denied', tostring(usage), '0'} end
+local size = tonumber(ARGV[8])
+if limit >= 0 then size = math.min(size, math.floor((limit - usage) * tonumber(ARGV[9]))) end
+size = math.max(units, size)
+redis.call('HINCRBYFLOAT', KEYS[1], 'reserved', size)
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[3])
+redis.call('HSET', KEYS[3], ARGV[3], tostring(size))
+redis.call('PEXPIRE', KEYS[2], 3600000)
+redis.call('PEXPIRE', KEYS[3], 3600000)
+return {'reserved', tostring(usage), tostring(size)}`;
+
+/**
  * KEYS: counter, zset, units hash, request key. ARGV: reservation id, units, has request key, request key ttl ms,
  * now, what the request key keeps (a recorded response, or '1'). Returns 1 when the units were counted, 0 when the
  * reservation was already settled (a repeat: nothing is counted again), 2 when another request with the same key
@@ -94,6 +121,32 @@ if open <= 0 then redis.call('HSET', KEYS[1], 'openSince', ARGV[5]) end
 redis.call('HINCRBYFLOAT', KEYS[1], 'pending', ARGV[2])
 redis.call('HINCRBYFLOAT', KEYS[1], 'open', ARGV[2])
 if ARGV[3] == '1' then redis.call('SET', KEYS[4], ARGV[6], 'PX', ARGV[4]) end
+return 1`;
+
+/**
+ * Requests committed through one block since the last write, in one call: their reserved units leave the block
+ * (and the counter's reserved units), their committed units become pending. Idempotent by the write's id (a
+ * tombstone, as a reservation's), so a call that timed out is repeated, never doubled. A block that expired or went
+ * back meanwhile holds nothing any more: the units are counted all the same (the requests did succeed).
+ * KEYS: counter, zset, units hash. ARGV: write id, now, block id, reserved units, committed units.
+ * Returns 1, or 0 for a repeat.
+ */
+export const SPEND = `${SETTLE}
+local now = tonumber(ARGV[2])
+if not settle(ARGV[1], now) then return 0 end
+local held = redis.call('HGET', KEYS[3], ARGV[3])
+if held and held ~= 'done' and held ~= 'expired' then
+  local d = math.min(tonumber(held), tonumber(ARGV[4]))
+  redis.call('HSET', KEYS[3], ARGV[3], tostring(tonumber(held) - d))
+  redis.call('HINCRBYFLOAT', KEYS[1], 'reserved', -d)
+end
+local add = tonumber(ARGV[5])
+if add > 0 then
+  local open = tonumber(redis.call('HGET', KEYS[1], 'open') or '0')
+  if open <= 0 then redis.call('HSET', KEYS[1], 'openSince', ARGV[2]) end
+  redis.call('HINCRBYFLOAT', KEYS[1], 'pending', add)
+  redis.call('HINCRBYFLOAT', KEYS[1], 'open', add)
+end
 return 1`;
 
 /**
