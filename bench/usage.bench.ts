@@ -124,7 +124,11 @@ export default benchmark;
 
 const HTTP_ROUNDS = 5;
 const HTTP_SECONDS = 2.5;
-const VARIANTS = ['feature', 'metered', 'leased'] as const;
+const VARIANTS = ['feature', 'metered', 'leased', 'in-memory'] as const;
+/** Commands the meter's Lua scripts run inside Redis (counted by INFO commandstats like any, but no round trip). */
+const IN_SCRIPTS = new Set(
+  'hget hset hmget hincrbyfloat hexists hdel hvals hlen zadd zrangebyscore zrem pexpire get set del incr'.split(' '),
+);
 type Variant = (typeof VARIANTS)[number];
 
 /**
@@ -137,10 +141,16 @@ async function meteredRoute(report: Parameters<Benchmark['run']>[0], stiggUrl: s
   const file = new URL('./servers/metered-app.ts', import.meta.url).pathname;
   const admin = await createClient({ url: redisUrl }).connect();
   const children: { stop(): Promise<void> }[] = [];
+  /** Commands Redis ran so far: scripts (EVAL), other commands sent, and all (scripts' own commands included). */
   const commands = async () => {
-    let n = 0;
-    for (const m of (await admin.info('commandstats')).matchAll(/^cmdstat_(\w+):calls=(\d+)/gm))
-      if (m[1] !== 'info') n += Number(m[2]);
+    const n = { scripts: 0, sent: 0, all: 0 };
+    for (const m of (await admin.info('commandstats')).matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)) {
+      const [name, calls] = [m[1]!, Number(m[2])];
+      if (name === 'info') continue;
+      n.all += calls;
+      if (name === 'eval' || name === 'evalsha') n.scripts += calls;
+      else if (!IN_SCRIPTS.has(name)) n.sent += calls;
+    }
     return n;
   };
   try {
@@ -155,20 +165,30 @@ async function meteredRoute(report: Parameters<Benchmark['run']>[0], stiggUrl: s
     const idleFrom = await commands();
     const idleStart = Date.now();
     await new Promise((r) => setTimeout(r, 3_000));
-    const backgroundPerSecond = ((await commands()) - idleFrom) / ((Date.now() - idleStart) / 1000);
+    const idleTo = await commands();
+    const idleSeconds = (Date.now() - idleStart) / 1000;
+    const background = {
+      scripts: (idleTo.scripts - idleFrom.scripts) / idleSeconds,
+      sent: (idleTo.sent - idleFrom.sent) / idleSeconds,
+      all: (idleTo.all - idleFrom.all) / idleSeconds,
+    };
 
-    const rps = { feature: [], metered: [], leased: [] } as Record<Variant, number[]>;
-    const perRequest = { feature: [], metered: [], leased: [] } as Record<Variant, number[]>;
+    const rps = Object.fromEntries(VARIANTS.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
+    type Counts = { scripts: number; sent: number; all: number };
+    const perRequest = Object.fromEntries(VARIANTS.map((v) => [v, [] as Counts[]])) as Record<Variant, Counts[]>;
     for (let round = 0; round < HTTP_ROUNDS; round++) {
       const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!);
       for (const v of order) {
         const before = await commands();
         const started = Date.now();
         const r = await load({ url: `${apps[v]}/api/work`, durationSeconds: HTTP_SECONDS, connections: 50 });
-        const used = (await commands()) - before - (backgroundPerSecond * (Date.now() - started)) / 1000;
+        const after = await commands();
+        const seconds = (Date.now() - started) / 1000;
         if (r.non2xx || r.errors) throw new Error(`metered route ${v}: ${r.non2xx} non-2xx, ${r.errors} errors`);
         rps[v].push(r.requestsPerSecond);
-        perRequest[v].push(Math.max(0, used) / Math.max(1, r.requests));
+        const per = (k: keyof Counts) =>
+          Math.max(0, after[k] - before[k] - background[k] * seconds) / Math.max(1, r.requests);
+        perRequest[v].push({ scripts: per('scripts'), sent: per('sent'), all: per('all') });
       }
     }
     const ratios = (v: Variant) => rps[v].map((x, i) => x / rps.feature[i]!);
@@ -178,18 +198,23 @@ async function meteredRoute(report: Parameters<Benchmark['run']>[0], stiggUrl: s
       'vs requireFeature': `${fmt(median(ratios(v)), 3)}x`,
       spread: `${fmt(Math.min(...ratios(v)), 3)}-${fmt(Math.max(...ratios(v)), 3)}`,
       target,
-      'Redis commands/request': fmt(median(perRequest[v]), 3),
+      'Redis calls/request (scripts + other)': `${fmt(median(perRequest[v].map((c) => c.scripts + c.sent)), 3)} (${fmt(median(perRequest[v].map((c) => c.scripts)), 3)} + ${fmt(median(perRequest[v].map((c) => c.sent)), 3)})`,
+      'commands run in Redis/request': fmt(median(perRequest[v].map((c) => c.all)), 3),
     });
     report.table([
       row('feature', 'requireFeature only', ''),
       row('metered', 'meteredGuard, meter in Redis (one call per request)', ''),
       row('leased', 'meteredGuard, allowance leases', '>= 0.85x'),
+      row('in-memory', 'meteredGuard, meter in process memory', ''),
     ]);
     report.note(
       `Express, GET /api/work for one hot customer, 50 connections; median of ${HTTP_ROUNDS} alternating rounds of ${HTTP_SECONDS} s;`,
     );
     report.note(
-      `ratios within each round; Redis commands per request from INFO commandstats, less the idle apps' ${fmt(backgroundPerSecond, 1)} commands/s`,
+      `ratios within each round; Redis figures from INFO commandstats, less what the idle apps run anyway (${fmt(background.all, 1)} commands/s):`,
+    );
+    report.note(
+      "  calls = scripts (EVAL) + other commands the app sends; commands run = all, the scripts' own commands included",
     );
     report.note(
       pinned ? 'load generator pinned to core 0, apps to core 1 (taskset)' : 'taskset not available: not pinned',

@@ -2,7 +2,8 @@
  * Benchmark child: an Express app with one route, GET /api/work, for one hot customer, one of:
  * - feature: behind `requireFeature` only (the cost a metered route is compared with);
  * - metered: behind `meteredGuard`, the meter in Redis, one reservation and one commit per request;
- * - leased: the same with allowance leases (blocks of allowance spent in process, commits written together).
+ * - leased: the same with allowance leases (blocks of allowance spent in process, commits written together);
+ * - in-memory: behind `meteredGuard`, the meter in process memory (no Redis for usage): metering's own cost.
  * argv: variant stiggUrl redisUrl. Prints {"url"} when listening; GET /__cpu answers this process's CPU time.
  */
 import { createServer } from 'node:http';
@@ -11,17 +12,22 @@ import { createKeyv } from '@keyv/redis';
 import { createTollgate } from '@tollgate/core';
 import { tollgateExpress } from '@tollgate/express';
 
-const [variant, stiggUrl, redisUrl] = process.argv.slice(2) as ['feature' | 'metered' | 'leased', string, string];
+const [variant, stiggUrl, redisUrl] = process.argv.slice(2) as [
+  'feature' | 'metered' | 'leased' | 'in-memory',
+  string,
+  string,
+];
 const HOT_CUSTOMER = 'customer-enterprise';
 
-// Every variant as an app of a fleet configures it: the cache's shared level and the meter in one Redis.
+// Every variant as an app of a fleet configures it: the cache's shared level and the meter in one Redis (in-memory:
+// the meter alone in process memory).
 const store = createKeyv(redisUrl);
 const tollgate = createTollgate({
   apiKey: 'server-tollgate-local',
   baseUrl: stiggUrl,
   logger: { warn: () => {}, error: () => {} },
   cache: { store },
-  usage: { allowanceLeases: variant === 'leased' },
+  usage: variant === 'in-memory' ? { redis: false } : { allowanceLeases: variant === 'leased' },
 });
 await tollgate.ready();
 await tollgate.check({ customerId: HOT_CUSTOMER, featureId: 'feature-api-calls' }); // every measured request is a hit

@@ -56,6 +56,16 @@ describe('allowance leases', () => {
     expect(l.due().map((b) => b.id)).toEqual(['b1']);
   });
 
+  it('a request that hangs past its reservation TTL does not hold its block: the block goes back without it', () => {
+    const { l, tick } = leases();
+    l.granted(block('b1', 10), 'r1', 1, 5_000);
+    tick(1_000);
+    expect(l.due()).toEqual([]); // idle, retired, but r1 still runs
+    tick(4_001);
+    expect(l.due().map((b) => b.id)).toEqual(['b1']);
+    expect(l.settle('r1', true)).toMatchObject({ units: 1 }); // its commit still counts
+  });
+
   it('an idle block goes back; one not renewed stops being spent before Redis would expire it', () => {
     const { l, tick } = leases();
     l.granted(block('b1', 10), 'r1', 1);

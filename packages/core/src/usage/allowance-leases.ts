@@ -36,6 +36,11 @@ export interface Block {
   /** Units committed through it and not yet written to Redis. */
   unflushed: number;
   lastSpend: number;
+  /**
+   * Its requests' reservation TTL past the last spend: a request that has not settled by then hung, and the block
+   * goes back (and stops being renewed) without waiting for it, as a reservation would expire.
+   */
+  holdUntil: number;
   /** When Redis last confirmed it (grant or renewal). */
   renewedAt: number;
   /** No new spends: it goes back to Redis once nothing of it is in flight or unwritten. */
@@ -72,7 +77,14 @@ export class AllowanceLeases {
    * as this process knows it, or null when there is no block it may spend from (none, another limit or period,
    * too few units left, or too close to its expiry): then a grant is needed.
    */
-  spend(key: UsageKey, reservationId: string, units: number, limit: number | null, period: number | null) {
+  spend(
+    key: UsageKey,
+    reservationId: string,
+    units: number,
+    limit: number | null,
+    period: number | null,
+    ttlMs = 60_000,
+  ) {
     const id = keyString(key);
     const block = this.current.get(id);
     if (!block) return null;
@@ -80,14 +92,15 @@ export class AllowanceLeases {
       this.retire(block);
       return null;
     }
-    return this.take(block, reservationId, units);
+    return this.take(block, reservationId, units, ttlMs);
   }
 
   /** A block Redis granted for a request: it becomes the counter's current block, `units` taken from it. */
   granted(
-    block: Omit<Block, 'left' | 'inflight' | 'inflightUnits' | 'unflushed' | 'lastSpend' | 'renewedAt' | 'retired'>,
+    block: Omit<Block, 'left' | 'inflight' | 'inflightUnits' | 'unflushed' | 'lastSpend' | 'holdUntil' | 'renewedAt' | 'retired'>,
     reservationId: string,
     units: number,
+    ttlMs = 60_000,
   ): number {
     const now = this.now();
     const full: Block = {
@@ -97,6 +110,7 @@ export class AllowanceLeases {
       inflightUnits: 0,
       unflushed: 0,
       lastSpend: now,
+      holdUntil: now,
       renewedAt: now,
       retired: false,
     };
@@ -105,15 +119,16 @@ export class AllowanceLeases {
     if (before) this.retire(before);
     this.current.set(id, full);
     this.grants += 1;
-    return this.take(full, reservationId, units);
+    return this.take(full, reservationId, units, ttlMs);
   }
 
-  private take(block: Block, reservationId: string, units: number): number {
+  private take(block: Block, reservationId: string, units: number, ttlMs: number): number {
     const usage = block.usageBefore + (block.size - block.left);
     block.left -= units;
     block.inflight += 1;
     block.inflightUnits += units;
     block.lastSpend = this.now();
+    block.holdUntil = Math.max(block.holdUntil, block.lastSpend + ttlMs);
     this.spends.set(reservationId, { block, units });
     return usage;
   }
@@ -162,7 +177,8 @@ export class AllowanceLeases {
 
   /**
    * Blocks to give back to Redis now, taken out of the bookkeeping: retired ones, idle ones, or every one (`all`,
-   * at close), once none of their requests is in flight or unwritten.
+   * at close), once none of their requests is in flight or unwritten (or those hung past their reservation TTL).
+   * A request of a block given back still commits (its units are counted; the block holds them no more).
    */
   due(all = false): Block[] {
     const now = this.now();
@@ -170,7 +186,7 @@ export class AllowanceLeases {
       if (all || now - block.lastSpend >= this.settings.idleMs || !this.fresh(block)) this.retire(block);
     const out: Block[] = [];
     for (const block of this.retiring)
-      if (block.inflight === 0 && block.unflushed === 0) {
+      if ((block.inflight === 0 && block.unflushed === 0) || now > block.holdUntil) {
         this.retiring.delete(block);
         out.push(block);
       }

@@ -523,7 +523,7 @@ export class RedisMeterStore implements MeterStore {
     const leases = this.leases!;
     const id = keyString(r.key);
     for (;;) {
-      const usage = leases.spend(r.key, r.reservationId, r.units, r.limit, r.period);
+      const usage = leases.spend(r.key, r.reservationId, r.units, r.limit, r.period, r.ttlMs);
       if (usage !== null) return { status: 'reserved', usage };
       if (!this.available()) return null;
       const pending = this.granting.get(id);
@@ -574,7 +574,7 @@ export class RedisMeterStore implements MeterStore {
         usageBefore: Number(usage),
         size: Number(size),
       };
-      return { status: 'granted', usage: leases.granted(block, r.reservationId, r.units) };
+      return { status: 'granted', usage: leases.granted(block, r.reservationId, r.units, r.ttlMs) };
     } catch {
       // Redis may still grant it later: the block is given back (idempotently) once Redis answers again.
       this.repeat({
