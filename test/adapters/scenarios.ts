@@ -298,7 +298,7 @@ export const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'Stigg unreachable without a fallback: 503',
+    name: 'Stigg unreachable without a fallback: 503 with Retry-After',
     async run({ customer, unreachableApp }) {
       const id = await customer();
       const res = await request(await unreachableApp(false))
@@ -306,6 +306,7 @@ export const scenarios: Scenario[] = [
         .set('x-customer-id', id);
       expect(res.status).toBe(503);
       expect(problem(res)).toMatchObject({ type: 'https://tollgate.dev/problems/unavailable', reason: 'Unknown' });
+      expect(res.headers['retry-after']).toBe('1'); // worth repeating soon, with the same idempotency key
     },
   },
   {
