@@ -64,4 +64,15 @@ describe('usage meter', () => {
       duplicate: false,
     });
   });
+
+  it('a keyed request denied while the fleet\'s store cannot tell its key is answered as unavailable, not denied for good', async () => {
+    const store = new MemoryMeterStore();
+    store.seen = async () => ({ status: 'unknown' }); // the shared store did not answer
+    const limitReached = { ...granted, hasAccess: false, reason: 'RequestedUsageExceedingLimit' as const };
+    const meter = new UsageMeter({ store, reservationTtlMs: 60_000, decide: () => limitReached, committed: () => {} });
+    const keyed = await meter.enter({ customerId: 'c', featureId: 'f', idempotencyKey: 'k-1' });
+    expect(keyed).toMatchObject({ allowed: false, decision: { isFallback: true, reason: 'Unknown' } });
+    const plain = await meter.enter({ customerId: 'c', featureId: 'f' });
+    expect(plain.decision).toMatchObject({ isFallback: false, reason: 'RequestedUsageExceedingLimit' });
+  });
 });

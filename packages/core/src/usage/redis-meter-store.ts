@@ -453,7 +453,8 @@ export class RedisMeterStore implements MeterStore {
   async seen(key: UsageKey, idempotencyKey: string): Promise<SeenKey> {
     // Committed here while Redis was down (not handed over yet), or in Redis.
     const here = await this.local.seen(key, idempotencyKey);
-    if (here || !this.available()) return here;
+    if (here) return here;
+    if (!this.available()) return { status: 'unknown' };
     const k = this.keys(key, idempotencyKey);
     try {
       const [status, value] = (await this.call('seen', () => this.run(lua.SEEN, [k.request, k.units], []))) as [
@@ -463,7 +464,7 @@ export class RedisMeterStore implements MeterStore {
       if (status === 'duplicate') return { status, replay: recorded(value) };
       return status === 'in-flight' ? { status } : null;
     } catch {
-      return null; // unknown: the request is answered as the decision says
+      return { status: 'unknown' };
     }
   }
 

@@ -42,7 +42,16 @@ export interface KeyedCommit {
   response: RecordedResponse | null;
 }
 
-export type SeenKey = { status: 'duplicate'; replay: RecordedResponse | null } | { status: 'in-flight' } | null;
+/**
+ * What a store knows of a request key: committed (`duplicate`), held by a live reservation (`in-flight`), nothing
+ * (null), or `unknown`: the store shared by the fleet did not answer, so an attempt committed elsewhere cannot be
+ * ruled out.
+ */
+export type SeenKey =
+  | { status: 'duplicate'; replay: RecordedResponse | null }
+  | { status: 'in-flight' }
+  | { status: 'unknown' }
+  | null;
 
 export interface ReserveRequest {
   key: UsageKey;
@@ -99,6 +108,7 @@ export interface MeterStore {
    * What is known of a request key without reserving: committed (`duplicate`, with its recorded response), held by
    * a live reservation (`in-flight`), or nothing. Asked when a request is denied before it reserves (its customer
    * is at the limit now, Stigg cannot be asked), so that a retry of a request that did succeed gets its answer.
+   * `unknown` when the shared store does not answer.
    */
   seen(key: UsageKey, idempotencyKey: string): Promise<SeenKey>;
   /**

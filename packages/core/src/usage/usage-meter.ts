@@ -111,6 +111,10 @@ export class UsageMeter {
       const seen = request.idempotencyKey ? await this.deps.store.seen(keyOf(request), request.idempotencyKey) : null;
       if (seen?.status === 'duplicate') return { ...noop, allowed: true, duplicate: true, replay: seen.replay };
       if (seen?.status === 'in-flight') return { ...noop, inFlight: true };
+      // The fleet's store did not answer: an attempt with this key may have succeeded on another process, so the
+      // denial is not final. Answered as unavailable (503, Retry-After): the retry gets the answer once it answers.
+      if (seen?.status === 'unknown')
+        return { ...noop, decision: { ...decision, hasAccess: false, isFallback: true, reason: 'Unknown' } };
       return noop;
     }
 
