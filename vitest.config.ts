@@ -7,9 +7,15 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@tollgate/source', ...defaultServerConditions] } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-    // The chaos soak, the long Stigg-outage run and the other runtimes (Bun, Deno) go in `npm run test:slow`
-    // (vitest.slow.config.ts), with the long versions of test/fleet.
-    exclude: ['**/node_modules/**', 'test/chaos/**', 'test/runtimes/**', 'test/core/usage-faults.test.ts'],
+    // The chaos soak, the long Stigg-outage run, the other runtimes (Bun, Deno) and the browser go in
+    // `npm run test:slow` (vitest.slow.config.ts), with the long versions of test/fleet.
+    exclude: [
+      '**/node_modules/**',
+      'test/chaos/**',
+      'test/runtimes/**',
+      'test/browser/**',
+      'test/core/usage-faults.test.ts',
+    ],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

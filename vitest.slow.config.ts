@@ -12,6 +12,7 @@ export default defineConfig({
       'test/chaos/**/*.test.ts',
       'test/runtimes/**/*.test.ts',
       'test/core/usage-faults.test.ts',
+      'test/browser/**/*.test.ts',
     ],
     env: { TOLLGATE_SLOW: '1' },
     fileParallelism: false,

@@ -48,6 +48,7 @@ export function walkthrough(url: string, stiggUrl: string | null): string {
     `curl -s ${rest.startsWith('-X') ? rest.replace(/^(-X \w+) /, `$1 ${url}`) : `${url}${rest}`} -H 'x-api-token: ${token}'`;
   return [
     `Tollgate demo API on ${url}${stiggUrl ? ` (Stigg: stigg-local on ${stiggUrl})` : ''}`,
+    ...(stiggUrl ? [`Dashboard: ${stiggUrl}/_dashboard/ (customers, plans and usage, live; faults and limits)`] : []),
     '',
     '1. Allowed: Pro includes analytics',
     `   ${c('demo-pro', '/api/analytics')}`,

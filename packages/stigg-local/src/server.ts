@@ -7,12 +7,15 @@ import { loadCatalogFile, loadDemoCatalog } from './catalog/load.js';
 import type { Catalog } from './catalog/types.js';
 import { validateCatalog } from './catalog/validate.js';
 import { createAdmin, type StiggLocalAdmin } from './control/admin.js';
+import { AdminChanges } from './control/admin-changes.js';
 import { Faults } from './control/faults.js';
 import { RateLimiter } from './control/rate-limits.js';
 import { Stats } from './control/stats.js';
 import { Executor, wireError } from './graphql/executor.js';
 import { createStiggSchema, type ExecutionContext } from './graphql/schema.js';
+import { AdminEventStreams } from './http/admin-events.js';
 import { handleAdmin } from './http/admin-routes.js';
+import { handleDashboard } from './http/dashboard-route.js';
 import { handleEdge } from './http/edge-routes.js';
 import { handleGraphql } from './http/graphql-route.js';
 import { BodyError, sendJson } from './http/io.js';
@@ -22,6 +25,7 @@ import { StalledRequests } from './http/stalled-requests.js';
 import { seedCustomers } from './model/catalog-changes.js';
 import { Store } from './model/store.js';
 import { persistTo, readDataFile } from './persistence.js';
+import { StreamConnections, rootFields } from './stream/connections.js';
 import { StreamTopics } from './stream/topics.js';
 
 /** The API key stigg-local accepts when none are configured. */
@@ -57,6 +61,8 @@ export interface StiggLocal {
   url: string;
   /** `${url}/graphql` */
   graphqlUrl: string;
+  /** `${url}/_dashboard/`: customers, usage, catalog, streams and admin controls in a browser. */
+  dashboardUrl: string;
   /** `ws://.../graphql` base without the path, as the SDK's `wsUrl` option wants it. */
   wsUrl: string;
   port: number;
@@ -66,7 +72,10 @@ export interface StiggLocal {
   close(): Promise<void>;
 }
 
-/** Starts a Stigg-compatible server: GraphQL over HTTP and WebSocket at `/graphql`, Edge reads at `/v1`, admin at `/_admin`. */
+/**
+ * Starts a Stigg-compatible server: GraphQL over HTTP and WebSocket at `/graphql`, Edge reads at `/v1`, admin at
+ * `/_admin`, the dashboard at `/_dashboard/`.
+ */
 export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<StiggLocal> {
   const log = options.log ?? ((m: string) => console.error(m));
   const catalog =
@@ -97,6 +106,17 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
   const executor = new Executor(createStiggSchema(topics), log);
   const context = (): ExecutionContext => ({ store, stats, usageCounters: stats.usage });
   const rt: Runtime = { store, stats, faults, rateLimiter, stalls, executor, apiKeys, log, context };
+  // What the dashboard watches: changes reported to `admin.watch()` and streamed at `GET /_admin/events`.
+  const changes = new AdminChanges(store, {
+    activity: () => ({ ...stats.snapshot(), lastMinute: stats.recentCalls(60_000) }),
+    controls: () => ({ faults: faults.list(), rateLimits: rateLimiter.current() }),
+    streams: () => streamConnections.list(),
+    log,
+  });
+  store.listen(changes);
+  stats.onCount = () => changes.poke();
+  const streamConnections = new StreamConnections(() => changes.poke());
+  const eventStreams = new AdminEventStreams(changes);
 
   let refuseUntil = 0;
   const sockets = new Set<Socket>();
@@ -137,13 +157,22 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
         ? handleGraphql(rt, req, res)
         : url.pathname.startsWith('/v1/')
           ? handleEdge(rt, req, res, url)
-          : url.pathname.startsWith('/_admin/')
-            ? handleAdmin(admin, req, res, url)
-            : Promise.resolve(
-                url.pathname === '/' || url.pathname === '/health'
-                  ? sendJson(res, 200, { name: 'stigg-local', graphql: '/graphql', admin: '/_admin/stats' })
-                  : sendJson(res, 404, { errors: [wireError('BadUserInput', `No route ${url.pathname}`)] }),
-              );
+          : url.pathname === '/_admin/events'
+            ? Promise.resolve(eventStreams.open(req, res))
+            : url.pathname.startsWith('/_admin/')
+              ? handleAdmin(admin, req, res, url)
+              : url.pathname === '/_dashboard' || url.pathname.startsWith('/_dashboard/')
+                ? handleDashboard(req, res, url)
+                : Promise.resolve(
+                    url.pathname === '/' || url.pathname === '/health'
+                      ? sendJson(res, 200, {
+                          name: 'stigg-local',
+                          graphql: '/graphql',
+                          admin: '/_admin/stats',
+                          dashboard: '/_dashboard/',
+                        })
+                      : sendJson(res, 404, { errors: [wireError('BadUserInput', `No route ${url.pathname}`)] }),
+                  );
     handle.catch((err: unknown) => {
       if (res.headersSent || res.destroyed) return;
       if (err instanceof BodyError)
@@ -182,9 +211,13 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
       wss.emit('connection', ws, req);
     });
   });
-  wss.on('connection', (ws) => {
+  wss.on('connection', (ws, req) => {
     stats.streams += 1;
-    ws.once('close', () => (stats.streams -= 1));
+    streamConnections.opened(ws, { address: req.socket.remoteAddress, port: req.socket.remotePort });
+    ws.once('close', () => {
+      stats.streams -= 1;
+      streamConnections.closed(ws);
+    });
   });
   const wsDisposer = useServer(
     {
@@ -192,9 +225,10 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
       // Our own graphql instance executes: documents are prepared (parsed, validated, cached) by the executor.
       execute: (args) => execute(args),
       subscribe: (args) => subscribe(args),
-      onSubscribe: (_ctx, _id, payload) => {
+      onSubscribe: (ctx, id, payload) => {
         const prepared = executor.prepare(payload.query, payload.operationName);
         if (!('document' in prepared)) return [...prepared];
+        streamConnections.subscribed(ctx.extra.socket, id, rootFields(prepared.document, payload.operationName));
         return {
           schema: executor.schema,
           document: prepared.document,
@@ -203,6 +237,7 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
           contextValue: context(),
         };
       },
+      onComplete: (ctx, id) => streamConnections.completed(ctx.extra.socket, id),
       onConnect: (ctx) => {
         const headers = (ctx.connectionParams?.headers ?? {}) as Record<string, unknown>;
         const key = headers['X-API-KEY'] ?? headers['x-api-key'];
@@ -222,6 +257,8 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
     faults,
     rateLimiter,
     stalls,
+    changes,
+    streams: () => streamConnections.list(),
     reseed: () => {
       reseed();
       persister?.flush();
@@ -279,6 +316,7 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
   return {
     url,
     graphqlUrl: `${url}/graphql`,
+    dashboardUrl: `${url}/_dashboard/`,
     wsUrl: `ws://${hostPart}:${port}`,
     port,
     apiKeys: [...apiKeys],
@@ -287,6 +325,8 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
       (closed ??= (async () => {
         clearInterval(pruneTimer);
         stalls.endAll();
+        changes.close();
+        eventStreams.closeAll();
         for (const client of wss.clients) client.terminate();
         await wsDisposer.dispose();
         await new Promise<void>((resolve) => {

@@ -66,6 +66,7 @@ export async function runLocal(argv: string[], io: CliIo): Promise<number> {
   io.out(`  Stream    ${server.wsUrl}/graphql        (graphql-transport-ws)`);
   io.out(`  Edge      GET  ${server.url}/v1/c/{customerId}/entitlements.json`);
   io.out(`  Admin     ${server.url}/_admin/stats`);
+  io.out(`  Dashboard ${server.dashboardUrl}`);
   io.out(`  API key   ${customKey ? '(the one given with --api-key)' : DEFAULT_API_KEY}`);
   io.out(`  Catalog   ${values.catalog ?? 'demo (customer-free, customer-pro, customer-enterprise, customer-nosub)'}`);
   io.out(`  State     ${values.data ? `persisted to ${values.data}` : 'in memory'}`);

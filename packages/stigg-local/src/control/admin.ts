@@ -7,6 +7,9 @@ import type { Store } from '../model/store.js';
 import type { Snapshot } from '../model/records.js';
 import { reportUsage } from '../model/usage.js';
 import type { StalledRequests } from '../http/stalled-requests.js';
+import type { StreamConnection } from '../stream/connections.js';
+import type { AdminChange, AdminChanges } from './admin-changes.js';
+import { type CustomersPage, type CustomerView, customersPage, customerView } from './customer-views.js';
 import type { FaultSpec, Faults } from './faults.js';
 import type { RateLimiter, RateLimitSettings } from './rate-limits.js';
 import type { Stats, StatsSnapshot } from './stats.js';
@@ -31,6 +34,20 @@ export interface StiggLocalAdmin {
   /** Sets a metered feature's current usage; `usageUpdated` is pushed. */
   setUsage(customerId: string, featureId: string, value: number, resourceId?: string): void;
   catalog(): Catalog;
+  /**
+   * Customers with their current subscriptions and entitlements (usage against limits), in the order they were
+   * created: those whose id, name or email contain `search`, at most `limit` (default 100, at most 1,000).
+   */
+  customers(opts?: { search?: string; limit?: number }): CustomersPage;
+  /** One customer as `customers()` shows it; throws `CustomerNotFound`. */
+  customer(customerId: string): CustomerView;
+  /** The open realtime (WebSocket) connections, with the root fields each subscribes to. */
+  streams(): StreamConnection[];
+  /**
+   * Calls `listener` with each change the dashboard shows (customers, catalog, activity, faults and limits,
+   * streams), coalesced per 100 ms; returns the function that stops it.
+   */
+  watch(listener: (change: AdminChange) => void): () => void;
   /** Customers, subscriptions, promotional grants and usage as held now (no request logs): compare two of them to see whether anything changed. */
   state(): Pick<Snapshot, 'customers' | 'subscriptions' | 'promotions' | 'usage'>;
   /** Replaces the catalog (validated first); changed plans and add-ons are announced with `packagePublished`. */
@@ -78,6 +95,8 @@ export interface AdminDeps {
   refuseConnections(ms: number): void;
   blackhole(ms: number): number;
   reseed(): void;
+  streams(): StreamConnection[];
+  changes: AdminChanges;
 }
 
 export function createAdmin(d: AdminDeps): StiggLocalAdmin {
@@ -104,15 +123,31 @@ export function createAdmin(d: AdminDeps): StiggLocalAdmin {
       });
     },
     catalog: () => d.store.catalog.catalog,
+    customers: (opts) => customersPage(d.store, opts),
+    customer: (customerId) => {
+      getCustomer(d.store, customerId);
+      return customerView(d.store, customerId)!;
+    },
+    streams: () => d.streams(),
+    watch: (listener) => d.changes.watch(listener),
     state: () => {
       const { customers, subscriptions, promotions, usage } = d.store.snapshot();
       return structuredClone({ customers, subscriptions, promotions, usage });
     },
-    publishCatalog: (catalog) => publishCatalog(d.store, validateCatalog(catalog, '(published)')),
-    injectFault: (spec) => d.faults.add(spec),
+    publishCatalog: (catalog) => {
+      const published = publishCatalog(d.store, validateCatalog(catalog, '(published)'));
+      d.changes.catalogChanged();
+      return published;
+    },
+    injectFault: (spec) => {
+      const id = d.faults.add(spec);
+      d.changes.poke();
+      return id;
+    },
     clearFaults: (id) => {
       d.faults.clear(id);
       d.stalls.endFaults(id);
+      d.changes.poke();
     },
     faults: () => d.faults.list(),
     dropStreams: () => d.dropStreams(),
@@ -123,6 +158,7 @@ export function createAdmin(d: AdminDeps): StiggLocalAdmin {
     setRateLimits: (settings) => {
       const resolved = d.rateLimiter.configure(settings);
       d.stats.setWriteWindow(resolved.windowMs);
+      d.changes.poke();
       return resolved;
     },
     rateLimits: () => d.rateLimiter.current(),
@@ -132,6 +168,7 @@ export function createAdmin(d: AdminDeps): StiggLocalAdmin {
       d.stats.setWriteWindow(d.rateLimiter.configure({ enabled: false }).windowMs);
       d.reseed();
       d.stats.reset();
+      d.changes.resync();
     },
   };
 }

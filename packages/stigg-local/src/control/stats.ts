@@ -40,6 +40,8 @@ export class Stats {
   streams = 0;
   private rateLimited: RateLimitedCounts = { calls: {}, customerWrites: 0, byCustomer: {} };
   private writes = new WriteStats();
+  /** Called after each counted call (the dashboard's change reports watch it). */
+  onCount: (() => void) | null = null;
 
   count(field: string): void {
     this.calls[field] = (this.calls[field] ?? 0) + 1;
@@ -47,6 +49,7 @@ export class Stats {
     if (!list) this.times.set(field, (list = []));
     list.push(Date.now());
     if (list.length > TIMES_KEPT) list.shift();
+    this.onCount?.();
   }
 
   /** When the most recent calls of a root field arrived (epoch ms, oldest first). */
@@ -54,8 +57,20 @@ export class Stats {
     return [...(this.times.get(field) ?? [])];
   }
 
+  /** Calls per root field that arrived within the last `windowMs` (counted from the kept times, so at most 1,000). */
+  recentCalls(windowMs: number, now = Date.now()): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [field, times] of this.times) {
+      let n = 0;
+      for (let i = times.length - 1; i >= 0 && times[i]! > now - windowMs; i--) n += 1;
+      if (n > 0) out[field] = n;
+    }
+    return out;
+  }
+
   countEdge(route: string): void {
     this.edge[route] = (this.edge[route] ?? 0) + 1;
+    this.onCount?.();
   }
 
   /** Counts a call the rate-limit emulation refused, under the limit that refused it. */

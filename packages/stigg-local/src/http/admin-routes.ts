@@ -23,6 +23,14 @@ const need = (body: Body, key: string, type: 'string' | 'number') => {
   return body[key];
 };
 
+/** `?search=&limit=` of `GET /_admin/customers`. */
+function pageQuery(url: URL): { search?: string; limit?: number } {
+  const limit = url.searchParams.get('limit');
+  if (limit !== null && !/^\d{1,7}$/.test(limit))
+    throw new StiggError('BadUserInput', '"limit" must be a whole number (at most 1000 are listed)');
+  return { search: url.searchParams.get('search') ?? undefined, limit: limit === null ? undefined : Number(limit) };
+}
+
 /**
  * `/_admin/*`: the admin handle over HTTP, for tests and demos in other processes. Not part of Stigg's API.
  * Errors answer `{error: {code, message}}` (or `problems` for a catalog) with a 4xx status.
@@ -38,8 +46,10 @@ export async function handleAdmin(
     req.method === 'GET' || req.method === 'DELETE' ? {} : ((await readJson(req, MAX_ADMIN_BODY_BYTES)) as Body);
   const customer = /^(PUT|POST) \/_admin\/customers\/([^/]+)\/(plan|usage)$/.exec(route);
   const times = /^GET \/_admin\/calls\/([^/]+)$/.exec(route);
+  const oneCustomer = /^GET \/_admin\/customers\/([^/]+)$/.exec(route);
   try {
     if (times) return sendJson(res, 200, { field: times[1], times: admin.callTimes(decoded(times[1]!)) });
+    if (oneCustomer) return sendJson(res, 200, admin.customer(decoded(oneCustomer[1]!)));
     if (customer) {
       const id = decoded(customer[2]!);
       if (customer[3] === 'plan') {
@@ -58,6 +68,10 @@ export async function handleAdmin(
       case 'DELETE /_admin/stats':
         admin.resetStats();
         return sendJson(res, 200, { ok: true });
+      case 'GET /_admin/customers':
+        return sendJson(res, 200, admin.customers(pageQuery(url)));
+      case 'GET /_admin/streams':
+        return sendJson(res, 200, { streams: admin.streams() });
       case 'GET /_admin/catalog':
         return sendJson(res, 200, admin.catalog());
       case 'PUT /_admin/catalog':

@@ -51,7 +51,7 @@ export function upsertCustomer(store: Store, input: CustomerInput): { customer: 
       updatedAt: input.updatedAt ?? nowIso,
     };
     store.customers.set(customerId, customer);
-    store.emit('stateChanged');
+    store.emit('customerChanged', customerId);
     return { customer, changed: true };
   }
   let changed = false;
@@ -65,7 +65,7 @@ export function upsertCustomer(store: Store, input: CustomerInput): { customer: 
   }
   if (changed) {
     existing.updatedAt = input.updatedAt ?? nowIso;
-    store.emit('stateChanged');
+    store.emit('customerChanged', customerId);
   }
   return { customer: existing, changed };
 }

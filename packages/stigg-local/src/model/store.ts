@@ -14,6 +14,8 @@ export interface StoreListener {
   entitlementsChanged?(customerId: string, resourceId: string | null): void;
   usageChanged?(customerId: string, resourceId: string | null, featureId: string): void;
   packagePublished?(packageType: 'Plan' | 'Addon', packageRefId: string, version: number): void;
+  /** A customer was created or its details (name, email, ...) changed. */
+  customerChanged?(customerId: string): void;
   stateChanged?(): void;
 }
 
