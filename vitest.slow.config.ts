@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // chaos soak, usage through every Stigg fault), one file at a time so they do not compete for this machine's cores.
 export default defineConfig({
   resolve: { conditions: ['@tollgate/source', ...defaultClientConditions] },
-  ssr: { resolve: { conditions: ['@tollgate/source', ...defaultServerConditions] } },
+  ssr: { resolve: { conditions: ['@tollgate/source', ...defaultServerConditions.filter((c) => c !== 'module')] } },
   test: {
     include: [
       'test/fleet/**/*.test.ts',

@@ -22,6 +22,7 @@ const guide = [
       { text: 'The core client', link: '/guide/core' },
       { text: 'Metered usage', link: '/guide/usage' },
       { text: 'A fleet with Redis', link: '/guide/fleet' },
+      { text: 'OpenTelemetry', link: '/guide/opentelemetry' },
     ],
   },
   {

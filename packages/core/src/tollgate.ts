@@ -10,6 +10,13 @@ import type { CachedEntitlement, CheckRequest, Decision } from './decision/types
 import { ConfigError, TollgateError } from './errors.js';
 import { newMetrics, TollgateEmitter, type Metrics, type StreamState } from './events.js';
 import { resolveConfig, type Config, type Options } from './options.js';
+import {
+  INSTRUMENT,
+  type DecisionKind,
+  type Instrumentable,
+  type TelemetrySink,
+  type TelemetrySource,
+} from './telemetry/sink.js';
 import { StiggStream, type StreamHandlers } from './stream/stigg-stream.js';
 import { MemoryMeterStore } from './usage/memory-meter-store.js';
 import { Outbox, type DrainReport } from './usage/outbox.js';
@@ -26,7 +33,7 @@ const STREAM_READY_WAIT_MS = 5_000;
  * The Tollgate client: decisions from a two-level cache kept fresh by Stigg's stream, and Stigg's management calls.
  * One per process (per Stigg environment); `close()` it on shutdown.
  */
-export class Tollgate extends Management {
+export class Tollgate extends Management implements Instrumentable {
   readonly events = new TollgateEmitter();
   private readonly config: Config;
   private readonly cache: EntitlementCache;
@@ -42,6 +49,8 @@ export class Tollgate extends Management {
   private readonly redisMeter: RedisMeterStore | null;
   private readonly meter: UsageMeter;
   private streamState: StreamState = 'closed';
+  /** Set while an instrumenter (`@tollgate/core/opentelemetry`) is attached. */
+  private telemetry: TelemetrySink | null = null;
   private closed = false;
   private drained: Promise<DrainReport> | null = null;
 
@@ -334,10 +343,35 @@ export class Tollgate extends Management {
    * decision then comes from stale data (`isStale`) or the fallback (`isFallback`, reason `Unknown`).
    */
   check(request: CheckRequest): Decision | Promise<Decision> {
+    if (this.telemetry !== null) return this.checkMeasured(request, this.telemetry);
     const decision = this.decideRaw(request);
     return decision instanceof Promise
       ? decision.then((d) => this.finish(this.withOverlay(d, request), request))
       : this.finish(this.withOverlay(decision, request), request);
+  }
+
+  /** `check` while an instrumenter is attached: the same decision, timed and told to it. */
+  private checkMeasured(request: CheckRequest, telemetry: TelemetrySink): Decision | Promise<Decision> {
+    const started = performance.now();
+    const decision = this.decideRaw(request);
+    const told = (d: Decision, waited: boolean) => {
+      const final = this.finish(this.withOverlay(d, request), request);
+      this.tell(telemetry, final, request, started, waited, 'check');
+      return final;
+    };
+    return decision instanceof Promise ? decision.then((d) => told(d, true)) : told(decision, false);
+  }
+
+  private tell(
+    telemetry: TelemetrySink,
+    decision: Decision,
+    request: CheckRequest,
+    started: number,
+    waited: boolean,
+    kind: DecisionKind,
+  ): void {
+    const source = decision.isFallback ? 'fallback' : decision.isStale ? 'stale' : waited ? 'miss' : 'hit';
+    telemetry.decided(decision, request, (performance.now() - started) / 1000, source, kind);
   }
 
   /**
@@ -355,9 +389,20 @@ export class Tollgate extends Management {
       const decision: Decision = { ...fallback, hasAccess: false };
       return { decision, allowed: false, duplicate: false, replay: null, inFlight: false, settle: async () => {} };
     }
+    const telemetry = this.telemetry;
+    const started = telemetry === null ? 0 : performance.now();
+    const waited = telemetry !== null && !this.answersFromMemory(request);
     const metered = await this.meter.enter(request);
-    this.finish(metered.decision, { ...request, requestedUsage: request.units ?? 1 });
+    const checked = { ...request, requestedUsage: request.units ?? 1 };
+    this.finish(metered.decision, checked);
+    if (telemetry !== null) this.tell(telemetry, metered.decision, checked, started, waited, 'metered');
     return metered;
+  }
+
+  /** Whether the in-process cache answers this request now (as `decideRaw` decides it). */
+  private answersFromMemory(request: { customerId: string; resourceId?: string | null }): boolean {
+    const hit = this.cache.lookup(this.cache.key(request.customerId, request.resourceId ?? null), Date.now());
+    return !!hit && (hit.fresh || hit.ageMs <= this.config.cache.maxStaleMs);
   }
 
   /** The decision from cached or fetched data, before the local usage overlay. */
@@ -393,20 +438,26 @@ export class Tollgate extends Management {
       return decide(hit.entry.set, request, now, hit.ageMs, !hit.fresh);
     }
     this.counters.cacheMisses += 1;
-    return this.cache.load(key, request.customerId, resourceId).then(
-      (entry) => {
-        const at = Date.now();
-        // An older shared copy served because Stigg could not be asked is marked stale.
-        return decide(
-          entry.set,
-          request,
-          at,
-          Math.max(0, at - entry.validatedAt),
-          entry.validatedAt > 0 && !this.cache.fresh(entry, at),
-        );
-      },
-      (err: unknown) => this.fallback(request, toTollgateError(err, 'GetEntitlements')),
-    );
+    const load = (failed?: (error: TollgateError) => void) =>
+      this.cache.load(key, request.customerId, resourceId).then(
+        (entry) => {
+          const at = Date.now();
+          // An older shared copy served because Stigg could not be asked is marked stale.
+          return decide(
+            entry.set,
+            request,
+            at,
+            Math.max(0, at - entry.validatedAt),
+            entry.validatedAt > 0 && !this.cache.fresh(entry, at),
+          );
+        },
+        (err: unknown) => {
+          const error = toTollgateError(err, 'GetEntitlements');
+          failed?.(error);
+          return this.fallback(request, error);
+        },
+      );
+    return this.telemetry === null ? load() : this.telemetry.missed(request, load);
   }
 
   /** Units reserved or committed here and not yet in Stigg's count make a metered decision stricter. */
@@ -540,6 +591,7 @@ export class Tollgate extends Management {
         this.config.logger.error(
           `tollgate: ${report.dropped} units of usage could not be delivered to Stigg before close`,
         );
+      this.telemetry?.closed(report);
       return report;
     })();
     return this.drained;
@@ -562,6 +614,20 @@ export class Tollgate extends Management {
   /** Reports committed usage now rather than at the next interval. */
   flushUsage(): Promise<void> {
     return this.outbox.flush();
+  }
+
+  /**
+   * Attaches a telemetry sink, or detaches it (`null`): what `instrumentTollgate` from
+   * `@tollgate/core/opentelemetry` calls. One at a time.
+   * @internal
+   */
+  [INSTRUMENT](sink: TelemetrySink | null): TelemetrySource {
+    if (sink !== null && this.telemetry !== null)
+      throw new ConfigError('this Tollgate is instrumented already: stop() the first instrumentation before another');
+    this.telemetry = sink;
+    this.client.telemetry = sink;
+    this.outbox.telemetry = sink;
+    return { pendingUnits: async () => (await this.meterStore.pendingUnits(false)).local };
   }
 
   private finish(decision: Decision, request: CheckRequest): Decision {

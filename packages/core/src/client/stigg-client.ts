@@ -1,6 +1,7 @@
 import { ClientError, GraphQLClient } from 'graphql-request';
 import { StiggApiError, TollgateError } from '../errors.js';
 import type { Logger } from '../options.js';
+import type { TelemetrySink } from '../telemetry/sink.js';
 import * as doc from './documents.js';
 import type { UsageAck, WireEntitlement } from './wire-types.js';
 
@@ -99,13 +100,28 @@ export function toTollgateError(err: unknown, operation: string): TollgateError 
 export class StiggClient {
   private readonly http: GraphQLClient;
 
+  /** Set while an instrumenter is attached: every call runs through it. */
+  telemetry: TelemetrySink | null = null;
+
   constructor(private readonly config: StiggClientConfig) {
     this.http = new GraphQLClient(config.graphqlUrl, {
       headers: { 'X-API-KEY': config.apiKey, source: 'tollgate' },
     });
   }
 
-  async request<T>(
+  request<T>(
+    document: string,
+    variables: Record<string, unknown> | undefined,
+    operation: string,
+    options: RequestOptions,
+  ): Promise<T> {
+    const telemetry = this.telemetry;
+    if (telemetry === null) return this.send<T>(document, variables, operation, options);
+    const type = document.trimStart().startsWith('mutation') ? 'mutation' : 'query';
+    return telemetry.stiggCall(operation, type, () => this.send<T>(document, variables, operation, options));
+  }
+
+  private async send<T>(
     document: string,
     variables: Record<string, unknown> | undefined,
     operation: string,

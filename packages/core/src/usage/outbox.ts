@@ -4,6 +4,7 @@ import type { UsageAck } from '../client/wire-types.js';
 import { toTollgateError } from '../client/stigg-client.js';
 import type { TollgateError } from '../errors.js';
 import type { Logger } from '../options.js';
+import type { TelemetrySink } from '../telemetry/sink.js';
 import { deliveryVerdict } from './delivery-errors.js';
 import { LagTracker } from './lag.js';
 import { spilledUnits, type SpillFile } from './spill-file.js';
@@ -85,6 +86,8 @@ export class Outbox {
   readonly lag = new LagTracker();
   /** Counters for metrics. */
   readonly stats = { bulkCalls: 0, recordsSent: 0, unitsDelivered: 0, failedCalls: 0, rateLimited: 0 };
+  /** Set while an instrumenter is attached: each delivery runs through it. */
+  telemetry: TelemetrySink | null = null;
 
   constructor(
     private readonly store: MeterStore,
@@ -232,8 +235,8 @@ export class Outbox {
     this.stats.bulkCalls += 1;
     this.stats.recordsSent += records.length;
     let acks: UsageAck[];
-    try {
-      acks = await this.client.reportUsageBulk(
+    const deliver = () =>
+      this.client.reportUsageBulk(
         records.map((r) => ({
           customerId: r.customerId,
           resourceId: r.resourceId,
@@ -252,6 +255,8 @@ export class Outbox {
             }
           : { signal: this.giveUp.signal, attempts: 1 },
       );
+    try {
+      acks = await (this.telemetry === null ? deliver() : this.telemetry.delivery(records, deliver));
     } catch (raw) {
       return this.failed(records, customers, toTollgateError(raw, 'ReportUsageBulk'));
     }
