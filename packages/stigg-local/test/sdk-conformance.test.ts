@@ -203,8 +203,20 @@ describe.each([
     await client.importCustomerBulk({ customers: [{ customerId: `${customerId}-bulk`, name: 'Bulk' }] });
     expect((await client.getCustomer(`${customerId}-bulk`)).name).toBe('Bulk');
     expect(await client.archiveCustomer(customerId)).toBe(customerId);
-    expect((await client.unarchiveCustomer(customerId)).id).toBe(customerId);
-    await expect(client.getCustomer('nobody-at-all')).rejects.toThrow(/not found/i);
+    // Archived: hidden like an unknown customer, its PII erased, its id not available to a new customer.
+    await expect(client.getCustomer(customerId)).rejects.toMatchObject({ errorCode: 'CustomerNotFound' });
+    await expect(
+      client.provisionCustomer({ customerId, name: 'Again', subscriptionParams: null }),
+    ).rejects.toMatchObject({
+      errorCode: 'DuplicatedEntityNotAllowed',
+    });
+    const unarchived = await client.unarchiveCustomer(customerId);
+    expect(unarchived.id).toBe(customerId);
+    expect([unarchived.name, unarchived.email]).toEqual([undefined, undefined]);
+    await expect(client.getCustomer('nobody-at-all')).rejects.toMatchObject({
+      errorCode: 'CustomerNotFound',
+      message: expect.stringMatching(/not found/i),
+    });
   });
 
   it('reads subscriptions by id, by filter with paging, and the active list', async () => {
@@ -251,6 +263,45 @@ describe.each([
           .hasAccess,
       'revoke',
     );
+  });
+
+  it('reads plan and subscription prices, and plan entitlements by feature id', async () => {
+    const paywall = await client.getPaywall({ productId: 'product-tollgate-demo' });
+    const pro = paywall.plans.find((p) => p.id === 'plan-pro')!;
+    expect(pro.pricePoints.map((p) => [p.pricingModel, p.billingPeriod, p.amount, p.currency])).toEqual([
+      ['FLAT_FEE', 'MONTHLY', 49, 'USD'],
+      ['FLAT_FEE', 'ANNUALLY', 490, 'USD'],
+    ]);
+    expect(pro.entitlements.map((e) => e.feature.id).sort()).toEqual([
+      'feature-analytics',
+      'feature-api-calls',
+      'feature-export-formats',
+      'feature-max-projects',
+      'feature-seats',
+    ]);
+    const subscription = await client.getSubscription({ subscriptionId: 'subscription-customer-pro-plan-pro' });
+    expect(subscription.price).toMatchObject({
+      pricingModel: 'FLAT_FEE',
+      billingPeriod: 'MONTHLY',
+      amount: 49,
+      grossAmount: 49,
+      currency: 'USD',
+    });
+    expect(subscription.prices.map((p) => [p.billingPeriod, p.amount])).toEqual([['MONTHLY', 49]]);
+  });
+
+  it('refuses a promotion code Stigg does not know', async () => {
+    const customerId = `promotion-${enableEdge}`;
+    await client.provisionCustomer({ customerId, subscriptionParams: null });
+    await expect(
+      client.provisionSubscription({
+        customerId,
+        planId: 'plan-pro',
+        billingPeriod: 'MONTHLY' as never,
+        promotionCode: 'NOT-A-CODE',
+      }),
+    ).rejects.toMatchObject({ errorCode: 'PromotionCodeNotFound' });
+    expect(await client.getActiveSubscriptions({ customerId })).toEqual([]);
   });
 
   it('shows a customer paywall with its active subscription', async () => {

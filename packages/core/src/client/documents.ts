@@ -18,9 +18,10 @@ const CUSTOMER = `id customerId name email billingId additionalMetaData createdA
 const SUBSCRIPTION = `id subscriptionId status startDate endDate cancellationDate effectiveEndDate currentBillingPeriodEnd
   pricingType additionalMetaData resource { resourceId } customer { customerId } plan { refId displayName }
   addons { quantity addon { refId } }`;
+// A package entitlement's `featureId` is Stigg's internal id; the feature's own id is `feature.refId`.
+const PACKAGE_ENTITLEMENT = `usageLimit hasUnlimitedUsage enumValues resetPeriod feature { refId }`;
 const PLAN = `id refId displayName description pricingType product { refId displayName }
-  entitlements { featureId usageLimit hasUnlimitedUsage enumValues resetPeriod }
-  inheritedEntitlements { featureId usageLimit hasUnlimitedUsage enumValues resetPeriod }
+  entitlements { ${PACKAGE_ENTITLEMENT} } inheritedEntitlements { ${PACKAGE_ENTITLEMENT} }
   prices { billingPeriod price { amount currency } }`;
 const PROMOTION = `id status usageLimit hasUnlimitedUsage endDate feature { refId }`;
 
@@ -58,9 +59,10 @@ export const IMPORT_CUSTOMERS_BULK = `mutation ImportCustomerBulk($input: Import
 export const IMPORT_SUBSCRIPTIONS_BULK = `mutation ImportSubscriptionsBulk($input: ImportSubscriptionsBulkInput!) { importSubscriptionsBulk(input: $input) }`;
 export const IMPORT_TASK = `query ImportIntegrationTask($id: UUID!) { importIntegrationTasks(filter: {id: {eq: $id}}, paging: {first: 1}) {
   edges { node { id status progress totalSubtasksCount importErrors { id error } } } } }`;
+const CATALOG_FEATURE = `feature { refId featureType meterType }`;
 export const IMPORT_CATALOG = `query ImportCatalog { paywall(input: {includeHiddenPlans: true}) { plans { refId pricingType product { refId }
-  entitlements { featureId feature { featureType meterType } } inheritedEntitlements { featureId feature { featureType meterType } }
-  compatibleAddons { refId entitlements { featureId feature { featureType meterType } } } } } }`;
+  entitlements { ${CATALOG_FEATURE} } inheritedEntitlements { ${CATALOG_FEATURE} }
+  compatibleAddons { refId entitlements { ${CATALOG_FEATURE} } } } } }`;
 export const CUSTOMER_EXISTS = `query CustomerExists($input: GetCustomerByRefIdInput!) { getCustomerByRefId(input: $input) { customerId } }`;
 export const ACTIVE_SUBSCRIPTIONS_OF = `query ActiveSubscriptionsOf($filter: SubscriptionQueryFilter!, $first: Int!) {
   subscriptions(filter: $filter, paging: {first: $first}) { edges { node { customer { customerId } resource { resourceId } plan { refId } } } } }`;

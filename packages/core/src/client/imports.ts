@@ -1,4 +1,5 @@
 import * as doc from './documents.js';
+import { isCustomerNotFound } from './management.js';
 import { StiggClient } from './stigg-client.js';
 import type { Logger } from '../options.js';
 
@@ -47,16 +48,16 @@ export interface ImportTask {
   importErrors: { id: string; error: string }[] | null;
 }
 
+/** A package entitlement as the catalog read selects it; its `featureId` would be Stigg's internal id. */
 interface WirePackageEntitlement {
-  featureId: string;
-  feature: { featureType: string; meterType: string | null } | null;
+  feature: { refId: string; featureType: string; meterType: string | null } | null;
 }
 
 /** What an import validates against: the plans, add-ons and features Stigg holds. */
 export interface StiggCatalog {
   plans: Map<string, { pricingType: string | null; productId: string | null }>;
   addons: Set<string>;
-  /** Features granted by some plan or add-on, with whether usage can be reported for them. */
+  /** Features granted by some plan or add-on, keyed by their id (`refId`), with whether usage can be reported for them. */
   features: Map<string, { metered: boolean }>;
 }
 
@@ -146,10 +147,11 @@ export class StiggImportClient {
     const data = await this.once<{ paywall: { plans: WirePlan[] } }>(doc.IMPORT_CATALOG, undefined, 'ImportCatalog');
     const catalog: StiggCatalog = { plans: new Map(), addons: new Set(), features: new Map() };
     const addFeatures = (list: WirePackageEntitlement[] | null) => {
-      for (const e of list ?? []) {
-        const metered = !!e.feature?.meterType && e.feature.meterType !== 'None';
-        catalog.features.set(e.featureId, {
-          metered: metered || (catalog.features.get(e.featureId)?.metered ?? false),
+      for (const { feature } of list ?? []) {
+        if (!feature) continue;
+        const metered = !!feature.meterType && feature.meterType !== 'None';
+        catalog.features.set(feature.refId, {
+          metered: metered || (catalog.features.get(feature.refId)?.metered ?? false),
         });
       }
     };
@@ -165,13 +167,19 @@ export class StiggImportClient {
     return catalog;
   }
 
+  /** Whether Stigg shows a customer with this id (an archived one is hidden, though its id stays taken). */
   async customerExists(customerId: string): Promise<boolean> {
-    const data = await this.once<{ getCustomerByRefId: { customerId: string } | null }>(
-      doc.CUSTOMER_EXISTS,
-      { input: { customerId } },
-      'CustomerExists',
-    );
-    return !!data.getCustomerByRefId;
+    try {
+      const data = await this.once<{ getCustomerByRefId: { customerId: string } | null }>(
+        doc.CUSTOMER_EXISTS,
+        { input: { customerId } },
+        'CustomerExists',
+      );
+      return !!data.getCustomerByRefId;
+    } catch (err) {
+      if (isCustomerNotFound(err)) return false;
+      throw err;
+    }
   }
 
   /** Active subscriptions of these customers, as `customerId/resourceId/planId` keys. */

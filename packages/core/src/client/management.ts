@@ -1,5 +1,10 @@
+import { isTollgateError } from '../errors.js';
 import * as doc from './documents.js';
 import type { StiggClient } from './stigg-client.js';
+
+/** Stigg answers the id of a customer it does not show (unknown, or archived) with the error `CustomerNotFound`. */
+export const isCustomerNotFound = (err: unknown): boolean =>
+  isTollgateError(err) && err.stiggCode === 'CustomerNotFound';
 
 /** Results as our documents select them. Dates are ISO strings, as Stigg sends them. */
 export interface Customer {
@@ -41,6 +46,7 @@ export interface PromotionalEntitlement {
 }
 
 export interface PackageEntitlement {
+  /** The feature's id (its `refId` in Stigg, the id entitlement checks use). */
   featureId: string;
   usageLimit: number | null;
   hasUnlimitedUsage: boolean | null;
@@ -64,6 +70,28 @@ export interface Paywall {
   plans: Plan[];
   currency: { code: string; symbol: string };
   activeSubscriptions: Subscription[] | null;
+}
+
+/** A package entitlement as Stigg sends it: its `featureId` is Stigg's internal id, so we read `feature.refId`. */
+type WirePackageEntitlement = Omit<PackageEntitlement, 'featureId'> & { feature: { refId: string } };
+type WirePlan = Omit<Plan, 'entitlements' | 'inheritedEntitlements'> & {
+  entitlements: WirePackageEntitlement[] | null;
+  inheritedEntitlements: WirePackageEntitlement[] | null;
+};
+type WirePaywall = Omit<Paywall, 'plans'> & { plans: WirePlan[] };
+
+const toPackageEntitlements = (list: WirePackageEntitlement[] | null): PackageEntitlement[] | null =>
+  list?.map(({ feature, ...rest }) => ({ featureId: feature.refId, ...rest })) ?? null;
+
+function toPaywall(wire: WirePaywall): Paywall {
+  return {
+    ...wire,
+    plans: wire.plans.map((plan) => ({
+      ...plan,
+      entitlements: toPackageEntitlements(plan.entitlements),
+      inheritedEntitlements: toPackageEntitlements(plan.inheritedEntitlements),
+    })),
+  };
 }
 
 export interface CustomerWithSubscriptions extends Customer {
@@ -175,15 +203,20 @@ export class Management {
     ).updateCustomer;
   }
 
-  /** The customer, or null when Stigg has none with this id. */
+  /** The customer, or null when Stigg has none with this id (archived customers included: Stigg hides them). */
   async getCustomer(customerId: string): Promise<CustomerWithSubscriptions | null> {
-    return (
-      await this.read<{ getCustomerByRefId: CustomerWithSubscriptions | null }>(
-        doc.GET_CUSTOMER,
-        { input: { customerId } },
-        'GetCustomerById',
-      )
-    ).getCustomerByRefId;
+    try {
+      return (
+        await this.read<{ getCustomerByRefId: CustomerWithSubscriptions | null }>(
+          doc.GET_CUSTOMER,
+          { input: { customerId } },
+          'GetCustomerById',
+        )
+      ).getCustomerByRefId;
+    } catch (err) {
+      if (isCustomerNotFound(err)) return null;
+      throw err;
+    }
   }
 
   async archiveCustomer(customerId: string): Promise<void> {
@@ -264,7 +297,7 @@ export class Management {
   }
 
   async getPaywall(input: { productId?: string; customerId?: string; resourceId?: string } = {}): Promise<Paywall> {
-    return (await this.read<{ paywall: Paywall }>(doc.GET_PAYWALL, { input }, 'GetPaywall')).paywall;
+    return toPaywall((await this.read<{ paywall: WirePaywall }>(doc.GET_PAYWALL, { input }, 'GetPaywall')).paywall);
   }
 
   async getProducts(): Promise<{ refId: string; displayName: string | null; description: string | null }[]> {

@@ -9,6 +9,8 @@ export class CatalogIndex {
   readonly plans = new Map<string, PlanDef>();
   readonly addons = new Map<string, AddonDef>();
   readonly coupons = new Map<string, CouponDef>();
+  /** Coupons by promotion code, the code upper-cased (codes are matched ignoring case). */
+  readonly couponsByPromotionCode = new Map<string, CouponDef>();
   readonly featuresByEvent = new Map<string, FeatureDef[]>();
   readonly environmentId: string;
   readonly accountId: string;
@@ -30,11 +32,18 @@ export class CatalogIndex {
     for (const p of catalog.products) this.products.set(p.id, p);
     for (const p of catalog.plans) this.plans.set(p.id, p);
     for (const a of catalog.addons ?? []) this.addons.set(a.id, a);
-    for (const c of catalog.coupons ?? []) this.coupons.set(c.id, c);
+    for (const c of catalog.coupons ?? []) {
+      this.coupons.set(c.id, c);
+      for (const code of c.promotionCodes ?? []) this.couponsByPromotionCode.set(code.toUpperCase(), c);
+    }
   }
 
-  featureUuid(featureId: string): string {
-    return stableUuid(`feature:${featureId}`);
+  /**
+   * Stigg's internal id (`id`, and `featureId` where Stigg answers the internal one) of a catalog object: a UUID
+   * derived from its kind and ref id, so it stays the same across restarts and catalog publishes.
+   */
+  internalId(kind: 'feature' | 'plan' | 'addon' | 'coupon', refId: string): string {
+    return stableUuid(`${kind}:${refId}`);
   }
 
   /** A plan's grants, its base plans' first, its own overriding them feature by feature. */

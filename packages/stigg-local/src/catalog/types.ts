@@ -53,9 +53,11 @@ export interface EntitlementDef extends ResetConfig {
   values?: string[];
 }
 
+/** A flat fee per billing period (Stigg's `FLAT_FEE` billing model). */
 export interface PriceDef {
   billingPeriod: BillingPeriod;
   amount: number;
+  /** ISO 4217 code; default `USD`. */
   currency?: string;
 }
 
@@ -98,6 +100,11 @@ export interface CouponDef {
   percentOff?: number;
   amountOff?: number;
   currency?: string;
+  /**
+   * Codes customers type that apply this coupon to a subscription (`promotionCode`; matched ignoring case).
+   * Any other code is refused with `PromotionCodeNotFound`.
+   */
+  promotionCodes?: string[];
 }
 
 export interface SeedSubscriptionDef {

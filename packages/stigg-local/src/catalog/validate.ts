@@ -213,9 +213,28 @@ export function validateCatalog(input: unknown, source = '(inline)'): Catalog {
     prices(a, path);
     entitlements(a, path);
   });
+  const promotionCodes = new Set<string>();
   coupons.forEach((c, i) => {
     str(c, 'name', `coupons[${i}]`);
     if (c.percentOff === undefined && c.amountOff === undefined) fail(`coupons[${i}]`, 'needs percentOff or amountOff');
+    if (c.percentOff !== undefined && (typeof c.percentOff !== 'number' || c.percentOff <= 0 || c.percentOff > 100))
+      fail(`coupons[${i}].percentOff`, 'must be a number above 0 and at most 100');
+    if (c.amountOff !== undefined && (typeof c.amountOff !== 'number' || c.amountOff <= 0))
+      fail(`coupons[${i}].amountOff`, 'must be a number above 0');
+    if (c.promotionCodes === undefined) return;
+    if (!Array.isArray(c.promotionCodes)) {
+      fail(`coupons[${i}].promotionCodes`, 'must be an array of codes');
+      return;
+    }
+    for (const code of c.promotionCodes as unknown[]) {
+      if (typeof code !== 'string' || code.trim() === '') {
+        fail(`coupons[${i}].promotionCodes`, `${JSON.stringify(code)} is not a code`);
+        continue;
+      }
+      if (promotionCodes.has(code.toUpperCase()))
+        fail(`coupons[${i}].promotionCodes`, `code "${code}" is given to two coupons`);
+      promotionCodes.add(code.toUpperCase());
+    }
   });
   customers.forEach((c, i) => {
     const path = `customers[${i}]`;

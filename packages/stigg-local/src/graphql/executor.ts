@@ -41,7 +41,9 @@ export function toWireError(err: GraphQLError | Error, log: (msg: string) => voi
   const path = err instanceof GraphQLError ? err.path : undefined;
   if (original instanceof StiggError)
     return { ...wireError(original.code, original.message), ...(path ? { path } : {}) };
-  if (err instanceof GraphQLError && !original)
+  // graphql-js's own errors: validation, and variables that do not fit their types (a scalar or enum refusing a
+  // value arrives wrapped, its GraphQLError as `originalError`). Stigg answers these BadUserInput, with the message.
+  if (err instanceof GraphQLError && (!original || original instanceof GraphQLError))
     return { ...wireError('BadUserInput', err.message), ...(path ? { path } : {}) };
   log(`stigg-local: unexpected error: ${original?.stack ?? String(original)}`);
   return { ...wireError('UnexpectedError', 'Unexpected error'), ...(path ? { path } : {}) };

@@ -3,6 +3,7 @@ import type { PriceDef } from '../catalog/types.js';
 import { isActive, statusOf } from '../model/entitlements.js';
 import { stableUuid } from '../model/ids.js';
 import type { CustomerRecord, PromotionRecord, SubscriptionRecord } from '../model/records.js';
+import { currencyOf, subscriptionCharges } from '../model/pricing.js';
 import type { Store } from '../model/store.js';
 import { billingPeriodEnd } from '../model/subscriptions.js';
 
@@ -11,7 +12,7 @@ import { billingPeriodEnd } from '../model/subscriptions.js';
  * selects them (and cyclic links such as plan -> product -> downgrade plan cost nothing until asked for).
  */
 
-const currency = (code: string | undefined) => (code ?? 'USD').toUpperCase();
+const money = (amount: number, currency: string) => ({ __typename: 'Money', amount, currency });
 
 export function presentCatalogFeature(store: Store, featureId: string) {
   const f = store.catalog.features.get(featureId);
@@ -21,7 +22,7 @@ export function presentCatalogFeature(store: Store, featureId: string) {
     displayName: f?.displayName ?? featureId,
     description: f?.description ?? null,
     featureType: f?.type ?? 'BOOLEAN',
-    meterType: f?.type === 'NUMBER' ? (f.meterType ?? 'None') : null,
+    meterType: f?.meterType ?? 'None',
     featureUnits: f?.units ?? null,
     featureUnitsPlural: f?.unitsPlural ?? null,
     additionalMetaData: null,
@@ -31,7 +32,8 @@ export function presentCatalogFeature(store: Store, featureId: string) {
 function presentPackageEntitlement(store: Store, grant: Grant) {
   return {
     __typename: 'PackageEntitlement',
-    featureId: grant.featureId,
+    // Stigg answers the feature's internal id here; its ref id (the id users write) is `feature.refId`.
+    featureId: store.catalog.internalId('feature', grant.featureId),
     feature: presentCatalogFeature(store, grant.featureId),
     isGranted: true,
     usageLimit: grant.hasUnlimitedUsage ? null : grant.usageLimit,
@@ -45,17 +47,27 @@ function presentPackageEntitlement(store: Store, grant: Grant) {
   };
 }
 
-function presentPrices(prices: PriceDef[] | undefined) {
-  return (prices ?? []).map((p) => ({
+/** A catalog price: a flat fee per billing period. */
+function presentPrice(p: PriceDef) {
+  return {
     __typename: 'Price',
     billingModel: 'FLAT_FEE',
     billingPeriod: p.billingPeriod,
     billingCadence: 'RECURRING',
-    price: { __typename: 'Money', amount: p.amount, currency: currency(p.currency) },
+    billingId: null,
+    billingCountryCode: null,
+    price: money(p.amount, currencyOf(p)),
+    minUnitQuantity: null,
+    maxUnitQuantity: null,
+    blockSize: null,
+    creditRate: null,
+    tiersMode: null,
     tiers: null,
     feature: null,
-  }));
+  };
 }
+
+const presentPrices = (prices: PriceDef[] | undefined) => (prices ?? []).map(presentPrice);
 
 export function presentProduct(store: Store, productId: string) {
   const p = store.catalog.products.get(productId);
@@ -76,7 +88,7 @@ export function presentAddon(store: Store, addonId: string) {
   const a = store.catalog.addons.get(addonId);
   return {
     __typename: 'Addon',
-    id: stableUuid(`addon:${addonId}`),
+    id: store.catalog.internalId('addon', addonId),
     refId: addonId,
     displayName: a?.displayName ?? addonId,
     description: a?.description ?? null,
@@ -99,7 +111,7 @@ export function presentPlan(store: Store, planId: string) {
   const grants = [...store.catalog.planGrants(planId).values()];
   return {
     __typename: 'Plan',
-    id: stableUuid(`plan:${planId}`),
+    id: store.catalog.internalId('plan', planId),
     refId: planId,
     displayName: plan?.displayName ?? planId,
     description: plan?.description ?? null,
@@ -129,17 +141,14 @@ export function presentCoupon(store: Store, couponId: string) {
   const at = store.catalog.publishedAt.toISOString();
   return {
     __typename: 'Coupon',
-    id: stableUuid(`coupon:${couponId}`),
+    id: store.catalog.internalId('coupon', couponId),
     refId: couponId,
     name: c?.name ?? couponId,
     description: c?.description ?? null,
     type: c?.percentOff !== undefined ? 'PERCENTAGE' : 'FIXED',
     discountValue: c?.percentOff ?? c?.amountOff ?? 0,
     percentOff: c?.percentOff ?? null,
-    amountsOff:
-      c?.amountOff !== undefined
-        ? [{ __typename: 'Money', amount: c.amountOff, currency: currency(c.currency) }]
-        : null,
+    amountsOff: c?.amountOff !== undefined ? [money(c.amountOff, currencyOf(c))] : null,
     status: 'ACTIVE',
     createdAt: at,
     updatedAt: at,
@@ -155,7 +164,7 @@ export function presentPromotion(store: Store, p: PromotionRecord) {
   return {
     __typename: 'PromotionalEntitlement',
     id: p.id,
-    featureId: store.catalog.featureUuid(p.grant.featureId),
+    featureId: store.catalog.internalId('feature', p.grant.featureId),
     feature: presentCatalogFeature(store, p.grant.featureId),
     status: ended ? 'Expired' : 'Active',
     usageLimit: p.grant.hasUnlimitedUsage ? null : p.grant.usageLimit,
@@ -216,6 +225,7 @@ export function presentSubscription(store: Store, s: SubscriptionRecord) {
     return c ? presentCustomer(store, c) : null;
   };
   const status = statusOf(s, now);
+  const charges = subscriptionCharges(store, s);
   return {
     __typename: 'CustomerSubscription',
     id: s.id,
@@ -238,8 +248,17 @@ export function presentSubscription(store: Store, s: SubscriptionRecord) {
     pricingType: plan ? store.catalog.pricingTypeOf(plan) : 'FREE',
     resource: s.resourceId ? { __typename: 'CustomerResource', resourceId: s.resourceId } : null,
     experimentInfo: null,
-    prices: [],
-    totalPrice: null,
+    // Paid subscriptions: the plan's price for the billing period; the total adds add-ons, less the coupon.
+    prices: charges
+      ? [{ __typename: 'SubscriptionPrice', usageLimit: null, price: presentPrice(charges.planPrice) }]
+      : [],
+    totalPrice: charges
+      ? {
+          __typename: 'CustomerSubscriptionTotalPrice',
+          subTotal: money(charges.subTotal, charges.currency),
+          total: money(charges.total, charges.currency),
+        }
+      : null,
     scheduledUpdates: [],
     futureUpdates: [],
     trialConfiguration: null,

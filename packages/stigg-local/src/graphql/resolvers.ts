@@ -1,6 +1,15 @@
 import { badInput, notFound } from '../errors.js';
 import { entitlementsOf, isActive, statusOf } from '../model/entitlements.js';
-import { getCustomer, importCustomer, setArchived, upsertCustomer, type CustomerInput } from '../model/customers.js';
+import { couponOfRequest } from '../model/coupons.js';
+import { currencyOf } from '../model/pricing.js';
+import {
+  customerIdOf,
+  getUnarchivedCustomer,
+  importCustomer,
+  setArchived,
+  upsertCustomer,
+  type CustomerInput,
+} from '../model/customers.js';
 import { startSubscriptionImport, type ImportSubscriptionItem } from '../model/imports.js';
 import { grantPromotions, revokePromotion, type PromotionInput } from '../model/promotions.js';
 import type { SubscriptionRecord } from '../model/records.js';
@@ -73,7 +82,8 @@ const matches = (
     (cmp.neq === undefined || cmp.neq === null || cmp.neq !== value) &&
     !cmp.notIn?.includes(value));
 
-function subscriptionInput(i: Args, customerId: string): SubscriptionInput {
+/** A subscription request's fields; its promotion code is checked here, before anything is written. */
+function subscriptionInput(store: Store, i: Args, customerId: string): SubscriptionInput {
   return {
     customerId,
     planId: i.planId,
@@ -87,6 +97,7 @@ function subscriptionInput(i: Args, customerId: string): SubscriptionInput {
     additionalMetaData: i.additionalMetaData ?? null,
     startDate: i.startDate ?? null,
     customEntitlements: i.subscriptionEntitlements ?? null,
+    couponId: couponOfRequest(store, i),
   };
 }
 
@@ -96,12 +107,10 @@ const entitlementsAfter = (store: Store, sub: SubscriptionRecord) =>
 export const queryResolvers: Record<string, RootResolver> = {
   sdkConfiguration: () => ({ sentryDsn: null, isWidgetWatermarkEnabled: false }),
   cachedEntitlements: ({ query }, { store }) => entitlementsOf(store, query.customerId, query.resourceId ?? null),
-  getCustomerByRefId: ({ input }, { store }) => {
-    const c = store.customers.get(input.customerId);
-    return c ? presentCustomer(store, c) : null;
-  },
+  // Stigg answers CustomerNotFound for unknown and archived customers alike.
+  getCustomerByRefId: ({ input }, { store }) => presentCustomer(store, getUnarchivedCustomer(store, input.customerId)),
   getActiveSubscriptions: ({ input }, { store }) => {
-    getCustomer(store, input.customerId);
+    getUnarchivedCustomer(store, input.customerId);
     const now = store.now();
     const wanted: (string | null)[] | null = input.resourceId ? [input.resourceId] : (input.resourceIds ?? null);
     return store
@@ -138,7 +147,7 @@ export const queryResolvers: Record<string, RootResolver> = {
     const plans = [...store.catalog.plans.values()].filter((p) => !input.productId || p.product === input.productId);
     if (input.productId && !store.catalog.products.has(input.productId))
       throw notFound('ProductNotFoundError', 'Product', input.productId);
-    const customer = input.customerId ? getCustomer(store, input.customerId) : null;
+    const customer = input.customerId ? getUnarchivedCustomer(store, input.customerId) : null;
     const now = store.now();
     return {
       plans: plans.map((p) => presentPlan(store, p.id)),
@@ -158,7 +167,7 @@ export const queryResolvers: Record<string, RootResolver> = {
           additionalChargesMayApply: false,
           billingPeriod: price.billingPeriod,
           amount: price.amount,
-          currency: (price.currency ?? 'USD').toUpperCase(),
+          currency: currencyOf(price),
           billingCountryCode: null,
           feature: null,
         })),
@@ -192,9 +201,10 @@ export const mutationResolvers: Record<string, RootResolver> = {
     return 'OK';
   },
   provisionCustomer: ({ input }, { store }) => {
-    const { customer } = upsertCustomer(store, input as CustomerInput);
     const params = input.subscriptionParams as Args | null | undefined;
-    const sub = params ? provisionSubscription(store, subscriptionInput(params, customer.customerId)) : null;
+    const requested = params ? subscriptionInput(store, params, customerIdOf(input as CustomerInput)) : null;
+    const { customer } = upsertCustomer(store, input as CustomerInput);
+    const sub = requested ? provisionSubscription(store, requested) : null;
     if (!sub) store.touchCustomer(customer.customerId);
     return {
       customer: presentCustomer(store, customer),
@@ -205,14 +215,14 @@ export const mutationResolvers: Record<string, RootResolver> = {
   },
   updateOneCustomer: ({ input }, { store }) => {
     const id = input.refId ?? input.customerId;
-    getCustomer(store, id);
+    getUnarchivedCustomer(store, id);
     return presentCustomer(store, upsertCustomer(store, { ...input, customerId: id } as CustomerInput).customer);
   },
   archiveCustomer: ({ input }, { store }) => presentCustomer(store, setArchived(store, input.customerId, true)),
   unarchiveCustomer: ({ input }, { store }) => presentCustomer(store, setArchived(store, input.customerId, false)),
   importOneCustomer: ({ input }, { store }) => {
     importCustomer(store, input as CustomerInput);
-    return presentCustomer(store, getCustomer(store, input.customerId ?? input.refId));
+    return presentCustomer(store, getUnarchivedCustomer(store, input.customerId ?? input.refId));
   },
   importCustomersBulk: ({ input }, { store }) => {
     const customers = input.customers as CustomerInput[];
@@ -226,7 +236,8 @@ export const mutationResolvers: Record<string, RootResolver> = {
   importSubscriptionsBulk: ({ input }, { store }) =>
     startSubscriptionImport(store, input.subscriptions as ImportSubscriptionItem[]).id,
   provisionSubscriptionV2: ({ input }, { store }) => {
-    const sub = provisionSubscription(store, subscriptionInput(input, input.customerId));
+    getUnarchivedCustomer(store, input.customerId);
+    const sub = provisionSubscription(store, subscriptionInput(store, input, input.customerId));
     return {
       status: 'SUCCESS',
       checkoutUrl: null,
@@ -249,6 +260,7 @@ export const mutationResolvers: Record<string, RootResolver> = {
       billableFeatures: input.billableFeatures,
       additionalMetaData: input.additionalMetaData,
       customEntitlements: custom ?? null,
+      couponId: couponOfRequest(store, input),
     });
     return presentSubscription(store, sub);
   },

@@ -23,15 +23,32 @@ export function customerIdOf(input: CustomerInput): string {
   return id;
 }
 
+/** A customer held, archived or not (the admin surface sees archived customers). */
 export function getCustomer(store: Store, customerId: string): CustomerRecord {
   const c = store.customers.get(customerId);
   if (!c) throw notFound('CustomerNotFound', 'Customer', customerId);
   return c;
 }
 
-/** Creates the customer, or updates the fields given when it exists. Returns whether anything changed. */
+/** A customer as Stigg's API shows it: archived customers are hidden, so they answer `CustomerNotFound` too. */
+export function getUnarchivedCustomer(store: Store, customerId: string): CustomerRecord {
+  const c = store.customers.get(customerId);
+  if (!c || c.archived) throw notFound('CustomerNotFound', 'Customer', customerId);
+  return c;
+}
+
+/**
+ * Creates the customer, or updates the fields given when it exists. Returns whether anything changed.
+ * The id of an archived customer is never reused: Stigg refuses it for a new customer.
+ */
 export function upsertCustomer(store: Store, input: CustomerInput): { customer: CustomerRecord; changed: boolean } {
   const customerId = customerIdOf(input);
+  if (store.customers.get(customerId)?.archived) {
+    throw new StiggError(
+      'DuplicatedEntityNotAllowed',
+      `Customer id ${customerId} belongs to an archived customer; new customers cannot use it`,
+    );
+  }
   if (input.couponRefId && !store.catalog.coupons.has(input.couponRefId))
     throw notFound('CouponNotFound', 'Coupon', input.couponRefId);
   const nowIso = new Date(store.now()).toISOString();
@@ -85,6 +102,10 @@ export function importCustomer(store: Store, input: CustomerInput): 'created' | 
   return !existing ? 'created' : changed ? 'updated' : 'unchanged';
 }
 
+/**
+ * Archives a customer the way Stigg does: its PII (name and email) is erased for good, the API stops showing it,
+ * its id stays taken. Unarchiving shows it again, without the erased fields.
+ */
 export function setArchived(store: Store, customerId: string, archived: boolean): CustomerRecord {
   const c = getCustomer(store, customerId);
   if (c.archived === archived) {
@@ -92,7 +113,12 @@ export function setArchived(store: Store, customerId: string, archived: boolean)
     return c;
   }
   c.archived = archived;
+  if (archived) {
+    c.name = null;
+    c.email = null;
+  }
   c.updatedAt = new Date(store.now()).toISOString();
+  store.emit('customerChanged', customerId);
   store.touchCustomer(customerId);
   return c;
 }

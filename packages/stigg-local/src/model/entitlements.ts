@@ -106,7 +106,7 @@ export function presentFeature(store: Store, featureId: string) {
     displayName: f?.displayName ?? featureId,
     description: f?.description ?? null,
     featureType: f?.type ?? 'BOOLEAN',
-    meterType: f?.type === 'NUMBER' ? (f.meterType ?? 'None') : null,
+    meterType: f?.meterType ?? 'None',
     featureUnits: f?.units ?? null,
     featureUnitsPlural: f?.unitsPlural ?? null,
     unitTransformation: null,

@@ -1,4 +1,5 @@
 import { StiggError } from '../errors.js';
+import { getUnarchivedCustomer } from './customers.js';
 import { newId } from './ids.js';
 import { isActive } from './entitlements.js';
 import type { ImportTaskRecord, SubscriptionRecord } from './records.js';
@@ -52,6 +53,7 @@ export function importSubscription(
       );
     }
   }
+  getUnarchivedCustomer(store, item.customerId);
   const next = buildSubscription(store, { ...item, customEntitlements: custom });
   const now = store.now();
   const samePlan = store
@@ -59,7 +61,13 @@ export function importSubscription(
     .find((s) => s.planId === next.planId && s.resourceId === next.resourceId && isActive(s, now));
   if (samePlan && item.updatedAt && Date.parse(samePlan.updatedAt) > Date.parse(item.updatedAt)) return 'skipped';
   if (samePlan) {
-    const candidate = { ...next, id: samePlan.id, subscriptionId: samePlan.subscriptionId };
+    // Imports carry no promotion code: a coupon applied to the subscription held stays.
+    const candidate = {
+      ...next,
+      id: samePlan.id,
+      subscriptionId: samePlan.subscriptionId,
+      couponId: samePlan.couponId ?? null,
+    };
     if (!item.startDate) candidate.startDate = samePlan.startDate;
     if (comparable(candidate) === comparable(samePlan)) return 'unchanged';
     Object.assign(samePlan, { ...candidate, createdAt: samePlan.createdAt, status: samePlan.status });

@@ -1,6 +1,6 @@
 import { addMonths } from './periods.js';
 import { notFound, StiggError } from '../errors.js';
-import { getCustomer } from './customers.js';
+import { getUnarchivedCustomer } from './customers.js';
 import { newId } from './ids.js';
 import type { PromotionRecord } from './records.js';
 import type { Store } from './store.js';
@@ -35,7 +35,7 @@ function endOf(input: PromotionInput, now: number): string | null {
 
 /** Grants (or replaces) promotional entitlements; they apply on top of the customer's subscriptions. */
 export function grantPromotions(store: Store, customerId: string, inputs: PromotionInput[]): PromotionRecord[] {
-  getCustomer(store, customerId);
+  getUnarchivedCustomer(store, customerId);
   const now = store.now();
   const nowIso = new Date(now).toISOString();
   const created = inputs.map((input, i) => ({
@@ -57,7 +57,7 @@ export function grantPromotions(store: Store, customerId: string, inputs: Promot
 }
 
 export function revokePromotion(store: Store, customerId: string, featureId: string): PromotionRecord {
-  getCustomer(store, customerId);
+  getUnarchivedCustomer(store, customerId);
   const list = store.promotions.get(customerId) ?? [];
   const found = list.find((p) => p.grant.featureId === featureId);
   if (!found)

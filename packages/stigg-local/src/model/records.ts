@@ -30,6 +30,8 @@ export interface SubscriptionRecord {
   billableFeatures: { featureId: string; quantity: number }[] | null;
   billingId: string | null;
   additionalMetaData: Record<string, unknown> | null;
+  /** The coupon a promotion code (or `appliedCoupon`) applied to this subscription. */
+  couponId: string | null;
   /** Custom entitlements (custom plans, imports): they replace the plan's grant of the same feature. */
   customGrants: Grant[];
   status: StoredSubscriptionStatus;

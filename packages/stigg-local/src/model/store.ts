@@ -113,7 +113,8 @@ export class Store {
   restore(snapshot: Snapshot): void {
     this.clear();
     for (const c of snapshot.customers) this.customers.set(c.customerId, c);
-    for (const s of snapshot.subscriptions) this.putSubscription(s);
+    // Files written before subscriptions held a coupon have no `couponId`.
+    for (const s of snapshot.subscriptions) this.putSubscription({ ...s, couponId: s.couponId ?? null });
     for (const p of snapshot.promotions)
       this.promotions.set(p.customerId, [...(this.promotions.get(p.customerId) ?? []), p]);
     for (const [k, v] of snapshot.usage) this.usage.set(k, v);

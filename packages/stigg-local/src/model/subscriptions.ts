@@ -34,6 +34,8 @@ export interface SubscriptionInput {
   endDate?: string | null;
   updatedAt?: string | null;
   customEntitlements?: CustomEntitlementInput[] | null;
+  /** A catalog coupon, already resolved from the request's promotion code (see `couponOfRequest`). */
+  couponId?: string | null;
 }
 
 export function toGrant(store: Store, input: CustomEntitlementInput, where: string): Grant {
@@ -115,6 +117,7 @@ export function buildSubscription(store: Store, input: SubscriptionInput): Subsc
     billableFeatures: input.billableFeatures ?? null,
     billingId: input.billingId ?? null,
     additionalMetaData: input.additionalMetaData ?? null,
+    couponId: input.couponId ?? null,
     customGrants,
     status: 'ACTIVE',
     startDate,
@@ -170,6 +173,8 @@ export interface SubscriptionUpdate {
   billableFeatures?: { featureId: string; quantity: number }[] | null;
   additionalMetaData?: Record<string, unknown> | null;
   customEntitlements?: CustomEntitlementInput[] | null;
+  /** A coupon to apply from now on (resolved from a promotion code); undefined or null keeps the current one. */
+  couponId?: string | null;
 }
 
 export function updateSubscription(
@@ -197,6 +202,7 @@ export function updateSubscription(
   sub.unitQuantity = next.unitQuantity;
   sub.billableFeatures = next.billableFeatures;
   sub.additionalMetaData = next.additionalMetaData;
+  if (update.couponId) sub.couponId = update.couponId;
   if (update.customEntitlements)
     sub.customGrants = update.customEntitlements.map((e, i) => toGrant(store, e, `subscriptionEntitlements[${i}]: `));
   sub.updatedAt = new Date(store.now()).toISOString();
