@@ -109,6 +109,9 @@ export async function runSoak(o: SoakOptions = {}): Promise<SoakResult> {
       durationMs,
       customer,
       ledger,
+      // A client with an idempotency key keeps asking until it gets an answer it can act on (about 100 s here):
+      // a request it gave up on would leave its outcome unknown to the ledger.
+      attempts: 60,
       onAnswer: (a) => ledger.answered(a, fleet.nameOf(a.url)),
       onRequest: (r) => ledger.traced(r, (url) => fleet.nameOf(url)),
     });

@@ -50,7 +50,10 @@ export interface LoadOptions {
   ledger: Ledger;
   /** Most requests in flight. Default 64. */
   concurrency?: number;
-  /** Attempts per request when there is no answer. Default 20 (an app restart can take seconds). */
+  /**
+   * Attempts per request while there is no answer or a 503/409 to repeat. Default 20 (an app restart can take
+   * seconds); the waits between them grow from 100 ms to 2 s.
+   */
   attempts?: number;
   /** Called with every answer (the body only when not 2xx), for runs that want more than the ledger keeps. */
   onAnswer?: (answer: { customer: string; url: string; status: number; startedAt: number; body: string }) => void;
@@ -129,7 +132,7 @@ async function one(options: LoadOptions, agent: Agent): Promise<void> {
         options.ledger.retried += 1;
       }
     }
-    await new Promise((r) => setTimeout(r, 100 + attempt * 100));
+    await new Promise((r) => setTimeout(r, Math.min(2_000, 100 + attempt * 100)));
   }
   options.ledger.unanswered += 1;
   done();
