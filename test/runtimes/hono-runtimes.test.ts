@@ -1,8 +1,8 @@
 /**
  * The Hono example app, unchanged, on Bun and Deno (installed from the npm registry as the `bun` and `deno`
  * packages), with its embedded stigg-local on loopback: 200 for an entitled customer, 403 problem+json for a denied
- * one, 402 at the limit, and Stigg's usage equal to the successful metered requests. (Node runs it in
- * test/examples.test.ts.)
+ * one, 402 at the limit, and Stigg's usage equal to the successful metered requests (demo-walkthrough.ts). Node
+ * runs it in test/examples.test.ts, Cloudflare's workerd in hono-workerd.test.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../support/redis.js';
 import { until } from '../support/wait.js';
+import { walkThroughDemoApi } from './demo-walkthrough.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The runtime's executable, installed by npm as the dev dependency of the same name. */
@@ -48,53 +49,11 @@ describe.each(Object.entries(RUNTIMES))('the Hono example on %s', (runtime, comm
     child.stderr!.on('data', (d) => (output += d));
     await until(() => output.includes('Tollgate demo API') || child.exitCode !== null, `${runtime} to start`, 60_000);
     expect(child.exitCode, output).toBeNull();
-    const api = `http://127.0.0.1:${port}/api`;
-    const stigg = `http://127.0.0.1:${stiggPort}`;
-    const as = (token: string, init: RequestInit = {}) => ({ ...init, headers: { 'x-api-token': token } });
-
-    expect((await fetch(`${api}/analytics`, as('demo-pro'))).status).toBe(200);
-    const denied = await fetch(`${api}/analytics`, as('demo-free'));
-    expect(denied.status).toBe(403);
-    expect(denied.headers.get('content-type')).toMatch(/application\/problem\+json/);
-    expect(((await denied.json()) as { feature: string }).feature).toBe('feature-analytics');
-
-    // Two units left: two reports go through, the third is refused.
-    const { limit } = (await (await fetch(`${api}/usage`, as('demo-free'))).json()) as { limit: number };
-    const preset = limit - 2;
-    await fetch(`${stigg}/_admin/customers/customer-free/usage`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ featureId: 'feature-api-calls', value: preset }),
+    const { statuses, preset } = await walkThroughDemoApi({
+      api: `http://127.0.0.1:${port}/api`,
+      stigg: `http://127.0.0.1:${stiggPort}`,
+      usageReachesApp: { how: 'the stream', withinMs: 10_000 },
     });
-    await until(
-      async () => ((await (await fetch(`${api}/usage`, as('demo-free'))).json()) as { used: number }).used === preset,
-      'the usage set in Stigg to reach the app (stream)',
-      10_000,
-    );
-    // Delivered within Stigg's limits: stigg-local's rate-limit emulation on.
-    await fetch(`${stigg}/_admin/rate-limits`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ enabled: true }),
-    });
-    const statuses: number[] = [];
-    for (let i = 0; i < 3; i++)
-      statuses.push((await fetch(`${api}/reports`, as('demo-free', { method: 'POST' }))).status);
-    expect(statuses).toEqual([200, 200, 402]);
-    const usage = async () => {
-      const res = await fetch(`${stigg}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': 'server-tollgate-local' },
-        body: JSON.stringify({
-          query: '{ cachedEntitlements(query: {customerId: "customer-free"}) { feature { refId } currentUsage } }',
-        }),
-      });
-      const body = (await res.json()) as {
-        data: { cachedEntitlements: { feature: { refId: string }; currentUsage: number }[] };
-      };
-      return body.data.cachedEntitlements.find((e) => e.feature.refId === 'feature-api-calls')?.currentUsage;
-    };
-    await until(async () => (await usage()) === preset + 2, 'the two successful reports to reach Stigg', 15_000);
     console.info(`${runtime}: 200, 403, [${statuses.join(', ')}], Stigg usage ${preset} + 2`);
   }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { Emitter } from './util/emitter.js';
 import type { CheckRequest, Decision } from './decision/types.js';
 import type { TollgateError } from './errors.js';
 
@@ -65,8 +65,8 @@ export interface TollgateEvents {
   ];
 }
 
-/** A typed EventEmitter; `error` without a listener is not thrown. */
-export class TollgateEmitter extends EventEmitter {
+/** A typed event emitter (no `node:events`: the same on every runtime); `error` without a listener is not thrown. */
+export class TollgateEmitter extends Emitter {
   /** Whether anyone listens to per-decision events: checked on the hot path instead of counting listeners. */
   observed = false;
 

@@ -1,8 +1,10 @@
-import { createHash } from 'node:crypto';
 import { ConfigError } from './errors.js';
+import { runtime } from '#runtime';
 import { pubSubOf, pubSubOfClient, type PubSub } from './fleet/pubsub.js';
 import type { LeaseSettings } from './usage/allowance-leases.js';
 import { readyClient, redisOfClient, usableRedis, type RedisLike } from './usage/redis-meter-store.js';
+import { toHex } from './util/byte-encoding.js';
+import { sha256 } from './util/sha256.js';
 
 /** The Redis client behind a Keyv store that is @keyv/redis (connected on first use), or null. */
 function clientOfStore(store: KeyvLike | undefined): (() => Promise<RedisLike>) | null {
@@ -72,7 +74,8 @@ export interface Options {
    * Stigg's realtime stream keeps the cache fresh; `false` turns it off. `'fleet'` (the default with a shared
    * Redis): one process of the fleet at a time holds the stream and passes what it pushes to the others over Redis
    * pub/sub; `'every-instance'` (the default without Redis): each process opens its own. Or the settings below,
-   * with `mode`.
+   * with `mode`. Off on runtimes where a connection lasts only as long as a request (Cloudflare Workers): entries
+   * are then revalidated by age (`cache.freshForWhileDisconnectedMs`).
    */
   stream?:
     | false
@@ -127,6 +130,7 @@ export interface Options {
      * A file where `close()` keeps the usage it could not deliver nor hand to Redis by its deadline (Stigg and Redis
      * both unreachable); the next process started with the same path reads it, deletes it and delivers it. One file
      * per process slot, on a volume that outlives the process. Default: none (such usage is dropped and reported).
+     * Needs a file system (Node, Bun, Deno): ignored, with a warning, elsewhere.
      */
     spillFile?: string;
     /** Longest wait between failed deliveries (capped jittered backoff). Default 30 seconds. */
@@ -262,6 +266,12 @@ function leaseSettings(value: NonNullable<Options['usage']>['allowanceLeases'], 
 /** Stigg's published limits are ceilings: a larger value would have Stigg refuse writes. */
 function spillPath(value: unknown, logger: Logger): string | null {
   if (value === undefined || value === null) return null;
+  if (typeof value === 'string' && value.trim() !== '' && !runtime.files) {
+    logger.warn(
+      'tollgate: option usage.spillFile needs a file system, which this runtime does not have; usage left at close is not kept',
+    );
+    return null;
+  }
   if (typeof value === 'string' && value.trim() !== '') return value;
   logger.warn(
     `tollgate: option usage.spillFile must be a file path, got ${JSON.stringify(value)}; usage left at close is not kept`,
@@ -302,6 +312,11 @@ export function resolveConfig(options: Options): Config {
   const root = url.href.replace(/\/+$/, '');
   const c = options.cache ?? {};
   const s = typeof options.stream === 'string' ? { mode: options.stream } : options.stream;
+  if (s !== false && !offline && runtime.noStream !== null) {
+    logger.warn(
+      `tollgate: Stigg's stream is off: ${runtime.noStream}; cached entitlements are revalidated after cache.freshForWhileDisconnectedMs (pass stream: false to say so)`,
+    );
+  }
   if (s && s.mode !== undefined && s.mode !== 'fleet' && s.mode !== 'every-instance') {
     throw new ConfigError(
       `stream must be false, "fleet", "every-instance" or settings, got mode ${JSON.stringify(s.mode)}`,
@@ -337,7 +352,7 @@ export function resolveConfig(options: Options): Config {
     offline,
     graphqlUrl: `${root}/graphql`,
     streamUrl: `${root.replace(/^http/, 'ws')}/graphql`,
-    environment: createHash('sha256').update(`tollgate:${apiKey}`).digest('hex').slice(0, 16),
+    environment: toHex(sha256(`tollgate:${apiKey}`)).slice(0, 16),
     cache: {
       store: c.store ?? null,
       maxEntries: positive('cache.maxEntries', c.maxEntries, 10_000, logger),
@@ -354,7 +369,7 @@ export function resolveConfig(options: Options): Config {
       storeRetryAfterMs: positive('cache.storeRetryAfterMs', c.storeRetryAfterMs, 5_000, logger),
     },
     stream:
-      s === false || offline
+      s === false || offline || runtime.noStream !== null
         ? null
         : {
             mode,

@@ -3,7 +3,6 @@
  * code under test (adapters included: pass `double.tollgate` as their client), then read what was reported.
  * Everything but the network is the real thing: cache, decisions, the usage meter and the outbox.
  */
-import { randomUUID } from 'node:crypto';
 import type { StiggClient } from './client/stigg-client.js';
 import type { UsageAck, WireEntitlement } from './client/wire-types.js';
 import type { FeatureType, ResetPeriod } from './decision/types.js';
@@ -106,7 +105,7 @@ class FakeStigg {
         if (grant) grant.usage = (grant.usage ?? 0) + u.value;
       }
       return {
-        id: randomUUID(),
+        id: crypto.randomUUID(),
         customerId: u.customerId,
         resourceId: u.resourceId ?? null,
         featureId: u.featureId,

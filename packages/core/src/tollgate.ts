@@ -1,4 +1,5 @@
-import { EntitlementCache } from './cache/entitlement-cache.js';
+import { runtime } from '#runtime';
+import { EntitlementCache, type Lookup } from './cache/entitlement-cache.js';
 import { FleetStream } from './fleet/fleet-stream.js';
 import { RedisLease } from './fleet/lease.js';
 import { LocalReadCounter, ReadBudget, ReadLocks, RedisReadCounter } from './fleet/shared-reads.js';
@@ -30,6 +31,15 @@ import { UsageMeter, type EnterRequest, type MeteredRequest } from './usage/usag
 const STREAM_READY_WAIT_MS = 5_000;
 
 /**
+ * How long the work handed to a request's `waitUntil` may go on after its response (Cloudflare Workers: 30 s).
+ * `backgroundWork()` starts no delivery later than one Stigg call's time (`timeoutMs`) and a margin before it.
+ */
+const WAIT_UNTIL_LIMIT_MS = 30_000;
+const WAIT_UNTIL_MARGIN_MS = 5_000;
+/** How often `backgroundWork()` looks again at usage the pacing held back. */
+const BACKGROUND_POLL_MS = 250;
+
+/**
  * The Tollgate client: decisions from a two-level cache kept fresh by Stigg's stream, and Stigg's management calls.
  * One per process (per Stigg environment); `close()` it on shutdown.
  */
@@ -53,6 +63,10 @@ export class Tollgate extends Management implements Instrumentable {
   private telemetry: TelemetrySink | null = null;
   private closed = false;
   private drained: Promise<DrainReport> | null = null;
+  /** Usage committed since the last `backgroundWork()` call took delivery on (on Node it goes on its interval too). */
+  private usageWaiting = false;
+  /** The latest delivery `backgroundWork()` started, and when it stops trying. */
+  private delivery: { done: Promise<void>; until: number } | null = null;
 
   /** `stigg` replaces the network client (the test double in `@tollgate/core/testing` passes one); not public API. */
   constructor(options: Options, stigg?: StiggClient) {
@@ -166,12 +180,16 @@ export class Tollgate extends Management implements Instrumentable {
           resourceId: request.resourceId,
           requestedUsage: units,
         }),
-      committed: () => this.outbox.committed(),
+      committed: () => {
+        this.usageWaiting = true;
+        this.outbox.committed();
+      },
     });
     if (!config.offline) {
       redisStore?.start();
       this.deliveryLease?.start();
-      this.outbox.start();
+      // Where timers end with the request that set them (Workers), usage goes out through backgroundWork().
+      if (!runtime.requestScoped) this.outbox.start();
     }
     this.stream?.start();
     void this.fleetStream?.start();
@@ -402,7 +420,7 @@ export class Tollgate extends Management implements Instrumentable {
   /** Whether the in-process cache answers this request now (as `decideRaw` decides it). */
   private answersFromMemory(request: { customerId: string; resourceId?: string | null }): boolean {
     const hit = this.cache.lookup(this.cache.key(request.customerId, request.resourceId ?? null), Date.now());
-    return !!hit && (hit.fresh || hit.ageMs <= this.config.cache.maxStaleMs);
+    return !!hit && (hit.fresh || (!runtime.requestScoped && hit.ageMs <= this.config.cache.maxStaleMs));
   }
 
   /** The decision from cached or fetched data, before the local usage overlay. */
@@ -429,6 +447,8 @@ export class Tollgate extends Management implements Instrumentable {
     const key = this.cache.key(request.customerId, resourceId);
     const now = Date.now();
     const hit = this.cache.lookup(key, now);
+    if (hit && !hit.fresh && runtime.requestScoped && hit.ageMs <= this.config.cache.maxStaleMs)
+      return this.revalidateHere(key, request, hit);
     if (hit && (hit.fresh || hit.ageMs <= this.config.cache.maxStaleMs)) {
       this.counters.cacheHits += 1;
       if (!hit.fresh) {
@@ -455,6 +475,31 @@ export class Tollgate extends Management implements Instrumentable {
           const error = toTollgateError(err, 'GetEntitlements');
           failed?.(error);
           return this.fallback(request, error);
+        },
+      );
+    return this.telemetry === null ? load() : this.telemetry.missed(request, load);
+  }
+
+  /**
+   * A stale entry where work does not outlive its request (Workers): revalidated within the request rather than
+   * behind it (a load left running after the response would be stopped, and whoever waited on it would wait
+   * forever). Served, marked stale, when Stigg cannot answer.
+   */
+  private revalidateHere(key: string, request: CheckRequest, stale: Lookup): Promise<Decision> {
+    this.counters.cacheMisses += 1;
+    const load = () =>
+      this.cache.load(key, request.customerId, request.resourceId ?? null).then(
+        (entry) => {
+          const at = Date.now();
+          const isStale = entry.validatedAt > 0 && !this.cache.fresh(entry, at);
+          return decide(entry.set, request, at, Math.max(0, at - entry.validatedAt), isStale);
+        },
+        (err: unknown) => {
+          this.counters.staleServed += 1;
+          this.counters.revalidationFailures += 1;
+          const cause = toTollgateError(err, 'GetEntitlements').message;
+          this.config.logger.debug?.(`tollgate: Stigg could not confirm a cached entry; served stale: ${cause}`);
+          return decide(stale.entry.set, request, Date.now(), stale.ageMs, true);
         },
       );
     return this.telemetry === null ? load() : this.telemetry.missed(request, load);
@@ -614,6 +659,56 @@ export class Tollgate extends Management implements Instrumentable {
   /** Reports committed usage now rather than at the next interval. */
   flushUsage(): Promise<void> {
     return this.outbox.flush();
+  }
+
+  /**
+   * Whether this runtime stops a request's work once its response is sent (Cloudflare Workers) and work is waiting
+   * that the request must hand to its `waitUntil`: committed usage not yet delivered. Always false on Node, Bun and
+   * Deno. Cheap: adapters check it after every metered request before they look for a `waitUntil`.
+   */
+  get hasBackgroundWork(): boolean {
+    return runtime.requestScoped && this.usageWaiting;
+  }
+
+  /**
+   * Delivers the usage committed so far, paced as usual (what the pacing holds back goes as soon as it allows),
+   * for at most 30 s less one Stigg call's time (`timeoutMs`) and a margin; a promise that never rejects. On
+   * runtimes that stop a request's work once its response is sent (Cloudflare Workers), hand it to the request
+   * that committed the usage: `ctx.waitUntil(tollgate.backgroundWork())` (`@tollgate/hono` does it itself). On
+   * Node, Bun and Deno usage is delivered on an interval; calling this there delivers it now.
+   */
+  backgroundWork(): Promise<void> {
+    if (this.config.offline || this.closed || (!this.usageWaiting && this.delivery === null)) return Promise.resolve();
+    this.usageWaiting = false;
+    const now = Date.now();
+    const window = Math.max(1_000, WAIT_UNTIL_LIMIT_MS - this.config.timeoutMs - WAIT_UNTIL_MARGIN_MS);
+    // A delivery that runs on for most of a window is joined; one near its end is not (what this request committed
+    // could be left when it stops), and a new one starts, owned by this request.
+    if (this.delivery === null || this.delivery.until - now < window / 2) {
+      const delivery: { done: Promise<void>; until: number } = {
+        until: now + window,
+        done: this.deliverUntil(now + window).finally(() => {
+          if (this.delivery === delivery) this.delivery = null;
+        }),
+      };
+      this.delivery = delivery;
+    }
+    return this.delivery.done;
+  }
+
+  /** Delivers what is committed in this process until none is left, or until `deadline` (then a later call goes on). */
+  private async deliverUntil(deadline: number): Promise<void> {
+    try {
+      while (!this.closed) {
+        await this.outbox.flush();
+        if ((await this.meterStore.pendingUnits(false)).local === 0) return;
+        if (Date.now() >= deadline) break;
+        await new Promise((r) => setTimeout(r, Math.min(BACKGROUND_POLL_MS, deadline - Date.now())));
+      }
+    } catch (err) {
+      this.config.logger.error(`tollgate: delivering usage in the background failed: ${(err as Error).message}`);
+    }
+    if (!this.closed) this.usageWaiting = true; // left for the next request's background work
   }
 
   /**

@@ -89,6 +89,20 @@ describe('entitlement cache', () => {
     expect(cache.lookup(key, Date.now())?.entry.set.entitlements.f?.usageLimit).toBe(99);
   });
 
+  it("dropping a customer drops its resources' entries too, not another customer's", async () => {
+    const { cache } = setup();
+    for (const [c, r] of [
+      ['c', null],
+      ['c', 'r1'],
+      ['cc', 'r1'],
+    ] as const)
+      await cache.load(cache.key(c, r), c, r);
+    await cache.dropCustomer('c');
+    expect(cache.lookup(cache.key('c', null), Date.now())).toBeFalsy();
+    expect(cache.lookup(cache.key('c', 'r1'), Date.now())).toBeFalsy();
+    expect(cache.lookup(cache.key('cc', 'r1'), Date.now())).toBeTruthy();
+  });
+
   it('shares entries through the store and reads them instead of Stigg', async () => {
     const store = new MapStore();
     const a = setup(store);

@@ -65,7 +65,7 @@ describe('usage meter', () => {
     });
   });
 
-  it('a keyed request denied while the fleet\'s store cannot tell its key is answered as unavailable, not denied for good', async () => {
+  it("a keyed request denied while the fleet's store cannot tell its key is answered as unavailable, not denied for good", async () => {
     const store = new MemoryMeterStore();
     store.seen = async () => ({ status: 'unknown' }); // the shared store did not answer
     const limitReached = { ...granted, hasAccess: false, reason: 'RequestedUsageExceedingLimit' as const };

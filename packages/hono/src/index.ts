@@ -1,5 +1,6 @@
 /**
- * @tollgate/hono: Stigg entitlement guards for Hono (no Node-only API: runs wherever Hono runs).
+ * @tollgate/hono: Stigg entitlement guards for Hono (no Node-only API: runs wherever Hono runs). On Cloudflare
+ * Workers, usage a metered request committed is delivered through the request's `executionCtx.waitUntil()`.
  *
  *   const gate = tollgateHono({ client: tollgate, customerId: (c) => c.get('orgId') });
  *   app.get('/analytics', gate.requireFeature('feature-analytics'), (c) => c.json(c.get('entitlement')));
@@ -21,6 +22,7 @@ import {
   type Denial,
   type GuardOutcome,
   type GuardSettings,
+  type Tollgate,
 } from '@tollgate/core';
 
 declare module 'hono' {
@@ -83,6 +85,22 @@ async function deny(settings: GuardSettings<Context>, denial: Denial, c: Context
   throw new HTTPException(denial.status as 401, { res, cause: denial });
 }
 
+/**
+ * Work the request leaves to Tollgate (usage to deliver) handed to the request's `waitUntil` on runtimes that stop
+ * a request's work with its response (Workers). Elsewhere there is none, and no execution context is looked for.
+ */
+function handOffBackgroundWork(c: Context, client: Tollgate): void {
+  if (!client.hasBackgroundWork) return;
+  let waitUntil: (work: Promise<unknown>) => void;
+  try {
+    const ctx = c.executionCtx; // Hono throws when the request came without one
+    waitUntil = ctx.waitUntil.bind(ctx);
+  } catch {
+    return;
+  }
+  waitUntil(client.backgroundWork());
+}
+
 /** Where a guard finds the settings: on the context (set by `entitlements()`), or bound once (`tollgateHono`). */
 type SettingsSource = (c: Context) => GuardSettings<Context>;
 
@@ -135,16 +153,20 @@ const meteredGuardWith = (
     if (out.denial) return deny(settings, out.denial, c);
     remember(c, featureId, out.metered.decision);
     if (out.metered.replay) return replayAsResponse(out.metered.replay);
-    await settleAfterHandler(out.metered, next, {
-      record: key !== null && replay,
-      response: () => c.res,
-      signal: c.req.raw.signal, // read before the handler: some servers only abort a signal that exists
-      error: () => c.error,
-      status: () => c.res.status,
-      success: success && (() => success(c)),
-      units: typeof usage === 'function' ? () => usage(c) : undefined,
-      onError: (err) => settings.client.events.emit('error', err),
-    });
+    try {
+      await settleAfterHandler(out.metered, next, {
+        record: key !== null && replay,
+        response: () => c.res,
+        signal: c.req.raw.signal, // read before the handler: some servers only abort a signal that exists
+        error: () => c.error,
+        status: () => c.res.status,
+        success: success && (() => success(c)),
+        units: typeof usage === 'function' ? () => usage(c) : undefined,
+        onError: (err) => settings.client.events.emit('error', err),
+      });
+    } finally {
+      handOffBackgroundWork(c, settings.client);
+    }
   });
 
 export type { Decision, Denial } from '@tollgate/core';

@@ -353,7 +353,7 @@ export class EntitlementCache {
   /** Drops a customer's entries (all resources) here and in L2, after a change made through this client. */
   async dropCustomer(customerId: string): Promise<void> {
     const resources = [...this.l1.keys()].flatMap((k) =>
-      k === customerId ? [null] : k.startsWith(`${customerId}\u0001`) ? [k.slice(customerId.length + 1)] : [],
+      k === customerId ? [null] : k.startsWith(`${customerId}\u0000`) ? [k.slice(customerId.length + 1)] : [],
     );
     for (const r of resources) this.l1.delete(this.key(customerId, r));
     const shared = new Set([null, ...resources].map((r) => this.storeKey(customerId, r)));

@@ -5,6 +5,7 @@ import { LagTracker } from '../usage/lag.js';
 import { withTimeout } from '../util/with-timeout.js';
 import type { RedisLease } from './lease.js';
 import type { PubSub } from './pubsub.js';
+import { unrefTimer } from '../util/timers.js';
 
 /** What the stream's holder tells the fleet. `t`: its lease token; `at`: when it sent the message (epoch ms). */
 export type FleetMessage =
@@ -89,7 +90,7 @@ export class FleetStream {
 
   async start(): Promise<void> {
     this.timer = setInterval(() => void this.step(), this.beatMs);
-    this.timer.unref();
+    unrefTimer(this.timer);
     await this.step();
   }
 

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from '../options.js';
 import { LEASE_ACQUIRE, LEASE_RELEASE } from '../usage/redis-scripts.js';
 import { usableRedis, type RedisLike } from '../usage/redis-meter-store.js';
 import { withTimeout } from '../util/with-timeout.js';
+import { unrefTimer } from '../util/timers.js';
 
 export interface LeaseConfig {
   /** The lease lapses this long after its holder's last renewal (the holder died or stalled). */
@@ -21,7 +21,7 @@ export interface LeaseConfig {
  * `ttlMs` after its last successful renewal, minus a margin, whatever Redis later says.
  */
 export class RedisLease {
-  readonly holderId = randomUUID();
+  readonly holderId = crypto.randomUUID();
   private token = 0;
   private heldUntil = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -54,7 +54,7 @@ export class RedisLease {
     if (this.timer) return;
     void this.renew();
     this.timer = setInterval(() => void this.renew(), this.config.renewMs);
-    this.timer.unref();
+    unrefTimer(this.timer);
   }
 
   /** One attempt to take or renew the lease (concurrent calls share it). */

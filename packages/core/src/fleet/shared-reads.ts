@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from '../options.js';
 import type { RedisLike } from '../usage/redis-meter-store.js';
 import { withTimeout } from '../util/with-timeout.js';
@@ -26,7 +25,7 @@ export class ReadLocks {
   ) {}
 
   async take(storeKey: string): Promise<LockAttempt> {
-    const token = randomUUID();
+    const token = crypto.randomUUID();
     try {
       const got = await withTimeout(
         this.redis.eval(LOCK, { keys: [`${storeKey}:read-lock`], arguments: [token, String(this.ttlMs)] }),

@@ -4,6 +4,7 @@ import type { RecordedResponse } from '../usage/types.js';
 import type { MeteredRequest } from '../usage/usage-meter.js';
 import { describeDenial, type Denial, type DenialOptions } from './denial.js';
 import { isTollgateError, TollgateError } from '../errors.js';
+import { concatBytes, fromBase64, toBase64 } from '../util/byte-encoding.js';
 import { idFrom, idProblem } from '../util/ids.js';
 
 /**
@@ -159,7 +160,7 @@ function replayHeaders(headers: Record<string, unknown>): Record<string, string 
   return out;
 }
 
-/** Sends a recorded response again on a Node response, marked `idempotent-replayed: true`. */
+/** Sends a recorded response again on a Node response, marked `idempotent-replayed: true` (Node only: a Buffer). */
 export function replayOnNodeResponse(
   res: { statusCode: number; setHeader(name: string, value: string | string[]): unknown; end(body: Buffer): unknown },
   recorded: RecordedResponse,
@@ -170,23 +171,23 @@ export function replayOnNodeResponse(
   res.end(Buffer.from(recorded.body, 'base64'));
 }
 
-/** A recorded response as a fetch `Response`, marked `idempotent-replayed: true`. */
+/** A recorded response as a fetch `Response`, marked `idempotent-replayed: true` (web APIs only: any runtime). */
 export function replayAsResponse(recorded: RecordedResponse): Response {
   const headers = new Headers();
   for (const [name, value] of Object.entries(recorded.headers))
     for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
   headers.set('idempotent-replayed', 'true');
-  return new Response(
-    recorded.status === 204 || recorded.status === 304 ? null : Buffer.from(recorded.body, 'base64'),
-    { status: recorded.status, headers },
-  );
+  return new Response(recorded.status === 204 || recorded.status === 304 ? null : fromBase64(recorded.body), {
+    status: recorded.status,
+    headers,
+  });
 }
 
 /** A response body still streaming after this is not recorded (the response would wait for it). */
 const RECORD_WITHIN_MS = 2_000;
 
 /**
- * Reads a fetch `Response`'s body from a clone, up to the bound; null when it is larger, an event stream, still
+ * Reads a fetch `Response`'s body from a clone (web APIs only: any runtime), up to the bound; null when it is larger, an event stream, still
  * streaming after RECORD_WITHIN_MS, or unreadable.
  */
 export async function recordResponse(response: Response): Promise<RecordedResponse | null> {
@@ -218,7 +219,7 @@ export async function recordResponse(response: Response): Promise<RecordedRespon
   }
   const headers: Record<string, string> = {};
   for (const [name, value] of response.headers) headers[name] = value;
-  return { status: response.status, headers: replayHeaders(headers), body: Buffer.concat(chunks).toString('base64') };
+  return { status: response.status, headers: replayHeaders(headers), body: toBase64(concatBytes(chunks)) };
 }
 
 /** What decides a metered request's settle; shared by `settleOnNodeResponse` and `settleAfterHandler`. */

@@ -1,10 +1,12 @@
+import { runtime } from '#runtime';
 import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
 import { ON_ENTITLEMENTS_UPDATED, ON_PACKAGE_PUBLISHED, ON_USAGE_UPDATED } from '../client/documents.js';
 import { backoff } from '../client/stigg-client.js';
 import type { UsageUpdatedEvent, WireEntitlement } from '../client/wire-types.js';
 import type { StreamState } from '../events.js';
 import type { Config } from '../options.js';
+import type { StreamSocket, StreamSocketClass } from '../runtime/types.js';
+import { unrefTimer } from '../util/timers.js';
 
 export interface StreamHandlers {
   entitlements(customerId: string, resourceId: string | null, entitlements: WireEntitlement[]): void;
@@ -23,6 +25,10 @@ const CLOSE_GRACE_MS = 500;
  * deadline (a silent connection is closed and replaced), reconnect forever with capped jittered backoff and
  * resubscription. A rejected key (close 4401) stops it for good.
  *
+ * The socket is the runtime's (`#runtime`: ws on Node, the web-standard WebSocket elsewhere), used through the
+ * web-standard API, plus ws's `terminate()` where it exists. Runtimes that cannot hold a connection between requests
+ * (Cloudflare Workers) have no stream: `resolveConfig` turns it off there.
+ *
  * Timers are unref'd (the stream never keeps a process alive by itself) except the one a `ready()` caller awaits.
  * `stop()` is bounded whatever the socket is doing: it never waits on a connection attempt or a retry wait, and a
  * socket that is not closed within a short grace is terminated. graphql-ws rejects internal promises when
@@ -32,16 +38,16 @@ export class StiggStream {
   private client: Client | null = null;
   private unsubscribes: (() => void)[] = [];
   private connects = 0;
-  private pongTimer: NodeJS.Timeout | null = null;
+  private pongTimer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
   private firstConnection: Promise<void>;
   private resolveFirst!: () => void;
   /** Every socket graphql-ws opened that has not closed yet (normally one). */
-  private readonly sockets = new Set<WebSocket>();
+  private readonly sockets = new Set<StreamSocket>();
   /** The socket that completed the handshake last. */
-  private current: WebSocket | null = null;
+  private current: StreamSocket | null = null;
   /** The pending reconnect wait, so that `stop()` can end it. */
-  private retry: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
+  private retry: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | null = null;
 
   constructor(
     private readonly config: Config,
@@ -50,20 +56,27 @@ export class StiggStream {
     this.firstConnection = new Promise((resolve) => (this.resolveFirst = resolve));
   }
 
-  /** ws's WebSocket, tracked, with an error listener of its own (graphql-ws removes its own when it gives a socket up). */
-  private socketClass(): unknown {
+  /**
+   * The runtime's WebSocket, tracked, with an error listener of its own (graphql-ws removes its own when it gives a
+   * socket up, and ws throws an error nobody listens to).
+   */
+  private socketClass(base: StreamSocketClass): unknown {
     const stream = this;
-    return class TrackedWebSocket extends WebSocket {
-      constructor(...args: ConstructorParameters<typeof WebSocket>) {
-        super(...args);
-        this.on('error', () => {});
+    return class TrackedWebSocket extends base {
+      constructor(url: string, protocols?: string | string[]) {
+        super(url, protocols);
+        this.addEventListener('error', () => {});
         stream.sockets.add(this);
-        this.once('close', () => {
-          stream.sockets.delete(this);
-          if (stream.current === this) stream.current = null;
-        });
+        this.addEventListener(
+          'close',
+          () => {
+            stream.sockets.delete(this);
+            if (stream.current === this) stream.current = null;
+          },
+          { once: true },
+        );
         // A reconnect that graphql-ws starts after `stop()` ends before it begins.
-        if (stream.stopped) this.terminate();
+        if (stream.stopped) drop(this);
       }
     };
   }
@@ -80,7 +93,7 @@ export class StiggStream {
         },
         backoff(retries, s.reconnectBaseMs, s.reconnectMaxMs),
       );
-      timer.unref();
+      unrefTimer(timer);
       this.retry = { timer, resolve };
     });
   }
@@ -88,10 +101,17 @@ export class StiggStream {
   start(): void {
     const s = this.config.stream!;
     const logger = this.config.logger;
+    const { socketClass } = runtime;
+    if (!socketClass) {
+      // resolveConfig turns the stream off where there is no socket for it: this is a guard.
+      this.handlers.state('closed', { reconnects: 0, reason: runtime.noStream ?? 'no WebSocket' });
+      this.resolveFirst();
+      return;
+    }
     this.handlers.state('connecting', { reconnects: 0 });
     this.client = createClient({
       url: this.config.streamUrl,
-      webSocketImpl: this.socketClass(),
+      webSocketImpl: this.socketClass(socketClass),
       connectionParams: { headers: { 'X-API-KEY': this.config.apiKey } },
       lazy: false,
       keepAlive: s.keepAliveMs,
@@ -108,7 +128,7 @@ export class StiggStream {
           if (this.connects > 1) this.handlers.reconnected();
           this.resolveFirst();
           logger.debug?.(`tollgate: stream connected (${this.connects - 1} reconnects)`);
-          this.current = socket as WebSocket;
+          this.current = socket as StreamSocket;
         },
         ping: (received) => {
           if (received) return;
@@ -117,10 +137,11 @@ export class StiggStream {
           if (this.pongTimer) clearTimeout(this.pongTimer);
           this.pongTimer = setTimeout(() => {
             logger.warn(`tollgate: stream did not answer a ping within ${s.pongTimeoutMs} ms; reconnecting`);
-            if (this.current) this.current.terminate();
+            // ws drops the socket at once; a web socket cannot be dropped, graphql-ws gives it up and reconnects.
+            if (this.current?.terminate) this.current.terminate();
             else this.client?.terminate();
           }, s.pongTimeoutMs);
-          this.pongTimer.unref();
+          unrefTimer(this.pongTimer);
         },
         pong: (received) => {
           if (received && this.pongTimer) clearTimeout(this.pongTimer);
@@ -181,7 +202,7 @@ export class StiggStream {
    * attempts (its own timers are unref'd).
    */
   async waitForConnection(timeoutMs: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const connected = await Promise.race([
       this.firstConnection.then(() => this.connects > 0),
       new Promise<boolean>((r) => (timer = setTimeout(() => r(false), Math.max(0, timeoutMs)))),
@@ -228,30 +249,45 @@ export class StiggStream {
   }
 }
 
-/** Closes a socket within `graceMs`: terminated unless it is open, then terminated if the close handshake lags. */
-function closeSocket(socket: WebSocket, graceMs: number): Promise<void> {
-  if (socket.readyState === WebSocket.CLOSED) return Promise.resolve();
+/** WebSocket's readyState values (the same in ws and the web-standard API). */
+const OPEN = 1;
+const CLOSED = 3;
+
+/** Ends a connection without the close handshake where the socket can (ws), or starts a normal close. */
+function drop(socket: StreamSocket): void {
+  try {
+    if (socket.terminate) socket.terminate();
+    else socket.close();
+  } catch {
+    // closing already
+  }
+}
+
+/** Closes a socket within `graceMs`: dropped unless it is open, then dropped if the close handshake lags. */
+function closeSocket(socket: StreamSocket, graceMs: number): Promise<void> {
+  if (socket.readyState === CLOSED) return Promise.resolve();
   return new Promise<void>((resolve) => {
-    let timer: NodeJS.Timeout | undefined;
-    let backstop: NodeJS.Timeout | undefined;
-    socket.once('close', () => {
-      clearTimeout(timer);
-      clearTimeout(backstop);
-      resolve();
-    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    socket.addEventListener(
+      'close',
+      () => {
+        clearTimeout(timer);
+        clearTimeout(backstop);
+        resolve();
+      },
+      { once: true },
+    );
     // Whatever the socket does, stop() is done after this (a destroyed TCP socket closes at once; this is a guard).
-    backstop = setTimeout(resolve, graceMs + 250);
-    backstop.unref();
+    const backstop = unrefTimer(setTimeout(resolve, graceMs + 250));
     try {
-      if (socket.readyState === WebSocket.OPEN) {
+      if (socket.readyState === OPEN) {
         socket.close(1000, 'Normal Closure');
-        timer = setTimeout(() => socket.terminate(), graceMs);
-        timer.unref();
+        timer = unrefTimer(setTimeout(() => drop(socket), graceMs));
       } else {
-        socket.terminate();
+        drop(socket);
       }
     } catch {
-      socket.terminate();
+      drop(socket);
     }
   });
 }

@@ -97,7 +97,10 @@ export class AllowanceLeases {
 
   /** A block Redis granted for a request: it becomes the counter's current block, `units` taken from it. */
   granted(
-    block: Omit<Block, 'left' | 'inflight' | 'inflightUnits' | 'unflushed' | 'lastSpend' | 'holdUntil' | 'renewedAt' | 'retired'>,
+    block: Omit<
+      Block,
+      'left' | 'inflight' | 'inflightUnits' | 'unflushed' | 'lastSpend' | 'holdUntil' | 'renewedAt' | 'retired'
+    >,
     reservationId: string,
     units: number,
     ttlMs = 60_000,

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { toBase64 } from '../util/byte-encoding.js';
+import { sha256 } from '../util/sha256.js';
 
 /** Keys longer than this are remembered by their hash: a client-sized key must not become server-sized memory. */
 const LONG_KEY = 64;
@@ -38,4 +39,4 @@ export class ExpiringKeys {
   }
 }
 
-const compact = (key: string) => (key.length > LONG_KEY ? createHash('sha256').update(key).digest('base64') : key);
+const compact = (key: string) => (key.length > LONG_KEY ? toBase64(sha256(key)) : key);

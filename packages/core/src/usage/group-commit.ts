@@ -1,3 +1,5 @@
+import { nextTurn } from '../util/timers.js';
+
 /**
  * Group commit: calls made while a flush runs (or in the same turn of the event loop) wait for the next flush
  * and go in it together, so a busy process pays one store round trip per batch instead of one per call, and
@@ -27,7 +29,7 @@ export class GroupCommit<T, R> {
       if (!this.running) {
         this.running = true;
         // The rest of this turn's calls join the first flush.
-        setImmediate(() => void this.drain());
+        nextTurn(() => void this.drain());
       }
     });
   }

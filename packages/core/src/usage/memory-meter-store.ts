@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { BoundedLru } from '../cache/lru.js';
 import { fitsLimit } from '../decision/decide.js';
 import { ExpiringKeys } from './expiring-keys.js';
@@ -189,7 +188,7 @@ export class MemoryMeterStore implements MeterStore {
       for (const id of c.sealed) out.push(this.records.get(id)!);
       // While a record's outcome is unknown, new units wait (merged) for the next write: at most one record a counter.
       if (c.open > 0 && c.sealed.size === 0) {
-        const record: SealedRecord = { ...c.key, id: randomUUID(), units: c.open, since: c.openSince };
+        const record: SealedRecord = { ...c.key, id: crypto.randomUUID(), units: c.open, since: c.openSince };
         this.records.set(record.id, record);
         c.sealed.add(record.id);
         c.open = 0;

@@ -10,6 +10,7 @@ import { LagTracker } from './lag.js';
 import { spilledUnits, type SpillFile } from './spill-file.js';
 import { keyString, type MeterStore, type SealedRecord, type UsageKey } from './types.js';
 import { WritePacer } from './write-pacer.js';
+import { unrefTimer } from '../util/timers.js';
 
 /** The end of a drain kept for what follows delivery (spilling, counting what Redis holds): up to this, a fifth at most. */
 const FINISHING_MS = 1_000;
@@ -56,7 +57,7 @@ export interface DrainReport {
 const sleep = (ms: number, ref: boolean) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, Math.max(0, ms));
-    if (!ref) timer.unref();
+    if (!ref) unrefTimer(timer);
   });
 
 /**
@@ -74,8 +75,12 @@ export class Outbox {
   private retryAt = 0;
   private draining = false;
   private drainDeadline = 0;
-  /** Aborted at a drain's deadline: a call in flight then gives up, so close() does not outlast it. */
-  private readonly giveUp = new AbortController();
+  /**
+   * Aborted at a drain's deadline: a call in flight then gives up, so close() does not outlast it. Made anew by
+   * each pass, where the pass runs (on Cloudflare Workers a signal belongs to the request that made it), aborted
+   * from the start past a drain's deadline.
+   */
+  private giveUp = new AbortController();
   /**
    * After a call refused for good (which record was bad is not said): customers whose next write goes out alone,
    * and counters whose records go out one per call, until the bad one is found and discarded.
@@ -105,7 +110,7 @@ export class Outbox {
     if (this.timer) return;
     this.loaded = this.takeSpilled();
     this.timer = setInterval(() => void this.flush(), this.config.flushIntervalMs);
-    this.timer.unref();
+    unrefTimer(this.timer);
   }
 
   /** Settled once what an earlier process spilled is back in the store (passes wait for it). */
@@ -164,6 +169,9 @@ export class Outbox {
   }
 
   private async pass(): Promise<void> {
+    this.giveUp = new AbortController();
+    if (this.draining && this.now() >= this.drainDeadline)
+      this.giveUp.abort(new DOMException('the drain deadline passed', 'TimeoutError'));
     this.waiting = 0;
     await this.loaded;
     await this.store.reconcile?.(this.draining);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { TollgateError } from '../errors.js';
 import type { Logger } from '../options.js';
 import { idDigest as digest } from '../util/ids.js';
@@ -21,6 +20,7 @@ import {
   type SeenKey,
   type UsageKey,
 } from './types.js';
+import { unrefTimer } from '../util/timers.js';
 
 /**
  * What the meter needs of a Redis client. node-redis v4/v5 clients have it: `createClient()`, `createSentinel()`
@@ -96,7 +96,7 @@ function followFailovers(cluster: NodeRedisCluster): () => void {
       clearInterval(timer!);
       timer = null;
     }, TOPOLOGY_REFRESH_MS);
-    timer.unref();
+    unrefTimer(timer);
   };
   const follows = typeof cluster._slots?.rediscover === 'function' && typeof cluster.on === 'function';
   suspects.set(cluster, follows ? suspect : () => {});
@@ -355,7 +355,7 @@ export class RedisMeterStore implements MeterStore {
     if (this.heartbeat) return;
     const every = Math.min(RESERVATION_HEARTBEAT_MS, this.leases?.settings.ttlMs ?? RESERVATION_HEARTBEAT_MS) / 3;
     this.heartbeat = setInterval(() => void this.renewLive(), every);
-    this.heartbeat.unref();
+    unrefTimer(this.heartbeat);
   }
 
   stop(): void {
@@ -547,7 +547,7 @@ export class RedisMeterStore implements MeterStore {
   private async grant(r: ReserveRequest): Promise<GrantOutcome> {
     const leases = this.leases!;
     const k = this.keys(r.key);
-    const blockId = randomUUID();
+    const blockId = crypto.randomUUID();
     try {
       const [status, usage, size] = (await this.call('grant', () =>
         this.run(
@@ -605,7 +605,7 @@ export class RedisMeterStore implements MeterStore {
           (op = {
             kind: 'spend',
             key: item.block.key,
-            reservationId: randomUUID(),
+            reservationId: crypto.randomUUID(),
             block: item.block,
             reserved: 0,
             units: 0,
@@ -844,7 +844,7 @@ export class RedisMeterStore implements MeterStore {
     plain: number,
     requests: KeyedCommit[],
   ): Promise<'done' | 'repeated' | 'stays'> {
-    const op: HandOver = { id: randomUUID(), key, plain, requests, since: Date.now() };
+    const op: HandOver = { id: crypto.randomUUID(), key, plain, requests, since: Date.now() };
     const sent = await this.sendHandOver(op);
     if (sent === 'unsent') return 'stays';
     if (sent) return 'done';
@@ -978,7 +978,7 @@ export class RedisMeterStore implements MeterStore {
     const args: (string | number)[] = [request.token, request.now, request.minSpacingMs];
     const fresh = new Set<string>();
     for (const key of keys) {
-      const id = randomUUID();
+      const id = crypto.randomUUID();
       fresh.add(id);
       args.push(id, key.customerId, key.resourceId ?? '', key.featureId);
     }

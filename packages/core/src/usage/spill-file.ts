@@ -1,3 +1,5 @@
+import { runtime } from '#runtime';
+import type { FileStorage } from '../runtime/types.js';
 import type { KeyedCommit, LocalUsage, OpenUnits, SealedRecord, UsageKey } from './types.js';
 
 /**
@@ -16,8 +18,6 @@ interface SpillContent {
 
 export const spilledUnits = (usage: LocalUsage) =>
   usage.sealed.reduce((n, r) => n + r.units, 0) + usage.open.reduce((n, o) => n + o.units, 0);
-
-const fs = () => import('node:fs/promises');
 
 const isKey = (k: unknown): k is UsageKey => {
   const v = k as UsageKey;
@@ -72,9 +72,11 @@ function requestsProblem(entry: OpenUnits): string | null {
 }
 
 export class SpillFile {
+  /** `storage`: the runtime's files; only runtimes with a file system have a spill file (see `resolveConfig`). */
   constructor(
     readonly path: string,
     private readonly environment: string,
+    private readonly storage: FileStorage = runtime.files!,
   ) {}
 
   /**
@@ -82,15 +84,14 @@ export class SpillFile {
    * proceed; a file of another environment or one that is not a spill file is left in place and reported.
    */
   async take(report: (message: string) => void): Promise<LocalUsage | null> {
-    const { readFile, rm } = await fs();
-    let text: string;
+    let text: string | null;
     try {
-      text = await readFile(this.path, 'utf8');
+      text = await this.storage.read(this.path);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       report(`tollgate: cannot read the usage spill file ${this.path}: ${(err as Error).message}`);
       return null;
     }
+    if (text === null) return null;
     let content: SpillContent;
     try {
       content = JSON.parse(text) as SpillContent;
@@ -123,30 +124,26 @@ export class SpillFile {
         (usage[kind] as unknown[]).push(entry);
       }
     }
-    await rm(this.path, { force: true });
+    await this.storage.remove(this.path);
     return usage;
   }
 
   /** Writes `usage` (added to what the file already holds), atomically: a crash while writing leaves the old file. */
   async put(usage: LocalUsage): Promise<void> {
-    const { readFile, rename, writeFile } = await fs();
     const content: SpillContent = {
       version: 1,
       environment: this.environment,
       sealed: [...usage.sealed],
       open: [...usage.open],
     };
-    try {
-      const before = JSON.parse(await readFile(this.path, 'utf8')) as SpillContent;
+    const existing = await this.storage.read(this.path);
+    if (existing !== null) {
+      const before = JSON.parse(existing) as SpillContent;
       if (before.environment !== this.environment)
         throw new Error(`${this.path} holds usage of another Stigg environment`);
       content.sealed.unshift(...before.sealed);
       content.open.unshift(...before.open);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(content), { mode: 0o600 });
-    await rename(tmp, this.path);
+    await this.storage.writeAtomically(this.path, JSON.stringify(content));
   }
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { enforcedLimit } from '../decision/decide.js';
 import type { Decision } from '../decision/types.js';
 import { TollgateError } from '../errors.js';
@@ -119,7 +118,7 @@ export class UsageMeter {
     }
 
     const key = keyOf(request);
-    const reservationId = randomUUID();
+    const reservationId = crypto.randomUUID();
     const result = await this.deps.store.reserve({
       key,
       reservationId,

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { toBase64Url } from './byte-encoding.js';
+import { sha256 } from './sha256.js';
 
 /**
  * Customer and resource ids, as Tollgate accepts them and names them in keys.
@@ -42,4 +43,4 @@ export function idFrom(value: unknown): string | null | undefined {
 }
 
 /** A short, fixed-size name for an id in a shared key: any id maps to 22 characters of [A-Za-z0-9_-]. */
-export const idDigest = (value: string) => createHash('sha256').update(value).digest('base64url').slice(0, 22);
+export const idDigest = (value: string) => toBase64Url(sha256(value)).slice(0, 22);
