@@ -8,14 +8,18 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@tollgate/source', ...defaultServerConditions.filter((c) => c !== 'module')] } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-    // The chaos soak, the long Stigg-outage run, the other runtimes (Bun, Deno) and the browser go in
-    // `npm run test:slow` (vitest.slow.config.ts), with the long versions of test/fleet.
+    // The long runs go in `npm run test:slow` (vitest.slow.config.ts): the chaos soak, Stigg's outages and write
+    // limits over minutes (test/fleet's usage runs), a stream cut for a minute, the 100,000-record import, the other
+    // runtimes (Bun, Deno, workerd) and the browser.
     exclude: [
       '**/node_modules/**',
       'test/chaos/**',
       'test/runtimes/**',
       'test/browser/**',
       'test/core/usage-faults.test.ts',
+      'test/core/stream-recovery.test.ts',
+      'test/fleet/usage-limits.test.ts',
+      'test/import/import-scale.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -12,6 +12,8 @@ export default defineConfig({
       'test/chaos/**/*.test.ts',
       'test/runtimes/**/*.test.ts',
       'test/core/usage-faults.test.ts',
+      'test/core/stream-recovery.test.ts',
+      'test/import/import-scale.test.ts',
       'test/browser/**/*.test.ts',
     ],
     env: { TOLLGATE_SLOW: '1' },

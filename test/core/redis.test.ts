@@ -113,17 +113,23 @@ describe('shared Redis', () => {
       }, 'L2 in use again');
       // A second client finds the first one's writes in Redis.
       await t.check({ customerId: 'customer-enterprise', featureId: 'feature-seats' });
-      await new Promise((r) => setTimeout(r, 1_000)); // the shared write may be in the background (no read lock to be had)
-      const other = createTollgate({
-        apiKey: 'server-tollgate-local',
-        baseUrl: env.server.url,
-        cache: { store },
-        stream: false,
-        logger: { warn: () => {}, error: () => {} },
-      });
-      await other.check({ customerId: 'customer-enterprise', featureId: 'feature-seats' });
-      expect(other.metrics().l2Hits).toBe(1);
-      await other.close();
+      // The shared write may be in the background (no read lock to be had): a second client reads it once it lands.
+      const otherReadsIt = async () => {
+        const other = createTollgate({
+          apiKey: 'server-tollgate-local',
+          baseUrl: env.server.url,
+          cache: { store },
+          stream: false,
+          logger: { warn: () => {}, error: () => {} },
+        });
+        try {
+          await other.check({ customerId: 'customer-enterprise', featureId: 'feature-seats' });
+          return other.metrics().l2Hits === 1;
+        } finally {
+          await other.close();
+        }
+      };
+      await until(otherReadsIt, "a second client reading the first one's write from Redis", 10_000);
     } finally {
       await t.close();
       await store.disconnect().catch(() => {});

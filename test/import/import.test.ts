@@ -1,7 +1,7 @@
 /**
- * `tollgate import` against stigg-local over HTTP: a full import and its re-run, a dry run that sends nothing,
- * invalid and refused records reported with file, index, key and reason, a killed run resumed, rate limits and
- * injected failures, Ctrl-C, a refused key, the legacy file and `--retry-failed`.
+ * `tollgate import` against stigg-local over HTTP: a dry run that sends nothing, invalid and refused records reported
+ * with file, index, key and reason, a killed run resumed, rate limits and injected failures, Ctrl-C, a refused key,
+ * the legacy file and `--retry-failed`. The 100,000-record run and its re-run: import-scale.test.ts (slow suite).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,45 +29,6 @@ const env = importServer();
 const files = fileArgs;
 
 describe('tollgate import', () => {
-  it('imports 100,000 customers, subscriptions and usage records; a second run changes nothing and says so', async () => {
-    const dir = tempDir();
-    const data = await writeImportFiles(dir, 100_000);
-    const first = await importCli(env.server, dir, [...files(data), '--rate', 'off']);
-    expect(first.code, first.err).toBe(EXIT.ok);
-    const summary = readSummary(dir);
-    expect(summary.entities.customers).toMatchObject({
-      records: 100_000,
-      imported: 100_000,
-      created: 100_000,
-      failed: 0,
-      invalid: 0,
-      requests: 100,
-    });
-    expect(summary.entities.subscriptions).toMatchObject({
-      records: 100_000,
-      imported: 100_000,
-      created: 100_000,
-      existing: 0,
-      requests: 100,
-    });
-    expect(summary.entities.usage).toMatchObject({ records: 100_000, imported: 100_000, requests: 1000 });
-    const state = importedState(env.server);
-    expect(state.customers).toHaveLength(100_000);
-    expect(state.subscriptions).toHaveLength(100_000);
-    expect(state.usage.size).toBe(100_000);
-    expect(await stiggUsage(env.server, 'imp-12345')).toBe(importUsage(12345).usage);
-
-    const before = env.server.admin.state();
-    const second = await importCli(env.server, dir, [...files(data), '--rate', 'off']);
-    expect(second.code, second.err).toBe(EXIT.ok);
-    expect(env.server.admin.state()).toEqual(before);
-    const again = readSummary(dir);
-    expect(again.entities.customers).toMatchObject({ imported: 100_000, created: 0, updated: 0, unchanged: 100_000 });
-    expect(again.entities.subscriptions).toMatchObject({ imported: 100_000, created: 0, existing: 100_000 });
-    expect(second.out).toContain('0 created, 0 updated, 100,000 unchanged');
-    expect(second.out).toContain('0 created, 100,000 already present');
-  }, 120_000);
-
   describe('invalid records', () => {
     const seed = (dir: string) => ({
       customers: writeJson(dir, 'customers.json', {
