@@ -27,6 +27,23 @@ describe('memory meter store', () => {
     expect(s.localOverlay(key('c'))).toBe(2);
   });
 
+  it('a store that hands keys on (the Redis meter while Redis is down) writes keyed units itself only at close', async () => {
+    const s = new MemoryMeterStore(100, Date.now, true);
+    await reserve(s, 'c', 'a', { idempotencyKey: 'k-1' });
+    await s.commit(key('c'), 'a', 1, 'k-1', 1);
+    await reserve(s, 'c', 'b');
+    await s.commit(key('c'), 'b', 1, null, 1);
+    const [plain] = await s.claim([key('c')], claim);
+    expect(plain).toMatchObject({ units: 1 }); // the keyed unit waits for Redis, where its key is checked
+    await s.acknowledge(plain!, null, null);
+    expect(await s.claim([key('c')], claim)).toEqual([]);
+    expect(s.takeOpen()).toMatchObject([{ units: 1, requests: [{ idempotencyKey: 'k-1', units: 1 }] }]);
+
+    await reserve(s, 'c', 'c', { idempotencyKey: 'k-2' });
+    await s.commit(key('c'), 'c', 1, 'k-2', 1);
+    expect(await s.claim([key('c')], { ...claim, final: true })).toMatchObject([{ units: 1 }]); // at close: written
+  });
+
   it('frees reservations that were never settled once they expire', async () => {
     let now = 1_000;
     const s = new MemoryMeterStore(100, () => now);
@@ -125,7 +142,7 @@ describe('memory meter store', () => {
     });
     expect(s.takeOpen()).toEqual([]);
     s.restoreOpen(open!);
-    await s.claim([key('c')], claim); // sent from here: the units go with the record
+    await s.claim([key('c')], { ...claim, final: true }); // sent from here at close: the units go with the record
     expect(s.takeOpen()).toMatchObject([
       {
         units: 0,

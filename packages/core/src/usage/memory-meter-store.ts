@@ -186,18 +186,20 @@ export class MemoryMeterStore implements MeterStore {
       const c = this.counters.get(keyString(key));
       if (!c) continue;
       for (const id of c.sealed) out.push(this.records.get(id)!);
+      // Units of keyed requests wait for the shared store (see `ClaimRequest.final`), but at close.
+      const held = this.tracksRequests && !request.final ? (c.requests ?? []).reduce((n, r) => n + r.units, 0) : 0;
+      const units = c.open - held;
       // While a record's outcome is unknown, new units wait (merged) for the next write: at most one record a counter.
-      if (c.open > 0 && c.sealed.size === 0) {
-        const record: SealedRecord = { ...c.key, id: crypto.randomUUID(), units: c.open, since: c.openSince };
+      if (units > 0 && c.sealed.size === 0) {
+        const record: SealedRecord = { ...c.key, id: crypto.randomUUID(), units, since: c.openSince };
         this.records.set(record.id, record);
         c.sealed.add(record.id);
-        c.open = 0;
+        c.open = held;
         // Their units go with the record from here: only their keys are left to hand on.
-        for (const r of c.requests ?? []) r.units = 0;
+        if (held === 0) for (const r of c.requests ?? []) r.units = 0;
         out.push({ ...record, fresh: true });
       }
     }
-    void request;
     return out;
   }
 

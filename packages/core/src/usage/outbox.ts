@@ -195,6 +195,7 @@ export class Outbox {
         token: this.role?.currentToken ?? 0,
         now: this.now(),
         minSpacingMs: this.pacer.minCustomerSpacingMs * 0.9, // the store's check is a fleet-wide backstop for the pacer's
+        final: this.draining,
       });
       if (records.length === 0) continue;
       if (records.length > MAX_RECORDS_PER_CALL) {

@@ -96,6 +96,12 @@ export interface ClaimRequest {
   now: number;
   /** The customer is not written again sooner than this after its last write, whoever wrote it. */
   minSpacingMs: number;
+  /**
+   * The last writes before close. Until then, units of requests with an idempotency key committed in process while
+   * Redis was down are not written from the process: they wait for Redis, where their keys are checked (a retry of
+   * one of them metered on another process too is counted once there, not twice at Stigg).
+   */
+  final?: boolean;
 }
 
 /**
