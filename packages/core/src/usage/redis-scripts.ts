@@ -38,6 +38,16 @@ local function settle(id, now)
   return true
 end`;
 
+/** Committed units become pending and open (to be sealed into the next record); KEYS[1] is the counter. */
+const ADD_OPEN = `
+local function addOpen(units, now)
+  if units <= 0 then return end
+  local open = tonumber(redis.call('HGET', KEYS[1], 'open') or '0')
+  if open <= 0 then redis.call('HSET', KEYS[1], 'openSince', now) end
+  redis.call('HINCRBYFLOAT', KEYS[1], 'pending', units)
+  redis.call('HINCRBYFLOAT', KEYS[1], 'open', units)
+end`;
+
 /**
  * The counter's usage as limits see it: Stigg's (the cached usage, or the last one Stigg acknowledged in this
  * period, whichever is higher), plus reserved and not yet reported units. ARGV[6]: cached usage, ARGV[7]: period.
@@ -109,17 +119,14 @@ return {'reserved', tostring(usage), tostring(size)}`;
  * was committed first (a process metering apart while Redis was down, or one whose reservation had expired): the
  * request is counted once, so these units are not.
  */
-export const COMMIT = `${SETTLE}
+export const COMMIT = `${SETTLE}${ADD_OPEN}
 local now = tonumber(ARGV[5])
 if not settle(ARGV[1], now) then return 0 end
 if ARGV[3] == '1' then
   local seen = redis.call('GET', KEYS[4])
   if seen and string.sub(seen, 1, 2) ~= 'i:' then return 2 end
 end
-local open = tonumber(redis.call('HGET', KEYS[1], 'open') or '0')
-if open <= 0 then redis.call('HSET', KEYS[1], 'openSince', ARGV[5]) end
-redis.call('HINCRBYFLOAT', KEYS[1], 'pending', ARGV[2])
-redis.call('HINCRBYFLOAT', KEYS[1], 'open', ARGV[2])
+addOpen(tonumber(ARGV[2]), ARGV[5])
 if ARGV[3] == '1' then redis.call('SET', KEYS[4], ARGV[6], 'PX', ARGV[4]) end
 return 1`;
 
@@ -131,7 +138,7 @@ return 1`;
  * KEYS: counter, zset, units hash. ARGV: write id, now, block id, reserved units, committed units.
  * Returns 1, or 0 for a repeat.
  */
-export const SPEND = `${SETTLE}
+export const SPEND = `${SETTLE}${ADD_OPEN}
 local now = tonumber(ARGV[2])
 if not settle(ARGV[1], now) then return 0 end
 local held = redis.call('HGET', KEYS[3], ARGV[3])
@@ -140,13 +147,7 @@ if held and held ~= 'done' and held ~= 'expired' then
   redis.call('HSET', KEYS[3], ARGV[3], tostring(tonumber(held) - d))
   redis.call('HINCRBYFLOAT', KEYS[1], 'reserved', -d)
 end
-local add = tonumber(ARGV[5])
-if add > 0 then
-  local open = tonumber(redis.call('HGET', KEYS[1], 'open') or '0')
-  if open <= 0 then redis.call('HSET', KEYS[1], 'openSince', ARGV[2]) end
-  redis.call('HINCRBYFLOAT', KEYS[1], 'pending', add)
-  redis.call('HINCRBYFLOAT', KEYS[1], 'open', add)
-end
+addOpen(tonumber(ARGV[5]), ARGV[2])
 return 1`;
 
 /**
@@ -157,7 +158,7 @@ return 1`;
  * ARGV: hand-over id, now, plain units, request key ttl ms, then per request: units, what its key keeps (a recorded
  * response, or '1'). Returns the units not counted as duplicates (as a string), or '-1' for a repeat.
  */
-export const HAND_OVER = `${SETTLE}
+export const HAND_OVER = `${SETTLE}${ADD_OPEN}
 local now = tonumber(ARGV[2])
 if not settle(ARGV[1], now) then return '-1' end
 local add = tonumber(ARGV[3])
@@ -173,12 +174,7 @@ for i = 4, #KEYS do
     redis.call('SET', KEYS[i], ARGV[a + 1], 'PX', ARGV[4])
   end
 end
-if add > 0 then
-  local open = tonumber(redis.call('HGET', KEYS[1], 'open') or '0')
-  if open <= 0 then redis.call('HSET', KEYS[1], 'openSince', ARGV[2]) end
-  redis.call('HINCRBYFLOAT', KEYS[1], 'pending', add)
-  redis.call('HINCRBYFLOAT', KEYS[1], 'open', add)
-end
+addOpen(add, ARGV[2])
 return tostring(duplicate)`;
 
 /**
