@@ -6,6 +6,7 @@ import { TollgateWorker } from '../support/worker.js';
 import { stiggUsage as usageAt, stiggAndRedis } from '../support/stigg.js';
 import { until } from '../support/wait.js';
 import { exactlyLimitAcrossProcesses, proCustomer } from '../support/fleet/usage-scenarios.js';
+import { stiggLimits } from '../support/fleet/usage-run.js';
 
 /** The delivery lease lapses within a second of its holder's death here, so a test need not wait long for a takeover. */
 const lease = { leaseTtlMs: 1_000 };
@@ -24,15 +25,21 @@ describe('metered usage across processes', () => {
   }, 60_000);
 
   it('with allowance leases: exactly 100 allowed and reported, in fewer Redis grants than requests', async () => {
-    const { grants } = await exactlyLimitAcrossProcesses(env.server, env.redis.url, 'four-procs-leases', {
-      usage: { allowanceLeases: true },
-    });
-    expect(grants).toBeGreaterThan(0);
-    expect(grants).toBeLessThan(100);
+    env.server.admin.setRateLimits(stiggLimits()); // delivered within Stigg's published write limits
+    try {
+      const { grants } = await exactlyLimitAcrossProcesses(env.server, env.redis.url, 'four-procs-leases', {
+        usage: { allowanceLeases: true },
+      });
+      expect(grants).toBeGreaterThan(0);
+      expect(grants).toBeLessThan(100);
+    } finally {
+      env.server.admin.setRateLimits({ enabled: false });
+    }
   }, 60_000);
 
   it('a process SIGKILLed holding an allowance block: the limit holds, the block comes back after its TTL', async () => {
     await customer('block-holder', 9_900);
+    env.server.admin.setRateLimits(stiggLimits()); // delivered within Stigg's published write limits
     const options = { usage: { allowanceLeases: { share: 0.5, ttlMs: 2_000 }, ...lease } };
     const a = await TollgateWorker.start(env.server.url, env.redis.url, options);
     const b = await TollgateWorker.start(env.server.url, env.redis.url, options);
@@ -51,6 +58,7 @@ describe('metered usage across processes', () => {
       await leader(b);
     } finally {
       await b.close();
+      env.server.admin.setRateLimits({ enabled: false });
     }
     expect(await stiggUsage('block-holder')).toBe(10_000);
   }, 30_000);
