@@ -9,19 +9,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../support/redis.js';
+import { runtimeCommand, type OtherRuntime } from '../support/runtimes.js';
 import { until } from '../support/wait.js';
 import { walkThroughDemoApi } from './demo-walkthrough.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-/** The runtime's executable, installed by npm as the dev dependency of the same name. */
-const bin = (name: string) => join(root, 'node_modules/.bin', name);
-
-/** How each runtime runs the example's TypeScript entry (the workspace packages from their sources). */
-const RUNTIMES: Record<string, (entry: string) => [string, string[]]> = {
-  bun: (entry) => [bin('bun'), ['--conditions=@tollgate/source', entry]],
-  // Deno resolves `./x.js` imports of TypeScript sources only with --sloppy-imports.
-  deno: (entry) => [bin('deno'), ['run', '-A', '--sloppy-imports', '--conditions=@tollgate/source', entry]],
-};
 
 const running: ChildProcess[] = [];
 afterEach(async () => {
@@ -34,10 +26,10 @@ afterEach(async () => {
   }
 });
 
-describe.each(Object.entries(RUNTIMES))('the Hono example on %s', (runtime, command) => {
+describe.each<OtherRuntime>(['bun', 'deno'])('the Hono example on %s', (runtime) => {
   it('entitled 200, denied 403 problem+json, 402 at the limit; Stigg counts the successful metered requests', async () => {
     const [port, stiggPort] = [await freePort(), await freePort()];
-    const [file, args] = command(join(root, 'examples/hono/src/main.ts'));
+    const [file, args] = runtimeCommand(runtime, join(root, 'examples/hono/src/main.ts'));
     const child = spawn(file, args, {
       cwd: join(root, 'examples/hono'),
       env: { ...process.env, PORT: String(port), STIGG_PORT: String(stiggPort), NO_COLOR: '1' },
