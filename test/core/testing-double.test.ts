@@ -37,6 +37,20 @@ describe('@tollgate/core/testing', () => {
     expect((await t.check({ customerId: 'acme', featureId: 'feature-analytics' })).hasAccess).toBe(false);
   });
 
+  it('takes reportUsage (DELTA, negative, SET) at once, unpaced, and the next decision follows', async () => {
+    double = createTestTollgate();
+    await double.grant('acme', 'feature-seats', { limit: 5, meter: 'Fluctuating' });
+    const t = double.tollgate;
+    const seats = { customerId: 'acme', featureId: 'feature-seats' };
+    const started = Date.now();
+    expect((await t.reportUsage({ ...seats, value: 4 })).currentUsage).toBe(4);
+    expect((await t.reportUsage({ ...seats, value: -1 })).currentUsage).toBe(3);
+    expect((await t.reportUsage({ ...seats, value: 5, updateBehavior: 'SET' })).currentUsage).toBe(5);
+    expect(Date.now() - started).toBeLessThan(1_000); // no Stigg limit to pace under
+    expect(await t.check({ ...seats, requestedUsage: 1 })).toMatchObject({ currentUsage: 5, hasAccess: false });
+    expect(await double.reportedUnits('acme', 'feature-seats')).toBe(5);
+  });
+
   it('meters exactly and reports what was committed', async () => {
     double = createTestTollgate();
     await double.grant('acme', 'feature-calls', { limit: 10, usage: 7, resetPeriod: 'MONTH' });

@@ -71,6 +71,8 @@ export type {
   CancelSubscriptionInput,
   GrantPromotionalEntitlementInput,
   UsageEvent,
+  ReportUsageInput,
+  UsageReportAck,
 } from './client/management.js';
 
 // Bulk imports (used by `tollgate import`)

@@ -30,7 +30,9 @@ export interface ReportedUsage {
   customerId: string;
   resourceId: string | null;
   featureId: string;
+  /** Units added (negative: taken back); with `updateBehavior: 'SET'`, the usage set. */
   units: number;
+  updateBehavior?: 'SET';
 }
 
 const DAY = 86_400_000;
@@ -41,6 +43,15 @@ const PERIOD_MS: Record<ResetPeriod, number> = {
   MONTH: 30 * DAY,
   YEAR: 365 * DAY,
 };
+
+interface Usage {
+  customerId: string;
+  resourceId?: string | null;
+  featureId: string;
+  value: number;
+  updateBehavior?: 'DELTA' | 'SET';
+  idempotencyKey?: string;
+}
 
 class FakeStigg {
   readonly grants = new Map<string, Map<string, TestGrant>>();
@@ -82,39 +93,39 @@ class FakeStigg {
 
   async checkKey(): Promise<void> {}
 
-  async reportUsageBulk(
-    usages: {
-      customerId: string;
-      resourceId?: string | null;
-      featureId: string;
-      value: number;
-      idempotencyKey?: string;
-    }[],
-  ): Promise<UsageAck[]> {
-    return usages.map((u) => {
-      const grant = this.grants.get(u.customerId)?.get(u.featureId);
-      const fresh = !u.idempotencyKey || !this.seenKeys.has(u.idempotencyKey);
-      if (u.idempotencyKey) this.seenKeys.add(u.idempotencyKey);
-      if (fresh) {
-        this.reported.push({
-          customerId: u.customerId,
-          resourceId: u.resourceId ?? null,
-          featureId: u.featureId,
-          units: u.value,
-        });
-        if (grant) grant.usage = (grant.usage ?? 0) + u.value;
-      }
-      return {
-        id: crypto.randomUUID(),
+  async reportUsageBulk(usages: Usage[]): Promise<UsageAck[]> {
+    return usages.map((u) => this.apply(u));
+  }
+
+  async reportUsage(usage: Usage): Promise<UsageAck> {
+    return this.apply(usage);
+  }
+
+  private apply(u: Usage): UsageAck {
+    const grant = this.grants.get(u.customerId)?.get(u.featureId);
+    const fresh = !u.idempotencyKey || !this.seenKeys.has(u.idempotencyKey);
+    if (u.idempotencyKey) this.seenKeys.add(u.idempotencyKey);
+    const set = u.updateBehavior === 'SET';
+    if (fresh) {
+      this.reported.push({
         customerId: u.customerId,
         resourceId: u.resourceId ?? null,
         featureId: u.featureId,
-        currentUsage: grant?.usage ?? null,
-        usagePeriodStart: null,
-        usagePeriodEnd: null,
-        timestamp: new Date().toISOString(),
-      };
-    });
+        units: u.value,
+        ...(set ? { updateBehavior: 'SET' as const } : {}),
+      });
+      if (grant) grant.usage = set ? u.value : (grant.usage ?? 0) + u.value;
+    }
+    return {
+      id: crypto.randomUUID(),
+      customerId: u.customerId,
+      resourceId: u.resourceId ?? null,
+      featureId: u.featureId,
+      currentUsage: grant?.usage ?? null,
+      usagePeriodStart: null,
+      usagePeriodEnd: null,
+      timestamp: new Date().toISOString(),
+    };
   }
 
   async request(): Promise<never> {
@@ -134,7 +145,7 @@ export interface TestTollgate {
   revoke(customerId: string, featureId: string): Promise<void>;
   /** Delivers committed usage now and returns every record reported so far. */
   reported(): Promise<ReportedUsage[]>;
-  /** Units reported for one customer and feature so far. */
+  /** Usage reported for one customer and feature so far (a `SET` counts from the value it set). */
   reportedUnits(customerId: string, featureId: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -150,6 +161,7 @@ export function createTestTollgate(options: { logger?: Logger } = {}): TestTollg
       usage: { flushIntervalMs: 3_600_000 },
     },
     fake as unknown as StiggClient,
+    { unpaced: true },
   );
   const reported = async () => {
     await tollgate.flushUsage();
@@ -171,7 +183,7 @@ export function createTestTollgate(options: { logger?: Logger } = {}): TestTollg
     async reportedUnits(customerId, featureId) {
       return (await reported())
         .filter((r) => r.customerId === customerId && r.featureId === featureId)
-        .reduce((n, r) => n + r.units, 0);
+        .reduce((n, r) => (r.updateBehavior === 'SET' ? r.units : n + r.units), 0);
     },
     close: async () => {
       await tollgate.close();

@@ -3,7 +3,7 @@ import { EntitlementCache, type Lookup } from './cache/entitlement-cache.js';
 import { FleetStream } from './fleet/fleet-stream.js';
 import { RedisLease } from './fleet/lease.js';
 import { LocalReadCounter, ReadBudget, ReadLocks, RedisReadCounter } from './fleet/shared-reads.js';
-import { Management } from './client/management.js';
+import { Management, reportUsageProblem, type ReportUsageInput, type UsageReportAck } from './client/management.js';
 import { toEntitlementSet } from './client/map-entitlements.js';
 import { StiggClient, toTollgateError } from './client/stigg-client.js';
 import { decide, enforcedLimit, fitsLimit } from './decision/decide.js';
@@ -68,8 +68,11 @@ export class Tollgate extends Management implements Instrumentable {
   /** The latest delivery `backgroundWork()` started, and when it stops trying. */
   private delivery: { done: Promise<void>; until: number } | null = null;
 
-  /** `stigg` replaces the network client (the test double in `@tollgate/core/testing` passes one); not public API. */
-  constructor(options: Options, stigg?: StiggClient) {
+  /**
+   * `stigg` replaces the network client (the test double in `@tollgate/core/testing` passes one, and no Stigg limit
+   * then applies: `unpaced`); not public API.
+   */
+  constructor(options: Options, stigg?: StiggClient, { unpaced = false } = {}) {
     const config = resolveConfig(options);
     const client =
       stigg ??
@@ -145,8 +148,8 @@ export class Tollgate extends Management implements Instrumentable {
         maxBatch: config.usage.maxBatch,
         retryBaseMs: 250,
         retryMaxMs: config.usage.retryMaxMs,
-        customerWritesPerMinute: config.usage.customerWritesPerMinute,
-        bulkCallsPerMinute: config.usage.bulkCallsPerMinute,
+        customerWritesPerMinute: unpaced ? Number.POSITIVE_INFINITY : config.usage.customerWritesPerMinute,
+        bulkCallsPerMinute: unpaced ? Number.POSITIVE_INFINITY : config.usage.bulkCallsPerMinute,
         spill: config.usage.spillFile ? new SpillFile(config.usage.spillFile, config.environment) : null,
       },
       {
@@ -206,18 +209,7 @@ export class Tollgate extends Management implements Instrumentable {
         this.events.emit('updated', { customerId, resourceId, kind: 'entitlements' });
         if (fleet) void stored.then(() => fleet.send({ k: 'set', c: customerId, r: resourceId, e: entry }));
       },
-      usage: (e) => {
-        const resourceId = e.resourceId ?? null;
-        const patch = {
-          currentUsage: e.currentUsage,
-          usagePeriodStart: e.usagePeriodStart,
-          usagePeriodEnd: e.usagePeriodEnd,
-        };
-        const stored = this.cache.applyUsage(e.customerId, resourceId, e.featureId, patch);
-        this.events.emit('updated', { customerId: e.customerId, resourceId, kind: 'usage' });
-        if (fleet)
-          void stored.then(() => fleet.send({ k: 'usage', c: e.customerId, r: resourceId, f: e.featureId, p: patch }));
-      },
+      usage: (e) => this.usageChanged(e, fleet),
       packagePublished: () => this.resetAll(fleet),
       reconnected: () => this.resetAll(fleet),
       state: (state, detail) => {
@@ -390,6 +382,77 @@ export class Tollgate extends Management implements Instrumentable {
   ): void {
     const source = decision.isFallback ? 'fallback' : decision.isStale ? 'stale' : waited ? 'miss' : 'hit';
     telemetry.decided(decision, request, (performance.now() - started) / 1000, source, kind);
+  }
+
+  /**
+   * A new usage of one feature, from Stigg (its stream, or its answer to `reportUsage`): into the cache here and in
+   * the shared level, told to listeners, and passed to the fleet's other processes.
+   */
+  private usageChanged(
+    e: {
+      customerId: string;
+      resourceId?: string | null;
+      featureId: string;
+      currentUsage: number;
+      usagePeriodStart: number | null;
+      usagePeriodEnd: number | null;
+    },
+    fleet: FleetStream | null,
+  ): void {
+    const resourceId = e.resourceId ?? null;
+    const patch = {
+      currentUsage: e.currentUsage,
+      usagePeriodStart: e.usagePeriodStart,
+      usagePeriodEnd: e.usagePeriodEnd,
+    };
+    const stored = this.cache.applyUsage(e.customerId, resourceId, e.featureId, patch);
+    this.events.emit('updated', { customerId: e.customerId, resourceId, kind: 'usage' });
+    if (fleet)
+      void stored.then(() => fleet.send({ k: 'usage', c: e.customerId, r: resourceId, f: e.featureId, p: patch }));
+  }
+
+  /**
+   * Reports usage to Stigg now and answers the new usage: `DELTA` (default) adds `value`, negative for features that
+   * go down (seats); `SET` sets it. Paced with the outbox under Stigg's per-customer write limit (a customer written
+   * 30 times a minute waits its turn), sent again after a lost answer with the same idempotency key (applied once),
+   * and the new usage goes into the cache at once: the next decision follows. Metered requests (`enter`/guards)
+   * need not call it; their usage is delivered in the background.
+   */
+  async reportUsage(input: ReportUsageInput): Promise<UsageReportAck> {
+    const problem = reportUsageProblem(input);
+    if (problem) throw new TollgateError('INVALID_REQUEST', `reportUsage: ${problem}`);
+    if (this.closed) throw new TollgateError('CLOSED', 'Tollgate is closed');
+    const usage = {
+      customerId: input.customerId,
+      resourceId: input.resourceId ?? null,
+      featureId: input.featureId,
+      value: input.value,
+      updateBehavior: input.updateBehavior ?? 'DELTA',
+      idempotencyKey: input.idempotencyKey ?? crypto.randomUUID(),
+    };
+    const ack = await this.outbox.pacedWrite(usage.customerId, (refused) =>
+      this.client.reportUsage(usage, (err) => err.code === 'RATE_LIMITED' && refused()),
+    );
+    const currentUsage = ack.currentUsage ?? 0;
+    this.usageChanged(
+      {
+        ...usage,
+        currentUsage,
+        usagePeriodStart: ack.usagePeriodStart ? Date.parse(ack.usagePeriodStart) : null,
+        usagePeriodEnd: ack.usagePeriodEnd ? Date.parse(ack.usagePeriodEnd) : null,
+      },
+      this.fleetStream,
+    );
+    return {
+      measurementId: ack.id,
+      customerId: ack.customerId,
+      featureId: usage.featureId,
+      resourceId: ack.resourceId ?? null,
+      currentUsage,
+      usagePeriodStart: ack.usagePeriodStart,
+      usagePeriodEnd: ack.usagePeriodEnd,
+      timestamp: ack.timestamp,
+    };
   }
 
   /**

@@ -12,6 +12,9 @@ export const SDK_CONFIGURATION = `query GetSdkConfiguration { sdkConfiguration {
 export const REPORT_USAGE_BULK = `mutation ReportUsageBulk($input: ReportUsageBulkInput!) {
   reportUsageBulk(input: $input) { id customerId resourceId featureId currentUsage usagePeriodStart usagePeriodEnd timestamp } }`;
 
+export const REPORT_USAGE = `mutation ReportUsage($input: ReportUsageInput!) {
+  reportUsage(input: $input) { id customerId resourceId featureId currentUsage usagePeriodStart usagePeriodEnd timestamp } }`;
+
 export const REPORT_EVENT = `mutation ReportEvent($input: UsageEventsReportInput!) { reportEvent(events: $input) }`;
 
 const CUSTOMER = `id customerId name email billingId additionalMetaData createdAt updatedAt hasActiveSubscription`;

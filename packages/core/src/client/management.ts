@@ -1,4 +1,5 @@
 import { isTollgateError } from '../errors.js';
+import { idProblem } from '../util/ids.js';
 import * as doc from './documents.js';
 import type { StiggClient } from './stigg-client.js';
 
@@ -159,6 +160,50 @@ export interface UsageEvent {
   resourceId?: string;
   dimensions?: Record<string, string | number | boolean>;
   timestamp?: string;
+}
+
+export interface ReportUsageInput {
+  customerId: string;
+  featureId: string;
+  /** Units to add (`DELTA`, the default; negative takes units back, as for seats), or the usage to set (`SET`, >= 0). */
+  value: number;
+  updateBehavior?: 'DELTA' | 'SET';
+  resourceId?: string;
+  /**
+   * Stigg applies a key once: a report sent again with its key (after a lost answer) is not counted twice. Default:
+   * a fresh key, which Tollgate's own retries of this call reuse.
+   */
+  idempotencyKey?: string;
+}
+
+/** What is wrong with a usage report, or null: said before anything is sent. */
+export function reportUsageProblem(input: ReportUsageInput): string | null {
+  if (typeof input !== 'object' || input === null) return 'needs { customerId, featureId, value }';
+  const id = idProblem(input.customerId) ?? idProblem(input.featureId);
+  if (id) return `${idProblem(input.customerId) ? 'customerId' : 'featureId'} ${id}`;
+  if (input.resourceId != null && idProblem(input.resourceId)) return `resourceId ${idProblem(input.resourceId)}`;
+  if (typeof input.value !== 'number' || !Number.isFinite(input.value))
+    return `value must be a finite number, got ${String(input.value)}`;
+  const behavior = input.updateBehavior ?? 'DELTA';
+  if (behavior !== 'DELTA' && behavior !== 'SET')
+    return `updateBehavior must be 'DELTA' or 'SET', got ${String(input.updateBehavior)}`;
+  if (behavior === 'SET' && input.value < 0) return `value must not be negative when it sets usage, got ${input.value}`;
+  if (input.idempotencyKey !== undefined && idProblem(input.idempotencyKey))
+    return `idempotencyKey ${idProblem(input.idempotencyKey)}`;
+  return null;
+}
+
+/** Stigg's answer to a usage report: the feature's usage once the report is applied. */
+export interface UsageReportAck {
+  /** Stigg's id of the measurement. */
+  measurementId: string;
+  customerId: string;
+  featureId: string;
+  resourceId: string | null;
+  currentUsage: number;
+  usagePeriodStart: string | null;
+  usagePeriodEnd: string | null;
+  timestamp: string;
 }
 
 /**

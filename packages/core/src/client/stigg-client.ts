@@ -193,6 +193,28 @@ export class StiggClient {
    * leaves retrying to the caller (the outbox: a refusal after an attempt whose outcome is unknown must not read as
    * "nothing was applied").
    */
+  /**
+   * One usage report (DELTA or SET) that answers the new usage. With its idempotency key it is sent again after a
+   * failure whose outcome is unknown (Stigg applies a key once); `failed` hears of each failed attempt.
+   */
+  async reportUsage(
+    usage: {
+      customerId: string;
+      resourceId?: string | null;
+      featureId: string;
+      value: number;
+      updateBehavior: 'DELTA' | 'SET';
+      idempotencyKey: string;
+    },
+    failed?: (err: TollgateError) => void,
+  ): Promise<UsageAck> {
+    const data = await this.request<{ reportUsage: UsageAck }>(doc.REPORT_USAGE, { input: usage }, 'ReportUsage', {
+      idempotent: true,
+      failed,
+    });
+    return data.reportUsage;
+  }
+
   async reportUsageBulk(
     usages: {
       customerId: string;

@@ -153,6 +153,23 @@ export class Outbox {
 
   private waiting = 0;
 
+  /**
+   * A write to one customer made outside the outbox (`reportUsage`): it waits for the customer's turn in the pacing
+   * the outbox's own calls take, so both together stay under Stigg's per-customer write limit. `write` is told how
+   * to report a rate-limit refusal of one of its attempts.
+   */
+  async pacedWrite<T>(customerId: string, write: (refused: () => void) => Promise<T>): Promise<T> {
+    // Concurrent writers wake together: the first marks its write before any other looks again.
+    for (let wait = this.pacer.customerReadyAt(customerId) - this.now(); wait > 0; ) {
+      await sleep(wait, true);
+      wait = this.pacer.customerReadyAt(customerId) - this.now();
+    }
+    this.pacer.sent([customerId]);
+    const result = await write(() => this.pacer.refused([customerId]));
+    this.pacer.accepted([customerId]);
+    return result;
+  }
+
   /** Called after each commit: a pass starts at once when `maxBatch` commits wait. */
   committed(): void {
     if (++this.waiting >= this.config.maxBatch) void this.flush();
