@@ -3,7 +3,10 @@ import { defineConfig } from 'vitepress';
 const guide = [
   {
     text: 'Introduction',
-    items: [{ text: 'Getting started', link: '/guide/getting-started' }],
+    items: [
+      { text: 'Getting started', link: '/guide/getting-started' },
+      { text: 'Coming from the Stigg SDK', link: '/guide/coming-from-the-sdk' },
+    ],
   },
   {
     text: 'Guards',

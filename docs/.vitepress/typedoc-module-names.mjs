@@ -4,7 +4,7 @@
  * would name it after its file (`core/src/testing`). Subpaths whose file lives elsewhere are mapped by name.
  */
 /** @type {Record<string, string>} */
-const SUBPATHS = { 'core/telemetry/open-telemetry': 'core/opentelemetry' };
+const SUBPATHS = { 'core/telemetry/open-telemetry': 'core/opentelemetry', 'core/stigg/index': 'core/stigg' };
 import { Converter, ReflectionKind } from 'typedoc';
 
 /** @param {import('typedoc').Application} app */

@@ -7,6 +7,7 @@ export default packageBuild(
     'src/index.ts',
     'src/testing.ts',
     'src/telemetry/open-telemetry.ts',
+    'src/stigg/index.ts',
     'src/runtime/node.ts',
     'src/runtime/bun-deno.ts',
     'src/runtime/edge.ts',

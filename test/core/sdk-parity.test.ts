@@ -1,10 +1,12 @@
 /**
  * Our decisions equal the official @stigg/node-server-sdk@3.95.0's for the demo customers and for generated
  * cases (limits, usage, requested usage, unlimited, soft limits, enums, archived customers, ended periods),
- * both clients reading the same stigg-local over real HTTP.
+ * both clients reading the same stigg-local over real HTTP. Every case also goes through the SDK facade
+ * (`@tollgate/core/stigg`), whose typed getters must answer what the SDK's answer, field by field.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTollgate, type Decision, type Tollgate } from '@tollgate/core';
+import { Stigg } from '@tollgate/core/stigg';
 import { loadDemoCatalog, startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
 import { officialSdk, type StiggSdk } from '../support/stigg-sdk.js';
 
@@ -42,16 +44,40 @@ interface Case {
   requestedValues?: string[];
 }
 
-/** The SDK's answer in our terms, through the typed getter for the feature's type. */
-async function sdkDecision(sdk: StiggSdk, c: Case) {
+/** The answer of the typed getter for the feature's type: the SDK's, or the facade's (same names, same arguments). */
+function getter(client: StiggSdk | Stigg, c: Case) {
   const f = FEATURES.find((x) => x.id === c.featureId)!;
   const base = { customerId: c.customerId, featureId: c.featureId };
+  if (f.type === 'BOOLEAN') return client.getBooleanEntitlement(base);
+  if (f.type === 'ENUM')
+    return client.getEnumEntitlement({ ...base, options: { requestedValues: c.requestedValues ?? [] } });
+  if (f.meterType === 'None' || !f.meterType) return client.getNumericEntitlement(base);
+  return client.getMeteredEntitlement({ ...base, options: { requestedUsage: c.requestedUsage ?? 0 } });
+}
+
+/** An answer as compared field by field: Dates as Dates (an ISO string where the SDK gives a Date differs), undefined dropped. */
+function canon(v: unknown): unknown {
+  if (v instanceof Date) return { $date: v.toISOString() };
+  if (Array.isArray(v)) return v.map(canon);
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+        .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+    );
+  return v;
+}
+
+/** The SDK's answer in our terms, through the typed getter for the feature's type. */
+function sdkDecision(answer: Awaited<ReturnType<typeof getter>>, c: Case) {
+  const f = FEATURES.find((x) => x.id === c.featureId)!;
   if (f.type === 'BOOLEAN') {
-    const r = await sdk.getBooleanEntitlement(base);
+    const r = answer as Awaited<ReturnType<StiggSdk['getBooleanEntitlement']>>;
     return { hasAccess: r.hasAccess, reason: r.accessDeniedReason ?? null };
   }
   if (f.type === 'ENUM') {
-    const r = await sdk.getEnumEntitlement({ ...base, options: { requestedValues: c.requestedValues ?? [] } });
+    const r = answer as Awaited<ReturnType<StiggSdk['getEnumEntitlement']>>;
     return {
       hasAccess: r.hasAccess,
       reason: r.accessDeniedReason ?? null,
@@ -59,7 +85,7 @@ async function sdkDecision(sdk: StiggSdk, c: Case) {
     };
   }
   if (f.meterType === 'None' || !f.meterType) {
-    const r = await sdk.getNumericEntitlement(base);
+    const r = answer as Awaited<ReturnType<StiggSdk['getNumericEntitlement']>>;
     return {
       hasAccess: r.hasAccess,
       reason: r.accessDeniedReason ?? null,
@@ -67,7 +93,7 @@ async function sdkDecision(sdk: StiggSdk, c: Case) {
       usageLimit: r.hasAccess && !r.isUnlimited ? (r.value ?? null) : null,
     };
   }
-  const r = await sdk.getMeteredEntitlement({ ...base, options: { requestedUsage: c.requestedUsage ?? 0 } });
+  const r = answer as Awaited<ReturnType<StiggSdk['getMeteredEntitlement']>>;
   const known =
     r.accessDeniedReason !== 'CustomerNotFound' && r.accessDeniedReason !== 'NoFeatureEntitlementInSubscription';
   return {
@@ -109,15 +135,23 @@ function ours(d: Decision, c: Case) {
   };
 }
 
-async function compareAll(tollgate: Tollgate, sdk: StiggSdk, cases: Case[]) {
+/** Each case through the SDK, Tollgate's `check` and the facade; what differs, and how many went through the facade. */
+async function compareAll(tollgate: Tollgate, sdk: StiggSdk, facade: Stigg, cases: Case[]) {
   const mismatches: string[] = [];
+  let throughFacade = 0;
   for (const c of cases) {
-    const theirs = await sdkDecision(sdk, c);
+    const answer = await getter(sdk, c);
+    const theirs = sdkDecision(answer, c);
     const mine = ours(await tollgate.check(c), c);
     if (JSON.stringify(theirs) !== JSON.stringify(mine))
       mismatches.push(`${JSON.stringify(c)}\n  sdk:  ${JSON.stringify(theirs)}\n  ours: ${JSON.stringify(mine)}`);
+    const sdkAnswer = JSON.stringify(canon(answer));
+    const facadeAnswer = JSON.stringify(canon(await getter(facade, c)));
+    throughFacade += 1;
+    if (sdkAnswer !== facadeAnswer)
+      mismatches.push(`${JSON.stringify(c)}\n  sdk:    ${sdkAnswer}\n  facade: ${facadeAnswer}`);
   }
-  return mismatches;
+  return { mismatches, throughFacade };
 }
 
 /** Customers on a custom plan with generated entitlements and usage; returns the cases to check. */
@@ -191,6 +225,7 @@ describe.each([
   let server: StiggLocal;
   let sdk: StiggSdk;
   let tollgate: Tollgate;
+  let facade: Stigg;
 
   beforeAll(async () => {
     // With the clock offset, stigg-local answers as of 45 days ago: every monthly period it reports has ended.
@@ -198,10 +233,16 @@ describe.each([
     sdk = officialSdk(server);
     await sdk.waitForInitialization();
     tollgate = createTollgate({ apiKey: 'server-tollgate-local', baseUrl: server.url, logger: quiet });
-    await tollgate.ready();
+    facade = Stigg.initialize({
+      apiKey: 'server-tollgate-local',
+      baseUri: server.url,
+      logConfiguration: { logger: { log: () => {}, debug: () => {}, error: () => {} }, logLevel: 'NONE' },
+    });
+    await Promise.all([tollgate.ready(), facade.waitForInitialization()]);
   });
   afterAll(async () => {
     sdk?.close();
+    await facade?.close();
     await tollgate?.close();
     await server?.close();
   });
@@ -224,14 +265,17 @@ describe.each([
       ),
     );
     expect(cases.length).toBe(50);
-    expect(await compareAll(tollgate, sdk, cases)).toEqual([]);
+    const { mismatches, throughFacade } = await compareAll(tollgate, sdk, facade, cases);
+    expect(mismatches).toEqual([]);
+    expect(throughFacade).toBe(50);
   });
 
   it('for generated cases', async () => {
     const cases = await generate(server, tollgate, 20261122 + clockOffsetMs, clockOffsetMs ? 12 : 48);
     expect(cases.length).toBeGreaterThanOrEqual(clockOffsetMs ? 60 : 240);
-    const mismatches = await compareAll(tollgate, sdk, cases);
+    const { mismatches, throughFacade } = await compareAll(tollgate, sdk, facade, cases);
     expect(mismatches.slice(0, 5).join('\n')).toBe('');
+    expect(throughFacade).toBe(cases.length);
     // The generator must exercise both outcomes and several reasons, or the comparison proves little.
     const decisions = await Promise.all(cases.map((c) => tollgate.check(c)));
     const reasons = new Set(decisions.map((d) => d.reason));

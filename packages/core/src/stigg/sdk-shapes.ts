@@ -1,0 +1,683 @@
+/**
+ * The shapes of `@stigg/node-server-sdk@3.95.0` the facade takes and gives, re-declared here (the SDK is not a
+ * dependency of `@tollgate/core`). Names are the SDK's. Where the facade fills a result only in part (management
+ * calls: Tollgate's documents select fewer fields than the SDK's), the type declares the part it fills, so code that
+ * reads a field the facade does not give fails to compile rather than reading `undefined`.
+ * Enums are plain objects with the SDK's member names and values (`UsageUpdateBehavior.Set === 'SET'`).
+ */
+import type { Options } from '../options.js';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Enums (the SDK's, as objects; each also names the union of its values)
+
+/** How much the facade logs through `logConfiguration.logger`, as in the SDK. */
+export const LogLevel = { ALL: 'ALL', NONE: 'NONE', LOG: 'LOG', ERROR: 'ERROR' } as const;
+export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
+
+export const AccessDeniedReason = {
+  BudgetExceeded: 'BudgetExceeded',
+  CustomerIsArchived: 'CustomerIsArchived',
+  CustomerNotFound: 'CustomerNotFound',
+  CustomerResourceNotFound: 'CustomerResourceNotFound',
+  FeatureNotFound: 'FeatureNotFound',
+  FeatureTypeMismatch: 'FeatureTypeMismatch',
+  InsufficientCredits: 'InsufficientCredits',
+  NoActiveSubscription: 'NoActiveSubscription',
+  NoFeatureEntitlementInSubscription: 'NoFeatureEntitlementInSubscription',
+  RequestedUsageExceedingLimit: 'RequestedUsageExceedingLimit',
+  RequestedValuesMismatch: 'RequestedValuesMismatch',
+  Revoked: 'Revoked',
+  Unknown: 'Unknown',
+} as const;
+export type AccessDeniedReason = (typeof AccessDeniedReason)[keyof typeof AccessDeniedReason];
+
+export const FeatureType = { Boolean: 'BOOLEAN', Enum: 'ENUM', Number: 'NUMBER' } as const;
+export type FeatureType = (typeof FeatureType)[keyof typeof FeatureType];
+
+export const MeterType = { Fluctuating: 'Fluctuating', Incremental: 'Incremental', None: 'None' } as const;
+export type MeterType = (typeof MeterType)[keyof typeof MeterType];
+
+export const EntitlementResetPeriod = { Day: 'DAY', Hour: 'HOUR', Month: 'MONTH', Week: 'WEEK', Year: 'YEAR' } as const;
+export type EntitlementResetPeriod = (typeof EntitlementResetPeriod)[keyof typeof EntitlementResetPeriod];
+
+export const UsageUpdateBehavior = { Delta: 'DELTA', Set: 'SET' } as const;
+export type UsageUpdateBehavior = (typeof UsageUpdateBehavior)[keyof typeof UsageUpdateBehavior];
+
+export const BillingPeriod = { Annually: 'ANNUALLY', Monthly: 'MONTHLY' } as const;
+export type BillingPeriod = (typeof BillingPeriod)[keyof typeof BillingPeriod];
+
+export const SubscriptionStatus = {
+  Active: 'ACTIVE',
+  Canceled: 'CANCELED',
+  Expired: 'EXPIRED',
+  InTrial: 'IN_TRIAL',
+  NotStarted: 'NOT_STARTED',
+  PaymentPending: 'PAYMENT_PENDING',
+} as const;
+export type SubscriptionStatus = (typeof SubscriptionStatus)[keyof typeof SubscriptionStatus];
+
+export const SubscriptionCancellationTime = {
+  EndOfBillingPeriod: 'END_OF_BILLING_PERIOD',
+  Immediate: 'IMMEDIATE',
+  SpecificDate: 'SPECIFIC_DATE',
+} as const;
+export type SubscriptionCancellationTime =
+  (typeof SubscriptionCancellationTime)[keyof typeof SubscriptionCancellationTime];
+
+export const PricingType = { Custom: 'CUSTOM', Free: 'FREE', Paid: 'PAID' } as const;
+export type PricingType = (typeof PricingType)[keyof typeof PricingType];
+
+export const ProvisionSubscriptionStatus = { PaymentRequired: 'PAYMENT_REQUIRED', Success: 'SUCCESS' } as const;
+export type ProvisionSubscriptionStatus =
+  (typeof ProvisionSubscriptionStatus)[keyof typeof ProvisionSubscriptionStatus];
+
+export const SubscriptionDecisionStrategy = {
+  PredefinedFreePlan: 'PREDEFINED_FREE_PLAN',
+  PredefinedTrialPlan: 'PREDEFINED_TRIAL_PLAN',
+  RequestedPlan: 'REQUESTED_PLAN',
+  SkippedSubscriptionCreation: 'SKIPPED_SUBSCRIPTION_CREATION',
+} as const;
+export type SubscriptionDecisionStrategy =
+  (typeof SubscriptionDecisionStrategy)[keyof typeof SubscriptionDecisionStrategy];
+
+export const PromotionalEntitlementPeriod = {
+  Custom: 'CUSTOM',
+  Lifetime: 'LIFETIME',
+  OneMonth: 'ONE_MONTH',
+  OneWeek: 'ONE_WEEK',
+  OneYear: 'ONE_YEAR',
+  SixMonth: 'SIX_MONTH',
+} as const;
+export type PromotionalEntitlementPeriod =
+  (typeof PromotionalEntitlementPeriod)[keyof typeof PromotionalEntitlementPeriod];
+
+export const PromotionalEntitlementStatus = { Active: 'Active', Expired: 'Expired', Paused: 'Paused' } as const;
+export type PromotionalEntitlementStatus =
+  (typeof PromotionalEntitlementStatus)[keyof typeof PromotionalEntitlementStatus];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Configuration
+
+/** The SDK's logger: `log` for information, `debug`, `error`. */
+export interface Logger {
+  log: (message: string, object?: unknown) => void;
+  debug: (message: string, object?: unknown) => void;
+  error: (message: string, error?: unknown) => void;
+}
+
+export interface LogConfiguration {
+  logger: Logger;
+  logLevel: LogLevel;
+}
+
+/** The SDK's fallback for one feature (`entitlementsFallback` and each call's `options.fallback`). */
+export type BooleanEntitlementFallback = { hasAccess: boolean };
+export type NumericEntitlementFallback = { hasAccess: boolean; value?: number; isUnlimited?: boolean };
+export type MeteredEntitlementFallback = { hasAccess: boolean; usageLimit?: number; isUnlimited?: boolean };
+export type EnumEntitlementFallback = { hasAccess: boolean; enumValues?: string[] };
+export type EntitlementsFallback = {
+  [featureId: string]:
+    | BooleanEntitlementFallback
+    | NumericEntitlementFallback
+    | MeteredEntitlementFallback
+    | EnumEntitlementFallback;
+};
+
+/** The SDK's Redis settings (ioredis options): accepted, not used (see `ClientConfiguration.redis`). */
+export type StiggRedisOptions = Record<string, unknown> & { environmentPrefix: string; ttl?: number };
+
+/**
+ * The SDK's `ClientConfiguration`, and `tollgate` for what only Tollgate has. What each SDK setting becomes:
+ * `docs/guide/coming-from-the-sdk.md`.
+ */
+export interface ClientConfiguration {
+  /** Stigg server API key. Required unless `offline`. */
+  apiKey: string;
+  /** Stigg's API; Tollgate's `baseUrl`. Default `https://api.stigg.io`. */
+  baseUri?: string;
+  /** Not used: Tollgate reads through Stigg's GraphQL API (`baseUri`), not the Edge API. */
+  baseEdgeUri?: string;
+  /**
+   * Not used: Tollgate's stream is at `ws(s)://<baseUri host>/graphql`, which is where the SDK's default `wsUrl`
+   * points too. A different value is warned about.
+   */
+  wsUrl?: string;
+  /** Where log lines go and how many. Default: Tollgate's (warnings and errors to `console`). */
+  logConfiguration?: LogConfiguration;
+  /** `false`: no stream (Tollgate's `stream: false`); cached entries are then revalidated by age. Default true. */
+  realtimeUpdatesEnabled?: boolean;
+  /** Not used: see `baseEdgeUri`. */
+  enableEdge?: boolean;
+  /**
+   * Not used (warned about): Tollgate's shared cache level is any Keyv store, given as `tollgate.cache.store`
+   * (`new Keyv(new KeyvRedis(url))`); with it, Redis also carries the usage meter and the fleet's one stream.
+   */
+  redis?: StiggRedisOptions;
+  /** Per-feature answers when Stigg cannot be asked; `value` (numeric), `usageLimit` (metered) and `enumValues` kept. */
+  entitlementsFallback?: EntitlementsFallback;
+  /** Bound of the in-process cache, bytes: Tollgate's `cache.maxBytes`. Default 64 MiB (the SDK's: 75% of the heap). */
+  memoryCacheMaxSizeBytes?: number;
+  /** Not used (the SDK sends them as headers). */
+  clientName?: string;
+  clientVersion?: string;
+  /** Not used: `waitForInitialization()` always checks the key. */
+  enableRemoteConfig?: boolean;
+  /** Per-attempt timeout of calls to Stigg, ms: Tollgate's `timeoutMs`. Default 10 s (the SDK's: 60 s). */
+  timeout?: number;
+  /** Not used: entitlement reads have the one `timeout`. */
+  entitlementsTimeout?: number;
+  /** No network: every entitlement comes from the fallbacks. Default false. */
+  offline?: boolean;
+  /**
+   * Tollgate's own options (cache levels, stream mode, usage delivery, fleet, ...), applied over what the settings
+   * above map to. `apiKey` and `baseUrl` come from `apiKey` and `baseUri`.
+   */
+  tollgate?: Omit<Options, 'apiKey' | 'baseUrl'>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Entitlements
+
+export type EntitlementFeature = {
+  id: string;
+  featureType: FeatureType;
+  units?: string;
+  unitsPlural?: string;
+  meterType?: MeterType;
+  isMetered?: boolean;
+};
+
+export type BaseEntitlement = {
+  hasAccess: boolean;
+  isFallback: boolean;
+  accessDeniedReason?: AccessDeniedReason;
+  feature?: EntitlementFeature;
+};
+
+export interface BooleanEntitlement extends BaseEntitlement {
+  type: 'BOOLEAN';
+}
+
+export interface EnumEntitlement extends BaseEntitlement {
+  type: 'ENUM';
+  enumValues: string[];
+  requestedValues?: string[];
+}
+
+export interface NumericEntitlement extends BaseEntitlement {
+  type: 'NUMERIC';
+  value?: number;
+  isUnlimited: boolean;
+}
+
+export interface MeteredEntitlement extends BaseEntitlement {
+  type: 'METERED';
+  usageLimit?: number;
+  isUnlimited: boolean;
+  hasSoftLimit: boolean;
+  currentUsage: number;
+  requestedUsage: number;
+  resetPeriod?: EntitlementResetPeriod;
+  usagePeriodAnchor?: Date;
+  usagePeriodStart?: Date;
+  usagePeriodEnd?: Date;
+  /** @deprecated renamed to {@link usagePeriodEnd} */
+  nextResetDate?: Date;
+}
+
+export type Entitlement = BooleanEntitlement | NumericEntitlement | MeteredEntitlement | EnumEntitlement;
+
+export type BooleanEntitlementOptions = {
+  /** @deprecated not in use anymore */
+  shouldTrack?: boolean;
+  fallback?: BooleanEntitlementFallback;
+};
+export type NumericEntitlementOptions = {
+  /** @deprecated not in use anymore */
+  shouldTrack?: boolean;
+  fallback?: NumericEntitlementFallback;
+};
+export type MeteredEntitlementOptions = {
+  requestedUsage?: number;
+  /** @deprecated not in use anymore */
+  shouldTrack?: boolean;
+  fallback?: MeteredEntitlementFallback;
+};
+export type EnumEntitlementOptions = {
+  requestedValues?: string[];
+  shouldTrack?: boolean;
+  fallback?: EnumEntitlementFallback;
+};
+export type EntitlementOptions =
+  | BooleanEntitlementOptions
+  | NumericEntitlementOptions
+  | MeteredEntitlementOptions
+  | EnumEntitlementOptions;
+
+type GetEntitlementOf<O> = { customerId: string; featureId: string; resourceId?: string; options?: O };
+export type GetBooleanEntitlement = GetEntitlementOf<BooleanEntitlementOptions>;
+export type GetNumericEntitlement = GetEntitlementOf<NumericEntitlementOptions>;
+export type GetMeteredEntitlement = GetEntitlementOf<MeteredEntitlementOptions>;
+export type GetEnumEntitlement = GetEntitlementOf<EnumEntitlementOptions>;
+export type GetEntitlement = GetEntitlementOf<EntitlementOptions>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Usage
+
+export type EventDimensionValue = string | number | boolean;
+
+export type ReportUsage = {
+  customerId: string;
+  resourceId?: string;
+  featureId: string;
+  value: number;
+  updateBehavior?: UsageUpdateBehavior;
+  /** Not supported by the facade (rejected when given): Tollgate reports usage as of now. */
+  createdAt?: Date;
+  /** Not supported by the facade (rejected when given). */
+  dimensions?: Record<string, EventDimensionValue>;
+  /**
+   * Tollgate only: Stigg applies a report with a given key once, however often it is sent. Default: a new key per
+   * call, kept across Tollgate's own retries of it.
+   */
+  idempotencyKey?: string;
+};
+
+export type ReportUsageBulk = { usages: ReportUsage[] };
+
+export type ReportUsageAck = {
+  measurementId: string;
+  featureId: string;
+  customerId: string;
+  resourceId?: string;
+  currentUsage?: number;
+  usagePeriodStart?: Date;
+  usagePeriodEnd?: Date;
+  /** @deprecated renamed to {@link usagePeriodEnd} */
+  nextResetDate?: Date;
+};
+
+export type ReportEvent = {
+  eventName: string;
+  customerId: string;
+  idempotencyKey: string;
+  resourceId?: string;
+  dimensions?: Record<string, EventDimensionValue>;
+  timestamp?: Date;
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Events
+
+export interface CacheHit {
+  customerId: string;
+  resourceId?: string;
+}
+export interface CacheMiss extends CacheHit {
+  globalCustomerMissing?: boolean;
+}
+
+export type NetworkRequestFailed = {
+  errorMessage: string;
+  errorCode?: string;
+  traceId?: string;
+};
+
+/**
+ * One entitlement of an `entitlementsUpdated` payload: the fields of Stigg's `EntitlementFragment` Tollgate keeps.
+ * Not given: `isGranted`, `requestedUsage`, `requestedValues`, `entitlementUpdatedAt`, `usageUpdatedAt`,
+ * `resetPeriodConfiguration`, `creditRate`, and the feature's `displayName`, `description`.
+ */
+export type EntitlementFragment = {
+  __typename: 'Entitlement';
+  accessDeniedReason: AccessDeniedReason | null;
+  customerId: string;
+  resourceId: string | null;
+  usageLimit: number | null;
+  hasUnlimitedUsage: boolean;
+  hasSoftLimit: boolean;
+  currentUsage: number | null;
+  enumValues: string[] | null;
+  usagePeriodAnchor: string | null;
+  usagePeriodStart: string | null;
+  usagePeriodEnd: string | null;
+  nextResetDate: string | null;
+  resetPeriod: EntitlementResetPeriod | null;
+  validUntil: number | null;
+  feature: {
+    __typename: 'EntitlementFeature';
+    featureType: FeatureType;
+    meterType: MeterType | null;
+    /** Absent when the facade could not read the feature's units (see the guide). */
+    featureUnits?: string | null;
+    featureUnitsPlural?: string | null;
+    refId: string;
+  };
+};
+
+export type EntitlementsUpdatedPayload = {
+  __typename: 'EntitlementsUpdated';
+  customerId: string;
+  resourceId: string | null;
+  entitlements: EntitlementFragment[];
+};
+
+/**
+ * The SDK's events. `entitlementsUpdated`, `cacheHit`, `cacheMiss`, `initializeSuccessfully`, `initializeFailed`,
+ * `apiKeyInvalid` and `networkRequestFailed` are emitted; `usageUpdated`, `creditBalanceUpdated`,
+ * `packagePublished` and `redisClientError` have no Tollgate counterpart yet: listening to them logs a warning.
+ */
+export interface Events {
+  initializeSuccessfully: () => void;
+  // biome-ignore lint/suspicious/noExplicitAny: the SDK's own type
+  initializeFailed: (err: any) => void;
+  entitlementsUpdated: (data: EntitlementsUpdatedPayload) => void;
+  usageUpdated: (data: never) => void;
+  creditBalanceUpdated: (data: never) => void;
+  packagePublished: (data: never) => void;
+  cacheHit: (data: CacheHit) => void;
+  cacheMiss: (data: CacheMiss) => void;
+  apiKeyInvalid: () => void;
+  networkRequestFailed: (data: NetworkRequestFailed) => void;
+  redisClientError: (data: never) => void;
+}
+export type EventNames = keyof Events;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Management: inputs (the SDK's; fields the facade cannot pass on are rejected when given, see the guide)
+
+export interface Metadata {
+  [key: string]: string;
+}
+
+export type SubscriptionAddon = { addonId: string; quantity?: number };
+
+export type CreateSubscriptionParams = {
+  resourceId?: string;
+  planId: string;
+  addons?: SubscriptionAddon[];
+  startDate?: Date;
+  /** The subscription's id (Stigg's `refId`). */
+  id?: string;
+  billingPeriod?: BillingPeriod;
+  unitQuantity?: number;
+  metadata?: Metadata | null;
+  // Not supported by the facade (rejected when given):
+  billableFeatures?: unknown[];
+  skipTrial?: boolean;
+  awaitPaymentConfirmation?: boolean;
+  billingInformation?: unknown;
+  promotionCode?: string;
+  appliedCoupon?: unknown;
+  trialOverrideConfiguration?: unknown;
+  priceOverrides?: unknown[];
+};
+
+export type CreateCustomer = {
+  customerId?: string;
+  name?: string;
+  email?: string;
+  billingId?: string;
+  couponId?: string;
+  metadata?: Metadata | null;
+  // Not supported by the facade (rejected when given):
+  salesforceId?: string;
+  billingInfo?: unknown;
+  /** @deprecated not in use anymore - will be removed in future release */
+  shouldSyncFree?: boolean;
+  excludeFromExperiment?: boolean;
+  awsMarketplaceCustomerId?: string;
+};
+
+export type ProvisionCustomer = CreateCustomer & { subscriptionParams: CreateSubscriptionParams | null };
+
+export type UpdateCustomer = {
+  customerId: string;
+  name?: string;
+  email?: string;
+  couponId?: string | null;
+  billingId?: string;
+  metadata?: Metadata | null;
+  // Not supported by the facade (rejected when given):
+  salesforceId?: string;
+  billingInfo?: unknown;
+  shouldWaitSync?: boolean;
+  integrationId?: string;
+  awsMarketplaceCustomerId?: string;
+};
+
+export type ProvisionSubscription = {
+  customerId: string;
+  resourceId?: string;
+  planId: string;
+  addons?: SubscriptionAddon[];
+  startDate?: Date;
+  /** The subscription's id (Stigg's `refId`). */
+  id?: string;
+  billingPeriod?: BillingPeriod;
+  unitQuantity?: number;
+  metadata?: Metadata | null;
+  // Not supported by the facade (rejected when given):
+  payingCustomerId?: string;
+  billingId?: string;
+  salesforceId?: string;
+  skipTrial?: boolean;
+  billableFeatures?: unknown[];
+  awaitPaymentConfirmation?: boolean;
+  billingInformation?: unknown;
+  checkoutOptions?: unknown;
+  promotionCode?: string;
+  appliedCoupon?: unknown;
+  billingCountryCode?: string;
+  subscriptionEntitlements?: unknown[];
+  trialOverrideConfiguration?: unknown;
+  scheduleStrategy?: string;
+  paymentCollectionMethod?: string;
+  priceOverrides?: unknown[];
+};
+
+export type UpdateSubscription = {
+  subscriptionId: string;
+  unitQuantity?: number;
+  metadata?: Metadata | null;
+  addons?: SubscriptionAddon[];
+  billingPeriod?: BillingPeriod;
+  // Not supported by the facade (rejected when given):
+  billableFeatures?: unknown[];
+  awaitPaymentConfirmation?: boolean;
+  billingInformation?: unknown;
+  subscriptionEntitlements?: unknown[];
+  trialEndDate?: Date;
+  scheduleStrategy?: string;
+  appliedCoupon?: unknown;
+  priceOverrides?: unknown[];
+};
+
+export type CancelSubscription = {
+  subscriptionId: string;
+  endDate?: Date;
+  subscriptionCancellationTime?: SubscriptionCancellationTime;
+  // Not supported by the facade (rejected when given):
+  subscriptionCancellationAction?: string;
+  prorate?: boolean;
+  awaitSubscriptionCancellation?: boolean;
+};
+
+export type GetSubscription = { subscriptionId: string };
+export type GetActiveSubscriptions = { customerId: string; resourceId?: string | string[] };
+
+export type GetPaywall = {
+  productId?: string;
+  customerId?: string;
+  resourceId?: string;
+  // Not supported by the facade (rejected when given):
+  billingCountryCode?: string;
+  fetchAllCountriesPrices?: boolean;
+  includeHiddenPlans?: boolean;
+};
+
+export type GrantPromotionalEntitlementInput = {
+  featureId: string;
+  period: PromotionalEntitlementPeriod;
+  customEndDate?: Date | string;
+  usageLimit?: number;
+  hasUnlimitedUsage?: boolean;
+  hasSoftLimit?: boolean;
+  resetPeriod?: EntitlementResetPeriod;
+  enumValues?: string[];
+  // Not supported by the facade (rejected when given):
+  isVisible?: boolean;
+  monthlyResetPeriodConfiguration?: unknown;
+  weeklyResetPeriodConfiguration?: unknown;
+  yearlyResetPeriodConfiguration?: unknown;
+};
+export type GrantPromotionalEntitlementsInput = {
+  customerId: string;
+  promotionalEntitlements: GrantPromotionalEntitlementInput[];
+};
+export type RevokePromotionalEntitlementInput = { customerId: string; featureId: string };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Management: results (the part of the SDK's the facade fills)
+
+export type CustomerResource = { id: string };
+
+/** The SDK's `Customer` (`SlimCustomer`) without `awsMarketplaceCustomerId`. `id` is your customer id. */
+export type Customer = {
+  id: string;
+  name?: string;
+  email?: string;
+  createdAt: Date;
+  updatedAt: Date;
+  billingId?: string;
+  metadata?: Metadata | null;
+};
+
+/** The SDK's `Subscription`, without prices, invoices, billing and experiment fields. `id` is your subscription id. */
+export type Subscription = {
+  id: string;
+  resource: CustomerResource | null;
+  status: SubscriptionStatus;
+  customerId: string;
+  planId: string;
+  addonIds: string[];
+  addons: SubscriptionAddon[];
+  metadata?: Metadata | null;
+  pricingType: PricingType;
+  effectiveEndDate?: Date;
+};
+
+/** The SDK's `FullSubscription` with its plan and add-ons by id and name only, and without prices and billing. */
+export type FullSubscription = {
+  id: string;
+  resource: CustomerResource | null;
+  status: SubscriptionStatus;
+  plan: { id: string; displayName: string };
+  pricingType: PricingType;
+  addons: { quantity: number; addon: { id: string } }[];
+  startDate: Date;
+  endDate?: Date;
+  effectiveEndDate?: Date;
+  cancellationDate?: Date;
+  currentBillingPeriodEnd?: Date;
+  metadata?: Metadata | null;
+};
+
+/** The SDK's `PromotionalEntitlement`, the feature by id only, without `isVisible`. */
+export type PromotionalEntitlement = {
+  usageLimit: number;
+  feature: { id: string };
+  hasUnlimitedUsage?: boolean | null;
+  status: PromotionalEntitlementStatus;
+  /** As Stigg sends it (the SDK passes it on unconverted too). */
+  expiresAt?: string;
+  hasExpirationDate: boolean;
+};
+
+/** The SDK's `FullCustomer` without payment method, coupon, experiment and trial fields. */
+export type FullCustomer = Customer & {
+  subscriptions: FullSubscription[];
+  promotionalEntitlements: PromotionalEntitlement[];
+  /** @deprecated use `getActiveSubscriptions({ customerId })`, as in the SDK */
+  getActiveSubscriptions(): FullSubscription[];
+  /** @deprecated as in the SDK */
+  getActiveTrials(): FullSubscription[];
+  getActivePromotionalEntitlements(): PromotionalEntitlement[];
+};
+
+export type ProvisionedCustomer = {
+  customer: Customer;
+  subscriptionDecisionStrategy: SubscriptionDecisionStrategy;
+  subscription?: Subscription;
+};
+
+export type ProvisionSubscriptionResult = {
+  provisionStatus: ProvisionSubscriptionStatus;
+  subscription?: Subscription;
+  checkoutUrl?: string | null;
+};
+
+/** The SDK's `SlimSubscriptionFragmentV2Fragment` without `trialEndDate`, `payingCustomer`, `trialConfiguration`. */
+export type SlimSubscriptionFragmentV2Fragment = {
+  subscriptionId: string;
+  status: SubscriptionStatus;
+  pricingType: PricingType;
+  startDate: string;
+  cancellationDate: string | null;
+  currentBillingPeriodEnd: string | null;
+  customer: { customerId: string };
+  resource: { resourceId: string } | null;
+  plan: { displayName: string; planId: string };
+  addons: { quantity: number; addon: { addonId: string } }[] | null;
+};
+
+/** The SDK's `PackageEntitlement` with the feature by id only. */
+export type PackageEntitlement = {
+  usageLimit: number;
+  feature: { id: string };
+  hasUnlimitedUsage?: boolean | null;
+  resetPeriod?: EntitlementResetPeriod | null;
+};
+
+/** The SDK's `Price` with billing period, amount and currency. */
+export type Price = { billingPeriod: BillingPeriod; amount?: number | null; currency: string };
+
+/** The SDK's `Plan` without billing, trial, add-on, metadata fields; the product by id, name and description. */
+export type Plan = {
+  id: string;
+  displayName: string;
+  description?: string | null;
+  order: number;
+  entitlements: PackageEntitlement[];
+  inheritedEntitlements: PackageEntitlement[];
+  pricePoints: Price[];
+  pricingType?: PricingType | null;
+  product: { id: string; displayName?: string | null };
+};
+
+export type Paywall = {
+  plans: Plan[];
+  activeSubscriptions: FullSubscription[] | null;
+  currency: { code: string; symbol: string };
+};
+
+/** The SDK's `Product` without `metadata` and `downgradePlan`. */
+export type Product = { id: string; displayName?: string | null; description?: string | null };
+
+/** The SDK's `Coupon` without `metadata` and `amountsOff`. */
+export type Coupon = {
+  id: string;
+  name: string;
+  description?: string | null;
+  discountValue: number;
+  percentOff?: number | null;
+};
+
+/** The SDK's `PromotionalEntitlementFragment` (Stigg's raw answer) without `featureId`, `hasSoftLimit`, `resetPeriod`, `isVisible`; the feature by `refId`. */
+export type PromotionalEntitlementFragment = {
+  status: PromotionalEntitlementStatus;
+  usageLimit?: number | null;
+  hasUnlimitedUsage?: boolean | null;
+  endDate?: string | null;
+  feature: { refId: string };
+};

@@ -1,0 +1,697 @@
+/**
+ * `@tollgate/core/stigg` against the official @stigg/node-server-sdk@3.95.0: each call made through both with the
+ * same arguments, over real HTTP and WebSocket to stigg-local, gives the same answer. Reads share one stigg-local
+ * (answers equal field by field, dates included). Writes go to two stigg-locals started alike, the SDK's to one and
+ * the facade's to the other, so each sees the same state; ids Stigg makes up and timestamps are normalized there,
+ * and Stigg's state after the facade's writes is read back with the SDK and compared with the state after the SDK's.
+ * Management results are compared on the fields the facade gives; the SDK's other fields are listed.
+ * A table of every comparison is printed at the end.
+ */
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { Stigg as OfficialStigg } from '@stigg/node-server-sdk';
+import {
+  Stigg,
+  StiggFacadeError,
+  type ClientConfiguration,
+  type EntitlementsUpdatedPayload,
+  type Logger,
+} from '@tollgate/core/stigg';
+import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
+import { officialSdk, type StiggSdk } from '../support/stigg-sdk.js';
+import { until } from '../support/wait.js';
+
+const API_KEY = 'server-tollgate-local';
+const silent: Logger = { log: () => {}, debug: () => {}, error: () => {} };
+type SdkStigg = OfficialStigg;
+
+/**
+ * The official SDK with a configuration of its own, silent. No `logger` is given to it: the SDK merges a plain-object
+ * logger into the global `console` (test/support/stigg-sdk.ts).
+ */
+function sdkWith(config: Record<string, unknown>): StiggSdk {
+  return OfficialStigg.initialize({
+    apiKey: API_KEY,
+    enableEdge: false,
+    logConfiguration: { logLevel: 'NONE' },
+    ...config,
+  } as never);
+}
+
+function facadeOn(server: { url: string } | string, extra: Partial<ClientConfiguration> = {}): Stigg {
+  return Stigg.initialize({
+    apiKey: API_KEY,
+    baseUri: typeof server === 'string' ? server : server.url,
+    logConfiguration: { logger: silent, logLevel: 'NONE' },
+    ...extra,
+  });
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// Comparing, and the table
+
+/** A value as compared: Dates marked as Dates (an ISO string where the SDK gives a Date is a difference), undefined and functions dropped. */
+function canon(v: unknown): unknown {
+  if (v instanceof Date) return { $date: v.toISOString() };
+  if (Array.isArray(v)) return v.map(canon);
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) {
+      const x = (v as Record<string, unknown>)[k];
+      if (x !== undefined && typeof x !== 'function') out[k] = canon(x);
+    }
+    return out;
+  }
+  return v;
+}
+
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Ids Stigg makes up (a subscription id without one given: `subscription-<plan>-<8 hex>`; internal UUIDs) and timestamps. */
+function scrub(v: unknown): unknown {
+  if (typeof v === 'string') {
+    if (ISO.test(v)) return '<time>';
+    if (UUID.test(v)) return '<uuid>';
+    // `subscription-<plan>-<8 hex>`, an invoice's `in_local_<16 hex>`
+    return v.replace(/^(subscription-.+)-[0-9a-f]{8}$/, '$1-<generated>').replace(/_[0-9a-f]{16}$/, '_<generated>');
+  }
+  if (typeof v === 'number' && v > 1_500_000_000_000 && v < 4_000_000_000_000) return '<time>';
+  if (Array.isArray(v)) return v.map(scrub);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrub(x)]));
+  return v;
+}
+
+interface Compared {
+  diffs: string[];
+  /** Paths the SDK answers and the facade does not (array indexes as `[]`). */
+  sdkOnly: string[];
+}
+
+function compare(sdk: unknown, facade: unknown): Compared {
+  const diffs: string[] = [];
+  const sdkOnly = new Set<string>();
+  const isObject = (x: unknown): x is Record<string, unknown> => !!x && typeof x === 'object' && !Array.isArray(x);
+  const walk = (a: unknown, b: unknown, path: string, shape: string) => {
+    if (isObject(a) && isObject(b) && !('$date' in a) && !('$date' in b)) {
+      for (const k of Object.keys(b)) {
+        if (!(k in a)) diffs.push(`${path}.${k}: only the facade gives it (${JSON.stringify(b[k])})`);
+        else walk(a[k], b[k], `${path}.${k}`, `${shape}.${k}`);
+      }
+      for (const k of Object.keys(a)) if (!(k in b) && a[k] !== null) sdkOnly.add(`${shape}.${k}`.replace(/^\./, ''));
+      return;
+    }
+    if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+      for (const [i, x] of a.entries()) walk(x, b[i], `${path}[${i}]`, `${shape}[]`);
+      return;
+    }
+    if (JSON.stringify(a) !== JSON.stringify(b))
+      diffs.push(`${path || '(value)'}: sdk ${JSON.stringify(a)}, facade ${JSON.stringify(b)}`);
+  };
+  walk(sdk, facade, '', '');
+  return { diffs, sdkOnly: [...sdkOnly] };
+}
+
+const rows: { call: string; sdk: string; facade: string; same: string }[] = [];
+/** Per call compared on the facade's fields: what the SDK answers besides. */
+const sdkOnlyFields: { call: string; fields: string[] }[] = [];
+const brief = (v: unknown) => {
+  const s = JSON.stringify(v) ?? 'undefined';
+  return s.length > 64 ? `${s.slice(0, 61)}...` : s;
+};
+
+/**
+ * Records one call made through both. `exact`: the facade must give every field the SDK gives; otherwise the SDK's
+ * other fields are listed (management results). `scrubbed`: generated ids and timestamps normalized (writes, whose
+ * two sides ran on two servers).
+ */
+function same(call: string, sdk: unknown, facade: unknown, how: { exact?: boolean; scrubbed?: boolean } = {}) {
+  const a = how.scrubbed ? scrub(canon(sdk)) : canon(sdk);
+  const b = how.scrubbed ? scrub(canon(facade)) : canon(facade);
+  const { diffs, sdkOnly } = compare(a, b);
+  const ok = diffs.length === 0 && (!how.exact || sdkOnly.length === 0);
+  if (!how.exact && sdkOnly.length) sdkOnlyFields.push({ call, fields: sdkOnly });
+  rows.push({
+    call,
+    sdk: brief(a),
+    facade: brief(b),
+    same: !ok
+      ? 'NO'
+      : how.exact || !sdkOnly.length
+        ? 'yes'
+        : `yes, on the facade's fields (+${sdkOnly.length} SDK-only)`,
+  });
+  expect(diffs, call).toEqual([]);
+  if (how.exact) expect(sdkOnly, `${call}: fields the facade does not give`).toEqual([]);
+  return { sdkOnly };
+}
+
+function printTable() {
+  const w = (k: 'call' | 'sdk' | 'facade') => Math.max(k.length, ...rows.map((r) => r[k].length));
+  const line = (c: string, s: string, f: string, y: string) =>
+    `| ${c.padEnd(w('call'))} | ${s.padEnd(w('sdk'))} | ${f.padEnd(w('facade'))} | ${y} |`;
+  console.log(
+    [
+      `@stigg/node-server-sdk vs @tollgate/core/stigg: ${rows.length} calls, ${rows.filter((r) => r.same.startsWith('yes')).length} the same`,
+      line('call', 'SDK', 'facade', 'same?'),
+      line('-'.repeat(w('call')), '-'.repeat(w('sdk')), '-'.repeat(w('facade')), '-----'),
+      ...rows.map((r) => line(r.call, r.sdk, r.facade, r.same)),
+      '',
+      "Fields the SDK answers that the facade does not (Tollgate's documents do not select them):",
+      ...sdkOnlyFields.map(({ call, fields }) => `  ${call}: ${fields.join(', ')}`),
+    ].join('\n'),
+  );
+}
+
+// ------------------------------------------------------------------------------------------------------------
+
+describe('@tollgate/core/stigg answers as @stigg/node-server-sdk does', () => {
+  /** Reads and events: one server for both clients. */
+  let server: StiggLocal;
+  let sdk: StiggSdk;
+  let facade: Stigg;
+  /** Writes: the SDK's server and the facade's, started alike. */
+  let sdkServer: StiggLocal;
+  let facadeServer: StiggLocal;
+  let sdkW: StiggSdk;
+  let facadeW: Stigg;
+  /** The SDK reading the facade's server: Stigg's state after the facade's writes. */
+  let sdkOnFacadeServer: StiggSdk;
+
+  beforeAll(async () => {
+    [server, sdkServer, facadeServer] = await Promise.all([
+      startStiggLocal({ log: () => {} }),
+      startStiggLocal({ log: () => {} }),
+      startStiggLocal({ log: () => {} }),
+    ]);
+    sdk = officialSdk(server);
+    facade = facadeOn(server);
+    sdkW = officialSdk(sdkServer);
+    facadeW = facadeOn(facadeServer, { tollgate: { usage: { customerWritesPerMinute: 30 } } });
+    sdkOnFacadeServer = officialSdk(facadeServer);
+    await Promise.all([sdk, facade, sdkW, facadeW, sdkOnFacadeServer].map((c) => c.waitForInitialization()));
+    await server.admin.setUsage('customer-free', 'feature-api-calls', 97);
+    await server.admin.setUsage('customer-pro', 'feature-seats', 4);
+  });
+
+  afterAll(async () => {
+    printTable();
+    for (const c of [sdk, sdkW, sdkOnFacadeServer]) c?.close();
+    await Promise.all([facade?.close(), facadeW?.close()]);
+    await Promise.all([server?.close(), sdkServer?.close(), facadeServer?.close()]);
+  });
+
+  it('the typed getters, for granted, denied, unknown and mismatched features', async () => {
+    const calls: [string, (c: StiggSdk | Stigg) => Promise<unknown>][] = [
+      [
+        'getBooleanEntitlement pro analytics',
+        (c) => c.getBooleanEntitlement({ customerId: 'customer-pro', featureId: 'feature-analytics' }),
+      ],
+      [
+        'getBooleanEntitlement free analytics',
+        (c) => c.getBooleanEntitlement({ customerId: 'customer-free', featureId: 'feature-analytics' }),
+      ],
+      [
+        'getBooleanEntitlement unknown customer',
+        (c) => c.getBooleanEntitlement({ customerId: 'customer-unknown', featureId: 'feature-analytics' }),
+      ],
+      [
+        'getBooleanEntitlement on a metered feature',
+        (c) => c.getBooleanEntitlement({ customerId: 'customer-pro', featureId: 'feature-seats' }),
+      ],
+      [
+        'getNumericEntitlement pro projects',
+        (c) => c.getNumericEntitlement({ customerId: 'customer-pro', featureId: 'feature-max-projects' }),
+      ],
+      [
+        'getNumericEntitlement enterprise projects',
+        (c) => c.getNumericEntitlement({ customerId: 'customer-enterprise', featureId: 'feature-max-projects' }),
+      ],
+      [
+        'getNumericEntitlement no subscription',
+        (c) => c.getNumericEntitlement({ customerId: 'customer-nosub', featureId: 'feature-max-projects' }),
+      ],
+      [
+        'getMeteredEntitlement free api-calls +3',
+        (c) =>
+          c.getMeteredEntitlement({
+            customerId: 'customer-free',
+            featureId: 'feature-api-calls',
+            options: { requestedUsage: 3 },
+          }),
+      ],
+      [
+        'getMeteredEntitlement free api-calls +2',
+        (c) =>
+          c.getMeteredEntitlement({
+            customerId: 'customer-free',
+            featureId: 'feature-api-calls',
+            options: { requestedUsage: 2 },
+          }),
+      ],
+      [
+        'getMeteredEntitlement pro seats',
+        (c) => c.getMeteredEntitlement({ customerId: 'customer-pro', featureId: 'feature-seats' }),
+      ],
+      [
+        'getMeteredEntitlement enterprise api-calls',
+        (c) =>
+          c.getMeteredEntitlement({
+            customerId: 'customer-enterprise',
+            featureId: 'feature-api-calls',
+            options: { requestedUsage: 1e9 },
+          }),
+      ],
+      [
+        'getMeteredEntitlement unknown customer',
+        (c) =>
+          c.getMeteredEntitlement({
+            customerId: 'customer-unknown',
+            featureId: 'feature-api-calls',
+            options: { requestedUsage: 1 },
+          }),
+      ],
+      [
+        'getMeteredEntitlement on a numeric feature',
+        (c) => c.getMeteredEntitlement({ customerId: 'customer-pro', featureId: 'feature-max-projects' }),
+      ],
+      [
+        'getEnumEntitlement pro formats [csv]',
+        (c) =>
+          c.getEnumEntitlement({
+            customerId: 'customer-pro',
+            featureId: 'feature-export-formats',
+            options: { requestedValues: ['csv'] },
+          }),
+      ],
+      [
+        'getEnumEntitlement pro formats [parquet]',
+        (c) =>
+          c.getEnumEntitlement({
+            customerId: 'customer-pro',
+            featureId: 'feature-export-formats',
+            options: { requestedValues: ['parquet'] },
+          }),
+      ],
+      [
+        'getEnumEntitlement nosub formats',
+        (c) => c.getEnumEntitlement({ customerId: 'customer-nosub', featureId: 'feature-export-formats' }),
+      ],
+      [
+        'getEntitlement pro api-calls',
+        (c) =>
+          c.getEntitlement({
+            customerId: 'customer-pro',
+            featureId: 'feature-api-calls',
+            options: { requestedUsage: 5 },
+          }),
+      ],
+      [
+        'getEntitlement pro formats',
+        (c) =>
+          c.getEntitlement({
+            customerId: 'customer-pro',
+            featureId: 'feature-export-formats',
+            options: { requestedValues: ['json'] },
+          }),
+      ],
+      [
+        'getEntitlement free analytics (not granted)',
+        (c) => c.getEntitlement({ customerId: 'customer-free', featureId: 'feature-analytics' }),
+      ],
+    ];
+    for (const [call, run] of calls) same(call, await run(sdk), await run(facade), { exact: true });
+  });
+
+  it('getEntitlements: the SDK array, in Stigg order', async () => {
+    for (const customerId of ['customer-pro', 'customer-enterprise', 'customer-free', 'customer-unknown']) {
+      const theirs = await sdk.getEntitlements(customerId);
+      const ours = await facade.getEntitlements(customerId);
+      expect(Array.isArray(ours)).toBe(true);
+      same(`getEntitlements ${customerId}`, theirs, ours, { exact: true });
+    }
+  });
+
+  it('answers from the cache without asking Stigg, as a promise (the SDK methods are async)', async () => {
+    await facade.getBooleanEntitlement({ customerId: 'customer-pro', featureId: 'feature-analytics' });
+    const before = facade.tollgate.metrics().fetches;
+    const answer = facade.getMeteredEntitlement({ customerId: 'customer-pro', featureId: 'feature-api-calls' });
+    expect(answer).toBeInstanceOf(Promise);
+    expect((await answer).hasAccess).toBe(true);
+    expect(facade.tollgate.metrics().fetches).toBe(before);
+  });
+
+  it('cacheMiss then cacheHit, as the SDK tells them', async () => {
+    const seen: Record<'sdk' | 'facade', string[]> = { sdk: [], facade: [] };
+    for (const [name, client] of [
+      ['sdk', sdk],
+      ['facade', facade],
+    ] as const) {
+      client.addListener(
+        'cacheHit',
+        (e) => e.customerId === 'customer-probe' && seen[name].push(`hit ${JSON.stringify(e)}`),
+      );
+      client.addListener(
+        'cacheMiss',
+        (e) => e.customerId === 'customer-probe' && seen[name].push(`miss ${JSON.stringify(e)}`),
+      );
+      await client.getBooleanEntitlement({ customerId: 'customer-probe', featureId: 'feature-analytics' });
+      await client.getNumericEntitlement({ customerId: 'customer-probe', featureId: 'feature-seats' });
+    }
+    same('addListener cacheMiss/cacheHit', seen.sdk, seen.facade, { exact: true });
+  });
+
+  it('fallbacks written the SDK way keep their values, when Stigg cannot be reached', async () => {
+    const entitlementsFallback = {
+      'feature-max-projects': { hasAccess: true, value: 5 },
+      'feature-api-calls': { hasAccess: true, usageLimit: 100, isUnlimited: false },
+      'feature-export-formats': { hasAccess: true, enumValues: ['csv'] },
+      'feature-analytics': { hasAccess: true },
+    };
+    const down = 'http://127.0.0.1:9'; // nothing listens on the discard port
+    const sdkDown = sdkWith({ baseUri: down, entitlementsFallback, realtimeUpdatesEnabled: false });
+    const facadeDown = facadeOn(down, {
+      entitlementsFallback,
+      realtimeUpdatesEnabled: false,
+      tollgate: { readyTimeoutMs: 500, maxAttempts: 1 },
+    });
+    try {
+      const ask = {
+        numeric: (c: StiggSdk | Stigg) =>
+          c.getNumericEntitlement({ customerId: 'customer-pro', featureId: 'feature-max-projects' }),
+        numericCall: (c: StiggSdk | Stigg) =>
+          c.getNumericEntitlement({
+            customerId: 'customer-pro',
+            featureId: 'feature-seats',
+            options: { fallback: { hasAccess: true, value: 7 } },
+          }),
+        metered: (c: StiggSdk | Stigg) =>
+          c.getMeteredEntitlement({
+            customerId: 'customer-pro',
+            featureId: 'feature-api-calls',
+            options: { requestedUsage: 2 },
+          }),
+        enumeration: (c: StiggSdk | Stigg) =>
+          c.getEnumEntitlement({ customerId: 'customer-pro', featureId: 'feature-export-formats' }),
+        boolean: (c: StiggSdk | Stigg) =>
+          c.getBooleanEntitlement({ customerId: 'customer-pro', featureId: 'feature-analytics' }),
+        none: (c: StiggSdk | Stigg) =>
+          c.getBooleanEntitlement({ customerId: 'customer-pro', featureId: 'feature-unknown' }),
+        generic: (c: StiggSdk | Stigg) =>
+          c.getEntitlement({
+            customerId: 'customer-pro',
+            featureId: 'feature-seats',
+            options: { fallback: { hasAccess: true, value: 3 } },
+          }),
+        list: (c: StiggSdk | Stigg) => c.getEntitlements('customer-pro'),
+      };
+      // The SDK retries a refused connection for about two seconds per call: its calls run together.
+      const theirs = await Promise.all(Object.values(ask).map((run) => run(sdkDown)));
+      for (const [i, [name, run]] of Object.entries(ask).entries())
+        same(`fallback: ${name}`, theirs[i], await run(facadeDown), { exact: true });
+      expect(await ask.numeric(facadeDown)).toMatchObject({ isFallback: true, hasAccess: true, value: 5 });
+      expect(await ask.numericCall(facadeDown)).toMatchObject({ isFallback: true, value: 7 });
+      expect(await ask.enumeration(facadeDown)).toMatchObject({ isFallback: true, enumValues: ['csv'] });
+    } finally {
+      sdkDown.close();
+      await facadeDown.close();
+    }
+  });
+
+  it('offline: every answer from the fallbacks', async () => {
+    const entitlementsFallback = { 'feature-max-projects': { hasAccess: true, value: 9 } };
+    const config = { apiKey: 'local', offline: true, entitlementsFallback };
+    const sdkOffline = sdkWith(config);
+    const facadeOffline = Stigg.initialize({ ...config, logConfiguration: { logger: silent, logLevel: 'NONE' } });
+    for (const [call, run] of [
+      [
+        'offline getNumericEntitlement',
+        (c: StiggSdk | Stigg) => c.getNumericEntitlement({ customerId: 'c', featureId: 'feature-max-projects' }),
+      ],
+      [
+        'offline getMeteredEntitlement',
+        (c: StiggSdk | Stigg) => c.getMeteredEntitlement({ customerId: 'c', featureId: 'feature-api-calls' }),
+      ],
+      ['offline getEntitlements', (c: StiggSdk | Stigg) => c.getEntitlements('c')],
+    ] as const)
+      same(call, await run(sdkOffline), await run(facadeOffline), { exact: true });
+    sdkOffline.close();
+    await facadeOffline.close();
+  });
+
+  it('addListener(entitlementsUpdated): the payload of a plan change', async () => {
+    await sdk.provisionCustomer({ customerId: 'evt-customer', subscriptionParams: { planId: 'plan-free' } });
+    const got: Record<'sdk' | 'facade', EntitlementsUpdatedPayload[]> = { sdk: [], facade: [] };
+    sdk.addListener('entitlementsUpdated', (p) => p.customerId === 'evt-customer' && got.sdk.push(p as never));
+    facade.addListener('entitlementsUpdated', (p) => p.customerId === 'evt-customer' && got.facade.push(p));
+    server.admin.setPlan('evt-customer', 'plan-pro');
+    const analytics = (p: EntitlementsUpdatedPayload) =>
+      p.entitlements.some((e) => e.feature.refId === 'feature-analytics');
+    await until(() => got.sdk.some(analytics) && got.facade.some(analytics), 'both entitlementsUpdated payloads');
+    const { sdkOnly } = same(
+      'addListener entitlementsUpdated (setPlan)',
+      got.sdk.find(analytics),
+      got.facade.find(analytics),
+    );
+    expect(sdkOnly.sort()).toEqual(
+      [
+        'entitlements[].isGranted',
+        'entitlements[].entitlementUpdatedAt',
+        'entitlements[].usageUpdatedAt',
+        'entitlements[].resetPeriodConfiguration',
+        'entitlements[].feature.displayName',
+      ].sort(),
+    );
+  });
+
+  it('initializeSuccessfully and apiKeyInvalid', async () => {
+    const told: string[] = [];
+    const ok = facadeOn(server);
+    ok.addListener('initializeSuccessfully', () => told.push('initializeSuccessfully'));
+    await ok.waitForInitialization();
+    const bad = facadeOn(server, { apiKey: 'server-wrong' });
+    bad.addListener('apiKeyInvalid', () => told.push('apiKeyInvalid'));
+    bad.addListener('initializeFailed', () => told.push('initializeFailed'));
+    await expect(bad.waitForInitialization()).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(told[0]).toBe('initializeSuccessfully');
+    // As the SDK, every refusal of the key is told (the check at start, the stream's); initializeFailed after one.
+    expect(told.indexOf('apiKeyInvalid')).toBeGreaterThan(0);
+    expect(told.indexOf('initializeFailed')).toBeGreaterThan(told.indexOf('apiKeyInvalid'));
+    await Promise.all([ok.close(), bad.close()]);
+  });
+
+  it('customers: your id as `id`, metadata and coupons the SDK way, Stigg left in the same state', async () => {
+    const args = {
+      customerId: 'acme',
+      name: 'Acme',
+      email: 'owner@acme.example',
+      couponId: 'coupon-launch-20',
+      metadata: { crm: 'hs-1' },
+      subscriptionParams: { planId: 'plan-pro', billingPeriod: 'MONTHLY' as never, metadata: { seats: 'sales' } },
+    };
+    const theirs = await sdkW.provisionCustomer(args);
+    const ours = await facadeW.provisionCustomer(args);
+    same('provisionCustomer', theirs, ours, { scrubbed: true });
+    expect(ours.customer.id).toBe('acme');
+    expect(ours.subscription?.customerId).toBe('acme');
+    // The subscription id a user sees (Stigg made it up here: none was given), not Stigg's internal UUID.
+    expect(ours.subscription?.id).toMatch(/^subscription-plan-pro-/);
+    same('getCustomer', await sdkW.getCustomer('acme'), await facadeW.getCustomer('acme'), { scrubbed: true });
+    const update = { customerId: 'acme', name: 'Acme Inc', metadata: { crm: 'hs-2' } };
+    same('updateCustomer', await sdkW.updateCustomer(update), await facadeW.updateCustomer(update), { scrubbed: true });
+    // What Stigg holds after each client's writes, read with the SDK on both sides: every field, coupon included.
+    same(
+      'Stigg after provision+update (SDK reads)',
+      await sdkW.getCustomer('acme'),
+      await sdkOnFacadeServer.getCustomer('acme'),
+      {
+        exact: true,
+        scrubbed: true,
+      },
+    );
+    same('archiveCustomer', await sdkW.archiveCustomer('acme'), await facadeW.archiveCustomer('acme'), { exact: true });
+    const notFound = async (c: StiggSdk | Stigg) =>
+      c.getCustomer('acme').catch((e: { errorCode?: string }) => ({ errorCode: e.errorCode }));
+    same('getCustomer archived (error)', await notFound(sdkW), await notFound(facadeW), { exact: true });
+    await expect(facadeW.getCustomer('acme')).rejects.toBeInstanceOf(StiggFacadeError);
+    same('unarchiveCustomer', await sdkW.unarchiveCustomer('acme'), await facadeW.unarchiveCustomer('acme'), {
+      scrubbed: true,
+    });
+  });
+
+  it('subscriptions: your subscription id as `id`, add-ons, cancellation', async () => {
+    const args = {
+      customerId: 'globex',
+      subscriptionParams: null,
+    };
+    await sdkW.provisionCustomer(args);
+    await facadeW.provisionCustomer(args);
+    const provision = {
+      customerId: 'globex',
+      planId: 'plan-pro',
+      id: 'sub-globex',
+      billingPeriod: 'ANNUALLY' as never,
+      addons: [{ addonId: 'addon-extra-seats', quantity: 2 }],
+      metadata: { po: '42' },
+    };
+    const theirs = await sdkW.provisionSubscription(provision);
+    const ours = await facadeW.provisionSubscription(provision);
+    same('provisionSubscription', theirs, ours, { scrubbed: true });
+    expect(ours.subscription?.id).toBe('sub-globex');
+    const update = {
+      subscriptionId: 'sub-globex',
+      addons: [{ addonId: 'addon-extra-seats', quantity: 3 }],
+      metadata: { po: '43' },
+    };
+    same('updateSubscription', await sdkW.updateSubscription(update), await facadeW.updateSubscription(update), {
+      scrubbed: true,
+    });
+    const sub = { subscriptionId: 'sub-globex' };
+    same('getSubscription', await sdkW.getSubscription(sub), await facadeW.getSubscription(sub), { scrubbed: true });
+    const active = { customerId: 'globex' };
+    same(
+      'getActiveSubscriptions',
+      await sdkW.getActiveSubscriptions(active),
+      await facadeW.getActiveSubscriptions(active),
+      { scrubbed: true },
+    );
+    same(
+      'getActiveSubscriptionsList',
+      await sdkW.getActiveSubscriptionsList(active),
+      await facadeW.getActiveSubscriptionsList(active),
+      {
+        scrubbed: true,
+      },
+    );
+    same(
+      'Stigg after subscription writes (SDK reads)',
+      await sdkW.getCustomer('globex'),
+      await sdkOnFacadeServer.getCustomer('globex'),
+      {
+        exact: true,
+        scrubbed: true,
+      },
+    );
+    const cancel = { subscriptionId: 'sub-globex', subscriptionCancellationTime: 'IMMEDIATE' as never };
+    same('cancelSubscription', await sdkW.cancelSubscription(cancel), await facadeW.cancelSubscription(cancel), {
+      scrubbed: true,
+    });
+  });
+
+  it('catalog reads: paywall, products, coupons', async () => {
+    const paywall = { productId: 'product-tollgate-demo' };
+    same('getPaywall', await sdkW.getPaywall(paywall), await facadeW.getPaywall(paywall), { scrubbed: true });
+    same('getProducts', await sdkW.getProducts(), await facadeW.getProducts(), { scrubbed: true });
+    same('getCoupons', await sdkW.getCoupons(), await facadeW.getCoupons(), { scrubbed: true });
+  });
+
+  it('promotional entitlements: grant, and revoke by the SDK name', async () => {
+    for (const c of [sdkW, facadeW])
+      await c.provisionCustomer({ customerId: 'initech', subscriptionParams: { planId: 'plan-free' } });
+    const grant = {
+      customerId: 'initech',
+      promotionalEntitlements: [{ featureId: 'feature-seats', period: 'ONE_MONTH' as never, usageLimit: 50 }],
+    };
+    same(
+      'grantPromotionalEntitlements',
+      await sdkW.grantPromotionalEntitlements(grant),
+      await facadeW.grantPromotionalEntitlements(grant),
+      {
+        scrubbed: true,
+      },
+    );
+    const seats = { customerId: 'initech', featureId: 'feature-seats' };
+    same(
+      'after grant: getMeteredEntitlement',
+      await sdkW.getMeteredEntitlement(seats),
+      await facadeW.getMeteredEntitlement(seats),
+      {
+        exact: true,
+        scrubbed: true,
+      },
+    );
+    same(
+      'revokePromotionalEntitlements',
+      await sdkW.revokePromotionalEntitlements(seats),
+      await facadeW.revokePromotionalEntitlements(seats),
+      {
+        scrubbed: true,
+      },
+    );
+    same(
+      'after revoke: getMeteredEntitlement',
+      await sdkW.getMeteredEntitlement(seats),
+      await facadeW.getMeteredEntitlement(seats),
+      {
+        exact: true,
+        scrubbed: true,
+      },
+    );
+  });
+
+  it('reportEvent, reportUsage and reportUsageBulk', async () => {
+    for (const c of [sdkW, facadeW])
+      await c.provisionCustomer({
+        customerId: 'hooli',
+        subscriptionParams: { planId: 'plan-pro', billingPeriod: 'MONTHLY' as never },
+      });
+    const event = { customerId: 'hooli', eventName: 'api-call', idempotencyKey: 'evt-1', timestamp: new Date() };
+    same('reportEvent', await sdkW.reportEvent([event]), await facadeW.reportEvent([event]), { exact: true });
+    const usage = { customerId: 'hooli', featureId: 'feature-seats', value: 5 };
+    same('reportUsage +5', await sdkW.reportUsage(usage), await facadeW.reportUsage(usage), {
+      exact: true,
+      scrubbed: true,
+    });
+    const bulk = {
+      usages: [
+        { customerId: 'hooli', featureId: 'feature-seats', value: -2 },
+        { customerId: 'hooli', featureId: 'feature-api-calls', value: 4, updateBehavior: 'SET' as never },
+      ],
+    };
+    same('reportUsageBulk', await sdkW.reportUsageBulk(bulk), await facadeW.reportUsageBulk(bulk), {
+      exact: true,
+      scrubbed: true,
+    });
+    for (const featureId of ['feature-seats', 'feature-api-calls']) {
+      const read = { customerId: 'hooli', featureId };
+      // The facade's own answer follows its report at once (Tollgate puts Stigg's acknowledgement into its cache).
+      same(
+        `after reports: getMeteredEntitlement ${featureId}`,
+        await sdkW.getMeteredEntitlement(read),
+        await facadeW.getMeteredEntitlement(read),
+        {
+          exact: true,
+          scrubbed: true,
+        },
+      );
+    }
+  }, 30_000);
+
+  it('refuses what it cannot pass on rather than dropping it', async () => {
+    const refused = await facadeW
+      .provisionCustomer({ customerId: 'x', billingInfo: { currency: 'usd' }, subscriptionParams: null })
+      .catch((e: StiggFacadeError) => e);
+    expect(refused).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('billingInfo') });
+    await expect(
+      facadeW.reportUsage({ customerId: 'x', featureId: 'f', value: 1, dimensions: { a: 1 } }),
+    ).rejects.toThrow(/dimensions/);
+    rows.push({
+      call: 'provisionCustomer with billingInfo',
+      sdk: '(sent to Stigg)',
+      facade: brief((refused as StiggFacadeError).message),
+      same: 'no: refused, documented',
+    });
+  });
+
+  it('types: the SDK arguments fit the facade', () => {
+    expectTypeOf<Parameters<SdkStigg['getMeteredEntitlement']>[0]>().toMatchTypeOf<
+      Parameters<Stigg['getMeteredEntitlement']>[0]
+    >();
+    expectTypeOf<Parameters<SdkStigg['getNumericEntitlement']>[0]>().toMatchTypeOf<
+      Parameters<Stigg['getNumericEntitlement']>[0]
+    >();
+    expectTypeOf<Parameters<SdkStigg['getEnumEntitlement']>[0]>().toMatchTypeOf<
+      Parameters<Stigg['getEnumEntitlement']>[0]
+    >();
+    expectTypeOf<Parameters<SdkStigg['getEntitlement']>[0]>().toMatchTypeOf<Parameters<Stigg['getEntitlement']>[0]>();
+    expectTypeOf<Stigg['getEntitlements']>().returns.resolves.toBeArray();
+  });
+});
