@@ -183,6 +183,31 @@ describe('the meter in a Redis that misbehaves', () => {
     expect(await stiggUsage(env.server, 'keyed-apart')).toBe(2);
   }, 30_000);
 
+  it('a process closing while Redis is down waits for it before writing keyed units itself: a retry answered elsewhere counts once', async () => {
+    await provisionCustomers(env.server, ['keyed-closing']);
+    const a = await client({ cache: { storeRetryAfterMs: 2_000 }, usage: { drainTimeoutMs: 8_000 } });
+    const b = await client();
+    const request = { customerId: 'keyed-closing', featureId: 'feature-api-calls' };
+    await a.check(request);
+    await b.check(request);
+    env.redis.signal('SIGSTOP');
+    await (await a.enter(request)).settle({ success: false }); // times out in Redis: `a` meters in process from now
+    const m = await a.enter({ ...request, idempotencyKey: 'closing' });
+    await m.settle({ success: true }); // its answer never reaches the client, which retries on `b`
+    const closing = a.close(); // SIGTERM'd while Redis is down ...
+    await new Promise((r) => setTimeout(r, 1_000)); // ... which stays down for the drain's first second
+    env.redis.signal('SIGCONT');
+    const retry = await b.enter({ ...request, idempotencyKey: 'closing' });
+    if (retry.allowed && !retry.duplicate) await retry.settle({ success: true });
+    const report = await closing;
+    expect(report).toMatchObject({ dropped: 0 });
+    expect(report.delivered).toBe(0); // handed to Redis, not written from `a`
+    // `b`, the fleet's delivering process now, writes what Redis holds: the request once.
+    await until(async () => (await stiggUsage(env.server, 'keyed-closing')) === 1, 'the unit in Stigg', 10_000);
+    expect(await b.close()).toMatchObject({ dropped: 0, persisted: 0 });
+    expect(await stiggUsage(env.server, 'keyed-closing')).toBe(1);
+  }, 30_000);
+
   it('a commit whose Redis call never went out stays in process: close delivers it, not "persisted" in a frozen Redis', async () => {
     await provisionCustomers(env.server, ['never-sent']);
     const t = await client({ usage: { drainTimeoutMs: 3_000 } });

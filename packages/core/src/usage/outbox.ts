@@ -14,6 +14,12 @@ import { unrefTimer } from '../util/timers.js';
 
 /** The end of a drain kept for what follows delivery (spilling, counting what Redis holds): up to this, a fifth at most. */
 const FINISHING_MS = 1_000;
+/**
+ * A closing process waits this long at most (or two fifths of its delivery time, if less) before it writes itself
+ * the units of keyed requests it committed while Redis was down: until then they wait for Redis, where their keys
+ * are checked against the fleet's (see `ClaimRequest.final`).
+ */
+const LAST_RESORT_MS = 3_000;
 
 /** Stigg accepts at most 100 records per `reportUsageBulk`. */
 export const MAX_RECORDS_PER_CALL = 100;
@@ -75,6 +81,8 @@ export class Outbox {
   private retryAt = 0;
   private draining = false;
   private drainDeadline = 0;
+  /** From this epoch ms a drain writes everything it holds itself, keyed units included (`ClaimRequest.final`). */
+  private lastResortAt = 0;
   /**
    * Aborted at a drain's deadline: a call in flight then gives up, so close() does not outlast it. Made anew by
    * each pass, where the pass runs (on Cloudflare Workers a signal belongs to the request that made it), aborted
@@ -212,7 +220,7 @@ export class Outbox {
         token: this.role?.currentToken ?? 0,
         now: this.now(),
         minSpacingMs: this.pacer.minCustomerSpacingMs * 0.9, // the store's check is a fleet-wide backstop for the pacer's
-        final: this.draining,
+        final: this.draining && this.now() >= this.lastResortAt,
       });
       if (records.length === 0) continue;
       if (records.length > MAX_RECORDS_PER_CALL) {
@@ -366,6 +374,7 @@ export class Outbox {
     const finishing = Math.min(FINISHING_MS, Math.max(0, deadline - this.now()) / 5);
     const deliverUntil = deadline - finishing;
     this.drainDeadline = deliverUntil;
+    this.lastResortAt = deliverUntil - Math.min(LAST_RESORT_MS, Math.max(0, deliverUntil - this.now()) * 0.4);
     const startDelivered = this.stats.unitsDelivered;
     const droppedBefore = this.store.dropped;
     const abortAt = setTimeout(
