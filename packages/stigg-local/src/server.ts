@@ -23,6 +23,9 @@ import { adminProblem, hostProblem, type RequestPolicy } from './http/request-gu
 import type { Runtime } from './http/runtime.js';
 import { StalledRequests } from './http/stalled-requests.js';
 import { seedCustomers } from './model/catalog-changes.js';
+import { CHECKOUT_PATH } from './model/checkout.js';
+import { settleSchedules } from './model/schedules.js';
+import { handleCheckout } from './http/checkout-route.js';
 import { Store } from './model/store.js';
 import { persistTo, readDataFile } from './persistence.js';
 import { StreamConnections, rootFields } from './stream/connections.js';
@@ -86,6 +89,8 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
         : validateCatalog(options.catalog);
   const apiKeys = new Set(options.apiKeys?.length ? options.apiKeys : [DEFAULT_API_KEY]);
   const store = new Store(catalog, options.now);
+  store.settlers.push(settleSchedules);
+  let baseUrl = '';
   const reseed = () => {
     store.clear();
     seedCustomers(store);
@@ -96,6 +101,15 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
   const persister = options.dataFile ? persistTo(options.dataFile, store) : null;
   const pruneTimer = setInterval(() => store.pruneIdempotencyKeys(), 60_000);
   pruneTimer.unref();
+  // Scheduled subscription updates apply when their time comes, pushed to streams without waiting for a request.
+  const settleTimer = setInterval(() => {
+    try {
+      store.settle();
+    } catch (err) {
+      log(`stigg-local: applying scheduled updates failed: ${(err as Error)?.stack ?? String(err)}`);
+    }
+  }, 1000);
+  settleTimer.unref();
 
   const topics = new StreamTopics(store);
   store.listen(topics);
@@ -104,7 +118,7 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
   const rateLimiter = new RateLimiter();
   const stalls = new StalledRequests();
   const executor = new Executor(createStiggSchema(topics), log);
-  const context = (): ExecutionContext => ({ store, stats, usageCounters: stats.usage });
+  const context = (): ExecutionContext => ({ store, stats, usageCounters: stats.usage, baseUrl: () => baseUrl });
   const rt: Runtime = { store, stats, faults, rateLimiter, stalls, executor, apiKeys, log, context };
   // What the dashboard watches: changes reported to `admin.watch()` and streamed at `GET /_admin/events`.
   const changes = new AdminChanges(store, {
@@ -157,22 +171,24 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
         ? handleGraphql(rt, req, res)
         : url.pathname.startsWith('/v1/')
           ? handleEdge(rt, req, res, url)
-          : url.pathname === '/_admin/events'
-            ? Promise.resolve(eventStreams.open(req, res))
-            : url.pathname.startsWith('/_admin/')
-              ? handleAdmin(admin, req, res, url)
-              : url.pathname === '/_dashboard' || url.pathname.startsWith('/_dashboard/')
-                ? handleDashboard(req, res, url)
-                : Promise.resolve(
-                    url.pathname === '/' || url.pathname === '/health'
-                      ? sendJson(res, 200, {
-                          name: 'stigg-local',
-                          graphql: '/graphql',
-                          admin: '/_admin/stats',
-                          dashboard: '/_dashboard/',
-                        })
-                      : sendJson(res, 404, { errors: [wireError('BadUserInput', `No route ${url.pathname}`)] }),
-                  );
+          : url.pathname.startsWith(CHECKOUT_PATH)
+            ? Promise.resolve(handleCheckout(store, req, res, url))
+            : url.pathname === '/_admin/events'
+              ? Promise.resolve(eventStreams.open(req, res))
+              : url.pathname.startsWith('/_admin/')
+                ? handleAdmin(admin, req, res, url)
+                : url.pathname === '/_dashboard' || url.pathname.startsWith('/_dashboard/')
+                  ? handleDashboard(req, res, url)
+                  : Promise.resolve(
+                      url.pathname === '/' || url.pathname === '/health'
+                        ? sendJson(res, 200, {
+                            name: 'stigg-local',
+                            graphql: '/graphql',
+                            admin: '/_admin/stats',
+                            dashboard: '/_dashboard/',
+                          })
+                        : sendJson(res, 404, { errors: [wireError('BadUserInput', `No route ${url.pathname}`)] }),
+                    );
     handle.catch((err: unknown) => {
       if (res.headersSent || res.destroyed) return;
       if (err instanceof BodyError)
@@ -311,6 +327,7 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
   const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : '127.0.0.1';
   const hostPart = host.includes(':') ? `[${host}]` : host;
   const url = `http://${hostPart}:${port}`;
+  baseUrl = url;
 
   let closed: Promise<void> | null = null;
   return {
@@ -324,6 +341,7 @@ export async function startStiggLocal(options: StiggLocalOptions = {}): Promise<
     close: () =>
       (closed ??= (async () => {
         clearInterval(pruneTimer);
+        clearInterval(settleTimer);
         stalls.endAll();
         changes.close();
         eventStreams.closeAll();

@@ -1,6 +1,6 @@
 import { stableUuid } from '../model/ids.js';
 import { grantFrom, type Grant } from './grant.js';
-import type { AddonDef, Catalog, CouponDef, FeatureDef, PlanDef, ProductDef } from './types.js';
+import type { AddonDef, Catalog, CouponDef, CurrencyDef, FeatureDef, PlanDef, ProductDef } from './types.js';
 
 /** A validated catalog with its lookups built once: plan grants include their base plans'. */
 export class CatalogIndex {
@@ -9,6 +9,7 @@ export class CatalogIndex {
   readonly plans = new Map<string, PlanDef>();
   readonly addons = new Map<string, AddonDef>();
   readonly coupons = new Map<string, CouponDef>();
+  readonly currencies = new Map<string, CurrencyDef>();
   /** Coupons by promotion code, the code upper-cased (codes are matched ignoring case). */
   readonly couponsByPromotionCode = new Map<string, CouponDef>();
   readonly featuresByEvent = new Map<string, FeatureDef[]>();
@@ -32,6 +33,7 @@ export class CatalogIndex {
     for (const p of catalog.products) this.products.set(p.id, p);
     for (const p of catalog.plans) this.plans.set(p.id, p);
     for (const a of catalog.addons ?? []) this.addons.set(a.id, a);
+    for (const c of catalog.currencies ?? []) this.currencies.set(c.id, c);
     for (const c of catalog.coupons ?? []) {
       this.coupons.set(c.id, c);
       for (const code of c.promotionCodes ?? []) this.couponsByPromotionCode.set(code.toUpperCase(), c);

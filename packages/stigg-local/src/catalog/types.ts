@@ -41,6 +41,11 @@ export interface FeatureDef extends ResetConfig {
   eventName?: string;
   /** With `eventName`: add this numeric dimension of each event instead of 1. */
   eventValueDimension?: string;
+  /**
+   * Metered features paid in credits: each unit of reported usage consumes `amount` credits of the custom
+   * currency `currency` (one of `currencies[].id`) from the customer's credit grants.
+   */
+  creditRate?: { currency: string; amount: number };
 }
 
 /** One feature as a plan, add-on, subscription or promotion grants it. */
@@ -53,12 +58,14 @@ export interface EntitlementDef extends ResetConfig {
   values?: string[];
 }
 
-/** A flat fee per billing period (Stigg's `FLAT_FEE` billing model). */
+/** A price per billing period: a flat fee (Stigg's `FLAT_FEE`), or per unit (`PER_UNIT`, times the unit quantity). */
 export interface PriceDef {
   billingPeriod: BillingPeriod;
   amount: number;
   /** ISO 4217 code; default `USD`. */
   currency?: string;
+  /** Default `FLAT_FEE`. `PER_UNIT`: `amount` is per unit, times the subscription's `unitQuantity` (default 1). */
+  billingModel?: 'FLAT_FEE' | 'PER_UNIT';
 }
 
 export interface ProductDef {
@@ -81,6 +88,19 @@ export interface PlanDef {
   pricingType?: PricingType;
   prices?: PriceDef[];
   entitlements: EntitlementDef[];
+  /**
+   * Provisioning this plan (when it has a price) for a customer without a payment method answers
+   * `PAYMENT_REQUIRED` with a checkout URL instead of creating the subscription. Default false.
+   */
+  requiresPayment?: boolean;
+}
+
+/** A custom currency credits are granted and consumed in (Stigg's custom currencies). */
+export interface CurrencyDef {
+  id: string;
+  displayName: string;
+  symbol?: string;
+  units?: { singular: string; plural: string };
 }
 
 export interface AddonDef {
@@ -131,5 +151,9 @@ export interface Catalog {
   plans: PlanDef[];
   addons?: AddonDef[];
   coupons?: CouponDef[];
+  /** Custom currencies for credits. */
+  currencies?: CurrencyDef[];
+  /** Exclusive tax added to estimates, previews and invoices, in percent; default 0 (no tax). */
+  taxPercentage?: number;
   customers?: SeedCustomerDef[];
 }

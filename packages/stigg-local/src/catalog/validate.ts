@@ -96,6 +96,7 @@ export function validateCatalog(input: unknown, source = '(inline)'): Catalog {
         continue;
       }
       oneOf(p, 'billingPeriod', BILLING_PERIODS, pp, true);
+      oneOf(p, 'billingModel', ['FLAT_FEE', 'PER_UNIT'], pp);
       if (typeof p.amount !== 'number' || p.amount < 0) fail(`${pp}.amount`, 'must be a number >= 0');
     }
   };
@@ -106,6 +107,7 @@ export function validateCatalog(input: unknown, source = '(inline)'): Catalog {
   const addons = list('addons', false);
   const coupons = list('coupons', false);
   const customers = list('customers', false);
+  const currencies = list('currencies', false);
 
   const productIds = uniqueIds(products, 'products');
   const featureIds = uniqueIds(features, 'features');
@@ -113,6 +115,13 @@ export function validateCatalog(input: unknown, source = '(inline)'): Catalog {
   const addonIds = uniqueIds(addons, 'addons');
   uniqueIds(coupons, 'coupons');
   uniqueIds(customers, 'customers');
+  const currencyIds = uniqueIds(currencies, 'currencies');
+  for (const [i, c] of currencies.entries()) str(c, 'displayName', `currencies[${i}]`);
+  if (
+    input.taxPercentage !== undefined &&
+    (typeof input.taxPercentage !== 'number' || input.taxPercentage < 0 || input.taxPercentage > 100)
+  )
+    fail('taxPercentage', 'must be a number from 0 to 100');
 
   const featureById = new Map<string, Obj>();
   features.forEach((f, i) => {
@@ -129,6 +138,14 @@ export function validateCatalog(input: unknown, source = '(inline)'): Catalog {
     }
     if (f.eventName !== undefined && f.meterType !== 'Incremental')
       fail(`${path}.eventName`, 'only Incremental features count events');
+    if (f.creditRate !== undefined) {
+      const rate = f.creditRate as Obj;
+      if (!isObj(rate) || typeof rate.amount !== 'number' || rate.amount <= 0)
+        fail(`${path}.creditRate`, 'must be {currency, amount} with an amount above 0');
+      else if (!currencyIds.has(rate.currency as string))
+        fail(`${path}.creditRate.currency`, `unknown currency "${String(rate.currency)}"`);
+      if (f.meterType !== 'Incremental') fail(`${path}.creditRate`, 'only Incremental features consume credits');
+    }
     if (typeof f.id === 'string' && !featureById.has(f.id)) featureById.set(f.id, f);
   });
 
@@ -187,6 +204,8 @@ export function validateCatalog(input: unknown, source = '(inline)'): Catalog {
     if (p.basePlan !== undefined && !planIds.has(p.basePlan as string))
       fail(`${path}.basePlan`, `unknown plan "${String(p.basePlan)}"`);
     oneOf(p, 'pricingType', PRICING_TYPES, path);
+    if (p.requiresPayment !== undefined && typeof p.requiresPayment !== 'boolean')
+      fail(`${path}.requiresPayment`, 'must be true or false');
     prices(p, path);
     entitlements(p, path);
   });

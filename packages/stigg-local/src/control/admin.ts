@@ -1,6 +1,9 @@
 import type { Catalog } from '../catalog/types.js';
+import { StiggError } from '../errors.js';
 import { validateCatalog } from '../catalog/validate.js';
-import { publishCatalog } from '../model/catalog-changes.js';
+import { publishCatalog, publishPackageVersion } from '../model/catalog-changes.js';
+import { completeCheckout, openCheckouts, setPaymentRequired } from '../model/checkout.js';
+import type { PackageVersionChange } from '../model/versions.js';
 import { getCustomer } from '../model/customers.js';
 import { provisionSubscription } from '../model/subscriptions.js';
 import type { Store } from '../model/store.js';
@@ -52,6 +55,26 @@ export interface StiggLocalAdmin {
   state(): Pick<Snapshot, 'customers' | 'subscriptions' | 'promotions' | 'usage'>;
   /** Replaces the catalog (validated first); changed plans and add-ons are announced with `packagePublished`. */
   publishCatalog(catalog: unknown): { changedPackages: string[] };
+  /**
+   * Publishes a new version of one plan or add-on (`PUT /_admin/packages/{Plan|Addon}/{id}` `{entitlements?,
+   * prices?, displayName?, description?, migrationType?}`): `packagePublished` is pushed with the new version.
+   * With `migrationType: NEW_CUSTOMERS` (default) existing subscriptions stay on their version until
+   * `migrateSubscriptionToLatest`; with `ALL_CUSTOMERS` they move now.
+   */
+  publishPackageVersion(
+    packageType: 'Plan' | 'Addon',
+    refId: string,
+    change: PackageVersionChange & { migrationType?: 'NEW_CUSTOMERS' | 'ALL_CUSTOMERS' },
+  ): { packageType: 'Plan' | 'Addon'; refId: string; version: number; migrationType: string };
+  /**
+   * Whether provisioning a paid subscription for a customer without a payment method needs a checkout
+   * (`PUT /_admin/payment-required` `{customerId | "all", required}`); `all` resets the per-customer settings.
+   */
+  setPaymentRequired(customerId: string | 'all', required: boolean): void;
+  /** Pays an open checkout (`POST /_admin/checkouts/{token or customerId}/complete`): the subscription is created. */
+  completeCheckout(tokenOrCustomerId: string): { subscriptionId: string; customerId: string };
+  /** Open checkouts (`GET /_admin/checkouts`). */
+  checkouts(): { token: string; customerId: string; planId: string; createdAt: string }[];
   /** Adds a fault (latency, an error, apply-then-drop, or a stall); returns its id. */
   injectFault(spec: FaultSpec): number;
   /** Ends one fault, or all; calls a `stall` fault holds get their connections destroyed. */
@@ -139,6 +162,21 @@ export function createAdmin(d: AdminDeps): StiggLocalAdmin {
       d.changes.catalogChanged();
       return published;
     },
+    publishPackageVersion: (packageType, refId, change) => {
+      if (packageType !== 'Plan' && packageType !== 'Addon')
+        throw new StiggError('BadUserInput', 'packageType must be Plan or Addon');
+      const { migrationType, ...rest } = change;
+      const published = publishPackageVersion(d.store, packageType, refId, rest, migrationType ?? 'NEW_CUSTOMERS');
+      d.changes.catalogChanged();
+      return published;
+    },
+    setPaymentRequired: (customerId, required) => setPaymentRequired(d.store, customerId, required),
+    completeCheckout: (tokenOrCustomerId) => {
+      d.store.settle();
+      const { subscription } = completeCheckout(d.store, tokenOrCustomerId);
+      return { subscriptionId: subscription.subscriptionId, customerId: subscription.customerId };
+    },
+    checkouts: () => openCheckouts(d.store),
     injectFault: (spec) => {
       const id = d.faults.add(spec);
       d.changes.poke();

@@ -6,6 +6,10 @@ import type { CustomerRecord, PromotionRecord, SubscriptionRecord } from '../mod
 import { currencyOf, subscriptionCharges } from '../model/pricing.js';
 import type { Store } from '../model/store.js';
 import { billingPeriodEnd } from '../model/subscriptions.js';
+import { latestInvoiceOf } from '../model/billing.js';
+import { pendingUpdates } from '../model/schedules.js';
+import type { ScheduledUpdateRecord } from '../model/records.js';
+import { currentVersion, planDefOf, planGrantsOf, versionOf } from '../model/versions.js';
 
 /**
  * Records -> GraphQL objects. Related objects are functions, so graphql-js resolves them only when a query
@@ -47,11 +51,11 @@ function presentPackageEntitlement(store: Store, grant: Grant) {
   };
 }
 
-/** A catalog price: a flat fee per billing period. */
-function presentPrice(p: PriceDef) {
+/** A catalog price: a flat fee (or a price per unit) per billing period. */
+export function presentPrice(p: PriceDef) {
   return {
     __typename: 'Price',
-    billingModel: 'FLAT_FEE',
+    billingModel: p.billingModel ?? 'FLAT_FEE',
     billingPeriod: p.billingPeriod,
     billingCadence: 'RECURRING',
     billingId: null,
@@ -105,10 +109,10 @@ export function presentAddon(store: Store, addonId: string) {
   };
 }
 
-export function presentPlan(store: Store, planId: string) {
-  const plan = store.catalog.plans.get(planId);
+export function presentPlan(store: Store, planId: string, onVersion?: SubscriptionRecord) {
+  const plan = onVersion ? planDefOf(store, onVersion, planId) : store.catalog.plans.get(planId);
   const own = new Set(plan?.entitlements.map((e) => e.feature));
-  const grants = [...store.catalog.planGrants(planId).values()];
+  const grants = [...(onVersion ? planGrantsOf(store, onVersion) : store.catalog.planGrants(planId)).values()];
   return {
     __typename: 'Plan',
     id: store.catalog.internalId('plan', planId),
@@ -116,7 +120,7 @@ export function presentPlan(store: Store, planId: string) {
     displayName: plan?.displayName ?? planId,
     description: plan?.description ?? null,
     pricingType: plan ? store.catalog.pricingTypeOf(plan) : null,
-    versionNumber: store.catalog.version,
+    versionNumber: onVersion ? versionOf(store, onVersion, 'plan', planId) : currentVersion(store, 'plan', planId),
     additionalMetaData: null,
     billingId: null,
     hiddenFromWidgets: [],
@@ -242,9 +246,9 @@ export function presentSubscription(store: Store, s: SubscriptionRecord) {
     billingId: s.billingId,
     billingLinkUrl: null,
     billingSyncError: null,
-    latestInvoice: null,
+    latestInvoice: latestInvoiceOf(store, s),
     paymentCollection: 'NOT_REQUIRED',
-    paymentCollectionMethod: 'NONE',
+    paymentCollectionMethod: charges ? 'CHARGE' : 'NONE',
     pricingType: plan ? store.catalog.pricingTypeOf(plan) : 'FREE',
     resource: s.resourceId ? { __typename: 'CustomerResource', resourceId: s.resourceId } : null,
     experimentInfo: null,
@@ -259,10 +263,11 @@ export function presentSubscription(store: Store, s: SubscriptionRecord) {
           total: money(charges.total, charges.currency),
         }
       : null,
-    scheduledUpdates: [],
-    futureUpdates: [],
+    scheduledUpdates: () =>
+      pendingUpdates(s).map((u) => presentScheduledUpdate(store, s, u, 'SubscriptionScheduledUpdate')),
+    futureUpdates: () => pendingUpdates(s).map((u) => presentScheduledUpdate(store, s, u, 'SubscriptionFutureUpdate')),
     trialConfiguration: null,
-    plan: () => presentPlan(store, s.planId),
+    plan: () => presentPlan(store, s.planId, s),
     addons: () =>
       s.addons.map((a) => ({
         __typename: 'SubscriptionAddon',
@@ -271,6 +276,73 @@ export function presentSubscription(store: Store, s: SubscriptionRecord) {
         addon: presentAddon(store, a.addonId),
       })),
     customer,
-    payingCustomer: null,
+    payingCustomer: () => {
+      const c = s.payingCustomerId ? store.customers.get(s.payingCustomerId) : undefined;
+      return c ? presentCustomer(store, c) : null;
+    },
+  };
+}
+
+/** A pending scheduled update, with the variables of its kind (`ScheduleVariables` union members). */
+function presentScheduledUpdate(store: Store, s: SubscriptionRecord, u: ScheduledUpdateRecord, typename: string) {
+  const targetPlan =
+    u.type === 'Downgrade' || u.type === 'Plan' ? u.planId : u.type === 'MigrateToLatest' ? s.planId : null;
+  const plan = targetPlan ? store.catalog.plans.get(targetPlan) : undefined;
+  const addons = (u.addons ?? []).map((a) => ({
+    __typename: 'PlanChangeAddon',
+    addonRefId: a.addonId,
+    quantity: a.quantity,
+  }));
+  let scheduleVariables: Record<string, unknown> | null = null;
+  switch (u.type) {
+    case 'Downgrade':
+      scheduleVariables = {
+        __typename: 'DowngradeChangeVariables',
+        downgradePlanRefId: u.planId,
+        billingPeriod: u.billingPeriod ?? null,
+        billableFeatures: null,
+        addons,
+        priceOverrides: null,
+      };
+      break;
+    case 'Plan':
+      scheduleVariables = {
+        __typename: 'PlanChangeVariables',
+        planRefId: u.planId,
+        changeType: 'UPGRADE',
+        billingPeriod: u.billingPeriod ?? null,
+        billableFeatures: null,
+        addons,
+        priceOverrides: null,
+      };
+      break;
+    case 'BillingPeriod':
+      scheduleVariables = { __typename: 'BillingPeriodChangeVariables', billingPeriod: u.billingPeriod ?? null };
+      break;
+    case 'UnitAmount':
+      scheduleVariables = {
+        __typename: 'UnitAmountChangeVariables',
+        newUnitAmount: u.unitQuantity ?? null,
+        featureId: null,
+      };
+      break;
+    case 'Addon':
+      scheduleVariables = { __typename: 'AddonChangeVariables', addonRefId: u.addonId, newQuantity: u.quantity ?? 0 };
+      break;
+  }
+  return {
+    __typename: typename,
+    subscriptionScheduleType: u.type,
+    scheduleStatus: u.status,
+    scheduledExecutionTime: u.executeAt,
+    targetPackage: plan
+      ? {
+          __typename: 'PackageDTO',
+          id: store.catalog.internalId('plan', plan.id),
+          refId: plan.id,
+          displayName: plan.displayName,
+        }
+      : null,
+    scheduleVariables,
   };
 }

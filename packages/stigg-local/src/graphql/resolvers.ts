@@ -31,11 +31,19 @@ import {
   presentPromotion,
   presentSubscription,
 } from './present.js';
+import {
+  billingMutationResolvers,
+  billingQueryResolvers,
+  provisionWithPayment,
+  scheduledPart,
+} from './billing-resolvers.js';
 
 /** What every resolver gets: the state and the counters the admin stats show. */
 export interface ResolverContext {
   store: Store;
   usageCounters: UsageCounters;
+  /** The server's base URL, for the links it answers (checkout pages). */
+  baseUrl?: () => string;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: GraphQL arguments, validated by the schema before a resolver runs
@@ -100,9 +108,6 @@ function subscriptionInput(store: Store, i: Args, customerId: string): Subscript
     couponId: couponOfRequest(store, i),
   };
 }
-
-const entitlementsAfter = (store: Store, sub: SubscriptionRecord) =>
-  entitlementsOf(store, sub.customerId, sub.resourceId);
 
 export const queryResolvers: Record<string, RootResolver> = {
   sdkConfiguration: () => ({ sentryDsn: null, isWidgetWatermarkEnabled: false }),
@@ -235,16 +240,9 @@ export const mutationResolvers: Record<string, RootResolver> = {
   },
   importSubscriptionsBulk: ({ input }, { store }) =>
     startSubscriptionImport(store, input.subscriptions as ImportSubscriptionItem[]).id,
-  provisionSubscriptionV2: ({ input }, { store }) => {
+  provisionSubscriptionV2: ({ input }, { store, baseUrl }) => {
     getUnarchivedCustomer(store, input.customerId);
-    const sub = provisionSubscription(store, subscriptionInput(store, input, input.customerId));
-    return {
-      status: 'SUCCESS',
-      checkoutUrl: null,
-      checkoutBillingId: null,
-      subscription: presentSubscription(store, sub),
-      entitlements: entitlementsAfter(store, sub),
-    };
+    return provisionWithPayment(store, subscriptionInput(store, input, input.customerId), input, baseUrl?.() ?? '');
   },
   updateOneSubscription: ({ input }, { store }) => {
     const id = input.refId ?? input.subscriptionId;
@@ -253,10 +251,12 @@ export const mutationResolvers: Record<string, RootResolver> = {
       if (!e.featureId) throw badInput('subscriptionEntitlements[].featureId is required');
       return e as CustomEntitlementInput;
     });
+    // With an END_OF_BILLING_PERIOD strategy, add-on, billing-period and quantity changes wait for the period end.
+    const scheduled = scheduledPart(store, getSubscription(store, id), input).length > 0;
     const sub = updateSubscription(store, id, {
-      addons: input.addons,
-      billingPeriod: input.billingPeriod,
-      unitQuantity: input.unitQuantity,
+      addons: scheduled ? undefined : input.addons,
+      billingPeriod: scheduled ? undefined : input.billingPeriod,
+      unitQuantity: scheduled ? undefined : input.unitQuantity,
       billableFeatures: input.billableFeatures,
       additionalMetaData: input.additionalMetaData,
       customEntitlements: custom ?? null,
@@ -280,4 +280,7 @@ export const mutationResolvers: Record<string, RootResolver> = {
     const revoked = revokePromotion(store, input.customerId, input.featureId);
     return { ...presentPromotion(store, revoked), status: 'Expired' };
   },
+  ...billingMutationResolvers(subscriptionInput),
 };
+
+Object.assign(queryResolvers, billingQueryResolvers());

@@ -33,6 +33,8 @@ export function createStiggSchema(topics: StreamTopics): GraphQLSchema {
         ctx.stats.count(field.name);
         if (!resolver)
           throw new StiggError('UnsupportedParameter', `Operation ${field.name} is not supported by stigg-local`);
+        // What became due as the clock moved (scheduled updates) applies before the operation reads or writes.
+        ctx.store.settle();
         return resolver(args, ctx);
       };
     }

@@ -47,9 +47,18 @@ export async function handleAdmin(
   const customer = /^(PUT|POST) \/_admin\/customers\/([^/]+)\/(plan|usage)$/.exec(route);
   const times = /^GET \/_admin\/calls\/([^/]+)$/.exec(route);
   const oneCustomer = /^GET \/_admin\/customers\/([^/]+)$/.exec(route);
+  const packageVersion = /^(PUT|POST) \/_admin\/packages\/(Plan|Addon)\/([^/]+)$/.exec(route);
+  const checkout = /^POST \/_admin\/checkouts\/([^/]+)\/complete$/.exec(route);
   try {
     if (times) return sendJson(res, 200, { field: times[1], times: admin.callTimes(decoded(times[1]!)) });
     if (oneCustomer) return sendJson(res, 200, admin.customer(decoded(oneCustomer[1]!)));
+    if (packageVersion)
+      return sendJson(
+        res,
+        200,
+        admin.publishPackageVersion(packageVersion[2] as 'Plan' | 'Addon', decoded(packageVersion[3]!), body),
+      );
+    if (checkout) return sendJson(res, 200, admin.completeCheckout(decoded(checkout[1]!)));
     if (customer) {
       const id = decoded(customer[2]!);
       if (customer[3] === 'plan') {
@@ -99,6 +108,16 @@ export async function handleAdmin(
         return sendJson(res, 200, admin.rateLimits());
       case 'PUT /_admin/rate-limits':
         return sendJson(res, 200, admin.setRateLimits({ ...body, enabled: body.enabled === true }));
+      case 'PUT /_admin/payment-required':
+        if (typeof body.required !== 'boolean')
+          throw new StiggError('BadUserInput', '"required" (boolean) is required');
+        admin.setPaymentRequired(
+          body.customerId === undefined ? 'all' : need(body, 'customerId', 'string'),
+          body.required,
+        );
+        return sendJson(res, 200, { ok: true });
+      case 'GET /_admin/checkouts':
+        return sendJson(res, 200, { checkouts: admin.checkouts() });
       case 'POST /_admin/reset':
         admin.reset();
         return sendJson(res, 200, { ok: true });

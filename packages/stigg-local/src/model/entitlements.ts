@@ -2,6 +2,8 @@ import { addUnits, mostGenerous, type Grant } from '../catalog/grant.js';
 import { currentPeriod, type Period } from './periods.js';
 import type { SubscriptionRecord } from './records.js';
 import { usageKey, type Store } from './store.js';
+import { addonGrantsOf, planGrantsOf } from './versions.js';
+import { balanceOf, grantsOf } from './credits.js';
 
 /** A grant with what its usage is counted against: the start of the subscription (or promotion) it came from. */
 export interface ResolvedGrant {
@@ -37,10 +39,10 @@ export function activeSubscriptions(store: Store, customerId: string, resourceId
 
 /** What one subscription grants: its plan (with base plans), custom entitlements replacing, add-ons adding. */
 export function subscriptionGrants(store: Store, sub: SubscriptionRecord): Map<string, Grant> {
-  const grants = new Map(store.catalog.planGrants(sub.planId));
+  const grants = new Map(planGrantsOf(store, sub));
   for (const custom of sub.customGrants) grants.set(custom.featureId, custom);
   for (const { addonId, quantity } of sub.addons) {
-    for (const [featureId, perUnit] of store.catalog.addonGrants(addonId)) {
+    for (const [featureId, perUnit] of addonGrantsOf(store, sub, addonId)) {
       grants.set(featureId, addUnits(grants.get(featureId), perUnit, quantity));
     }
   }
@@ -126,10 +128,18 @@ export function presentEntitlement(
   const usage = metered ? usageOf(store, customerId, resourceId, resolved) : null;
   const period: Period | null = usage?.period ?? null;
   const archived = store.customers.get(customerId)?.archived ?? false;
+  // A feature paid in credits is denied while the balance that pays for it is used up.
+  const rate = feature?.creditRate;
+  const scope =
+    rate && resourceId !== null && grantsOf(store, customerId, resourceId, rate.currency).length === 0
+      ? null
+      : resourceId;
+  const balance = rate ? balanceOf(store, customerId, scope, rate.currency) : null;
+  const noCredits = balance !== null && balance.currentBalance <= 0;
   return {
     __typename: 'Entitlement',
-    isGranted: !archived,
-    accessDeniedReason: archived ? 'CustomerIsArchived' : null,
+    isGranted: !archived && !noCredits,
+    accessDeniedReason: archived ? 'CustomerIsArchived' : noCredits ? 'InsufficientCredits' : null,
     customerId,
     resourceId,
     usageLimit: grant.hasUnlimitedUsage ? null : grant.usageLimit,
@@ -148,8 +158,8 @@ export function presentEntitlement(
     resetPeriod: period ? grant.resetPeriod : null,
     resetPeriodConfiguration: period ? resetConfiguration(grant) : null,
     feature: presentFeature(store, grant.featureId),
-    creditRate: null,
-    validUntil: null,
+    creditRate: rate ? { __typename: 'CreditRate', amount: rate.amount, currencyId: rate.currency } : null,
+    validUntil: balance?.validUntil ?? null,
   };
 }
 

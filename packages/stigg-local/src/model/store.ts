@@ -1,7 +1,11 @@
 import { CatalogIndex } from '../catalog/catalog-index.js';
 import type { Catalog } from '../catalog/types.js';
 import type {
+  CheckoutRecord,
+  CreditGrantRecord,
   CustomerRecord,
+  PackageVersionRecord,
+  UsagePoint,
   ImportTaskRecord,
   PromotionRecord,
   Snapshot,
@@ -13,7 +17,14 @@ import type {
 export interface StoreListener {
   entitlementsChanged?(customerId: string, resourceId: string | null): void;
   usageChanged?(customerId: string, resourceId: string | null, featureId: string): void;
-  packagePublished?(packageType: 'Plan' | 'Addon', packageRefId: string, version: number): void;
+  packagePublished?(
+    packageType: 'Plan' | 'Addon',
+    packageRefId: string,
+    version: number,
+    migrationType?: 'ALL_CUSTOMERS' | 'NEW_CUSTOMERS',
+  ): void;
+  /** A customer's credit balance in one currency changed (a grant, a void, consumption). */
+  creditBalanceChanged?(customerId: string, resourceId: string | null, currencyId: string): void;
   /** A customer was created or its details (name, email, ...) changed. */
   customerChanged?(customerId: string): void;
   stateChanged?(): void;
@@ -34,6 +45,23 @@ export class Store {
   readonly usage = new Map<string, UsageRecord>();
   readonly idempotencyKeys = new Map<string, number>();
   readonly importTasks = new Map<string, ImportTaskRecord>();
+  /** Credit grants by grant id. */
+  readonly creditGrants = new Map<string, CreditGrantRecord>();
+  /** Per usage counter (`usageKey`), its latest points, oldest first (at most `USAGE_HISTORY_POINTS`). */
+  readonly usageHistory = new Map<string, UsagePoint[]>();
+  /** The current version of each package (`plan:<id>` / `addon:<id>`) that has been published again; else 1. */
+  readonly packageVersions = new Map<string, number>();
+  /** Earlier versions of packages, by `<key>@<version>`. */
+  readonly packageHistory = new Map<string, PackageVersionRecord>();
+  /** Subscriptions with a scheduled update still to apply. */
+  readonly scheduled = new Set<string>();
+  /** Pending checkouts by token: in memory only (a restart forgets them, as an expired checkout session). */
+  readonly checkouts = new Map<string, CheckoutRecord>();
+  /** Payment required (admin `setPaymentRequired`): for every customer, and per customer. In memory only. */
+  readonly paymentRequired = { all: false, customers: new Map<string, boolean>() };
+  /** Rules that apply what became due as the clock moved (scheduled updates); run before reads and writes. */
+  readonly settlers: ((store: Store) => void)[] = [];
+  private settling = false;
   private readonly listeners = new Set<StoreListener>();
 
   constructor(
@@ -42,6 +70,17 @@ export class Store {
     readonly now: () => number = Date.now,
   ) {
     this.catalog = new CatalogIndex(catalog);
+  }
+
+  /** Applies whatever became due by `now()` (scheduled subscription updates). Cheap when nothing is pending. */
+  settle(): void {
+    if (this.settling) return;
+    this.settling = true;
+    try {
+      for (const settler of this.settlers) settler(this);
+    } finally {
+      this.settling = false;
+    }
   }
 
   listen(listener: StoreListener): () => void {
@@ -107,6 +146,10 @@ export class Store {
       usage: [...this.usage.entries()],
       idempotencyKeys: [...this.idempotencyKeys.entries()],
       importTasks: [...this.importTasks.values()],
+      creditGrants: [...this.creditGrants.values()],
+      usageHistory: [...this.usageHistory.entries()],
+      packageVersions: [...this.packageVersions.entries()],
+      packageHistory: [...this.packageHistory.values()],
     };
   }
 
@@ -120,6 +163,12 @@ export class Store {
     for (const [k, v] of snapshot.usage) this.usage.set(k, v);
     for (const [k, v] of snapshot.idempotencyKeys) this.idempotencyKeys.set(k, v);
     for (const t of snapshot.importTasks) this.importTasks.set(t.id, t);
+    for (const g of snapshot.creditGrants ?? []) this.creditGrants.set(g.grantId, g);
+    for (const [k, v] of snapshot.usageHistory ?? []) this.usageHistory.set(k, v);
+    for (const [k, v] of snapshot.packageVersions ?? []) this.packageVersions.set(k, v);
+    for (const h of snapshot.packageHistory ?? []) this.packageHistory.set(`${h.key}@${h.version}`, h);
+    for (const s of this.subscriptions.values())
+      if (s.scheduledUpdates?.some((u) => u.status === 'Scheduled')) this.scheduled.add(s.subscriptionId);
   }
 
   clear(): void {
@@ -130,5 +179,13 @@ export class Store {
     this.usage.clear();
     this.idempotencyKeys.clear();
     this.importTasks.clear();
+    this.creditGrants.clear();
+    this.usageHistory.clear();
+    this.packageVersions.clear();
+    this.packageHistory.clear();
+    this.scheduled.clear();
+    this.checkouts.clear();
+    this.paymentRequired.all = false;
+    this.paymentRequired.customers.clear();
   }
 }

@@ -236,9 +236,22 @@ export function cancelSubscription(
 }
 
 /** End of the current billing period: monthly (or yearly) from the start date. */
-export function billingPeriodEnd(sub: SubscriptionRecord, now: number): string {
+export function billingPeriodEnd(sub: Pick<SubscriptionRecord, 'billingPeriod' | 'startDate'>, now: number): string {
+  return new Date(billingPeriodRange(sub, now).end).toISOString();
+}
+
+/** The current billing period, [start, end) in epoch ms: monthly (or yearly) from the start date. */
+export function billingPeriodRange(
+  sub: Pick<SubscriptionRecord, 'billingPeriod' | 'startDate'>,
+  now: number,
+): { start: number; end: number } {
   const months = sub.billingPeriod === 'ANNUALLY' ? 12 : 1;
   const d = new Date(sub.startDate);
-  while (d.getTime() <= now) d.setUTCMonth(d.getUTCMonth() + months);
-  return d.toISOString();
+  let start = d.getTime();
+  while (d.getTime() <= now) {
+    start = d.getTime();
+    d.setUTCMonth(d.getUTCMonth() + months);
+  }
+  if (d.getTime() === start) d.setUTCMonth(d.getUTCMonth() + months);
+  return { start, end: d.getTime() };
 }

@@ -2,6 +2,8 @@ import { badInput, notFound, StiggError } from '../errors.js';
 import { newId } from './ids.js';
 import { resolveGrants, usageOf } from './entitlements.js';
 import { usageKey, type Store } from './store.js';
+import { consumeCredits } from './credits.js';
+import { recordUsagePoint } from './usage-history.js';
 
 export interface UsageReport {
   customerId: string;
@@ -79,6 +81,10 @@ export function reportUsage(store: Store, reports: UsageReport[], counters: Usag
         periodStart: current.period?.start ?? null,
         updatedAt: now,
       });
+      recordUsagePoint(store, report.customerId, resourceId, report.featureId, value, current.period?.start ?? null);
+      const rate = store.catalog.features.get(report.featureId)?.creditRate;
+      if (rate)
+        consumeCredits(store, report.customerId, resourceId, rate.currency, (value - current.value) * rate.amount);
       counters.applied += 1;
       store.emit('usageChanged', report.customerId, resourceId, report.featureId);
     } else {

@@ -1,4 +1,5 @@
 import { entitlementsOf, presentEntitlement, resolveGrants, usageOf } from '../model/entitlements.js';
+import { balanceOf, presentBalance } from '../model/credits.js';
 import type { Store, StoreListener } from '../model/store.js';
 import { Topic } from './topic.js';
 
@@ -15,6 +16,7 @@ export class StreamTopics implements StoreListener {
   };
   private pendingEntitlements = new Map<string, [string, string | null]>();
   private pendingUsage = new Map<string, [string, string | null, string]>();
+  private pendingCredits = new Map<string, [string, string | null, string]>();
   private scheduled = false;
 
   constructor(private readonly store: Store) {}
@@ -39,15 +41,30 @@ export class StreamTopics implements StoreListener {
     this.schedule();
   }
 
-  packagePublished(packageType: 'Plan' | 'Addon', packageRefId: string, version: number): void {
+  packagePublished(
+    packageType: 'Plan' | 'Addon',
+    packageRefId: string,
+    version: number,
+    migrationType: 'ALL_CUSTOMERS' | 'NEW_CUSTOMERS' = 'ALL_CUSTOMERS',
+  ): void {
     this.topics.packagePublished.publish({
       accountId: this.store.catalog.accountId,
       environmentId: this.store.catalog.environmentId,
       packageType,
       packageRefId,
       packageVersion: version,
-      migrationType: 'ALL_CUSTOMERS',
+      migrationType,
     });
+  }
+
+  creditBalanceChanged(customerId: string, resourceId: string | null, currencyId: string): void {
+    if (this.topics.creditBalanceUpdated.subscriberCount === 0) return;
+    this.pendingCredits.set(`${customerId}\u0001${resourceId ?? ''}\u0001${currencyId}`, [
+      customerId,
+      resourceId,
+      currencyId,
+    ]);
+    this.schedule();
   }
 
   private schedule(): void {
@@ -62,6 +79,13 @@ export class StreamTopics implements StoreListener {
     const usage = this.pendingUsage;
     this.pendingEntitlements = new Map();
     this.pendingUsage = new Map();
+    const credits = this.pendingCredits;
+    this.pendingCredits = new Map();
+    for (const [customerId, resourceId, currencyId] of credits.values()) {
+      this.topics.creditBalanceUpdated.publish(
+        presentBalance(this.store, balanceOf(this.store, customerId, resourceId, currencyId), 'CreditBalanceUpdated'),
+      );
+    }
     for (const [customerId, resourceId] of entitlements.values()) {
       this.topics.entitlementsUpdated.publish({
         customerId,
