@@ -45,14 +45,34 @@ export const newMetrics = (): Metrics => ({
 
 export type StreamState = 'connecting' | 'connected' | 'disconnected' | 'closed' | 'unauthenticated';
 
+export interface EntitlementsChange {
+  kind: 'entitlements';
+  customerId: string;
+  resourceId: string | null;
+}
+
+export interface UsageChange {
+  kind: 'usage';
+  customerId: string;
+  resourceId: string | null;
+  featureId: string;
+  currentUsage: number;
+  /** Epoch ms, when Stigg said. */
+  usagePeriodStart: number | null;
+  usagePeriodEnd: number | null;
+}
+
 /** Typed events. None carries the API key. */
 export interface TollgateEvents {
   decision: [decision: Decision, request: CheckRequest];
   denied: [decision: Decision, request: CheckRequest];
   fallback: [decision: Decision, request: CheckRequest, cause: TollgateError | null];
   stream: [state: StreamState, detail: { reconnects: number; reason?: string }];
-  /** Entitlements were pushed by Stigg for this customer (or resource). */
-  updated: [change: { customerId: string; resourceId: string | null; kind: 'entitlements' | 'usage' }];
+  /**
+   * Stigg changed this customer's (or resource's) entitlements, or one feature's usage (pushed on its stream, passed
+   * on by the fleet, or answered to `reportUsage`).
+   */
+  updated: [change: EntitlementsChange | UsageChange];
   error: [error: TollgateError];
   /** Committed usage reached Stigg. */
   'usage.flushed': [summary: { records: number; units: number }];

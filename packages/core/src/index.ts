@@ -50,7 +50,7 @@ export type {
 } from './http/guard.js';
 
 // Events and metrics
-export type { Metrics, StreamState, TollgateEvents } from './events.js';
+export type { Metrics, StreamState, TollgateEvents, EntitlementsChange, UsageChange } from './events.js';
 
 // Errors
 export { TollgateError, ConfigError, StiggApiError, isTollgateError } from './errors.js';
@@ -73,6 +73,16 @@ export type {
   UsageEvent,
   ReportUsageInput,
   UsageReportAck,
+  Money,
+  SubscriptionEstimate,
+  EstimateSubscriptionInput,
+  EstimateSubscriptionUpdateInput,
+  ApplySubscriptionInput,
+  CreditGrant,
+  GrantCreditsInput,
+  CreditBalance,
+  UsageHistory,
+  InvoicePreview,
 } from './client/management.js';
 
 // Bulk imports (used by `tollgate import`)

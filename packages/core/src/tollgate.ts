@@ -268,7 +268,7 @@ export class Tollgate extends Management implements Instrumentable {
         },
         usage: (customerId, resourceId, featureId, patch) => {
           void this.cache.applyUsage(customerId, resourceId, featureId, patch, false);
-          this.events.emit('updated', { customerId, resourceId, kind: 'usage' });
+          this.events.emit('updated', { kind: 'usage', customerId, resourceId, featureId, ...patch });
         },
         reset: () => this.cache.invalidateAll(),
         state: (state) => this.setStreamState(state),
@@ -406,7 +406,13 @@ export class Tollgate extends Management implements Instrumentable {
       usagePeriodEnd: e.usagePeriodEnd,
     };
     const stored = this.cache.applyUsage(e.customerId, resourceId, e.featureId, patch);
-    this.events.emit('updated', { customerId: e.customerId, resourceId, kind: 'usage' });
+    this.events.emit('updated', {
+      kind: 'usage',
+      customerId: e.customerId,
+      resourceId,
+      featureId: e.featureId,
+      ...patch,
+    });
     if (fleet)
       void stored.then(() => fleet.send({ k: 'usage', c: e.customerId, r: resourceId, f: e.featureId, p: patch }));
   }
