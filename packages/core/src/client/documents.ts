@@ -53,6 +53,41 @@ export const GRANT_PROMOTIONS = `mutation GrantPromotionalEntitlements($input: G
 export const REVOKE_PROMOTION = `mutation RevokePromotionalEntitlement($input: RevokePromotionalEntitlementInput!) {
   revokePromotionalEntitlement(input: $input) { id } }`;
 
+const MONEY = `amount currency`;
+const PREVIEW = `billingPeriodRange { start end } subTotal { ${MONEY} } total { ${MONEY} } totalExcludingTax { ${MONEY} }
+  tax { ${MONEY} } discountAmount { ${MONEY} } isPlanDowngrade hasScheduledUpdates
+  proration { prorationDate hasProrations credit { ${MONEY} } debit { ${MONEY} } netAmount { ${MONEY} } }`;
+export const ESTIMATE_SUBSCRIPTION = `mutation EstimateSubscription($input: EstimateSubscriptionInput!) {
+  estimateSubscription(input: $input) { ${PREVIEW} } }`;
+export const ESTIMATE_SUBSCRIPTION_UPDATE = `mutation EstimateSubscriptionUpdate($input: EstimateSubscriptionUpdateInput!) {
+  estimateSubscriptionUpdate(input: $input) { ${PREVIEW} } }`;
+export const CANCEL_SUBSCRIPTION_UPDATES = `mutation CancelSubscriptionUpdates($input: SubscriptionUpdateScheduleCancellationInput!) {
+  cancelSchedule(input: $input) }`;
+export const MIGRATE_SUBSCRIPTION = `mutation MigrateSubscriptionToLatest($input: SubscriptionMigrationInput!) {
+  migrateSubscriptionToLatest(input: $input) { subscriptionId } }`;
+export const APPLY_SUBSCRIPTION = `mutation ApplySubscription($input: ApplySubscriptionInput!) {
+  applySubscription(input: $input) { subscription { ${SUBSCRIPTION} } } }`;
+export const TRANSFER_TO_RESOURCE = `mutation TransferSubscriptionToResource($input: TransferSubscriptionToResourceInput!) {
+  transferSubscriptionToResource(input: $input) { ${SUBSCRIPTION} } }`;
+export const DELEGATE_TO_CUSTOMER = `mutation DelegateSubscriptionToCustomer($input: DelegateSubscriptionToCustomerInput!) {
+  delegateSubscriptionToCustomer(input: $input) { ${SUBSCRIPTION} } }`;
+export const DETACH_PAYMENT_METHOD = `mutation DetachCustomerPaymentMethod($input: DetachCustomerPaymentMethodInput!) {
+  detachCustomerPaymentMethod(input: $input) { ${CUSTOMER} } }`;
+export const PREVIEW_NEXT_INVOICE = `mutation PreviewNextInvoice($input: PreviewNextInvoiceInput!) { previewNextInvoice(input: $input) {
+  amountDue { ${MONEY} } subTotal { ${MONEY} } total { ${MONEY} } totalExcludingTax { ${MONEY} } tax { ${MONEY} } lastUpdatedAt
+  lines { type description quantity amount { ${MONEY} } period { start end } proration } } }`;
+const CREDIT_GRANT = `grantId customerId resourceId currencyId amount consumedAmount displayName grantType priority comment
+  effectiveAt expireAt createdAt updatedAt cost { ${MONEY} }`;
+export const GRANT_CREDITS = `mutation GrantCredits($input: CreditGrantInput!) { createCreditGrant(input: $input) { ${CREDIT_GRANT} } }`;
+export const VOID_CREDIT_GRANT = `mutation VoidCreditGrant($input: VoidCreditGrantInput!) { voidCreditGrant(input: $input) { ${CREDIT_GRANT} } }`;
+export const GET_CREDIT_GRANTS = `query GetCreditGrants($input: GetCreditGrantsInput!) { creditGrants(input: $input) {
+  totalCount edges { node { ${CREDIT_GRANT} } } } }`;
+export const GET_CREDIT_BALANCE = `query GetCreditBalance($input: CreditBalanceSummaryInput!) { creditBalanceSummary(input: $input) {
+  customerId balances { customerId resourceId currentBalance totalConsumed totalGranted validUntil
+  currency { currencyId displayName symbol } } } }`;
+export const GET_USAGE_HISTORY = `query GetUsageHistoryV2($input: UsageHistoryV2Input!) { usageHistoryV2(input: $input) {
+  series { tags { key value } points { timestamp value isResetPoint } } markers { timestamp type } } }`;
+
 export const ON_ENTITLEMENTS_UPDATED = `subscription OnEntitlementsUpdated { entitlementsUpdated { customerId resourceId entitlements { ${ENTITLEMENT} } } }`;
 export const ON_USAGE_UPDATED = `subscription OnUsageUpdated { usageUpdated { usage { customerId resourceId featureId currentUsage
   usagePeriodStart usagePeriodEnd } entitlement { feature { refId } } } }`;

@@ -176,6 +176,128 @@ export interface ReportUsageInput {
   idempotencyKey?: string;
 }
 
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
+/** What a subscription (or a change to one) would cost, as Stigg estimates it. */
+export interface SubscriptionEstimate {
+  billingPeriodRange: { start: string | null; end: string | null };
+  subTotal: Money;
+  total: Money;
+  totalExcludingTax: Money;
+  tax: Money | null;
+  discountAmount: Money | null;
+  /** For a change mid-period: the unused part of the current price credited, the new one charged for the rest. */
+  proration: {
+    prorationDate: string;
+    hasProrations: boolean | null;
+    credit: Money;
+    debit: Money;
+    netAmount: Money;
+  } | null;
+  isPlanDowngrade: boolean | null;
+  hasScheduledUpdates: boolean | null;
+}
+
+export interface EstimateSubscriptionInput {
+  customerId: string;
+  planId: string;
+  resourceId?: string;
+  billingPeriod?: 'MONTHLY' | 'ANNUALLY';
+  addons?: { addonId: string; quantity?: number }[];
+  unitQuantity?: number;
+  billableFeatures?: { featureId: string; quantity: number }[];
+  startDate?: string;
+  promotionCode?: string;
+  skipTrial?: boolean;
+  billingCountryCode?: string;
+}
+
+export interface EstimateSubscriptionUpdateInput {
+  subscriptionId: string;
+  addons?: { addonId: string; quantity?: number }[];
+  unitQuantity?: number;
+  billableFeatures?: { featureId: string; quantity: number }[];
+  promotionCode?: string;
+}
+
+export interface ApplySubscriptionInput extends EstimateSubscriptionInput {
+  billingId?: string;
+  additionalMetaData?: Record<string, unknown>;
+  scheduleStrategy?: 'IMMEDIATE' | 'END_OF_BILLING_PERIOD' | 'END_OF_BILLING_MONTH';
+  awaitPaymentConfirmation?: boolean;
+}
+
+export interface CreditGrant {
+  grantId: string;
+  customerId: string;
+  resourceId: string | null;
+  currencyId: string;
+  amount: number;
+  consumedAmount: number;
+  displayName: string;
+  grantType: 'PAID' | 'PROMOTIONAL';
+  priority: number;
+  comment: string | null;
+  effectiveAt: string;
+  expireAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  cost: Money;
+}
+
+export interface GrantCreditsInput {
+  customerId: string;
+  currencyId: string;
+  amount: number;
+  displayName: string;
+  grantType: 'PAID' | 'PROMOTIONAL';
+  resourceId?: string;
+  effectiveAt?: string;
+  expireAt?: string;
+  priority?: number;
+  comment?: string;
+  cost?: Money;
+  additionalMetaData?: Record<string, unknown>;
+}
+
+export interface CreditBalance {
+  customerId: string;
+  resourceId: string | null;
+  currentBalance: number;
+  totalConsumed: number;
+  totalGranted: number;
+  validUntil: number | null;
+  currency: { currencyId: string; displayName: string; symbol: string | null };
+}
+
+export interface UsageHistory {
+  series: {
+    tags: { key: string; value: string }[];
+    points: { timestamp: string; value: number; isResetPoint: boolean }[];
+  }[];
+  markers: { timestamp: string; type: string }[];
+}
+
+export interface InvoicePreview {
+  amountDue: Money;
+  subTotal: Money;
+  total: Money;
+  totalExcludingTax: Money;
+  tax: Money | null;
+  lastUpdatedAt: string;
+  lines: {
+    type: string;
+    description: string;
+    quantity: number | null;
+    amount: Money;
+    period: { start: string; end: string };
+    proration: boolean;
+  }[];
+}
+
 /** What is wrong with a usage report, or null: said before anything is sent. */
 export function reportUsageProblem(input: ReportUsageInput): string | null {
   if (typeof input !== 'object' || input === null) return 'needs { customerId, featureId, value }';
@@ -220,6 +342,7 @@ export class Management {
     return this.client.request<T>(document, { input }, op, { idempotent: false });
   }
 
+  /** Reads, and mutations that change nothing (estimates, previews): safe to repeat. */
   private read<T>(document: string, variables: Record<string, unknown> | undefined, op: string): Promise<T> {
     return this.client.request<T>(document, variables, op, { idempotent: true });
   }
@@ -376,6 +499,187 @@ export class Management {
   async revokePromotionalEntitlement(customerId: string, featureId: string): Promise<void> {
     await this.write(doc.REVOKE_PROMOTION, { customerId, featureId }, 'RevokePromotionalEntitlement');
     await this.onCustomerChanged(customerId);
+  }
+
+  /** What a new subscription would cost (nothing is created; safe to repeat). */
+  async estimateSubscription(input: EstimateSubscriptionInput): Promise<SubscriptionEstimate> {
+    return (
+      await this.read<{ estimateSubscription: SubscriptionEstimate }>(
+        doc.ESTIMATE_SUBSCRIPTION,
+        { input },
+        'EstimateSubscription',
+      )
+    ).estimateSubscription;
+  }
+
+  /** What a change to a subscription would cost now, proration included (nothing changes; safe to repeat). */
+  async estimateSubscriptionUpdate(input: EstimateSubscriptionUpdateInput): Promise<SubscriptionEstimate> {
+    return (
+      await this.read<{ estimateSubscriptionUpdate: SubscriptionEstimate }>(
+        doc.ESTIMATE_SUBSCRIPTION_UPDATE,
+        { input },
+        'EstimateSubscriptionUpdate',
+      )
+    ).estimateSubscriptionUpdate;
+  }
+
+  /**
+   * Cancels a subscription's updates that wait: those scheduled for the end of its period (`Scheduled`, the
+   * default) or those waiting for a payment (`PendingPayment`).
+   */
+  async cancelSubscriptionUpdates(input: {
+    subscriptionId: string;
+    status?: 'Scheduled' | 'PendingPayment';
+  }): Promise<{ subscriptionId: string }> {
+    const data = await this.write<{ cancelSchedule: string }>(
+      doc.CANCEL_SUBSCRIPTION_UPDATES,
+      input,
+      'CancelSubscriptionUpdates',
+    );
+    return { subscriptionId: data.cancelSchedule };
+  }
+
+  /** Moves a subscription to the latest version of its plan and add-ons, now or at the end of its period. */
+  async migrateSubscriptionToLatest(input: {
+    subscriptionId: string;
+    subscriptionMigrationTime?: 'IMMEDIATE' | 'END_OF_BILLING_PERIOD';
+  }): Promise<{ subscriptionId: string }> {
+    const sub = (
+      await this.write<{ migrateSubscriptionToLatest: { subscriptionId: string } }>(
+        doc.MIGRATE_SUBSCRIPTION,
+        input,
+        'MigrateSubscriptionToLatest',
+      )
+    ).migrateSubscriptionToLatest;
+    await this.onSubscriptionChanged(input.subscriptionId);
+    return sub;
+  }
+
+  /** Creates or replaces the customer's subscription to a plan, as provisioning does, without a checkout. */
+  async applySubscription(input: ApplySubscriptionInput): Promise<Subscription | null> {
+    const data = await this.write<{ applySubscription: { subscription: Subscription | null } }>(
+      doc.APPLY_SUBSCRIPTION,
+      input,
+      'ApplySubscription',
+    );
+    await this.onCustomerChanged(input.customerId);
+    return data.applySubscription.subscription;
+  }
+
+  /** Moves a subscription to another resource of its customer. */
+  async transferSubscriptionToResource(input: {
+    subscriptionId: string;
+    destinationResourceId: string;
+  }): Promise<Subscription> {
+    const sub = (
+      await this.write<{ transferSubscriptionToResource: Subscription }>(
+        doc.TRANSFER_TO_RESOURCE,
+        input,
+        'TransferSubscriptionToResource',
+      )
+    ).transferSubscriptionToResource;
+    await this.onCustomerChanged(sub.customer.customerId);
+    return sub;
+  }
+
+  /** Lets another customer use a subscription (its payer stays the same). */
+  async delegateSubscriptionToCustomer(input: {
+    subscriptionId: string;
+    destinationCustomerId: string;
+  }): Promise<Subscription> {
+    const before = await this.getSubscription(input.subscriptionId);
+    const sub = (
+      await this.write<{ delegateSubscriptionToCustomer: Subscription }>(
+        doc.DELEGATE_TO_CUSTOMER,
+        input,
+        'DelegateSubscriptionToCustomer',
+      )
+    ).delegateSubscriptionToCustomer;
+    await this.onCustomerChanged(before.customer.customerId);
+    await this.onCustomerChanged(input.destinationCustomerId);
+    return sub;
+  }
+
+  async detachCustomerPaymentMethod(customerId: string): Promise<Customer> {
+    return (
+      await this.write<{ detachCustomerPaymentMethod: Customer }>(
+        doc.DETACH_PAYMENT_METHOD,
+        { customerId },
+        'DetachCustomerPaymentMethod',
+      )
+    ).detachCustomerPaymentMethod;
+  }
+
+  /** The subscription's next invoice as it stands now (safe to repeat). */
+  async previewNextInvoice(subscriptionId: string): Promise<InvoicePreview> {
+    return (
+      await this.read<{ previewNextInvoice: InvoicePreview }>(
+        doc.PREVIEW_NEXT_INVOICE,
+        { input: { subscriptionId } },
+        'PreviewNextInvoice',
+      )
+    ).previewNextInvoice;
+  }
+
+  async grantCredits(input: GrantCreditsInput): Promise<CreditGrant> {
+    const grant = (await this.write<{ createCreditGrant: CreditGrant }>(doc.GRANT_CREDITS, input, 'GrantCredits'))
+      .createCreditGrant;
+    await this.onCustomerChanged(input.customerId);
+    return grant;
+  }
+
+  async voidCreditGrant(grantId: string): Promise<CreditGrant> {
+    const grant = (
+      await this.write<{ voidCreditGrant: CreditGrant }>(doc.VOID_CREDIT_GRANT, { id: grantId }, 'VoidCreditGrant')
+    ).voidCreditGrant;
+    await this.onCustomerChanged(grant.customerId);
+    return grant;
+  }
+
+  async getCreditGrants(input: {
+    customerId: string;
+    currencyId?: string;
+    resourceId?: string;
+  }): Promise<CreditGrant[]> {
+    const data = await this.read<{ creditGrants: { edges: { node: CreditGrant }[] } }>(
+      doc.GET_CREDIT_GRANTS,
+      { input: { ...input, paging: { first: 100 } } },
+      'GetCreditGrants',
+    );
+    return data.creditGrants.edges.map((e) => e.node);
+  }
+
+  async getCreditBalance(input: {
+    customerId: string;
+    currencyId?: string;
+    resourceId?: string;
+  }): Promise<CreditBalance[]> {
+    return (
+      await this.read<{ creditBalanceSummary: { balances: CreditBalance[] } }>(
+        doc.GET_CREDIT_BALANCE,
+        { input },
+        'GetCreditBalance',
+      )
+    ).creditBalanceSummary.balances;
+  }
+
+  /** A feature's usage over time, as Stigg recorded the reports (`startDate` required, `endDate` default now). */
+  async getUsageHistory(input: {
+    customerId: string;
+    featureId: string;
+    resourceId?: string;
+    startDate: string;
+    endDate?: string;
+    groupBy?: string[];
+  }): Promise<UsageHistory> {
+    return (await this.read<{ usageHistoryV2: UsageHistory }>(doc.GET_USAGE_HISTORY, { input }, 'GetUsageHistoryV2'))
+      .usageHistoryV2;
+  }
+
+  /** The cache drops what a change to this subscription made outdated (its customer's entries). */
+  private async onSubscriptionChanged(subscriptionId: string): Promise<void> {
+    const sub = await this.getSubscription(subscriptionId).catch(() => null);
+    if (sub) await this.onCustomerChanged(sub.customer.customerId);
   }
 
   /** Raw usage events; each carries its idempotency key, so the call is safe to repeat. */
