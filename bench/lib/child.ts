@@ -9,14 +9,14 @@ import { fileURLToPath } from 'node:url';
 export async function startChild<T>(
   file: string,
   args: string[] = [],
-  options: { cpu?: number; runtime?: 'node' | 'bun' } = {},
+  options: { cpu?: number; runtime?: 'node' | 'bun'; nodeArgs?: string[] } = {},
 ): Promise<{ info: T; stop(): Promise<void> }> {
   // Packages resolve to their builds (dist), as in production; only the server file itself is TypeScript (which
   // Bun runs as it is).
   const argv =
     options.runtime === 'bun'
       ? [fileURLToPath(new URL('../../node_modules/.bin/bun', import.meta.url)), file, ...args]
-      : [process.execPath, '--import', 'tsx', file, ...args];
+      : [process.execPath, ...(options.nodeArgs ?? []), '--import', 'tsx', file, ...args];
   // Pinned to one core when asked (and `taskset` exists), apart from the load generator.
   const pinned = options.cpu !== undefined && hasTaskset() ? ['taskset', '-c', String(options.cpu), ...argv] : argv;
   const child: ChildProcess = spawn(pinned[0]!, pinned.slice(1), {

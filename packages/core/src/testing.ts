@@ -3,7 +3,7 @@
  * code under test (adapters included: pass `double.tollgate` as their client), then read what was reported.
  * Everything but the network is the real thing: cache, decisions, the usage meter and the outbox.
  */
-import type { StiggClient } from './client/stigg-client.js';
+import type { StiggClient, UsageRecordInput as Usage } from './client/stigg-client.js';
 import type { UsageAck, WireEntitlement } from './client/wire-types.js';
 import type { FeatureType, ResetPeriod } from './decision/types.js';
 import { TollgateError } from './errors.js';
@@ -43,15 +43,6 @@ const PERIOD_MS: Record<ResetPeriod, number> = {
   MONTH: 30 * DAY,
   YEAR: 365 * DAY,
 };
-
-interface Usage {
-  customerId: string;
-  resourceId?: string | null;
-  featureId: string;
-  value: number;
-  updateBehavior?: 'DELTA' | 'SET';
-  idempotencyKey?: string;
-}
 
 class FakeStigg {
   readonly grants = new Map<string, Map<string, TestGrant>>();

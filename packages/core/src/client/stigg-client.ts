@@ -31,6 +31,16 @@ export interface RequestOptions {
   failed?: (err: TollgateError) => void;
 }
 
+/** One usage record as Stigg's `reportUsage` and `reportUsageBulk` take it. */
+export interface UsageRecordInput {
+  customerId: string;
+  resourceId?: string | null;
+  featureId: string;
+  value: number;
+  updateBehavior?: 'DELTA' | 'SET';
+  idempotencyKey?: string;
+}
+
 const RETRYABLE_STATUS = new Set([408, 429, 502, 503, 504]);
 /**
  * The wait between attempts. Its timer is ref'd: a caller awaits the request, so Node must not exit under it
@@ -198,14 +208,7 @@ export class StiggClient {
    * failure whose outcome is unknown (Stigg applies a key once); `failed` hears of each failed attempt.
    */
   async reportUsage(
-    usage: {
-      customerId: string;
-      resourceId?: string | null;
-      featureId: string;
-      value: number;
-      updateBehavior: 'DELTA' | 'SET';
-      idempotencyKey: string;
-    },
+    usage: UsageRecordInput & Required<Pick<UsageRecordInput, 'updateBehavior' | 'idempotencyKey'>>,
     failed?: (err: TollgateError) => void,
   ): Promise<UsageAck> {
     const data = await this.request<{ reportUsage: UsageAck }>(doc.REPORT_USAGE, { input: usage }, 'ReportUsage', {
@@ -216,14 +219,7 @@ export class StiggClient {
   }
 
   async reportUsageBulk(
-    usages: {
-      customerId: string;
-      resourceId?: string | null;
-      featureId: string;
-      value: number;
-      updateBehavior?: 'DELTA' | 'SET';
-      idempotencyKey?: string;
-    }[],
+    usages: UsageRecordInput[],
     options: { signal?: AbortSignal; attempts?: number; timeoutMs?: number } = {},
   ): Promise<UsageAck[]> {
     const idempotent = usages.every((u) => !!u.idempotencyKey);
