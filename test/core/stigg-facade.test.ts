@@ -14,6 +14,7 @@ import {
   StiggFacadeError,
   type ClientConfiguration,
   type EntitlementsUpdatedPayload,
+  type EntitlementUsageUpdatedFragment,
   type Logger,
 } from '@tollgate/core/stigg';
 import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
@@ -462,6 +463,30 @@ describe('@tollgate/core/stigg answers as @stigg/node-server-sdk does', () => {
     );
   });
 
+  it('addListener(usageUpdated): the payload of a usage change', async () => {
+    await sdk.provisionCustomer({ customerId: 'evt-usage', subscriptionParams: { planId: 'plan-free' } });
+    const seats = { customerId: 'evt-usage', featureId: 'feature-seats' };
+    // Both hold the customer (the SDK tells usage changes of customers it holds).
+    await sdk.getMeteredEntitlement(seats);
+    await facade.getMeteredEntitlement(seats);
+    const got: Record<'sdk' | 'facade', EntitlementUsageUpdatedFragment[]> = { sdk: [], facade: [] };
+    sdk.addListener('usageUpdated', (p) => p.usage.customerId === 'evt-usage' && got.sdk.push(p as never));
+    facade.addListener('usageUpdated', (p) => p.usage.customerId === 'evt-usage' && got.facade.push(p));
+    server.admin.setUsage('evt-usage', 'feature-seats', 2);
+    await until(() => got.sdk.length > 0 && got.facade.length > 0, 'both usageUpdated payloads');
+    expect(got.facade[0]!.usage).toMatchObject({ featureId: 'feature-seats', currentUsage: 2 });
+    expect(got.facade[0]!.entitlement).toMatchObject({ currentUsage: 2, usageLimit: 2 });
+    const { sdkOnly } = same('addListener usageUpdated (setUsage)', got.sdk[0], got.facade[0], { scrubbed: true });
+    expect(sdkOnly.sort()).toEqual(
+      [
+        'entitlement.isGranted',
+        'entitlement.entitlementUpdatedAt',
+        'entitlement.usageUpdatedAt',
+        'entitlement.feature.displayName',
+      ].sort(),
+    );
+  });
+
   it('initializeSuccessfully and apiKeyInvalid', async () => {
     const told: string[] = [];
     const ok = facadeOn(server);
@@ -693,5 +718,45 @@ describe('@tollgate/core/stigg answers as @stigg/node-server-sdk does', () => {
     >();
     expectTypeOf<Parameters<SdkStigg['getEntitlement']>[0]>().toMatchTypeOf<Parameters<Stigg['getEntitlement']>[0]>();
     expectTypeOf<Stigg['getEntitlements']>().returns.resolves.toBeArray();
+    // The calls added with core's typed management calls take the SDK's arguments too.
+    expectTypeOf<Parameters<SdkStigg['applySubscription']>[0]>().toMatchTypeOf<
+      Parameters<Stigg['applySubscription']>[0]
+    >();
+    expectTypeOf<Parameters<SdkStigg['grantCredits']>[0]>().toMatchTypeOf<Parameters<Stigg['grantCredits']>[0]>();
+    expectTypeOf<Parameters<SdkStigg['provisionSubscription']>[0]>().toMatchTypeOf<
+      Parameters<Stigg['provisionSubscription']>[0]
+    >();
+    expectTypeOf<Parameters<SdkStigg['estimateSubscription']>[0]>().toMatchTypeOf<
+      Parameters<Stigg['estimateSubscription']>[0]
+    >();
+    expectTypeOf<Parameters<SdkStigg['estimateSubscriptionUpdate']>[0]>().toMatchTypeOf<
+      Parameters<Stigg['estimateSubscriptionUpdate']>[0]
+    >();
+    expectTypeOf<Parameters<SdkStigg['cancelSubscriptionScheduledUpdates']>[0]>().toMatchTypeOf<
+      Parameters<Stigg['cancelSubscriptionScheduledUpdates']>[0]
+    >();
+    expectTypeOf<Parameters<SdkStigg['migrateSubscriptionToLatest']>[0]>().toMatchTypeOf<
+      Parameters<Stigg['migrateSubscriptionToLatest']>[0]
+    >();
+    expectTypeOf<Parameters<SdkStigg['transferSubscriptionToResource']>[0]>().toMatchTypeOf<
+      Parameters<Stigg['transferSubscriptionToResource']>[0]
+    >();
+    expectTypeOf<Parameters<SdkStigg['delegateSubscriptionToCustomer']>[0]>().toMatchTypeOf<
+      Parameters<Stigg['delegateSubscriptionToCustomer']>[0]
+    >();
+    expectTypeOf<Parameters<SdkStigg['previewNextInvoice']>[0]>().toMatchTypeOf<
+      Parameters<Stigg['previewNextInvoice']>[0]
+    >();
+    expectTypeOf<Parameters<SdkStigg['getCreditBalance']>[0]>().toMatchTypeOf<
+      Parameters<Stigg['getCreditBalance']>[0]
+    >();
+    expectTypeOf<Parameters<SdkStigg['getCreditGrants']>[0]>().toMatchTypeOf<Parameters<Stigg['getCreditGrants']>[0]>();
+    expectTypeOf<Parameters<SdkStigg['voidCreditGrant']>[0]>().toMatchTypeOf<Parameters<Stigg['voidCreditGrant']>[0]>();
+    expectTypeOf<Parameters<SdkStigg['getUsageHistoryV2']>[0]>().toMatchTypeOf<
+      Parameters<Stigg['getUsageHistoryV2']>[0]
+    >();
+    expectTypeOf<Parameters<SdkStigg['detachCustomerPaymentMethod']>[0]>().toMatchTypeOf<
+      Parameters<Stigg['detachCustomerPaymentMethod']>[0]
+    >();
   });
 });

@@ -18,9 +18,17 @@ export const REPORT_USAGE = `mutation ReportUsage($input: ReportUsageInput!) {
 export const REPORT_EVENT = `mutation ReportEvent($input: UsageEventsReportInput!) { reportEvent(events: $input) }`;
 
 const CUSTOMER = `id customerId name email billingId additionalMetaData createdAt updatedAt hasActiveSubscription`;
+const INVOICE = `billingId status createdAt dueDate updatedAt errorMessage requiresAction paymentSecret paymentUrl pdfUrl
+  billingReason currency subTotal subTotalExcludingTax total totalExcludingTax tax amountDue attemptCount`;
+const PRICE = `billingModel billingPeriod billingCadence billingId minUnitQuantity maxUnitQuantity billingCountryCode
+  price { amount currency } creditRate { amount } tiersMode tiers { upTo flatPrice { amount currency } unitPrice { amount currency } }
+  feature { refId featureUnits featureUnitsPlural displayName description } blockSize`;
 const SUBSCRIPTION = `id subscriptionId status startDate endDate cancellationDate effectiveEndDate currentBillingPeriodEnd
   pricingType additionalMetaData resource { resourceId } customer { customerId } plan { refId displayName }
-  addons { quantity addon { refId } }`;
+  addons { quantity addon { refId } }
+  billingId billingLinkUrl billingSyncError paymentCollection paymentCollectionMethod
+  latestInvoice { ${INVOICE} } prices { usageLimit price { ${PRICE} } }
+  totalPrice { subTotal { amount currency } total { amount currency } } experimentInfo { name id groupType groupName }`;
 // A package entitlement's `featureId` is Stigg's internal id; the feature's own id is `feature.refId`.
 const PACKAGE_ENTITLEMENT = `usageLimit hasUnlimitedUsage enumValues resetPeriod feature { refId }`;
 const PLAN = `id refId displayName description pricingType product { refId displayName }
@@ -32,7 +40,7 @@ export const PROVISION_CUSTOMER = `mutation ProvisionCustomer($input: ProvisionC
   customer { ${CUSTOMER} } subscription { ${SUBSCRIPTION} } subscriptionDecisionStrategy } }`;
 export const UPDATE_CUSTOMER = `mutation UpdateCustomer($input: UpdateCustomerInput!) { updateCustomer: updateOneCustomer(input: $input) { ${CUSTOMER} } }`;
 export const GET_CUSTOMER = `query GetCustomerById($input: GetCustomerByRefIdInput!) { getCustomerByRefId(input: $input) {
-  ${CUSTOMER} subscriptions { ${SUBSCRIPTION} } promotionalEntitlements { ${PROMOTION} } } }`;
+  ${CUSTOMER} hasPaymentMethod subscriptions { ${SUBSCRIPTION} } promotionalEntitlements { ${PROMOTION} } } }`;
 export const ARCHIVE_CUSTOMER = `mutation ArchiveCustomer($input: ArchiveCustomerInput!) { archiveCustomer(input: $input) { customerId } }`;
 export const UNARCHIVE_CUSTOMER = `mutation UnarchiveCustomer($input: UnarchiveCustomerInput!) { unarchiveCustomer(input: $input) { ${CUSTOMER} } }`;
 export const PROVISION_SUBSCRIPTION = `mutation ProvisionSubscription($input: ProvisionSubscriptionInput!) {
@@ -54,9 +62,12 @@ export const REVOKE_PROMOTION = `mutation RevokePromotionalEntitlement($input: R
   revokePromotionalEntitlement(input: $input) { id } }`;
 
 const MONEY = `amount currency`;
+const TAX_DETAILS = `taxDetails { displayName percentage inclusive }`;
 const PREVIEW = `billingPeriodRange { start end } subTotal { ${MONEY} } total { ${MONEY} } totalExcludingTax { ${MONEY} }
-  tax { ${MONEY} } discountAmount { ${MONEY} } isPlanDowngrade hasScheduledUpdates
-  proration { prorationDate hasProrations credit { ${MONEY} } debit { ${MONEY} } netAmount { ${MONEY} } }`;
+  tax { ${MONEY} } ${TAX_DETAILS} discountAmount { ${MONEY} } discount { type value durationType durationInMonths }
+  isPlanDowngrade hasScheduledUpdates
+  proration { prorationDate hasProrations credit { ${MONEY} } debit { ${MONEY} } netAmount { ${MONEY} } }
+  subscription { subTotal { ${MONEY} } totalExcludingTax { ${MONEY} } total { ${MONEY} } tax { ${MONEY} } }`;
 export const ESTIMATE_SUBSCRIPTION = `mutation EstimateSubscription($input: EstimateSubscriptionInput!) {
   estimateSubscription(input: $input) { ${PREVIEW} } }`;
 export const ESTIMATE_SUBSCRIPTION_UPDATE = `mutation EstimateSubscriptionUpdate($input: EstimateSubscriptionUpdateInput!) {
@@ -77,14 +88,14 @@ export const PREVIEW_NEXT_INVOICE = `mutation PreviewNextInvoice($input: Preview
   amountDue { ${MONEY} } subTotal { ${MONEY} } total { ${MONEY} } totalExcludingTax { ${MONEY} } tax { ${MONEY} } lastUpdatedAt
   lines { type description quantity amount { ${MONEY} } period { start end } proration } } }`;
 const CREDIT_GRANT = `grantId customerId resourceId currencyId amount consumedAmount displayName grantType priority comment
-  effectiveAt expireAt createdAt updatedAt cost { ${MONEY} }`;
+  effectiveAt expireAt createdAt updatedAt cost { ${MONEY} } additionalMetaData`;
 export const GRANT_CREDITS = `mutation GrantCredits($input: CreditGrantInput!) { createCreditGrant(input: $input) { ${CREDIT_GRANT} } }`;
 export const VOID_CREDIT_GRANT = `mutation VoidCreditGrant($input: VoidCreditGrantInput!) { voidCreditGrant(input: $input) { ${CREDIT_GRANT} } }`;
 export const GET_CREDIT_GRANTS = `query GetCreditGrants($input: GetCreditGrantsInput!) { creditGrants(input: $input) {
   totalCount edges { node { ${CREDIT_GRANT} } } } }`;
 export const GET_CREDIT_BALANCE = `query GetCreditBalance($input: CreditBalanceSummaryInput!) { creditBalanceSummary(input: $input) {
   customerId balances { customerId resourceId currentBalance totalConsumed totalGranted validUntil
-  currency { currencyId displayName symbol } } } }`;
+  currency { currencyId displayName symbol units { singular plural } } } } }`;
 export const GET_USAGE_HISTORY = `query GetUsageHistoryV2($input: UsageHistoryV2Input!) { usageHistoryV2(input: $input) {
   series { tags { key value } points { timestamp value isResetPoint } } markers { timestamp type } } }`;
 

@@ -35,6 +35,63 @@ export interface Subscription {
   customer: { customerId: string };
   plan: { refId: string; displayName: string };
   addons: { quantity: number; addon: { refId: string } }[] | null;
+  billingId: string | null;
+  billingLinkUrl: string | null;
+  billingSyncError: string | null;
+  /** Whether the subscription's payments are collected (`NOT_REQUIRED` for free ones). */
+  paymentCollection: 'ACTION_REQUIRED' | 'FAILED' | 'NOT_REQUIRED' | 'PROCESSING';
+  paymentCollectionMethod: 'CHARGE' | 'INVOICE' | 'NONE' | null;
+  /** The invoice of the current billing period (paid subscriptions). */
+  latestInvoice: SubscriptionInvoice | null;
+  /** The prices the subscription pays (the plan's for its billing period, ...); empty when free. */
+  prices: { usageLimit: number | null; price: SubscriptionPrice | null }[] | null;
+  /** The price per period before (`subTotal`) and after (`total`) discounts; null when free. */
+  totalPrice: { subTotal: Money; total: Money } | null;
+  experimentInfo: { name: string; id: string; groupType: string; groupName: string } | null;
+}
+
+export interface SubscriptionInvoice {
+  billingId: string;
+  status: 'CANCELED' | 'OPEN' | 'PAID';
+  createdAt: string;
+  dueDate: string | null;
+  updatedAt: string;
+  errorMessage: string | null;
+  requiresAction: boolean;
+  paymentSecret: string | null;
+  paymentUrl: string | null;
+  pdfUrl: string | null;
+  billingReason: string | null;
+  currency: string | null;
+  subTotal: number | null;
+  subTotalExcludingTax: number | null;
+  total: number | null;
+  totalExcludingTax: number | null;
+  tax: number | null;
+  amountDue: number | null;
+  attemptCount: number | null;
+}
+
+export interface SubscriptionPrice {
+  billingModel: string;
+  billingPeriod: 'MONTHLY' | 'ANNUALLY';
+  billingCadence: string;
+  billingId: string | null;
+  minUnitQuantity: number | null;
+  maxUnitQuantity: number | null;
+  billingCountryCode: string | null;
+  price: Money | null;
+  creditRate: { amount: number } | null;
+  tiersMode: string | null;
+  tiers: { upTo: number | null; flatPrice: Money | null; unitPrice: Money | null }[] | null;
+  feature: {
+    refId: string;
+    featureUnits: string | null;
+    featureUnitsPlural: string | null;
+    displayName: string;
+    description: string | null;
+  } | null;
+  blockSize: number | null;
 }
 
 export interface PromotionalEntitlement {
@@ -96,6 +153,8 @@ function toPaywall(wire: WirePaywall): Paywall {
 }
 
 export interface CustomerWithSubscriptions extends Customer {
+  /** Whether the customer has a payment method in the billing integration. */
+  hasPaymentMethod: boolean;
   subscriptions: Subscription[] | null;
   promotionalEntitlements: PromotionalEntitlement[];
 }
@@ -110,6 +169,8 @@ export interface SubscriptionParams {
   unitQuantity?: number;
   startDate?: string;
   additionalMetaData?: Record<string, unknown>;
+  /** A promotion code of a coupon: the coupon applies to the subscription. */
+  promotionCode?: string;
 }
 
 export interface ProvisionCustomerInput {
@@ -126,6 +187,11 @@ export type UpdateCustomerInput = Omit<ProvisionCustomerInput, 'subscriptionPara
 
 export interface ProvisionSubscriptionInput extends SubscriptionParams {
   customerId: string;
+  /**
+   * When a subscription to another plan of the product is active: replace it now (`IMMEDIATE`, the default), or
+   * schedule the change for the end of its billing period (or month).
+   */
+  scheduleStrategy?: 'IMMEDIATE' | 'END_OF_BILLING_PERIOD' | 'END_OF_BILLING_MONTH';
 }
 
 export interface UpdateSubscriptionInput {
@@ -134,6 +200,8 @@ export interface UpdateSubscriptionInput {
   addons?: { addonId: string; quantity?: number }[];
   unitQuantity?: number;
   additionalMetaData?: Record<string, unknown>;
+  /** Apply add-on, billing-period and quantity changes now (`IMMEDIATE`, the default) or at the end of the period. */
+  scheduleStrategy?: 'IMMEDIATE' | 'END_OF_BILLING_PERIOD' | 'END_OF_BILLING_MONTH';
 }
 
 export interface CancelSubscriptionInput {
@@ -188,7 +256,18 @@ export interface SubscriptionEstimate {
   total: Money;
   totalExcludingTax: Money;
   tax: Money | null;
+  /** The tax applied, when there is one. */
+  taxDetails: { displayName: string; percentage: number; inclusive: boolean } | null;
   discountAmount: Money | null;
+  /** The discount applied (a coupon or promotion code), when there is one. */
+  discount: {
+    type: 'FIXED' | 'PERCENTAGE';
+    value: number;
+    durationType: 'FOREVER' | 'ONCE' | 'REPEATING';
+    durationInMonths: number | null;
+  } | null;
+  /** The recurring price per billing period once the subscription (or the change) applies. */
+  subscription: { subTotal: Money; totalExcludingTax: Money; total: Money; tax: Money } | null;
   /** For a change mid-period: the unused part of the current price credited, the new one charged for the rest. */
   proration: {
     prorationDate: string;
@@ -225,6 +304,8 @@ export interface EstimateSubscriptionUpdateInput {
 
 export interface ApplySubscriptionInput extends EstimateSubscriptionInput {
   billingId?: string;
+  /** A payment method of the billing integration, kept as the customer's. */
+  paymentMethodId?: string;
   additionalMetaData?: Record<string, unknown>;
   scheduleStrategy?: 'IMMEDIATE' | 'END_OF_BILLING_PERIOD' | 'END_OF_BILLING_MONTH';
   awaitPaymentConfirmation?: boolean;
@@ -246,6 +327,7 @@ export interface CreditGrant {
   createdAt: string;
   updatedAt: string;
   cost: Money;
+  additionalMetaData: Record<string, unknown> | null;
 }
 
 export interface GrantCreditsInput {
@@ -270,7 +352,12 @@ export interface CreditBalance {
   totalConsumed: number;
   totalGranted: number;
   validUntil: number | null;
-  currency: { currencyId: string; displayName: string; symbol: string | null };
+  currency: {
+    currencyId: string;
+    displayName: string;
+    symbol: string | null;
+    units: { singular: string; plural: string } | null;
+  };
 }
 
 export interface UsageHistory {

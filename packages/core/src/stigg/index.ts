@@ -16,8 +16,12 @@ export {
   LogLevel,
   MeterType,
   PricingType,
+  CreditGrantType,
   PromotionalEntitlementPeriod,
   PromotionalEntitlementStatus,
+  ScheduleStrategy,
+  SubscriptionMigrationTime,
+  SubscriptionScheduleStatus,
   ProvisionSubscriptionStatus,
   SubscriptionCancellationTime,
   SubscriptionDecisionStrategy,
@@ -71,6 +75,44 @@ export type {
   NetworkRequestFailed,
   EntitlementsUpdatedPayload,
   EntitlementFragment,
+  EntitlementUsageUpdatedFragment,
+  UsageUpdatedFragment,
+} from './sdk-shapes.js';
+
+// Estimates, scheduled updates, migrations, transfers
+export type {
+  BillableFeature,
+  EstimateSubscription,
+  EstimateSubscriptionUpdate,
+  PreviewNextInvoice,
+  CancelSubscriptionScheduledUpdates,
+  MigrateSubscriptionToLatest,
+  ApplySubscription,
+  ApplySubscriptionResults,
+  TransferSubscriptionToResourceInput,
+  DelegateSubscriptionToCustomerInput,
+  Money,
+  DateRange,
+  SubscriptionPreview,
+  SubscriptionPreviewProration,
+  SubscriptionPricePreview,
+  SubscriptionPreviewDiscount,
+  SubscriptionPreviewTaxDetails,
+  SubscriptionInvoicePreviewFragment,
+} from './sdk-shapes.js';
+
+// Credits and usage history
+export type {
+  CreditGrantInput,
+  VoidCreditGrantInput,
+  GetCreditGrantsInput,
+  CreditBalanceSummaryInput,
+  CreditGrantFragment,
+  GetCreditGrantsResult,
+  CreditBalanceFragment,
+  CreditsBalanceSummaryFragment,
+  UsageHistoryV2Input,
+  UsageHistoryV2Fragment,
 } from './sdk-shapes.js';
 
 // Management
@@ -101,6 +143,12 @@ export type {
   SlimSubscriptionFragmentV2Fragment,
   PackageEntitlement,
   Price,
+  PriceTier,
+  SubscriptionPrice,
+  TotalPrice,
+  SubscriptionInvoice,
+  PaymentCollection,
+  ExperimentInfo,
   Plan,
   Paywall,
   Product,

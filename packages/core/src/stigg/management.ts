@@ -41,7 +41,6 @@ const SUBSCRIPTION_PARAMS_UNSUPPORTED = [
   'skipTrial',
   'awaitPaymentConfirmation',
   'billingInformation',
-  'promotionCode',
   'appliedCoupon',
   'trialOverrideConfiguration',
   'priceOverrides',
@@ -54,7 +53,6 @@ export const PROVISION_SUBSCRIPTION_UNSUPPORTED = [
   'checkoutOptions',
   'billingCountryCode',
   'subscriptionEntitlements',
-  'scheduleStrategy',
   'paymentCollectionMethod',
 ] as const;
 export const UPDATE_SUBSCRIPTION_UNSUPPORTED = [
@@ -63,7 +61,6 @@ export const UPDATE_SUBSCRIPTION_UNSUPPORTED = [
   'billingInformation',
   'subscriptionEntitlements',
   'trialEndDate',
-  'scheduleStrategy',
   'appliedCoupon',
   'priceOverrides',
 ] as const;
@@ -93,6 +90,7 @@ export function subscriptionParams(p: S.CreateSubscriptionParams): T.Subscriptio
     ...present('unitQuantity', p.unitQuantity),
     ...present('startDate', isoOf(p.startDate)),
     ...present('additionalMetaData', p.metadata ?? undefined),
+    ...present('promotionCode', p.promotionCode),
   };
 }
 
@@ -140,6 +138,8 @@ export function provisionSubscriptionInput(input: S.ProvisionSubscription): T.Pr
     ...present('unitQuantity', input.unitQuantity),
     ...present('startDate', isoOf(input.startDate)),
     ...present('additionalMetaData', input.metadata ?? undefined),
+    ...present('scheduleStrategy', input.scheduleStrategy),
+    ...present('promotionCode', input.promotionCode),
   };
 }
 
@@ -151,6 +151,7 @@ export function updateSubscriptionInput(input: S.UpdateSubscription): T.UpdateSu
     ...present('addons', input.addons),
     ...present('unitQuantity', input.unitQuantity),
     ...present('additionalMetaData', input.metadata ?? undefined),
+    ...present('scheduleStrategy', input.scheduleStrategy),
   };
 }
 
@@ -160,6 +161,116 @@ export function cancelSubscriptionInput(input: S.CancelSubscription): T.CancelSu
     subscriptionId: input.subscriptionId,
     ...present('subscriptionCancellationTime', input.subscriptionCancellationTime),
     ...present('endDate', isoOf(input.endDate)),
+  };
+}
+
+export function estimateSubscriptionInput(input: S.EstimateSubscription): T.EstimateSubscriptionInput {
+  refuseUnsupported('estimateSubscription', input, ['payingCustomerId', 'billingInformation', 'appliedCoupon']);
+  return {
+    customerId: input.customerId,
+    planId: input.planId,
+    ...present('resourceId', input.resourceId),
+    ...present('billingPeriod', input.billingPeriod),
+    ...present('addons', input.addons),
+    ...present('unitQuantity', input.unitQuantity),
+    ...present('billableFeatures', input.billableFeatures),
+    ...present('startDate', isoOf(input.startDate)),
+    ...present('promotionCode', input.promotionCode),
+    ...present('skipTrial', input.skipTrial),
+    ...present('billingCountryCode', input.billingCountryCode),
+  };
+}
+
+export function estimateSubscriptionUpdateInput(
+  input: S.EstimateSubscriptionUpdate,
+): T.EstimateSubscriptionUpdateInput {
+  refuseUnsupported('estimateSubscriptionUpdate', input, ['appliedCoupon']);
+  return {
+    subscriptionId: input.subscriptionId,
+    ...present('addons', input.addons),
+    ...present('unitQuantity', input.unitQuantity),
+    ...present('billableFeatures', input.billableFeatures),
+    ...present('promotionCode', input.promotionCode),
+  };
+}
+
+export const APPLY_SUBSCRIPTION_UNSUPPORTED = [
+  'payingCustomerId',
+  'billingInformation',
+  'appliedCoupon',
+  'trialOverrideConfiguration',
+  'paymentCollectionMethod',
+  'priceOverrides',
+] as const;
+
+export function applySubscriptionInput(input: S.ApplySubscription): T.ApplySubscriptionInput {
+  refuseUnsupported('applySubscription', input, APPLY_SUBSCRIPTION_UNSUPPORTED);
+  return {
+    ...estimateSubscriptionInput({
+      customerId: input.customerId,
+      planId: input.planId,
+      resourceId: input.resourceId,
+      billingPeriod: input.billingPeriod,
+      addons: input.addons,
+      unitQuantity: input.unitQuantity,
+      billableFeatures: input.billableFeatures,
+      startDate: input.startDate,
+      promotionCode: input.promotionCode,
+      skipTrial: input.skipTrial,
+      billingCountryCode: input.billingCountryCode,
+    }),
+    ...present('paymentMethodId', input.paymentMethodId),
+    ...present('billingId', input.billingId),
+    ...present('additionalMetaData', input.metadata ?? undefined),
+    ...present('scheduleStrategy', input.scheduleStrategy),
+  };
+}
+
+export function grantCreditsInput(input: S.CreditGrantInput): T.GrantCreditsInput {
+  refuseUnsupported('grantCredits', input, ['awaitPaymentConfirmation', 'paymentCollectionMethod', 'environmentId']);
+  return {
+    customerId: input.customerId,
+    currencyId: input.currencyId,
+    amount: input.amount,
+    displayName: input.displayName,
+    grantType: input.grantType,
+    ...present('resourceId', input.resourceId ?? undefined),
+    ...present('effectiveAt', isoOf(input.effectiveAt ?? undefined)),
+    ...present('expireAt', isoOf(input.expireAt ?? undefined)),
+    ...present('priority', input.priority ?? undefined),
+    ...present('comment', input.comment ?? undefined),
+    // Stigg's default currency when none is given, as the SDK sends it.
+    ...present(
+      'cost',
+      input.cost
+        ? ({ amount: input.cost.amount, ...(input.cost.currency ? { currency: input.cost.currency } : {}) } as T.Money)
+        : undefined,
+    ),
+    ...present('additionalMetaData', input.additionalMetaData ?? undefined),
+  };
+}
+
+/** A scope of credits (customer, currency, resource) as Tollgate's calls take it. */
+export function creditScope(
+  call: string,
+  input: S.CreditBalanceSummaryInput | S.GetCreditGrantsInput,
+): { customerId: string; currencyId?: string; resourceId?: string } {
+  refuseUnsupported(call, input, ['environmentId', 'paging']);
+  return {
+    customerId: input.customerId,
+    ...present('currencyId', input.currencyId ?? undefined),
+    ...present('resourceId', input.resourceId ?? undefined),
+  };
+}
+
+export function usageHistoryInput(input: S.UsageHistoryV2Input) {
+  refuseUnsupported('getUsageHistoryV2', input, ['groupBy', 'environmentId']);
+  return {
+    customerId: input.customerId,
+    featureId: input.featureId,
+    startDate: isoOf(input.startDate)!,
+    ...present('resourceId', input.resourceId ?? undefined),
+    ...present('endDate', isoOf(input.endDate ?? undefined)),
   };
 }
 
@@ -193,6 +304,89 @@ export function toCustomer(c: T.Customer): S.Customer {
   };
 }
 
+const moneyOf = (m: T.Money): S.Money => ({ amount: m.amount, currency: m.currency });
+const tiersOf = (tiers: T.SubscriptionPrice['tiers']): S.PriceTier[] | null =>
+  tiers?.map((t) => ({ upTo: t.upTo, flatPrice: t.flatPrice, unitPrice: t.unitPrice })) ?? null;
+const currencyOf = (p: T.SubscriptionPrice) =>
+  p.price?.currency || p.tiers?.[0]?.unitPrice?.currency || p.tiers?.[0]?.flatPrice?.currency || 'USD';
+
+/** One of a subscription's prices, as the SDK maps it. */
+function toPrice(p: T.SubscriptionPrice, usageLimit: number | null): S.Price {
+  return {
+    pricingModel: p.billingModel,
+    billingPeriod: p.billingPeriod,
+    billingCadence: p.billingCadence,
+    billingId: p.billingId,
+    amount: p.price ? p.price.amount : null,
+    currency: currencyOf(p),
+    tiers: tiersOf(p.tiers),
+    tiersMode: p.tiersMode,
+    minUnitQuantity: p.minUnitQuantity,
+    maxUnitQuantity: p.maxUnitQuantity,
+    billingCountryCode: p.billingCountryCode,
+    blockSize: p.blockSize,
+    creditRate: p.creditRate ? { amount: p.creditRate.amount } : null,
+    ...(p.feature
+      ? {
+          feature: {
+            featureId: p.feature.refId,
+            displayName: p.feature.displayName,
+            description: p.feature.description,
+            units: p.feature.featureUnits,
+            unitsPlural: p.feature.featureUnitsPlural,
+            unitQuantity: usageLimit,
+          },
+        }
+      : {}),
+  };
+}
+
+/** The fields of a subscription's price and billing, as the SDK gives them on `Subscription` and `FullSubscription`. */
+function billingOf(s: T.Subscription) {
+  const [plan] = s.prices ?? [];
+  const total = s.totalPrice ? { subTotal: moneyOf(s.totalPrice.subTotal), total: moneyOf(s.totalPrice.total) } : null;
+  const price: S.SubscriptionPrice | null =
+    plan?.price && total
+      ? {
+          pricingModel: plan.price.billingModel,
+          billingPeriod: plan.price.billingPeriod,
+          amount: total.total.amount,
+          grossAmount: total.subTotal.amount,
+          currency: currencyOf(plan.price),
+          tiersMode: plan.price.tiersMode,
+          tiers: tiersOf(plan.price.tiers),
+          ...(plan.price.feature
+            ? {
+                feature: {
+                  featureId: plan.price.feature.refId,
+                  displayName: plan.price.feature.displayName,
+                  units: plan.price.feature.featureUnits,
+                  unitsPlural: plan.price.feature.featureUnitsPlural,
+                  unitQuantity: plan.usageLimit,
+                },
+              }
+            : {}),
+        }
+      : null;
+  const invoice = s.latestInvoice;
+  const experiment = s.experimentInfo;
+  return {
+    price,
+    prices: (s.prices ?? []).filter((p) => !!p.price).map((p) => toPrice(p.price!, p.usageLimit)),
+    totalPrice: total,
+    billingId: s.billingId || undefined,
+    billingLinkUrl: s.billingLinkUrl || undefined,
+    experimentInfo: experiment
+      ? { name: experiment.name, id: experiment.id, groupType: experiment.groupType, groupName: experiment.groupName }
+      : {},
+    latestInvoice: invoice
+      ? { ...invoice, createdAt: date(invoice.createdAt), updatedAt: date(invoice.updatedAt) }
+      : undefined,
+    paymentCollection: s.paymentCollection,
+    billingSyncError: s.billingSyncError || undefined,
+  };
+}
+
 export function toSubscription(s: T.Subscription): S.Subscription {
   const addons = s.addons ?? [];
   return {
@@ -206,6 +400,7 @@ export function toSubscription(s: T.Subscription): S.Subscription {
     metadata: metadataOf(s.additionalMetaData),
     pricingType: s.pricingType,
     effectiveEndDate: date(s.effectiveEndDate),
+    ...billingOf(s),
   };
 }
 
@@ -223,6 +418,8 @@ export function toFullSubscription(s: T.Subscription): S.FullSubscription {
     currentBillingPeriodEnd: date(s.currentBillingPeriodEnd),
     effectiveEndDate: date(s.effectiveEndDate),
     metadata: metadataOf(s.additionalMetaData),
+    ...billingOf(s),
+    paymentCollectionMethod: s.paymentCollectionMethod || undefined,
   };
 }
 
@@ -257,6 +454,7 @@ export function toFullCustomer(c: T.CustomerWithSubscriptions): S.FullCustomer {
   const promotionalEntitlements = c.promotionalEntitlements.map(toPromotion);
   return {
     ...toCustomer(c),
+    hasPaymentMethod: c.hasPaymentMethod,
     subscriptions,
     promotionalEntitlements,
     getActiveSubscriptions: () => subscriptions.filter((s) => s.status === 'ACTIVE'),
@@ -301,5 +499,114 @@ export function toPaywall(p: T.Paywall): S.Paywall {
     })),
     activeSubscriptions: p.activeSubscriptions ? p.activeSubscriptions.map(toFullSubscription) : null,
     currency: { code: p.currency.code, symbol: p.currency.symbol },
+  };
+}
+
+const money = (m: T.Money): S.Money => ({ amount: m.amount, currency: m.currency });
+
+/** Stigg's estimate as the SDK maps it: Dates, and tax only with its details, as the SDK gives them. */
+export function toSubscriptionPreview(e: T.SubscriptionEstimate): S.SubscriptionPreview {
+  const { discount, proration, subscription } = e;
+  return {
+    total: money(e.total),
+    totalExcludingTax: money(e.totalExcludingTax),
+    subTotal: money(e.subTotal),
+    ...(e.tax && e.taxDetails
+      ? {
+          tax: money(e.tax),
+          taxDetails: {
+            displayName: e.taxDetails.displayName,
+            percentage: e.taxDetails.percentage,
+            inclusive: e.taxDetails.inclusive,
+          },
+        }
+      : {}),
+    ...(discount
+      ? {
+          discount: {
+            type: discount.type,
+            value: discount.value,
+            durationType: discount.durationType,
+            ...(discount.durationInMonths ? { durationInMonths: discount.durationInMonths } : {}),
+          },
+        }
+      : {}),
+    billingPeriodRange: {
+      start: date(e.billingPeriodRange.start),
+      end: date(e.billingPeriodRange.end),
+    },
+    proration: proration
+      ? {
+          credit: money(proration.credit),
+          debit: money(proration.debit),
+          netAmount: money(proration.netAmount),
+          prorationDate: new Date(proration.prorationDate),
+        }
+      : undefined,
+    subscription: subscription
+      ? {
+          total: money(subscription.total),
+          totalExcludingTax: money(subscription.totalExcludingTax),
+          subTotal: money(subscription.subTotal),
+          tax: money(subscription.tax),
+        }
+      : undefined,
+  };
+}
+
+export function toInvoicePreview(p: T.InvoicePreview): S.SubscriptionInvoicePreviewFragment {
+  return {
+    lastUpdatedAt: p.lastUpdatedAt,
+    amountDue: money(p.amountDue),
+    total: money(p.total),
+    totalExcludingTax: money(p.totalExcludingTax),
+    subTotal: money(p.subTotal),
+    tax: p.tax ? money(p.tax) : null,
+    lines: p.lines.map((l) => ({
+      type: l.type,
+      description: l.description,
+      amount: money(l.amount),
+      quantity: l.quantity,
+      proration: l.proration,
+      period: { start: l.period.start, end: l.period.end },
+    })),
+  };
+}
+
+export function toCreditGrant(g: T.CreditGrant): S.CreditGrantFragment {
+  return {
+    grantId: g.grantId,
+    amount: g.amount,
+    comment: g.comment,
+    currencyId: g.currencyId,
+    customerId: g.customerId,
+    displayName: g.displayName,
+    effectiveAt: g.effectiveAt,
+    expireAt: g.expireAt,
+    grantType: g.grantType,
+    priority: g.priority,
+    consumedAmount: g.consumedAmount,
+    createdAt: g.createdAt,
+    updatedAt: g.updatedAt,
+    resourceId: g.resourceId,
+    additionalMetaData: g.additionalMetaData,
+    cost: money(g.cost),
+  };
+}
+
+export function toCreditBalance(b: T.CreditBalance): S.CreditBalanceFragment {
+  return {
+    customerId: b.customerId,
+    currentBalance: b.currentBalance,
+    totalConsumed: b.totalConsumed,
+    totalGranted: b.totalGranted,
+    resourceId: b.resourceId,
+    validUntil: b.validUntil,
+    currency: {
+      currencyId: b.currency.currencyId,
+      displayName: b.currency.displayName,
+      symbol: b.currency.symbol,
+      units: b.currency.units ? { singular: b.currency.units.singular, plural: b.currency.units.plural } : null,
+    },
   };
 }

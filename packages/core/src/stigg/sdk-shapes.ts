@@ -91,6 +91,31 @@ export const PromotionalEntitlementPeriod = {
 export type PromotionalEntitlementPeriod =
   (typeof PromotionalEntitlementPeriod)[keyof typeof PromotionalEntitlementPeriod];
 
+export const ScheduleStrategy = {
+  EndOfBillingMonth: 'END_OF_BILLING_MONTH',
+  EndOfBillingPeriod: 'END_OF_BILLING_PERIOD',
+  Immediate: 'IMMEDIATE',
+} as const;
+export type ScheduleStrategy = (typeof ScheduleStrategy)[keyof typeof ScheduleStrategy];
+
+export const SubscriptionScheduleStatus = {
+  Canceled: 'Canceled',
+  Done: 'Done',
+  Failed: 'Failed',
+  PendingPayment: 'PendingPayment',
+  Scheduled: 'Scheduled',
+} as const;
+export type SubscriptionScheduleStatus = (typeof SubscriptionScheduleStatus)[keyof typeof SubscriptionScheduleStatus];
+
+export const SubscriptionMigrationTime = {
+  EndOfBillingPeriod: 'END_OF_BILLING_PERIOD',
+  Immediate: 'IMMEDIATE',
+} as const;
+export type SubscriptionMigrationTime = (typeof SubscriptionMigrationTime)[keyof typeof SubscriptionMigrationTime];
+
+export const CreditGrantType = { Paid: 'PAID', Promotional: 'PROMOTIONAL' } as const;
+export type CreditGrantType = (typeof CreditGrantType)[keyof typeof CreditGrantType];
+
 export const PromotionalEntitlementStatus = { Active: 'Active', Expired: 'Expired', Paused: 'Paused' } as const;
 export type PromotionalEntitlementStatus =
   (typeof PromotionalEntitlementStatus)[keyof typeof PromotionalEntitlementStatus];
@@ -362,9 +387,28 @@ export type EntitlementsUpdatedPayload = {
   entitlements: EntitlementFragment[];
 };
 
+/** The SDK's `UsageUpdatedFragment`: a feature's new usage, dates as epoch ms (as Stigg's stream sends them). */
+export type UsageUpdatedFragment = {
+  __typename: 'UsageMeasurementUpdated';
+  customerId: string;
+  resourceId: string | null;
+  featureId: string;
+  currentUsage: number;
+  usagePeriodStart: number | null;
+  usagePeriodEnd: number | null;
+  nextResetDate: number | null;
+};
+
+/** The SDK's `EntitlementUsageUpdatedFragment`: the new usage and the entitlement as it stands with it. */
+export type EntitlementUsageUpdatedFragment = {
+  __typename: 'UsageUpdated';
+  usage: UsageUpdatedFragment;
+  entitlement: EntitlementFragment;
+};
+
 /**
- * The SDK's events. `entitlementsUpdated`, `cacheHit`, `cacheMiss`, `initializeSuccessfully`, `initializeFailed`,
- * `apiKeyInvalid` and `networkRequestFailed` are emitted; `usageUpdated`, `creditBalanceUpdated`,
+ * The SDK's events. `entitlementsUpdated`, `usageUpdated`, `cacheHit`, `cacheMiss`, `initializeSuccessfully`,
+ * `initializeFailed`, `apiKeyInvalid` and `networkRequestFailed` are emitted; `creditBalanceUpdated`,
  * `packagePublished` and `redisClientError` have no Tollgate counterpart yet: listening to them logs a warning.
  */
 export interface Events {
@@ -372,7 +416,7 @@ export interface Events {
   // biome-ignore lint/suspicious/noExplicitAny: the SDK's own type
   initializeFailed: (err: any) => void;
   entitlementsUpdated: (data: EntitlementsUpdatedPayload) => void;
-  usageUpdated: (data: never) => void;
+  usageUpdated: (data: EntitlementUsageUpdatedFragment) => void;
   creditBalanceUpdated: (data: never) => void;
   packagePublished: (data: never) => void;
   cacheHit: (data: CacheHit) => void;
@@ -402,12 +446,13 @@ export type CreateSubscriptionParams = {
   billingPeriod?: BillingPeriod;
   unitQuantity?: number;
   metadata?: Metadata | null;
+  /** A promotion code of a coupon: the coupon applies to the subscription. */
+  promotionCode?: string;
   // Not supported by the facade (rejected when given):
   billableFeatures?: unknown[];
   skipTrial?: boolean;
   awaitPaymentConfirmation?: boolean;
   billingInformation?: unknown;
-  promotionCode?: string;
   appliedCoupon?: unknown;
   trialOverrideConfiguration?: unknown;
   priceOverrides?: unknown[];
@@ -457,6 +502,13 @@ export type ProvisionSubscription = {
   billingPeriod?: BillingPeriod;
   unitQuantity?: number;
   metadata?: Metadata | null;
+  /**
+   * When the customer has an active subscription to another plan of the product: replace it now (`IMMEDIATE`, the
+   * default) or schedule the change for the end of its billing period (or month).
+   */
+  scheduleStrategy?: ScheduleStrategy;
+  /** A promotion code of a coupon: the coupon applies to the subscription. */
+  promotionCode?: string;
   // Not supported by the facade (rejected when given):
   payingCustomerId?: string;
   billingId?: string;
@@ -466,12 +518,10 @@ export type ProvisionSubscription = {
   awaitPaymentConfirmation?: boolean;
   billingInformation?: unknown;
   checkoutOptions?: unknown;
-  promotionCode?: string;
   appliedCoupon?: unknown;
   billingCountryCode?: string;
   subscriptionEntitlements?: unknown[];
   trialOverrideConfiguration?: unknown;
-  scheduleStrategy?: string;
   paymentCollectionMethod?: string;
   priceOverrides?: unknown[];
 };
@@ -482,13 +532,14 @@ export type UpdateSubscription = {
   metadata?: Metadata | null;
   addons?: SubscriptionAddon[];
   billingPeriod?: BillingPeriod;
+  /** Now (`IMMEDIATE`, the default) or at the end of the billing period (or month). */
+  scheduleStrategy?: ScheduleStrategy;
   // Not supported by the facade (rejected when given):
   billableFeatures?: unknown[];
   awaitPaymentConfirmation?: boolean;
   billingInformation?: unknown;
   subscriptionEntitlements?: unknown[];
   trialEndDate?: Date;
-  scheduleStrategy?: string;
   appliedCoupon?: unknown;
   priceOverrides?: unknown[];
 };
@@ -553,7 +604,58 @@ export type Customer = {
   metadata?: Metadata | null;
 };
 
-/** The SDK's `Subscription`, without prices, invoices, billing and experiment fields. `id` is your subscription id. */
+/** The SDK's `SubscriptionInvoiceFragment` (a subscription's latest invoice), `createdAt`/`updatedAt` as Dates. */
+export type SubscriptionInvoice = {
+  billingId: string;
+  status: 'CANCELED' | 'OPEN' | 'PAID';
+  createdAt?: Date;
+  dueDate?: string | null;
+  updatedAt?: Date;
+  errorMessage?: string | null;
+  requiresAction: boolean;
+  paymentSecret?: string | null;
+  paymentUrl?: string | null;
+  pdfUrl?: string | null;
+  billingReason?: string | null;
+  currency?: string | null;
+  subTotal?: number | null;
+  subTotalExcludingTax?: number | null;
+  total?: number | null;
+  totalExcludingTax?: number | null;
+  tax?: number | null;
+  amountDue?: number | null;
+  attemptCount?: number | null;
+};
+
+export type PaymentCollection = 'ACTION_REQUIRED' | 'FAILED' | 'NOT_REQUIRED' | 'PROCESSING';
+
+/** The SDK's deprecated `SubscriptionPrice`: the plan's price with the subscription's total. */
+export type SubscriptionPrice = {
+  pricingModel: string;
+  billingPeriod: BillingPeriod;
+  amount: number;
+  grossAmount: number;
+  currency: string;
+  tiersMode?: string | null;
+  tiers?: PriceTier[] | null;
+  feature?: {
+    featureId: string;
+    displayName: string;
+    units?: string | null;
+    unitsPlural?: string | null;
+    unitQuantity?: number | null;
+  };
+};
+
+export type PriceTier = { upTo?: number | null; flatPrice?: Money | null; unitPrice?: Money | null };
+
+/** The price before (`subTotal`) and after (`total`) discounts, per billing period. */
+export type TotalPrice = { subTotal: Money; total: Money };
+
+/** The SDK's `ExperimentInfo`; `{}` when the subscription is in no experiment, as the SDK gives it. */
+export type ExperimentInfo = { id?: string; name?: string; groupName?: string; groupType?: string | null };
+
+/** The SDK's `Subscription`. `id` is your subscription id. */
 export type Subscription = {
   id: string;
   resource: CustomerResource | null;
@@ -563,16 +665,33 @@ export type Subscription = {
   addonIds: string[];
   addons: SubscriptionAddon[];
   metadata?: Metadata | null;
+  billingId?: string;
+  billingLinkUrl?: string;
   pricingType: PricingType;
   effectiveEndDate?: Date;
+  /** @deprecated use {@link prices} instead with {@link totalPrice}, as in the SDK */
+  price: SubscriptionPrice | null;
+  prices: Price[];
+  totalPrice: TotalPrice | null | undefined;
+  experimentInfo?: ExperimentInfo | null;
+  latestInvoice?: SubscriptionInvoice;
+  paymentCollection: PaymentCollection;
+  billingSyncError?: string;
 };
 
-/** The SDK's `FullSubscription` with its plan and add-ons by id and name only, and without prices and billing. */
+/**
+ * The SDK's `FullSubscription` with its plan and add-ons by id and name only, without `payingCustomer`,
+ * `trialEndDate` and `futureUpdates`.
+ */
 export type FullSubscription = {
   id: string;
   resource: CustomerResource | null;
   status: SubscriptionStatus;
   plan: { id: string; displayName: string };
+  /** @deprecated use {@link prices} instead with {@link totalPrice}, as in the SDK */
+  price: SubscriptionPrice | null;
+  prices: Price[];
+  totalPrice: TotalPrice | null | undefined;
   pricingType: PricingType;
   addons: { quantity: number; addon: { id: string } }[];
   startDate: Date;
@@ -581,6 +700,13 @@ export type FullSubscription = {
   cancellationDate?: Date;
   currentBillingPeriodEnd?: Date;
   metadata?: Metadata | null;
+  billingId?: string;
+  billingLinkUrl?: string;
+  experimentInfo?: ExperimentInfo | null;
+  latestInvoice?: SubscriptionInvoice;
+  paymentCollection: PaymentCollection;
+  paymentCollectionMethod?: 'CHARGE' | 'INVOICE' | 'NONE';
+  billingSyncError?: string;
 };
 
 /** The SDK's `PromotionalEntitlement`, the feature by id only, without `isVisible`. */
@@ -594,8 +720,9 @@ export type PromotionalEntitlement = {
   hasExpirationDate: boolean;
 };
 
-/** The SDK's `FullCustomer` without payment method, coupon, experiment and trial fields. */
+/** The SDK's `FullCustomer` without payment method details, coupon, experiment and trial fields. */
 export type FullCustomer = Customer & {
+  hasPaymentMethod: boolean;
   subscriptions: FullSubscription[];
   promotionalEntitlements: PromotionalEntitlement[];
   /** @deprecated use `getActiveSubscriptions({ customerId })`, as in the SDK */
@@ -639,8 +766,33 @@ export type PackageEntitlement = {
   resetPeriod?: EntitlementResetPeriod | null;
 };
 
-/** The SDK's `Price` with billing period, amount and currency. */
-export type Price = { billingPeriod: BillingPeriod; amount?: number | null; currency: string };
+/**
+ * The SDK's `Price`. A subscription's prices give all of it; a paywall plan's `pricePoints` give the billing
+ * period, amount and currency.
+ */
+export type Price = {
+  billingPeriod: BillingPeriod;
+  amount?: number | null;
+  currency: string;
+  pricingModel?: string;
+  billingCadence?: string;
+  billingId?: string | null;
+  tiers?: PriceTier[] | null;
+  tiersMode?: string | null;
+  minUnitQuantity?: number | null;
+  maxUnitQuantity?: number | null;
+  billingCountryCode?: string | null;
+  blockSize?: number | null;
+  creditRate?: { amount: number } | null;
+  feature?: {
+    featureId: string;
+    displayName: string;
+    description?: string | null;
+    units?: string | null;
+    unitsPlural?: string | null;
+    unitQuantity?: number | null;
+  };
+};
 
 /** The SDK's `Plan` without billing, trial, add-on, metadata fields; the product by id, name and description. */
 export type Plan = {
@@ -680,4 +832,252 @@ export type PromotionalEntitlementFragment = {
   hasUnlimitedUsage?: boolean | null;
   endDate?: string | null;
   feature: { refId: string };
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Estimates, scheduled updates, migrations, transfers (inputs: the SDK's; fields the facade cannot pass on are
+// rejected when given)
+
+/** A quantity of a feature priced per unit. */
+export type BillableFeature = { featureId: string; quantity: number };
+
+export type EstimateSubscription = {
+  customerId: string;
+  resourceId?: string;
+  planId: string;
+  billingCountryCode?: string;
+  addons?: SubscriptionAddon[];
+  startDate?: Date;
+  billingPeriod?: BillingPeriod;
+  unitQuantity?: number;
+  billableFeatures?: BillableFeature[];
+  promotionCode?: string;
+  skipTrial?: boolean;
+  // Not supported by the facade (rejected when given):
+  payingCustomerId?: string;
+  billingInformation?: unknown;
+  appliedCoupon?: unknown;
+};
+
+export type EstimateSubscriptionUpdate = {
+  subscriptionId: string;
+  unitQuantity?: number;
+  billableFeatures?: BillableFeature[];
+  addons?: SubscriptionAddon[];
+  promotionCode?: string;
+  // Not supported by the facade (rejected when given):
+  appliedCoupon?: unknown;
+};
+
+export type PreviewNextInvoice = { subscriptionId: string };
+
+export type CancelSubscriptionScheduledUpdates = {
+  subscriptionId: string;
+  status?: typeof SubscriptionScheduleStatus.Scheduled | typeof SubscriptionScheduleStatus.PendingPayment;
+};
+
+export type MigrateSubscriptionToLatest = {
+  subscriptionId: string;
+  subscriptionMigrationTime?: SubscriptionMigrationTime;
+};
+
+export type ApplySubscription = {
+  customerId: string;
+  planId: string;
+  paymentMethodId?: string;
+  resourceId?: string;
+  addons?: SubscriptionAddon[];
+  startDate?: Date;
+  billingId?: string;
+  billingPeriod?: BillingPeriod;
+  skipTrial?: boolean;
+  unitQuantity?: number;
+  billableFeatures?: BillableFeature[];
+  metadata?: Metadata | null;
+  promotionCode?: string;
+  billingCountryCode?: string;
+  scheduleStrategy?: ScheduleStrategy;
+  // Not supported by the facade (rejected when given):
+  payingCustomerId?: string;
+  billingInformation?: unknown;
+  appliedCoupon?: unknown;
+  trialOverrideConfiguration?: unknown;
+  paymentCollectionMethod?: string;
+  priceOverrides?: unknown[];
+};
+
+export type ApplySubscriptionResults = { subscription?: Subscription };
+
+export type TransferSubscriptionToResourceInput = {
+  subscriptionId: string;
+  destinationResourceId?: string | null;
+  /** Not supported by the facade (rejected when given): the API key's environment is used. */
+  environmentId?: string | null;
+};
+
+export type DelegateSubscriptionToCustomerInput = {
+  subscriptionId: string;
+  destinationCustomerId?: string | null;
+  /** Not supported by the facade (rejected when given): the API key's environment is used. */
+  environmentId?: string | null;
+};
+
+// Results
+
+export type Money = { amount: number; currency: string };
+export type DateRange = { start?: Date; end?: Date };
+
+export type SubscriptionPreviewProration = {
+  prorationDate: Date;
+  credit: Money;
+  debit: Money;
+  netAmount: Money;
+  hasProrations?: boolean;
+};
+export type SubscriptionPricePreview = { subTotal: Money; totalExcludingTax: Money; total: Money; tax: Money };
+export type SubscriptionPreviewDiscount = {
+  type: 'FIXED' | 'PERCENTAGE';
+  value: number;
+  durationType: 'FOREVER' | 'ONCE' | 'REPEATING';
+  durationInMonths?: number;
+};
+export type SubscriptionPreviewTaxDetails = { displayName: string; percentage: number; inclusive: boolean };
+
+/** The SDK's `SubscriptionPreview` (`estimateSubscription`, `estimateSubscriptionUpdate`), all of it. */
+export interface SubscriptionPreview {
+  subTotal: Money;
+  totalExcludingTax: Money;
+  total: Money;
+  tax?: Money;
+  taxDetails?: SubscriptionPreviewTaxDetails;
+  discount?: SubscriptionPreviewDiscount;
+  billingPeriodRange: DateRange;
+  proration?: SubscriptionPreviewProration;
+  subscription?: SubscriptionPricePreview;
+}
+
+/**
+ * The SDK's `SubscriptionInvoicePreviewFragment` (Stigg's raw answer, dates as ISO strings) without
+ * `minimumSpendAdjustment`, `subTotalExcludingTax`, `taxDetails`, `discount`, `discountDetails`, `credits`; each line
+ * without `costDescription`, `unitPrice`, `price`, `usageLimit`, `hasSoftLimit`, `lines`.
+ */
+export type SubscriptionInvoicePreviewFragment = {
+  lastUpdatedAt: string;
+  amountDue: Money;
+  total: Money;
+  totalExcludingTax: Money;
+  subTotal: Money;
+  tax?: Money | null;
+  lines: {
+    type: string;
+    description: string;
+    amount: Money;
+    quantity?: number | null;
+    proration: boolean;
+    period: { start: string; end: string };
+  }[];
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Credits and usage history (the SDK passes Stigg's raw answers on: dates as ISO strings)
+
+export type CreditGrantInput = {
+  customerId: string;
+  currencyId: string;
+  amount: number;
+  displayName: string;
+  grantType: CreditGrantType;
+  resourceId?: string | null;
+  effectiveAt?: Date | string | null;
+  expireAt?: Date | string | null;
+  priority?: number | null;
+  comment?: string | null;
+  /** What the customer paid for the grant (the currency defaults to Stigg's, as in the SDK). */
+  cost?: { amount: number; currency?: string | null } | null;
+  additionalMetaData?: Record<string, unknown> | null;
+  // Not supported by the facade (rejected when given):
+  awaitPaymentConfirmation?: boolean | null;
+  paymentCollectionMethod?: string | null;
+  environmentId?: string | null;
+};
+
+export type VoidCreditGrantInput = {
+  id: string;
+  /** Not supported by the facade (rejected when given). */
+  environmentId?: string | null;
+};
+
+export type GetCreditGrantsInput = {
+  customerId: string;
+  currencyId?: string | null;
+  resourceId?: string | null;
+  /** Not supported by the facade (rejected when given): the first 100 grants are answered. */
+  paging?: unknown;
+  environmentId?: string | null;
+};
+
+export type CreditBalanceSummaryInput = {
+  customerId: string;
+  currencyId?: string | null;
+  resourceId?: string | null;
+  /** Not supported by the facade (rejected when given). */
+  environmentId?: string | null;
+};
+
+export type CreditGrantFragment = {
+  grantId: string;
+  amount: number;
+  comment?: string | null;
+  currencyId: string;
+  customerId: string;
+  displayName: string;
+  effectiveAt: string;
+  expireAt?: string | null;
+  grantType: CreditGrantType;
+  priority: number;
+  consumedAmount: number;
+  createdAt: string;
+  updatedAt: string;
+  resourceId?: string | null;
+  additionalMetaData?: Record<string, unknown> | null;
+  cost: Money;
+};
+
+/** The SDK's `GetCreditGrantsResult` without `pageInfo`: the facade answers the first 100 grants. */
+export type GetCreditGrantsResult = { data: CreditGrantFragment[]; totalCount: number };
+
+export type CreditBalanceFragment = {
+  customerId: string;
+  currentBalance: number;
+  totalConsumed: number;
+  totalGranted: number;
+  resourceId?: string | null;
+  validUntil?: number | null;
+  currency: {
+    currencyId: string;
+    displayName: string;
+    symbol?: string | null;
+    units?: { singular: string; plural: string } | null;
+  };
+};
+
+export type CreditsBalanceSummaryFragment = { customerId: string; balances: CreditBalanceFragment[] };
+
+export type UsageHistoryV2Input = {
+  customerId: string;
+  featureId: string;
+  resourceId?: string | null;
+  startDate: Date | string;
+  endDate?: Date | string | null;
+  /** Not supported by the facade (rejected when given). */
+  groupBy?: string[] | null;
+  environmentId?: string | null;
+};
+
+export type UsageHistoryV2Fragment = {
+  markers: { type: string; timestamp: string }[];
+  series: {
+    tags: { key: string; value: string }[];
+    points: { timestamp: string; value: number; isResetPoint: boolean }[];
+  }[];
 };

@@ -416,6 +416,13 @@ export class Stigg {
     });
   }
 
+  /** Removes the customer's payment method. */
+  detachCustomerPaymentMethod(customerId: string): Promise<S.Customer> {
+    return this.call('Failed to detach customer payment method', 'DetachCustomerPaymentMethod', async () =>
+      M.toCustomer(await this.tollgate.detachCustomerPaymentMethod(customerId)),
+    );
+  }
+
   unarchiveCustomer(customerId: string): Promise<S.Customer> {
     return this.call('Failed to unarchive customer', 'UnarchiveCustomer', async () =>
       M.toCustomer(await this.tollgate.unarchiveCustomer(customerId)),
@@ -471,6 +478,136 @@ export class Stigg {
     if (!Array.isArray(resourceId)) return this.tollgate.getActiveSubscriptions(customerId, resourceId);
     const lists = await Promise.all(resourceId.map((r) => this.tollgate.getActiveSubscriptions(customerId, r)));
     return lists.flat();
+  }
+
+  /** Cancels the subscription's updates that wait (`Scheduled` ones by default, or those `PendingPayment`). */
+  cancelSubscriptionScheduledUpdates(
+    params: S.CancelSubscriptionScheduledUpdates,
+  ): Promise<{ subscriptionId: string }> {
+    return this.call('Failed to cancel subscription scheduled updates', 'CancelSubscriptionUpdates', () =>
+      this.tollgate.cancelSubscriptionUpdates({
+        subscriptionId: params.subscriptionId,
+        ...(params.status !== undefined ? { status: params.status } : {}),
+      }),
+    );
+  }
+
+  /** Moves the subscription to the latest version of its plan and add-ons (now, or at the end of its period). */
+  migrateSubscriptionToLatest(params: S.MigrateSubscriptionToLatest): Promise<{ subscriptionId: string }> {
+    return this.call('Failed to migrate subscription to latest', 'MigrateSubscriptionToLatest', async () => {
+      const { subscriptionId } = await this.tollgate.migrateSubscriptionToLatest({
+        subscriptionId: params.subscriptionId,
+        ...(params.subscriptionMigrationTime !== undefined
+          ? { subscriptionMigrationTime: params.subscriptionMigrationTime }
+          : {}),
+      });
+      return { subscriptionId };
+    });
+  }
+
+  /** Provisions the plan, or updates the customer's subscription to it in place, without a checkout. */
+  applySubscription(params: S.ApplySubscription): Promise<S.ApplySubscriptionResults> {
+    return this.call('Failed to apply subscription to customer', 'ApplySubscription', async () => {
+      const sub = await this.tollgate.applySubscription(M.applySubscriptionInput(params));
+      // As the SDK: the subscription's customer is the one asked for.
+      return {
+        subscription: sub ? M.toSubscription({ ...sub, customer: { customerId: params.customerId } }) : undefined,
+      };
+    });
+  }
+
+  transferSubscriptionToResource(input: S.TransferSubscriptionToResourceInput): Promise<S.Subscription> {
+    return this.call('Failed to transfer subscription', 'TransferSubscriptionToResource', async () => {
+      M.refuseUnsupported('transferSubscriptionToResource', input, ['environmentId']);
+      return M.toSubscription(
+        // Without a destination, Stigg answers why (as to the SDK).
+        await this.tollgate.transferSubscriptionToResource({
+          subscriptionId: input.subscriptionId,
+          destinationResourceId: input.destinationResourceId ?? (undefined as unknown as string),
+        }),
+      );
+    });
+  }
+
+  /** Lets another customer use the subscription; the paying customer stays the same. */
+  delegateSubscriptionToCustomer(input: S.DelegateSubscriptionToCustomerInput): Promise<S.Subscription> {
+    return this.call('Failed to delegate subscription', 'DelegateSubscriptionToCustomer', async () => {
+      M.refuseUnsupported('delegateSubscriptionToCustomer', input, ['environmentId']);
+      return M.toSubscription(
+        await this.tollgate.delegateSubscriptionToCustomer({
+          subscriptionId: input.subscriptionId,
+          destinationCustomerId: input.destinationCustomerId ?? (undefined as unknown as string),
+        }),
+      );
+    });
+  }
+
+  /** What a new subscription would cost (nothing is created). */
+  estimateSubscription(params: S.EstimateSubscription): Promise<S.SubscriptionPreview> {
+    return this.call('Failed to estimate subscription', 'EstimateSubscription', async () =>
+      M.toSubscriptionPreview(await this.tollgate.estimateSubscription(M.estimateSubscriptionInput(params))),
+    );
+  }
+
+  /** What a change to a subscription would cost now, prorated (nothing changes). */
+  estimateSubscriptionUpdate(params: S.EstimateSubscriptionUpdate): Promise<S.SubscriptionPreview> {
+    return this.call('Failed to estimate subscription', 'EstimateSubscriptionUpdate', async () =>
+      M.toSubscriptionPreview(
+        await this.tollgate.estimateSubscriptionUpdate(M.estimateSubscriptionUpdateInput(params)),
+      ),
+    );
+  }
+
+  /** The subscription's next invoice as it stands now. */
+  previewNextInvoice({ subscriptionId }: S.PreviewNextInvoice): Promise<S.SubscriptionInvoicePreviewFragment> {
+    return this.call('Failed to preview subscription next invoice', 'PreviewNextInvoice', async () =>
+      M.toInvoicePreview(await this.tollgate.previewNextInvoice(subscriptionId)),
+    );
+  }
+
+  // ------------------------------------------------------------------------------------------------------------
+  // Credits and usage history
+
+  grantCredits(input: S.CreditGrantInput): Promise<S.CreditGrantFragment | undefined> {
+    return this.call('Failed to grant credits', 'GrantCredits', async () =>
+      M.toCreditGrant(await this.tollgate.grantCredits(M.grantCreditsInput(input))),
+    );
+  }
+
+  voidCreditGrant(input: S.VoidCreditGrantInput): Promise<S.CreditGrantFragment | undefined> {
+    return this.call('Failed to void credit grant', 'VoidCreditGrant', async () => {
+      M.refuseUnsupported('voidCreditGrant', input, ['environmentId']);
+      return M.toCreditGrant(await this.tollgate.voidCreditGrant(input.id));
+    });
+  }
+
+  /** The customer's credit grants that are not voided: the first 100 (`pageInfo` is not given; see the guide). */
+  getCreditGrants(input: S.GetCreditGrantsInput): Promise<S.GetCreditGrantsResult> {
+    return this.call('Failed to get credit grants', 'GetCreditGrants', async () => {
+      const data = (await this.tollgate.getCreditGrants(M.creditScope('getCreditGrants', input))).map(M.toCreditGrant);
+      return { data, totalCount: data.length };
+    });
+  }
+
+  getCreditBalance(input: S.CreditBalanceSummaryInput): Promise<S.CreditsBalanceSummaryFragment> {
+    return this.call('Failed to get credit balance', 'GetCreditBalance', async () => ({
+      customerId: input.customerId,
+      balances: (await this.tollgate.getCreditBalance(M.creditScope('getCreditBalance', input))).map(M.toCreditBalance),
+    }));
+  }
+
+  /** A feature's usage over time: one series of points, with a marker where a usage period starts. */
+  getUsageHistoryV2(input: S.UsageHistoryV2Input): Promise<S.UsageHistoryV2Fragment> {
+    return this.call('Failed to get usage history', 'GetUsageHistoryV2', async () => {
+      const h = await this.tollgate.getUsageHistory(M.usageHistoryInput(input));
+      return {
+        markers: h.markers.map((m) => ({ type: m.type, timestamp: m.timestamp })),
+        series: h.series.map((x) => ({
+          tags: x.tags.map((t) => ({ key: t.key, value: t.value })),
+          points: x.points.map((p) => ({ timestamp: p.timestamp, value: p.value, isResetPoint: p.isResetPoint })),
+        })),
+      };
+    });
   }
 
   // ------------------------------------------------------------------------------------------------------------
