@@ -23,7 +23,7 @@ export const EDGE_ACTIVE_SUBSCRIPTIONS = `query EdgeActiveSubscriptions($input: 
     trialConfiguration { __typename trialEndBehavior } trialEndDate } }`;
 
 const PACKAGE_ENTITLEMENT = `__typename usageLimit hasUnlimitedUsage hasSoftLimit featureId resetPeriod hiddenFromWidgets isCustom
-  displayNameOverride enumValues feature { __typename featureType meterType featureUnits featureUnitsPlural displayName
+  displayNameOverride enumValues isGranted feature { __typename featureType meterType featureUnits featureUnitsPlural displayName
   description refId additionalMetaData }`;
 const PRICE = `__typename billingModel billingPeriod billingCadence billingId minUnitQuantity maxUnitQuantity billingCountryCode
   price { __typename amount currency } tiersMode tiers { __typename upTo } feature { __typename refId featureUnits
