@@ -313,6 +313,36 @@ describe('PAYMENT_REQUIRED', () => {
     ]);
   });
 
+  it('with checkoutOptions, paying the checkout sends the browser to successUrl and activates the subscription', async () => {
+    server.admin.setPaymentRequired('customer-free', true);
+    const result = await tollgate.provisionSubscription({
+      customerId: 'customer-free',
+      planId: 'plan-pro',
+      billingPeriod: 'MONTHLY',
+      checkoutOptions: {
+        successUrl: 'https://app.example/billing/done?plan=pro',
+        cancelUrl: 'https://app.example/billing',
+        allowPromoCodes: true,
+        collectBillingAddress: true,
+      },
+      billingInformation: { taxPercentage: 17, billingAddress: { line1: '1 Main St', country: 'DK' } },
+      paymentCollectionMethod: 'CHARGE',
+      billingCountryCode: 'DK',
+    });
+    expect(result).toMatchObject({ status: 'PAYMENT_REQUIRED', subscription: null });
+    expect(result.checkoutUrl).toMatch(new RegExp(`^${server.url}/_checkout/[0-9a-f]{32}$`));
+    expect(await tollgate.getActiveSubscriptions('customer-free')).toMatchObject([{ plan: { refId: 'plan-free' } }]);
+
+    const page = await fetch(result.checkoutUrl!, { redirect: 'manual' });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('https://app.example/billing/done?plan=pro');
+    await page.arrayBuffer();
+    const [active] = await tollgate.getActiveSubscriptions('customer-free');
+    expect(active).toMatchObject({ plan: { refId: 'plan-pro' }, status: 'ACTIVE', latestInvoice: { status: 'PAID' } });
+    expect(await granted(tollgate, 'customer-free')).toBe(true);
+    expect((await tollgate.getCustomer('customer-free'))?.hasPaymentMethod).toBe(true);
+  });
+
   it('follows a plan that requires payment', async () => {
     const c = server.admin.catalog();
     server.admin.publishCatalog({
@@ -332,6 +362,59 @@ describe('PAYMENT_REQUIRED', () => {
       checkoutUrl: null,
       subscription: { plan: { refId: 'plan-free' } },
     });
+  });
+});
+
+describe('billing details', () => {
+  it('provisionCustomer takes billingInformation, and its first subscription billing details too', async () => {
+    const { customer, subscription } = await tollgate.provisionCustomer({
+      customerId: 'customer-billing',
+      name: 'Billing Co',
+      billingInformation: {
+        currency: 'EUR',
+        customerName: 'Billing Co ApS',
+        billingAddress: { addressLine1: 'Nørregade 1', city: 'København', country: 'DK', postalCode: '1165' },
+        taxIds: [{ type: 'eu_vat', value: 'DK12345678' }],
+        language: 'da',
+        timezone: 'Europe/Copenhagen',
+        invoiceCustomFields: { po: '42' },
+      },
+      salesforceId: 'sf-001',
+      excludeFromExperiment: true,
+      subscriptionParams: {
+        planId: 'plan-pro',
+        billingPeriod: 'MONTHLY',
+        billingCountryCode: 'DK',
+        billingInformation: { taxPercentage: 17, invoiceDaysUntilDue: 14 },
+        appliedCoupon: { couponId: 'coupon-launch-20' },
+        trialOverrideConfiguration: { isTrial: false },
+        paymentCollectionMethod: 'INVOICE',
+      },
+    });
+    expect(customer).toMatchObject({ customerId: 'customer-billing', name: 'Billing Co' });
+    expect(subscription).toMatchObject({ plan: { refId: 'plan-pro' }, status: 'ACTIVE' });
+    expect(await granted(tollgate, 'customer-billing')).toBe(true);
+
+    const updated = await tollgate.updateCustomer({
+      customerId: 'customer-billing',
+      billingInformation: { language: 'en' },
+      shouldWaitSync: false,
+    });
+    expect(updated.customerId).toBe('customer-billing');
+    const sub = await tollgate.updateSubscription({
+      subscriptionId: subscription!.subscriptionId,
+      billingInformation: { isInvoicePaid: true },
+      billableFeatures: [],
+      awaitPaymentConfirmation: false,
+    });
+    expect(sub.subscriptionId).toBe(subscription!.subscriptionId);
+    const canceled = await tollgate.cancelSubscription({
+      subscriptionId: subscription!.subscriptionId,
+      subscriptionCancellationTime: 'IMMEDIATE',
+      subscriptionCancellationAction: 'REVOKE_ENTITLEMENTS',
+      prorate: true,
+    });
+    expect(canceled.status).toBe('CANCELED');
   });
 });
 

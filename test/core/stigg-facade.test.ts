@@ -690,17 +690,89 @@ describe('@tollgate/core/stigg answers as @stigg/node-server-sdk does', () => {
     }
   }, 30_000);
 
-  it('refuses what it cannot pass on rather than dropping it', async () => {
+  it('billing details, trials, coupons, cancellation options and paywall countries: passed on as the SDK sends them', async () => {
+    const args = {
+      customerId: 'initech',
+      name: 'Initech',
+      billingInfo: {
+        currency: 'USD' as never,
+        customerName: 'Initech LLC',
+        billingAddress: { addressLine1: '1 Main St', city: 'Austin', country: 'US', postalCode: '73301' },
+        taxIds: [{ type: 'us_ein', value: '12-3456789' }],
+        timezone: 'America/Chicago',
+      },
+      salesforceId: 'sf-initech',
+      excludeFromExperiment: true,
+      subscriptionParams: {
+        planId: 'plan-pro',
+        billingPeriod: 'MONTHLY' as never,
+        billingInformation: { taxPercentage: 17, billingAddress: { line1: '1 Main St', country: 'US' } },
+        appliedCoupon: { couponId: 'coupon-launch-20' },
+        trialOverrideConfiguration: { isTrial: false },
+        awaitPaymentConfirmation: false,
+      },
+    };
+    const [theirs, ours] = [await sdkW.provisionCustomer(args), await facadeW.provisionCustomer(args)];
+    same('provisionCustomer with billingInfo', theirs, ours, { scrubbed: true });
+    // Stigg made up each side's subscription id (the SDK sends a subscriptionParams `id` as is: Stigg refuses it).
+    const update = (subscriptionId: string) => ({
+      subscriptionId,
+      billingInformation: { isInvoicePaid: true },
+      appliedCoupon: { couponId: 'coupon-launch-20' },
+      awaitPaymentConfirmation: false,
+    });
+    same(
+      'updateSubscription with billingInformation',
+      await sdkW.updateSubscription(update(theirs.subscription!.id)),
+      await facadeW.updateSubscription(update(ours.subscription!.id)),
+      { scrubbed: true },
+    );
+    same(
+      'Stigg after billing writes (SDK reads)',
+      await sdkW.getCustomer('initech'),
+      await sdkOnFacadeServer.getCustomer('initech'),
+      { exact: true, scrubbed: true },
+    );
+    const cancel = (subscriptionId: string) => ({
+      subscriptionId,
+      subscriptionCancellationTime: 'IMMEDIATE' as never,
+      subscriptionCancellationAction: 'REVOKE_ENTITLEMENTS' as never,
+      prorate: true,
+    });
+    same(
+      'cancelSubscription with action, prorate',
+      await sdkW.cancelSubscription(cancel(theirs.subscription!.id)),
+      await facadeW.cancelSubscription(cancel(ours.subscription!.id)),
+      { scrubbed: true },
+    );
+    const paywall = {
+      productId: 'product-tollgate-demo',
+      billingCountryCode: 'DK',
+      includeHiddenPlans: true,
+      fetchAllCountriesPrices: true,
+    };
+    same('getPaywall with countries', await sdkW.getPaywall(paywall), await facadeW.getPaywall(paywall), {
+      scrubbed: true,
+    });
+  });
+
+  it("refuses what has no counterpart in Stigg's API rather than dropping it", async () => {
     const refused = await facadeW
-      .provisionCustomer({ customerId: 'x', billingInfo: { currency: 'usd' }, subscriptionParams: null })
+      .updateCustomer({ customerId: 'initech', integrationId: 'stripe-eu' })
       .catch((e: StiggFacadeError) => e);
-    expect(refused).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('billingInfo') });
+    expect(refused).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('integrationId') });
+    await expect(
+      facadeW.provisionCustomer({ customerId: 'x', subscriptionParams: { planId: 'plan-pro', skipTrial: true } }),
+    ).rejects.toMatchObject({
+      code: 'INVALID_REQUEST',
+      message: expect.stringContaining('trialOverrideConfiguration'),
+    });
     await expect(
       facadeW.reportUsage({ customerId: 'x', featureId: 'f', value: 1, dimensions: { a: 1 } }),
     ).rejects.toThrow(/dimensions/);
     rows.push({
-      call: 'provisionCustomer with billingInfo',
-      sdk: '(sent to Stigg)',
+      call: 'updateCustomer with integrationId',
+      sdk: '(not sent: the SDK drops it)',
       facade: brief((refused as StiggFacadeError).message),
       same: 'no: refused, documented',
     });
@@ -718,7 +790,18 @@ describe('@tollgate/core/stigg answers as @stigg/node-server-sdk does', () => {
     >();
     expectTypeOf<Parameters<SdkStigg['getEntitlement']>[0]>().toMatchTypeOf<Parameters<Stigg['getEntitlement']>[0]>();
     expectTypeOf<Stigg['getEntitlements']>().returns.resolves.toBeArray();
-    // The calls added with core's typed management calls take the SDK's arguments too.
+    // The calls added with core's typed management calls take the SDK's arguments too, billing details included.
+    expectTypeOf<Parameters<SdkStigg['provisionCustomer']>[0]>().toMatchTypeOf<
+      Parameters<Stigg['provisionCustomer']>[0]
+    >();
+    expectTypeOf<Parameters<SdkStigg['updateCustomer']>[0]>().toMatchTypeOf<Parameters<Stigg['updateCustomer']>[0]>();
+    expectTypeOf<Parameters<SdkStigg['updateSubscription']>[0]>().toMatchTypeOf<
+      Parameters<Stigg['updateSubscription']>[0]
+    >();
+    expectTypeOf<Parameters<SdkStigg['cancelSubscription']>[0]>().toMatchTypeOf<
+      Parameters<Stigg['cancelSubscription']>[0]
+    >();
+    expectTypeOf<Parameters<SdkStigg['getPaywall']>[0]>().toMatchTypeOf<Parameters<Stigg['getPaywall']>[0]>();
     expectTypeOf<Parameters<SdkStigg['applySubscription']>[0]>().toMatchTypeOf<
       Parameters<Stigg['applySubscription']>[0]
     >();

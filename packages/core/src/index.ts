@@ -83,6 +83,22 @@ export type {
   CreditBalance,
   UsageHistory,
   InvoicePreview,
+  SubscriptionParams,
+  GetPaywallInput,
+  Address,
+  BillingAddress,
+  TaxExempt,
+  CustomerBillingInfo,
+  SubscriptionBillingInfo,
+  CheckoutOptions,
+  BillableFeature,
+  TrialOverrideConfiguration,
+  MoneyInput,
+  PriceOverride,
+  SubscriptionCoupon,
+  SubscriptionEntitlement,
+  UpdateSubscriptionEntitlement,
+  PaymentCollectionMethod,
 } from './client/management.js';
 
 // Bulk imports (used by `tollgate import`)

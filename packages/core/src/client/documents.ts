@@ -33,7 +33,7 @@ const SUBSCRIPTION = `id subscriptionId status startDate endDate cancellationDat
 const PACKAGE_ENTITLEMENT = `usageLimit hasUnlimitedUsage enumValues resetPeriod feature { refId }`;
 const PLAN = `id refId displayName description pricingType product { refId displayName }
   entitlements { ${PACKAGE_ENTITLEMENT} } inheritedEntitlements { ${PACKAGE_ENTITLEMENT} }
-  prices { billingPeriod price { amount currency } }`;
+  prices { billingPeriod billingCountryCode price { amount currency } }`;
 const PROMOTION = `id status usageLimit hasUnlimitedUsage endDate feature { refId }`;
 
 export const PROVISION_CUSTOMER = `mutation ProvisionCustomer($input: ProvisionCustomerInput!) { provisionCustomer(input: $input) {

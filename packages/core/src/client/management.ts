@@ -121,7 +121,14 @@ export interface Plan {
   product: { refId: string; displayName: string | null };
   entitlements: PackageEntitlement[] | null;
   inheritedEntitlements: PackageEntitlement[] | null;
-  prices: { billingPeriod: 'MONTHLY' | 'ANNUALLY'; price: { amount: number; currency: string } | null }[] | null;
+  prices:
+    | {
+        billingPeriod: 'MONTHLY' | 'ANNUALLY';
+        /** The country the price is for (with `billingCountryCode` or `fetchAllCountriesPrices`); null: the default. */
+        billingCountryCode: string | null;
+        price: { amount: number; currency: string } | null;
+      }[]
+    | null;
 }
 
 export interface Paywall {
@@ -159,6 +166,170 @@ export interface CustomerWithSubscriptions extends Customer {
   promotionalEntitlements: PromotionalEntitlement[];
 }
 
+/** A postal address of a customer, for its billing integration (Stigg's `Address`). */
+export interface Address {
+  addressLine1?: string | null;
+  addressLine2?: string | null;
+  city?: string | null;
+  /** An ISO 3166-1 alpha-2 country code. */
+  country?: string | null;
+  phoneNumber?: string | null;
+  postalCode?: string | null;
+  state?: string | null;
+}
+
+/** A subscription's billing address (Stigg's `BillingAddress`: `line1`, `line2`, where `Address` has `addressLine1`). */
+export interface BillingAddress {
+  line1?: string | null;
+  line2?: string | null;
+  city?: string | null;
+  /** An ISO 3166-1 alpha-2 country code. */
+  country?: string | null;
+  postalCode?: string | null;
+  state?: string | null;
+}
+
+/** A tax id of a customer (Stigg's `TaxExempt`), e.g. `{ type: 'eu_vat', value: 'DK12345678' }`. */
+export interface TaxExempt {
+  type: string;
+  value: string;
+}
+
+/** What the billing integration keeps about a customer (Stigg's `CustomerBillingInfo`). */
+export interface CustomerBillingInfo {
+  billingAddress?: Address | null;
+  shippingAddress?: Address | null;
+  /** The customer's billing currency: one of Stigg's `Currency` codes (`USD`, `EUR`, ...). */
+  currency?: string | null;
+  customerName?: string | null;
+  /** The billing integration to use, when the environment has several. */
+  integrationId?: string | null;
+  invoiceCustomFields?: Record<string, unknown> | null;
+  language?: string | null;
+  metadata?: Record<string, unknown> | null;
+  /** A payment method of the billing integration, kept as the customer's. */
+  paymentMethodId?: string | null;
+  taxIds?: TaxExempt[] | null;
+  timezone?: string | null;
+}
+
+/** What the billing integration is told about a subscription (Stigg's `SubscriptionBillingInfo`). */
+export interface SubscriptionBillingInfo {
+  billingAddress?: BillingAddress | null;
+  /** A connected account the billing integration charges on behalf of. */
+  chargeOnBehalfOfAccount?: string | null;
+  /** A coupon of the billing integration. */
+  couponId?: string | null;
+  integrationId?: string | null;
+  invoiceDaysUntilDue?: number | null;
+  isBackdated?: boolean | null;
+  isInvoicePaid?: boolean | null;
+  metadata?: Record<string, unknown> | null;
+  prorationBehavior?: 'CREATE_PRORATIONS' | 'INVOICE_IMMEDIATELY' | 'NONE' | null;
+  taxPercentage?: number | null;
+  taxRateIds?: string[] | null;
+}
+
+/** The hosted checkout a provisioning that needs a payment answers (Stigg's `CheckoutOptions`). */
+export interface CheckoutOptions {
+  /** Where the browser goes once the checkout is paid. */
+  successUrl: string;
+  /** Where the browser goes when the customer leaves the checkout. */
+  cancelUrl: string;
+  allowPromoCodes?: boolean | null;
+  allowTaxIdCollection?: boolean | null;
+  collectBillingAddress?: boolean | null;
+  collectPhoneNumber?: boolean | null;
+  /** Your reference, passed on to the billing integration's checkout session. */
+  referenceId?: string | null;
+}
+
+/** A quantity of a feature priced per unit (Stigg's `BillableFeatureInput`). */
+export interface BillableFeature {
+  featureId: string;
+  quantity: number;
+}
+
+/** A trial other than the plan's, or none (Stigg's `TrialOverrideConfigurationInput`). */
+export interface TrialOverrideConfiguration {
+  isTrial: boolean;
+  /** What happens when the trial ends: the subscription is canceled or becomes paid. */
+  trialEndBehavior?: 'CANCEL_SUBSCRIPTION' | 'CONVERT_TO_PAID' | null;
+  /** ISO date. */
+  trialEndDate?: string | null;
+}
+
+/** An amount, in a currency (Stigg's `MoneyInputDto`; Stigg's default currency when none is given). */
+export interface MoneyInput {
+  amount: number;
+  currency?: string | null;
+}
+
+/** A price of the subscription other than the plan's or add-on's (Stigg's `PriceOverrideInput`). */
+export interface PriceOverride {
+  addonId?: string | null;
+  featureId?: string | null;
+  /** Whether the price is the plan's base charge. */
+  baseCharge?: boolean | null;
+  blockSize?: number | null;
+  price?: MoneyInput | null;
+  tiers?: { upTo?: number | null; flatPrice?: MoneyInput | null; unitPrice?: MoneyInput | null }[] | null;
+  creditRate?: { amount: number; currencyId: string; customCurrencyId?: string | null } | null;
+}
+
+/** A coupon applied to one subscription (Stigg's `SubscriptionCouponInput`): Stigg's, the billing integration's, or inline. */
+export interface SubscriptionCoupon {
+  /** A coupon of Stigg's (its `refId`). */
+  couponId?: string | null;
+  /** A coupon of the billing integration. */
+  billingCouponId?: string | null;
+  promotionCode?: string | null;
+  /** When the coupon starts to apply (ISO date). */
+  configuration?: { startDate?: string | null } | null;
+  /** A discount made for this subscription. */
+  discount?: {
+    name?: string | null;
+    description?: string | null;
+    percentOff?: number | null;
+    amountsOff?: MoneyInput[] | null;
+    durationInMonths?: number | null;
+  } | null;
+}
+
+/** A feature's entitlement set on one subscription, over the plan's (Stigg's `SubscriptionEntitlementInput`). */
+export interface SubscriptionEntitlement {
+  featureId: string;
+  description?: string | null;
+  usageLimit?: number | null;
+  hasUnlimitedUsage?: boolean | null;
+  hasSoftLimit?: boolean | null;
+  resetPeriod?: 'HOUR' | 'DAY' | 'WEEK' | 'MONTH' | 'YEAR' | null;
+  monthlyResetPeriodConfiguration?: { accordingTo: 'StartOfTheMonth' | 'SubscriptionStart' } | null;
+  weeklyResetPeriodConfiguration?: {
+    accordingTo:
+      | 'EveryMonday'
+      | 'EveryTuesday'
+      | 'EveryWednesday'
+      | 'EveryThursday'
+      | 'EveryFriday'
+      | 'EverySaturday'
+      | 'EverySunday'
+      | 'SubscriptionStart';
+  } | null;
+  yearlyResetPeriodConfiguration?: { accordingTo: 'SubscriptionStart' } | null;
+}
+
+/** A change to a subscription's entitlement (Stigg's `UpdateSubscriptionEntitlementInput`): by `id`, or a new `featureId`. */
+export type UpdateSubscriptionEntitlement = Omit<SubscriptionEntitlement, 'featureId' | 'description'> & {
+  /** The subscription entitlement's id, to change one it has. */
+  id?: string | null;
+  featureId?: string | null;
+};
+
+/** How the subscription's payments are collected: charged, invoiced, or not by Stigg. */
+export type PaymentCollectionMethod = 'CHARGE' | 'INVOICE' | 'NONE';
+
+/** A customer's first subscription, provisioned with it (Stigg's `ProvisionCustomerSubscriptionInput`). */
 export interface SubscriptionParams {
   planId: string;
   /** Requested subscription id. */
@@ -167,10 +338,28 @@ export interface SubscriptionParams {
   billingPeriod?: 'MONTHLY' | 'ANNUALLY';
   addons?: { addonId: string; quantity?: number }[];
   unitQuantity?: number;
+  /** The same as `unitQuantity`, under the name the Stigg SDK sends it in a customer's `subscriptionParams`. */
+  priceUnitAmount?: number;
+  billableFeatures?: BillableFeature[];
   startDate?: string;
   additionalMetaData?: Record<string, unknown>;
   /** A promotion code of a coupon: the coupon applies to the subscription. */
   promotionCode?: string;
+  /** A coupon for this subscription (Stigg's, the billing integration's, or inline). */
+  appliedCoupon?: SubscriptionCoupon;
+  /** Wait for the billing integration to confirm the payment before answering. */
+  awaitPaymentConfirmation?: boolean;
+  /** The country whose prices apply (ISO 3166-1 alpha-2), for plans priced per country. */
+  billingCountryCode?: string;
+  /** The subscription's id in the billing integration. */
+  billingId?: string;
+  billingInformation?: SubscriptionBillingInfo;
+  paymentCollectionMethod?: PaymentCollectionMethod;
+  priceOverrides?: PriceOverride[];
+  /** The subscription's id in Salesforce. */
+  salesforceId?: string;
+  subscriptionEntitlements?: SubscriptionEntitlement[];
+  trialOverrideConfiguration?: TrialOverrideConfiguration;
 }
 
 export interface ProvisionCustomerInput {
@@ -180,13 +369,29 @@ export interface ProvisionCustomerInput {
   billingId?: string;
   couponRefId?: string;
   additionalMetaData?: Record<string, unknown>;
+  billingInformation?: CustomerBillingInfo;
+  /** The customer's id in Salesforce. */
+  salesforceId?: string;
+  /** The customer's id in AWS Marketplace. */
+  awsMarketplaceCustomerId?: string;
+  /** Keep the customer out of the experiment in progress, if any. */
+  excludeFromExperiment?: boolean;
   subscriptionParams?: SubscriptionParams;
 }
 
-export type UpdateCustomerInput = Omit<ProvisionCustomerInput, 'subscriptionParams'>;
+export type UpdateCustomerInput = Omit<ProvisionCustomerInput, 'subscriptionParams' | 'excludeFromExperiment'> & {
+  /** Answer once the billing integration has the change. */
+  shouldWaitSync?: boolean;
+};
 
 export interface ProvisionSubscriptionInput extends SubscriptionParams {
   customerId: string;
+  /** Another customer who pays for the subscription. */
+  payingCustomerId?: string;
+  /** The hosted checkout's options, when the provisioning needs a payment (`PAYMENT_REQUIRED`). */
+  checkoutOptions?: CheckoutOptions;
+  /** Start without the plan's trial. */
+  skipTrial?: boolean;
   /**
    * When a subscription to another plan of the product is active: replace it now (`IMMEDIATE`, the default), or
    * schedule the change for the end of its billing period (or month).
@@ -199,15 +404,42 @@ export interface UpdateSubscriptionInput {
   billingPeriod?: 'MONTHLY' | 'ANNUALLY';
   addons?: { addonId: string; quantity?: number }[];
   unitQuantity?: number;
+  billableFeatures?: BillableFeature[];
   additionalMetaData?: Record<string, unknown>;
   /** Apply add-on, billing-period and quantity changes now (`IMMEDIATE`, the default) or at the end of the period. */
   scheduleStrategy?: 'IMMEDIATE' | 'END_OF_BILLING_PERIOD' | 'END_OF_BILLING_MONTH';
+  promotionCode?: string;
+  appliedCoupon?: SubscriptionCoupon;
+  awaitPaymentConfirmation?: boolean;
+  billingInformation?: SubscriptionBillingInfo;
+  priceOverrides?: PriceOverride[];
+  subscriptionEntitlements?: UpdateSubscriptionEntitlement[];
+  /** A new end of the trial (ISO date). */
+  trialEndDate?: string;
 }
 
 export interface CancelSubscriptionInput {
   subscriptionId: string;
   subscriptionCancellationTime?: 'IMMEDIATE' | 'END_OF_BILLING_PERIOD' | 'SPECIFIC_DATE';
   endDate?: string;
+  /** `REVOKE_ENTITLEMENTS`: the entitlements end now, whenever the subscription does. */
+  subscriptionCancellationAction?: 'DEFAULT' | 'REVOKE_ENTITLEMENTS';
+  /** Credit the unused part of the period. */
+  prorate?: boolean;
+  /** Answer once the billing integration has canceled the subscription. */
+  awaitSubscriptionCancellation?: boolean;
+}
+
+export interface GetPaywallInput {
+  productId?: string;
+  customerId?: string;
+  resourceId?: string;
+  /** The country whose prices the plans show (ISO 3166-1 alpha-2). */
+  billingCountryCode?: string;
+  /** Every country's prices, not only the default ones. */
+  fetchAllCountriesPrices?: boolean;
+  /** Plans hidden from the paywall too. */
+  includeHiddenPlans?: boolean;
 }
 
 export interface GrantPromotionalEntitlementInput {
@@ -283,23 +515,29 @@ export interface SubscriptionEstimate {
 export interface EstimateSubscriptionInput {
   customerId: string;
   planId: string;
+  /** Another customer who pays for the subscription. */
+  payingCustomerId?: string;
   resourceId?: string;
   billingPeriod?: 'MONTHLY' | 'ANNUALLY';
   addons?: { addonId: string; quantity?: number }[];
   unitQuantity?: number;
-  billableFeatures?: { featureId: string; quantity: number }[];
+  billableFeatures?: BillableFeature[];
   startDate?: string;
   promotionCode?: string;
+  appliedCoupon?: SubscriptionCoupon;
   skipTrial?: boolean;
+  trialOverrideConfiguration?: TrialOverrideConfiguration;
   billingCountryCode?: string;
+  billingInformation?: SubscriptionBillingInfo;
 }
 
 export interface EstimateSubscriptionUpdateInput {
   subscriptionId: string;
   addons?: { addonId: string; quantity?: number }[];
   unitQuantity?: number;
-  billableFeatures?: { featureId: string; quantity: number }[];
+  billableFeatures?: BillableFeature[];
   promotionCode?: string;
+  appliedCoupon?: SubscriptionCoupon;
 }
 
 export interface ApplySubscriptionInput extends EstimateSubscriptionInput {
@@ -309,6 +547,11 @@ export interface ApplySubscriptionInput extends EstimateSubscriptionInput {
   additionalMetaData?: Record<string, unknown>;
   scheduleStrategy?: 'IMMEDIATE' | 'END_OF_BILLING_PERIOD' | 'END_OF_BILLING_MONTH';
   awaitPaymentConfirmation?: boolean;
+  paymentCollectionMethod?: PaymentCollectionMethod;
+  priceOverrides?: PriceOverride[];
+  /** The subscription's id in Salesforce. */
+  salesforceId?: string;
+  subscriptionEntitlements?: SubscriptionEntitlement[];
 }
 
 export interface CreditGrant {
@@ -551,7 +794,7 @@ export class Management {
     ).getActiveSubscriptions;
   }
 
-  async getPaywall(input: { productId?: string; customerId?: string; resourceId?: string } = {}): Promise<Paywall> {
+  async getPaywall(input: GetPaywallInput = {}): Promise<Paywall> {
     return toPaywall((await this.read<{ paywall: WirePaywall }>(doc.GET_PAYWALL, { input }, 'GetPaywall')).paywall);
   }
 

@@ -3,8 +3,9 @@ import { TollgateError } from '../errors.js';
 import type * as S from './sdk-shapes.js';
 
 /**
- * Refuses a call that asks for what the facade cannot pass on to Stigg (billing details, trials, ...): a write that
- * silently dropped part of what it was asked would be worse than one that fails. `undefined` and `null` pass.
+ * Refuses a call that asks for what the facade cannot pass on to Stigg (a field Stigg's input does not have): a
+ * write that silently dropped part of what it was asked would be worse than one that fails. `undefined` and `null`
+ * pass.
  */
 export function refuseUnsupported(call: string, input: object, fields: readonly string[]): void {
   const given = fields.filter((f) => {
@@ -23,52 +24,8 @@ const isoOf = (d: Date | string | undefined) => (d === undefined ? undefined : d
 const metadataOf = (m: Record<string, unknown> | null | undefined) => (m ?? null) as S.Metadata | null;
 const present = <V>(key: string, value: V | undefined) => (value === undefined ? {} : { [key]: value });
 
-export const CUSTOMER_UNSUPPORTED = [
-  'salesforceId',
-  'billingInfo',
-  'excludeFromExperiment',
-  'awsMarketplaceCustomerId',
-] as const;
-export const UPDATE_CUSTOMER_UNSUPPORTED = [
-  'salesforceId',
-  'billingInfo',
-  'shouldWaitSync',
-  'integrationId',
-  'awsMarketplaceCustomerId',
-] as const;
-const SUBSCRIPTION_PARAMS_UNSUPPORTED = [
-  'billableFeatures',
-  'skipTrial',
-  'awaitPaymentConfirmation',
-  'billingInformation',
-  'appliedCoupon',
-  'trialOverrideConfiguration',
-  'priceOverrides',
-] as const;
-export const PROVISION_SUBSCRIPTION_UNSUPPORTED = [
-  ...SUBSCRIPTION_PARAMS_UNSUPPORTED,
-  'payingCustomerId',
-  'billingId',
-  'salesforceId',
-  'checkoutOptions',
-  'billingCountryCode',
-  'subscriptionEntitlements',
-  'paymentCollectionMethod',
-] as const;
-export const UPDATE_SUBSCRIPTION_UNSUPPORTED = [
-  'billableFeatures',
-  'awaitPaymentConfirmation',
-  'billingInformation',
-  'subscriptionEntitlements',
-  'trialEndDate',
-  'appliedCoupon',
-  'priceOverrides',
-] as const;
-export const CANCEL_SUBSCRIPTION_UNSUPPORTED = [
-  'subscriptionCancellationAction',
-  'prorate',
-  'awaitSubscriptionCancellation',
-] as const;
+/** Stigg's `UpdateCustomerInput` has no `integrationId` (the SDK does not send it either). */
+export const UPDATE_CUSTOMER_UNSUPPORTED = ['integrationId'] as const;
 export const GRANT_UNSUPPORTED = [
   'isVisible',
   'monthlyResetPeriodConfiguration',
@@ -79,23 +36,55 @@ export const GRANT_UNSUPPORTED = [
 // ------------------------------------------------------------------------------------------------------------
 // Inputs
 
+/** The SDK's trial override with its end date as ISO, as Stigg takes it. */
+function trialOverrideOf(t: S.TrialOverrideConfigurationInput | undefined): T.TrialOverrideConfiguration | undefined {
+  if (!t) return undefined;
+  const { trialEndDate, ...rest } = t;
+  return { ...rest, ...present('trialEndDate', trialEndDate === null ? null : isoOf(trialEndDate)) };
+}
+
+/** The SDK's applied coupon with its start date as ISO, as Stigg takes it. */
+function couponOf(c: S.SubscriptionCouponInput | undefined): T.SubscriptionCoupon | undefined {
+  if (!c) return undefined;
+  const { configuration, ...rest } = c;
+  if (!configuration) return { ...rest, ...present('configuration', configuration) };
+  const { startDate } = configuration;
+  return { ...rest, configuration: present('startDate', startDate === null ? null : isoOf(startDate)) };
+}
+
+/** A customer's first subscription: `unitQuantity` goes as `priceUnitAmount`, as the SDK sends it there. */
 export function subscriptionParams(p: S.CreateSubscriptionParams): T.SubscriptionParams {
-  refuseUnsupported('provisionCustomer subscriptionParams', p, SUBSCRIPTION_PARAMS_UNSUPPORTED);
+  // Stigg's `ProvisionCustomerSubscriptionInput` has no `skipTrial` (the SDK sends it, and Stigg refuses the call).
+  if (p.skipTrial != null)
+    throw new TollgateError(
+      'INVALID_REQUEST',
+      "provisionCustomer subscriptionParams: skipTrial is not supported by Stigg's API here (give trialOverrideConfiguration: { isTrial: false })",
+    );
   return {
     planId: p.planId,
     ...present('refId', p.id),
     ...present('resourceId', p.resourceId),
     ...present('billingPeriod', p.billingPeriod),
     ...present('addons', p.addons),
-    ...present('unitQuantity', p.unitQuantity),
+    ...present('priceUnitAmount', p.unitQuantity),
+    ...present('billableFeatures', p.billableFeatures),
     ...present('startDate', isoOf(p.startDate)),
     ...present('additionalMetaData', p.metadata ?? undefined),
     ...present('promotionCode', p.promotionCode),
+    ...present('appliedCoupon', couponOf(p.appliedCoupon)),
+    ...present('awaitPaymentConfirmation', p.awaitPaymentConfirmation),
+    ...present('billingCountryCode', p.billingCountryCode),
+    ...present('billingId', p.billingId),
+    ...present('billingInformation', p.billingInformation),
+    ...present('paymentCollectionMethod', p.paymentCollectionMethod),
+    ...present('priceOverrides', p.priceOverrides),
+    ...present('salesforceId', p.salesforceId),
+    ...present('subscriptionEntitlements', p.subscriptionEntitlements),
+    ...present('trialOverrideConfiguration', trialOverrideOf(p.trialOverrideConfiguration)),
   };
 }
 
 export function provisionCustomerInput(input: S.ProvisionCustomer): T.ProvisionCustomerInput {
-  refuseUnsupported('provisionCustomer', input, CUSTOMER_UNSUPPORTED);
   if (!input.customerId)
     throw new TollgateError(
       'INVALID_REQUEST',
@@ -108,6 +97,10 @@ export function provisionCustomerInput(input: S.ProvisionCustomer): T.ProvisionC
     ...present('billingId', input.billingId),
     ...present('couponRefId', input.couponId),
     ...present('additionalMetaData', input.metadata ?? undefined),
+    ...present('billingInformation', input.billingInfo),
+    ...present('salesforceId', input.salesforceId),
+    ...present('awsMarketplaceCustomerId', input.awsMarketplaceCustomerId),
+    ...present('excludeFromExperiment', input.excludeFromExperiment),
     ...(input.subscriptionParams ? { subscriptionParams: subscriptionParams(input.subscriptionParams) } : {}),
   };
 }
@@ -123,11 +116,14 @@ export function updateCustomerInput(input: S.UpdateCustomer): T.UpdateCustomerIn
     ...present('billingId', input.billingId),
     ...present('couponRefId', input.couponId),
     ...present('additionalMetaData', input.metadata ?? undefined),
+    ...present('billingInformation', input.billingInfo),
+    ...present('salesforceId', input.salesforceId),
+    ...present('awsMarketplaceCustomerId', input.awsMarketplaceCustomerId),
+    ...present('shouldWaitSync', input.shouldWaitSync),
   };
 }
 
 export function provisionSubscriptionInput(input: S.ProvisionSubscription): T.ProvisionSubscriptionInput {
-  refuseUnsupported('provisionSubscription', input, PROVISION_SUBSCRIPTION_UNSUPPORTED);
   return {
     customerId: input.customerId,
     planId: input.planId,
@@ -140,11 +136,24 @@ export function provisionSubscriptionInput(input: S.ProvisionSubscription): T.Pr
     ...present('additionalMetaData', input.metadata ?? undefined),
     ...present('scheduleStrategy', input.scheduleStrategy),
     ...present('promotionCode', input.promotionCode),
+    ...present('payingCustomerId', input.payingCustomerId),
+    ...present('billingId', input.billingId),
+    ...present('salesforceId', input.salesforceId),
+    ...present('skipTrial', input.skipTrial),
+    ...present('billableFeatures', input.billableFeatures),
+    ...present('awaitPaymentConfirmation', input.awaitPaymentConfirmation),
+    ...present('billingInformation', input.billingInformation),
+    ...present('checkoutOptions', input.checkoutOptions),
+    ...present('appliedCoupon', couponOf(input.appliedCoupon)),
+    ...present('billingCountryCode', input.billingCountryCode),
+    ...present('subscriptionEntitlements', input.subscriptionEntitlements),
+    ...present('trialOverrideConfiguration', trialOverrideOf(input.trialOverrideConfiguration)),
+    ...present('paymentCollectionMethod', input.paymentCollectionMethod),
+    ...present('priceOverrides', input.priceOverrides),
   };
 }
 
 export function updateSubscriptionInput(input: S.UpdateSubscription): T.UpdateSubscriptionInput {
-  refuseUnsupported('updateSubscription', input, UPDATE_SUBSCRIPTION_UNSUPPORTED);
   return {
     subscriptionId: input.subscriptionId,
     ...present('billingPeriod', input.billingPeriod),
@@ -152,20 +161,30 @@ export function updateSubscriptionInput(input: S.UpdateSubscription): T.UpdateSu
     ...present('unitQuantity', input.unitQuantity),
     ...present('additionalMetaData', input.metadata ?? undefined),
     ...present('scheduleStrategy', input.scheduleStrategy),
+    ...present('billableFeatures', input.billableFeatures),
+    ...present('awaitPaymentConfirmation', input.awaitPaymentConfirmation),
+    ...present('billingInformation', input.billingInformation),
+    ...present('subscriptionEntitlements', input.subscriptionEntitlements),
+    ...present('trialEndDate', isoOf(input.trialEndDate)),
+    ...present('appliedCoupon', couponOf(input.appliedCoupon)),
+    ...present('priceOverrides', input.priceOverrides),
   };
 }
 
 export function cancelSubscriptionInput(input: S.CancelSubscription): T.CancelSubscriptionInput {
-  refuseUnsupported('cancelSubscription', input, CANCEL_SUBSCRIPTION_UNSUPPORTED);
   return {
     subscriptionId: input.subscriptionId,
     ...present('subscriptionCancellationTime', input.subscriptionCancellationTime),
     ...present('endDate', isoOf(input.endDate)),
+    ...present('subscriptionCancellationAction', input.subscriptionCancellationAction),
+    ...present('prorate', input.prorate),
+    ...present('awaitSubscriptionCancellation', input.awaitSubscriptionCancellation),
   };
 }
 
-export function estimateSubscriptionInput(input: S.EstimateSubscription): T.EstimateSubscriptionInput {
-  refuseUnsupported('estimateSubscription', input, ['payingCustomerId', 'billingInformation', 'appliedCoupon']);
+export function estimateSubscriptionInput(
+  input: S.EstimateSubscription & { trialOverrideConfiguration?: S.TrialOverrideConfigurationInput },
+): T.EstimateSubscriptionInput {
   return {
     customerId: input.customerId,
     planId: input.planId,
@@ -178,33 +197,27 @@ export function estimateSubscriptionInput(input: S.EstimateSubscription): T.Esti
     ...present('promotionCode', input.promotionCode),
     ...present('skipTrial', input.skipTrial),
     ...present('billingCountryCode', input.billingCountryCode),
+    ...present('payingCustomerId', input.payingCustomerId),
+    ...present('billingInformation', input.billingInformation),
+    ...present('appliedCoupon', couponOf(input.appliedCoupon)),
+    ...present('trialOverrideConfiguration', trialOverrideOf(input.trialOverrideConfiguration)),
   };
 }
 
 export function estimateSubscriptionUpdateInput(
   input: S.EstimateSubscriptionUpdate,
 ): T.EstimateSubscriptionUpdateInput {
-  refuseUnsupported('estimateSubscriptionUpdate', input, ['appliedCoupon']);
   return {
     subscriptionId: input.subscriptionId,
     ...present('addons', input.addons),
     ...present('unitQuantity', input.unitQuantity),
     ...present('billableFeatures', input.billableFeatures),
     ...present('promotionCode', input.promotionCode),
+    ...present('appliedCoupon', couponOf(input.appliedCoupon)),
   };
 }
 
-export const APPLY_SUBSCRIPTION_UNSUPPORTED = [
-  'payingCustomerId',
-  'billingInformation',
-  'appliedCoupon',
-  'trialOverrideConfiguration',
-  'paymentCollectionMethod',
-  'priceOverrides',
-] as const;
-
 export function applySubscriptionInput(input: S.ApplySubscription): T.ApplySubscriptionInput {
-  refuseUnsupported('applySubscription', input, APPLY_SUBSCRIPTION_UNSUPPORTED);
   return {
     ...estimateSubscriptionInput({
       customerId: input.customerId,
@@ -218,11 +231,17 @@ export function applySubscriptionInput(input: S.ApplySubscription): T.ApplySubsc
       promotionCode: input.promotionCode,
       skipTrial: input.skipTrial,
       billingCountryCode: input.billingCountryCode,
+      payingCustomerId: input.payingCustomerId,
+      billingInformation: input.billingInformation,
+      appliedCoupon: input.appliedCoupon,
+      trialOverrideConfiguration: input.trialOverrideConfiguration,
     }),
     ...present('paymentMethodId', input.paymentMethodId),
     ...present('billingId', input.billingId),
     ...present('additionalMetaData', input.metadata ?? undefined),
     ...present('scheduleStrategy', input.scheduleStrategy),
+    ...present('paymentCollectionMethod', input.paymentCollectionMethod),
+    ...present('priceOverrides', input.priceOverrides),
   };
 }
 
@@ -493,6 +512,7 @@ export function toPaywall(p: T.Paywall): S.Paywall {
         billingPeriod: price.billingPeriod,
         amount: price.price ? price.price.amount : null,
         currency: price.price?.currency ?? '',
+        billingCountryCode: price.billingCountryCode,
       })),
       pricingType: plan.pricingType,
       product: { id: plan.product.refId, displayName: plan.product.displayName },

@@ -5,6 +5,7 @@
  * reads a field the facade does not give fails to compile rather than reading `undefined`.
  * Enums are plain objects with the SDK's member names and values (`UsageUpdateBehavior.Set === 'SET'`).
  */
+import type * as T from '../client/management.js';
 import type { Options } from '../options.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -434,6 +435,57 @@ export interface Metadata {
   [key: string]: string;
 }
 
+/** A customer's billing details (Stigg's `CustomerBillingInfo`), sent as Stigg's `billingInformation`. */
+export type BillingInfo = T.CustomerBillingInfo;
+/** A postal address (Stigg's `Address`). */
+export type Address = T.Address;
+/** A subscription's billing address (Stigg's `BillingAddress`). */
+export type BillingAddress = T.BillingAddress;
+/** A tax id of a customer (Stigg's `TaxExempt`). */
+export type TaxExempt = T.TaxExempt;
+/** What the billing integration is told about a subscription (Stigg's `SubscriptionBillingInfo`). */
+export type SubscriptionBillingInfo = T.SubscriptionBillingInfo;
+/** The hosted checkout's options of a provisioning that needs a payment (Stigg's `CheckoutOptions`). */
+export type CheckoutOptions = T.CheckoutOptions;
+/** A price other than the plan's or add-on's (Stigg's `PriceOverrideInput`). */
+export type PriceOverrideInput = T.PriceOverride;
+/** How the subscription's payments are collected. */
+export const PaymentCollectionMethod = { Charge: 'CHARGE', Invoice: 'INVOICE', None: 'NONE' } as const;
+export type PaymentCollectionMethod = (typeof PaymentCollectionMethod)[keyof typeof PaymentCollectionMethod];
+/** What canceling a subscription does to its entitlements. */
+export const SubscriptionCancellationAction = {
+  Default: 'DEFAULT',
+  RevokeEntitlements: 'REVOKE_ENTITLEMENTS',
+} as const;
+export type SubscriptionCancellationAction =
+  (typeof SubscriptionCancellationAction)[keyof typeof SubscriptionCancellationAction];
+/** What happens when an overridden trial ends. */
+export const TrialEndBehavior = {
+  CancelSubscription: 'CANCEL_SUBSCRIPTION',
+  ConvertToPaid: 'CONVERT_TO_PAID',
+} as const;
+export type TrialEndBehavior = (typeof TrialEndBehavior)[keyof typeof TrialEndBehavior];
+/** How the billing integration prorates a change (`SubscriptionBillingInfo.prorationBehavior`). */
+export const SubscriptionProrationBehavior = {
+  CreateProrations: 'CREATE_PRORATIONS',
+  InvoiceImmediately: 'INVOICE_IMMEDIATELY',
+  None: 'NONE',
+} as const;
+export type SubscriptionProrationBehavior =
+  (typeof SubscriptionProrationBehavior)[keyof typeof SubscriptionProrationBehavior];
+/** A trial other than the plan's, or none (Stigg's `TrialOverrideConfigurationInput`); the end date a Date or ISO. */
+export type TrialOverrideConfigurationInput = Omit<T.TrialOverrideConfiguration, 'trialEndDate'> & {
+  trialEndDate?: Date | string | null;
+};
+/** A coupon for one subscription (Stigg's `SubscriptionCouponInput`); the start date a Date or ISO. */
+export type SubscriptionCouponInput = Omit<T.SubscriptionCoupon, 'configuration'> & {
+  configuration?: { startDate?: Date | string | null } | null;
+};
+/** A feature's entitlement set on one subscription (Stigg's `SubscriptionEntitlementInput`). */
+export type SubscriptionEntitlement = T.SubscriptionEntitlement;
+/** A change to a subscription's entitlement (Stigg's `UpdateSubscriptionEntitlementInput`). */
+export type UpdateSubscriptionEntitlement = T.UpdateSubscriptionEntitlement;
+
 export type SubscriptionAddon = { addonId: string; quantity?: number };
 
 export type CreateSubscriptionParams = {
@@ -448,14 +500,22 @@ export type CreateSubscriptionParams = {
   metadata?: Metadata | null;
   /** A promotion code of a coupon: the coupon applies to the subscription. */
   promotionCode?: string;
-  // Not supported by the facade (rejected when given):
-  billableFeatures?: unknown[];
-  skipTrial?: boolean;
+  billableFeatures?: BillableFeature[];
   awaitPaymentConfirmation?: boolean;
-  billingInformation?: unknown;
-  appliedCoupon?: unknown;
-  trialOverrideConfiguration?: unknown;
-  priceOverrides?: unknown[];
+  billingInformation?: SubscriptionBillingInfo;
+  appliedCoupon?: SubscriptionCouponInput;
+  trialOverrideConfiguration?: TrialOverrideConfigurationInput;
+  priceOverrides?: PriceOverrideInput[];
+  // Stigg's, which the SDK passes on untyped:
+  /** The country whose prices apply (ISO 3166-1 alpha-2). */
+  billingCountryCode?: string;
+  billingId?: string;
+  salesforceId?: string;
+  paymentCollectionMethod?: PaymentCollectionMethod;
+  subscriptionEntitlements?: SubscriptionEntitlement[];
+  // Not supported by the facade (rejected when given): a customer's first subscription has no `skipTrial` in
+  // Stigg's API; `trialOverrideConfiguration: { isTrial: false }` says it.
+  skipTrial?: boolean;
 };
 
 export type CreateCustomer = {
@@ -465,9 +525,9 @@ export type CreateCustomer = {
   billingId?: string;
   couponId?: string;
   metadata?: Metadata | null;
-  // Not supported by the facade (rejected when given):
   salesforceId?: string;
-  billingInfo?: unknown;
+  /** Sent as Stigg's `billingInformation`. */
+  billingInfo?: BillingInfo;
   /** @deprecated not in use anymore - will be removed in future release */
   shouldSyncFree?: boolean;
   excludeFromExperiment?: boolean;
@@ -483,12 +543,14 @@ export type UpdateCustomer = {
   couponId?: string | null;
   billingId?: string;
   metadata?: Metadata | null;
-  // Not supported by the facade (rejected when given):
   salesforceId?: string;
-  billingInfo?: unknown;
+  /** Sent as Stigg's `billingInformation`. */
+  billingInfo?: BillingInfo;
   shouldWaitSync?: boolean;
-  integrationId?: string;
   awsMarketplaceCustomerId?: string;
+  // Not supported by the facade (rejected when given; the SDK does not send it either): the integration of the
+  // billing details is `billingInfo.integrationId`.
+  integrationId?: string;
 };
 
 export type ProvisionSubscription = {
@@ -509,21 +571,21 @@ export type ProvisionSubscription = {
   scheduleStrategy?: ScheduleStrategy;
   /** A promotion code of a coupon: the coupon applies to the subscription. */
   promotionCode?: string;
-  // Not supported by the facade (rejected when given):
   payingCustomerId?: string;
   billingId?: string;
   salesforceId?: string;
   skipTrial?: boolean;
-  billableFeatures?: unknown[];
+  billableFeatures?: BillableFeature[];
   awaitPaymentConfirmation?: boolean;
-  billingInformation?: unknown;
-  checkoutOptions?: unknown;
-  appliedCoupon?: unknown;
+  billingInformation?: SubscriptionBillingInfo;
+  /** The hosted checkout's `successUrl`, `cancelUrl`, ... when the provisioning needs a payment. */
+  checkoutOptions?: CheckoutOptions;
+  appliedCoupon?: SubscriptionCouponInput;
   billingCountryCode?: string;
-  subscriptionEntitlements?: unknown[];
-  trialOverrideConfiguration?: unknown;
-  paymentCollectionMethod?: string;
-  priceOverrides?: unknown[];
+  subscriptionEntitlements?: SubscriptionEntitlement[];
+  trialOverrideConfiguration?: TrialOverrideConfigurationInput;
+  paymentCollectionMethod?: PaymentCollectionMethod;
+  priceOverrides?: PriceOverrideInput[];
 };
 
 export type UpdateSubscription = {
@@ -534,23 +596,22 @@ export type UpdateSubscription = {
   billingPeriod?: BillingPeriod;
   /** Now (`IMMEDIATE`, the default) or at the end of the billing period (or month). */
   scheduleStrategy?: ScheduleStrategy;
-  // Not supported by the facade (rejected when given):
-  billableFeatures?: unknown[];
+  billableFeatures?: BillableFeature[];
   awaitPaymentConfirmation?: boolean;
-  billingInformation?: unknown;
-  subscriptionEntitlements?: unknown[];
+  billingInformation?: SubscriptionBillingInfo;
+  subscriptionEntitlements?: UpdateSubscriptionEntitlement[];
   trialEndDate?: Date;
-  appliedCoupon?: unknown;
-  priceOverrides?: unknown[];
+  appliedCoupon?: SubscriptionCouponInput;
+  priceOverrides?: PriceOverrideInput[];
 };
 
 export type CancelSubscription = {
   subscriptionId: string;
   endDate?: Date;
   subscriptionCancellationTime?: SubscriptionCancellationTime;
-  // Not supported by the facade (rejected when given):
-  subscriptionCancellationAction?: string;
+  subscriptionCancellationAction?: SubscriptionCancellationAction;
   prorate?: boolean;
+  /** Passed on to Stigg (the SDK does not send it): Stigg answers once the billing integration canceled. */
   awaitSubscriptionCancellation?: boolean;
 };
 
@@ -561,7 +622,7 @@ export type GetPaywall = {
   productId?: string;
   customerId?: string;
   resourceId?: string;
-  // Not supported by the facade (rejected when given):
+  /** The country whose prices the plans show (ISO 3166-1 alpha-2). */
   billingCountryCode?: string;
   fetchAllCountriesPrices?: boolean;
   includeHiddenPlans?: boolean;
@@ -768,7 +829,7 @@ export type PackageEntitlement = {
 
 /**
  * The SDK's `Price`. A subscription's prices give all of it; a paywall plan's `pricePoints` give the billing
- * period, amount and currency.
+ * period, amount, currency and country.
  */
 export type Price = {
   billingPeriod: BillingPeriod;
@@ -853,10 +914,9 @@ export type EstimateSubscription = {
   billableFeatures?: BillableFeature[];
   promotionCode?: string;
   skipTrial?: boolean;
-  // Not supported by the facade (rejected when given):
   payingCustomerId?: string;
-  billingInformation?: unknown;
-  appliedCoupon?: unknown;
+  billingInformation?: SubscriptionBillingInfo;
+  appliedCoupon?: SubscriptionCouponInput;
 };
 
 export type EstimateSubscriptionUpdate = {
@@ -865,8 +925,7 @@ export type EstimateSubscriptionUpdate = {
   billableFeatures?: BillableFeature[];
   addons?: SubscriptionAddon[];
   promotionCode?: string;
-  // Not supported by the facade (rejected when given):
-  appliedCoupon?: unknown;
+  appliedCoupon?: SubscriptionCouponInput;
 };
 
 export type PreviewNextInvoice = { subscriptionId: string };
@@ -897,13 +956,12 @@ export type ApplySubscription = {
   promotionCode?: string;
   billingCountryCode?: string;
   scheduleStrategy?: ScheduleStrategy;
-  // Not supported by the facade (rejected when given):
   payingCustomerId?: string;
-  billingInformation?: unknown;
-  appliedCoupon?: unknown;
-  trialOverrideConfiguration?: unknown;
-  paymentCollectionMethod?: string;
-  priceOverrides?: unknown[];
+  billingInformation?: SubscriptionBillingInfo;
+  appliedCoupon?: SubscriptionCouponInput;
+  trialOverrideConfiguration?: TrialOverrideConfigurationInput;
+  paymentCollectionMethod?: PaymentCollectionMethod;
+  priceOverrides?: PriceOverrideInput[];
 };
 
 export type ApplySubscriptionResults = { subscription?: Subscription };

@@ -615,22 +615,17 @@ export class Stigg {
 
   getPaywall(params: S.GetPaywall = {}): Promise<S.Paywall> {
     return this.call('Failed to get paywall', 'GetPaywall', async () => {
-      M.refuseUnsupported('getPaywall', params, ['billingCountryCode']);
-      // `false` is what the SDK sends as nothing.
-      M.refuseUnsupported(
-        'getPaywall',
-        {
-          fetchAllCountriesPrices: params.fetchAllCountriesPrices || null,
-          includeHiddenPlans: params.includeHiddenPlans || null,
-        },
-        ['fetchAllCountriesPrices', 'includeHiddenPlans'],
-      );
-      const { productId, customerId, resourceId } = params;
+      const { productId, customerId, resourceId, billingCountryCode, fetchAllCountriesPrices, includeHiddenPlans } =
+        params;
+      // As the SDK sends them: what is empty or `false` is not sent.
       return M.toPaywall(
         await this.tollgate.getPaywall({
           ...(productId ? { productId } : {}),
           ...(customerId ? { customerId } : {}),
           ...(resourceId ? { resourceId } : {}),
+          ...(billingCountryCode ? { billingCountryCode } : {}),
+          ...(fetchAllCountriesPrices ? { fetchAllCountriesPrices } : {}),
+          ...(includeHiddenPlans ? { includeHiddenPlans } : {}),
         }),
       );
     });
