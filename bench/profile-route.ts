@@ -7,9 +7,10 @@
  *   node --import tsx bench/profile-route.ts metered in-memory      (the metered route, meter in process memory)
  *
  * argv: server (guarded | metered) and its arguments (guarded: framework variant; metered: variant), then
- * `--seconds N` (default 10). Packages run from their builds (dist), as in production.
+ * `--seconds N` (default 10), `--keep FILE` to keep the raw .cpuprofile. Packages run from their builds (dist), as in
+ * production.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +33,9 @@ interface CpuProfile {
 const args = process.argv.slice(2);
 const secondsAt = args.indexOf('--seconds');
 const seconds = secondsAt >= 0 ? Number(args.splice(secondsAt, 2)[1]) : 10;
+const keepAt = args.indexOf('--keep');
+/** Where to copy the raw profile (for Chrome DevTools or speedscope), if asked. */
+const keep = keepAt >= 0 ? args.splice(keepAt, 2)[1] : undefined;
 const [server, ...serverArgs] = args as ['guarded' | 'metered', ...string[]];
 if (server !== 'guarded' && server !== 'metered') {
   console.error('usage: profile-route.ts guarded <framework> <variant> | metered <variant> [--seconds N]');
@@ -101,6 +105,7 @@ try {
   await child.stop();
   const [name] = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
   if (!name) throw new Error('the server wrote no CPU profile');
+  if (keep) await copyFile(join(dir, name), keep);
   const { total, idle, parts, tollgateFns } = summarise(
     JSON.parse(await readFile(join(dir, name), 'utf8')) as CpuProfile,
   );

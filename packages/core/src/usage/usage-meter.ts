@@ -96,15 +96,8 @@ export class UsageMeter {
 
   private async reserveFor(request: EnterRequest, units: number): Promise<MeteredRequest> {
     const decision = await this.deps.decide(request, units);
-    const noop: MeteredRequest = {
-      decision,
-      allowed: decision.hasAccess,
-      duplicate: false,
-      replay: null,
-      inFlight: false,
-      settle: NOOP,
-    };
     if (!decision.hasAccess) {
+      const noop = refused(decision);
       // Denied now (the limit reached since, Stigg out of reach): a retry of a request that did succeed still gets
       // its answer, and one whose first attempt still runs is told so.
       const seen = request.idempotencyKey ? await this.deps.store.seen(keyOf(request), request.idempotencyKey) : null;
@@ -130,16 +123,11 @@ export class UsageMeter {
       ttlMs: this.deps.reservationTtlMs,
     });
     const seen = { ...decision, currentUsage: decision.currentUsage === null ? null : result.usage };
-    if (result.status === 'denied') {
-      return {
-        ...noop,
-        allowed: false,
-        decision: { ...seen, hasAccess: false, reason: 'RequestedUsageExceedingLimit' },
-      };
-    }
-    if (result.status === 'in-flight') return { ...noop, allowed: false, decision: seen, inFlight: true };
+    if (result.status === 'denied')
+      return refused({ ...seen, hasAccess: false, reason: 'RequestedUsageExceedingLimit' });
+    if (result.status === 'in-flight') return { ...refused(seen), allowed: false, inFlight: true };
     if (result.status === 'duplicate')
-      return { ...noop, decision: seen, duplicate: true, replay: result.replay ?? null };
+      return { ...refused(seen), allowed: true, duplicate: true, replay: result.replay ?? null };
 
     let settled = false;
     const idempotencyKey = request.idempotencyKey ?? null;
@@ -171,6 +159,16 @@ export class UsageMeter {
     };
   }
 }
+
+/** A metered request that reserved nothing: allowed as its decision says, nothing to settle. */
+const refused = (decision: Decision): MeteredRequest => ({
+  decision,
+  allowed: decision.hasAccess,
+  duplicate: false,
+  replay: null,
+  inFlight: false,
+  settle: NOOP,
+});
 
 const keyOf = (request: EnterRequest): UsageKey => ({
   customerId: request.customerId,
