@@ -1,6 +1,7 @@
 /**
- * Core's typed management calls (estimates, scheduled updates, migrations, applySubscription, transfers, delegation,
- * payment methods, invoices, credits, usage history, checkout) against a started stigg-local over real HTTP. The
+ * Core's typed management calls (estimates, previews, promotional entitlement groups, subscription lists and customer
+ * statistics, scheduled updates, migrations, applySubscription, transfers, delegation, payment methods, invoices,
+ * credits, usage history, checkout) against a started stigg-local over real HTTP. The
  * server's clock is the test's (January 2024), so prorations follow from the catalog's prices: plan-pro $49 a month,
  * addon-extra-seats $10 a month, coupon LAUNCH20 20% off.
  */
@@ -129,6 +130,207 @@ describe('estimates', () => {
     await expect(
       tollgate.estimateSubscriptionUpdate({ subscriptionId: 'sub-x', unitQuantity: 2 }),
     ).rejects.toMatchObject({ stiggCode: 'SubscriptionNotFound' });
+  });
+});
+
+describe('previewSubscription', () => {
+  it('previews a new subscription: the invoice now and each period after, from the plan and add-on prices', async () => {
+    const p = await tollgate.previewSubscription({
+      customerId: 'customer-nosub',
+      planId: 'plan-pro',
+      billingPeriod: 'MONTHLY',
+      addons: [{ addonId: 'addon-extra-seats', quantity: 2 }],
+    });
+    expect(p.immediateInvoice).toMatchObject({ subTotal: usd(69), total: usd(69), totalExcludingTax: usd(69) }); // 49 + 2 × 10
+    expect(p.immediateInvoice.proration).toMatchObject({ credit: usd(0), debit: usd(69), netAmount: usd(69) });
+    expect(p.recurringInvoice).toMatchObject({ subTotal: usd(69), total: usd(69) });
+    expect(p.recurringInvoice!.taxDetails).toBeNull(); // the catalog has no tax
+    expect(p.billingPeriodRange).toEqual({ start: new Date(JAN_1).toISOString(), end: FEB_1 });
+    expect(p.isPlanDowngrade).toBe(false);
+    expect(p.hasScheduledUpdates).toBe(false);
+  });
+
+  it('takes the annual price less a promotion code, the discount on both invoices', async () => {
+    const p = await tollgate.previewSubscription({
+      customerId: 'customer-nosub',
+      planId: 'plan-pro',
+      billingPeriod: 'ANNUALLY',
+      promotionCode: 'LAUNCH20',
+    });
+    for (const invoice of [p.immediateInvoice, p.recurringInvoice!]) {
+      expect(invoice.subTotal).toEqual(usd(490));
+      expect(invoice.total).toEqual(usd(392)); // 20% off
+      expect(invoice.discount).toEqual(usd(98));
+      expect(invoice.discountDetails).toMatchObject({ type: 'PERCENTAGE', value: 20 });
+    }
+    expect(p.billingPeriodRange.end).toBe('2025-01-01T00:00:00.000Z');
+  });
+
+  it("previews a change of the customer's plan mid-period: the unused part credited, the new period charged", async () => {
+    clock = JAN_1 + 15 * DAY; // Jan 16: 16 of January's 31 days are left
+    const p = await tollgate.previewSubscription({
+      customerId: 'customer-pro',
+      planId: 'plan-pro',
+      billingPeriod: 'MONTHLY',
+      addons: [{ addonId: 'addon-extra-seats', quantity: 1 }],
+    });
+    const credit = -cents((49 * 16) / 31); // -25.29: the unused part of $49
+    expect(p.immediateInvoice.proration).toMatchObject({
+      prorationDate: new Date(clock).toISOString(),
+      credit: usd(credit),
+      debit: usd(59),
+      netAmount: usd(cents(59 + credit)),
+    });
+    expect(p.immediateInvoice.total).toEqual(usd(cents(59 + credit)));
+    expect(p.recurringInvoice!.total).toEqual(usd(59));
+    // Nothing changed: the preview is safe to repeat.
+    expect((await tollgate.getSubscription(PRO_SUB)).addons).toEqual([]);
+  });
+
+  it('a downgrade scheduled for the end of the period: nothing now, a downgrade with scheduled updates', async () => {
+    const p = await tollgate.previewSubscription({
+      customerId: 'customer-pro',
+      planId: 'plan-free',
+      scheduleStrategy: 'END_OF_BILLING_PERIOD',
+    });
+    expect(p.immediateInvoice.total).toEqual(usd(0));
+    expect(p.recurringInvoice).toBeNull(); // plan-free costs nothing
+    expect(p.isPlanDowngrade).toBe(true);
+    expect(p.hasScheduledUpdates).toBe(true);
+    expect(p.billingPeriodRange).toEqual({ start: new Date(JAN_1).toISOString(), end: FEB_1 });
+    await expect(
+      tollgate.previewSubscription({ customerId: 'nobody', planId: 'plan-pro', billingPeriod: 'MONTHLY' }),
+    ).rejects.toMatchObject({ stiggCode: 'CustomerNotFound' });
+  });
+});
+
+describe('promotional entitlement groups', () => {
+  const projects = async () =>
+    (await tollgate.check({ customerId: 'customer-free', featureId: 'feature-max-projects' })).usageLimit;
+
+  it('a granted group changes the next check at once; revoking it takes it back', async () => {
+    expect(await granted(tollgate, 'customer-free')).toBe(false); // cached now
+    expect(await projects()).toBe(3);
+    const group = await tollgate.grantPromotionalEntitlementsGroup({
+      customerId: 'customer-free',
+      featureGroupId: 'fg-growth',
+      promotionalEntitlements: [
+        { featureId: 'feature-analytics', period: 'ONE_MONTH' },
+        { featureId: 'feature-max-projects', period: 'LIFETIME', usageLimit: 20 },
+      ],
+    });
+    expect(group.map((p) => [p.feature.refId, p.status, p.usageLimit])).toEqual([
+      ['feature-analytics', 'Active', null],
+      ['feature-max-projects', 'Active', 20],
+    ]);
+    // No stream: the call itself dropped the cached entry.
+    expect(await granted(tollgate, 'customer-free')).toBe(true);
+    expect(await projects()).toBe(20);
+
+    const revoked = await tollgate.revokePromotionalEntitlementsGroup({
+      customerId: 'customer-free',
+      featureGroupId: 'fg-growth',
+    });
+    expect(revoked.map((p) => [p.feature.refId, p.status])).toEqual([
+      ['feature-analytics', 'Expired'],
+      ['feature-max-projects', 'Expired'],
+    ]);
+    expect(await granted(tollgate, 'customer-free')).toBe(false);
+    expect(await projects()).toBe(3);
+    expect((await tollgate.getCustomer('customer-free'))!.promotionalEntitlements).toEqual([]);
+  });
+
+  it('unlinking keeps the entitlements, no longer as a group: revoked one by one after', async () => {
+    await tollgate.grantPromotionalEntitlementsGroup({
+      customerId: 'customer-free',
+      featureGroupId: 'fg-2',
+      promotionalEntitlements: [{ featureId: 'feature-analytics', period: 'ONE_MONTH' }],
+    });
+    const unlinked = await tollgate.unlinkPromotionalEntitlementsGroup({
+      customerId: 'customer-free',
+      featureGroupId: 'fg-2',
+    });
+    expect(unlinked.map((p) => [p.feature.refId, p.status])).toEqual([['feature-analytics', 'Active']]);
+    expect(await granted(tollgate, 'customer-free')).toBe(true);
+    await expect(
+      tollgate.revokePromotionalEntitlementsGroup({ customerId: 'customer-free', featureGroupId: 'fg-2' }),
+    ).rejects.toMatchObject({ stiggCode: 'FeatureGroupNotFoundError' });
+    expect(await granted(tollgate, 'customer-free')).toBe(true);
+    await tollgate.revokePromotionalEntitlement('customer-free', 'feature-analytics');
+    expect(await granted(tollgate, 'customer-free')).toBe(false);
+    await expect(
+      tollgate.grantPromotionalEntitlementsGroup({
+        customerId: 'nobody',
+        featureGroupId: 'fg-3',
+        promotionalEntitlements: [{ featureId: 'feature-analytics', period: 'ONE_MONTH' }],
+      }),
+    ).rejects.toMatchObject({ stiggCode: 'CustomerNotFound' });
+  });
+});
+
+describe('getSubscriptions, getCustomerStatistics', () => {
+  it('lists subscriptions by customer, status and product, a page at a time', async () => {
+    const pro = await tollgate.getSubscriptions({ customerId: 'customer-pro' });
+    expect(pro.subscriptions).toMatchObject([
+      {
+        subscriptionId: PRO_SUB,
+        status: 'ACTIVE',
+        pricingType: 'PAID',
+        customer: { customerId: 'customer-pro' },
+        plan: { refId: 'plan-pro' },
+        resource: null,
+      },
+    ]);
+    expect(pro.pageInfo.hasNextPage).toBe(false);
+
+    await tollgate.provisionSubscription({
+      customerId: 'customer-nosub',
+      planId: 'plan-site-basic',
+      resourceId: 'site-1',
+    });
+    const sites = await tollgate.getSubscriptions({ productId: 'product-sites', resourceId: ['site-1', 'site-2'] });
+    expect(sites.subscriptions.map((s) => [s.customer.customerId, s.resource?.resourceId])).toEqual([
+      ['customer-nosub', 'site-1'],
+    ]);
+
+    // Four active subscriptions (three demo customers and the site), two a page.
+    const first = await tollgate.getSubscriptions({ status: 'ACTIVE', paging: { first: 2 } });
+    expect(first.subscriptions).toHaveLength(2);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const second = await tollgate.getSubscriptions({
+      status: ['ACTIVE', 'IN_TRIAL'],
+      paging: { first: 2, after: first.pageInfo.endCursor! },
+    });
+    expect(second.subscriptions).toHaveLength(2);
+    const ids = [...first.subscriptions, ...second.subscriptions].map((s) => s.subscriptionId);
+    expect(new Set(ids).size).toBe(4);
+    expect(ids).toContain(PRO_SUB);
+
+    await tollgate.cancelSubscription({ subscriptionId: PRO_SUB, subscriptionCancellationTime: 'IMMEDIATE' });
+    expect((await tollgate.getSubscriptions({ customerId: 'customer-pro', status: 'ACTIVE' })).subscriptions).toEqual(
+      [],
+    );
+  });
+
+  it("counts a customer's active subscriptions by pricing type", async () => {
+    expect(await tollgate.getCustomerStatistics('customer-pro')).toEqual({
+      activeSubscriptionsByPricingType: [{ pricingType: 'PAID', totalCount: 1 }],
+    });
+    await tollgate.provisionSubscription({
+      customerId: 'customer-pro',
+      planId: 'plan-site-basic',
+      resourceId: 'site-1',
+    });
+    const stats = await tollgate.getCustomerStatistics('customer-pro');
+    expect(stats.activeSubscriptionsByPricingType).toEqual(
+      expect.arrayContaining([
+        { pricingType: 'PAID', totalCount: 1 },
+        { pricingType: 'FREE', totalCount: 1 },
+      ]),
+    );
+    expect(stats.activeSubscriptionsByPricingType).toHaveLength(2);
+    expect(await tollgate.getCustomerStatistics('customer-nosub')).toEqual({ activeSubscriptionsByPricingType: [] });
+    await expect(tollgate.getCustomerStatistics('nobody')).rejects.toMatchObject({ stiggCode: 'CustomerNotFound' });
   });
 });
 

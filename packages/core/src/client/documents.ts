@@ -87,6 +87,27 @@ export const DETACH_PAYMENT_METHOD = `mutation DetachCustomerPaymentMethod($inpu
 export const PREVIEW_NEXT_INVOICE = `mutation PreviewNextInvoice($input: PreviewNextInvoiceInput!) { previewNextInvoice(input: $input) {
   amountDue { ${MONEY} } subTotal { ${MONEY} } total { ${MONEY} } totalExcludingTax { ${MONEY} } tax { ${MONEY} } lastUpdatedAt
   lines { type description quantity amount { ${MONEY} } period { start end } proration } } }`;
+const PREVIEW_DISCOUNT = `discount { ${MONEY} } discountDetails { type value durationType durationInMonths name }`;
+const PREVIEW_INVOICE = `subTotal { ${MONEY} } total { ${MONEY} } totalExcludingTax { ${MONEY} } tax { ${MONEY} } ${TAX_DETAILS}
+  ${PREVIEW_DISCOUNT}`;
+export const PREVIEW_SUBSCRIPTION = `mutation PreviewSubscription($input: PreviewSubscriptionInput!) { previewSubscription(input: $input) {
+  immediateInvoice { ${PREVIEW_INVOICE}
+    proration { prorationDate hasProrations credit { ${MONEY} } debit { ${MONEY} } netAmount { ${MONEY} } }
+    credits { initial { ${MONEY} } used { ${MONEY} } remaining { ${MONEY} } } }
+  recurringInvoice { ${PREVIEW_INVOICE} } billingPeriodRange { start end } isPlanDowngrade hasScheduledUpdates } }`;
+export const GRANT_PROMOTIONS_GROUP = `mutation GrantPromotionalEntitlementsGroup($input: GrantPromotionalEntitlementsGroupInput!) {
+  grantPromotionalEntitlementsGroup(input: $input) { ${PROMOTION} } }`;
+export const REVOKE_PROMOTIONS_GROUP = `mutation RevokePromotionalEntitlementsGroup($input: RevokePromotionalEntitlementsGroupInput!) {
+  revokePromotionalEntitlementsGroup(input: $input) { ${PROMOTION} } }`;
+export const UNLINK_PROMOTIONS_GROUP = `mutation UnlinkPromotionalEntitlementsGroup($input: UnlinkPromotionalEntitlementsGroupInput!) {
+  unlinkPromotionalEntitlementsGroup(input: $input) { ${PROMOTION} } }`;
+export const GET_SUBSCRIPTIONS = `query GetSubscriptions($filter: SubscriptionQueryFilter, $paging: CursorPaging) {
+  subscriptions(filter: $filter, paging: $paging) { edges { node { subscriptionId status pricingType startDate
+  currentBillingPeriodEnd trialEndDate customer { customerId } payingCustomer { customerId } resource { resourceId }
+  plan { refId displayName } addons { quantity addon { refId } } trialConfiguration { trialEndBehavior } } }
+  pageInfo { startCursor endCursor hasNextPage hasPreviousPage } } }`;
+export const GET_CUSTOMER_STATISTICS = `query GetCustomerStatistics($input: GetCustomerByRefIdInput!) { getCustomerByRefId(input: $input) {
+  statistics { activeSubscriptionsByPricingType { pricingType totalCount } } } }`;
 const CREDIT_GRANT = `grantId customerId resourceId currencyId amount consumedAmount displayName grantType priority comment
   effectiveAt expireAt createdAt updatedAt cost { ${MONEY} } additionalMetaData`;
 export const GRANT_CREDITS = `mutation GrantCredits($input: CreditGrantInput!) { createCreditGrant(input: $input) { ${CREDIT_GRANT} } }`;

@@ -1,4 +1,4 @@
-import { isTollgateError } from '../errors.js';
+import { isTollgateError, TollgateError } from '../errors.js';
 import { idProblem } from '../util/ids.js';
 import * as doc from './documents.js';
 import type { StiggClient } from './stigg-client.js';
@@ -628,6 +628,118 @@ export interface InvoicePreview {
   }[];
 }
 
+/** A tax applied to a preview's invoice. */
+export interface PreviewTaxDetails {
+  displayName: string;
+  percentage: number;
+  inclusive: boolean;
+}
+
+/** One invoice of a subscription preview (Stigg's `SubscriptionPreviewInvoice`). */
+export interface SubscriptionPreviewInvoice {
+  subTotal: Money;
+  total: Money;
+  totalExcludingTax: Money;
+  tax: Money | null;
+  taxDetails: PreviewTaxDetails | null;
+  /** The amount the discount takes off, when there is one. */
+  discount: Money | null;
+  /** The discount applied (a coupon or promotion code), when there is one. */
+  discountDetails: {
+    type: 'FIXED' | 'PERCENTAGE';
+    value: number;
+    durationType: 'FOREVER' | 'ONCE' | 'REPEATING';
+    durationInMonths: number | null;
+    name: string | null;
+  } | null;
+}
+
+/** The invoice a subscription (or a change to one) makes now (Stigg's `ImmediateSubscriptionPreviewInvoice`). */
+export interface ImmediateSubscriptionPreviewInvoice extends SubscriptionPreviewInvoice {
+  /** For a change mid-period: the unused part of the current price credited, the new one charged for the rest. */
+  proration: {
+    prorationDate: string;
+    hasProrations: boolean | null;
+    credit: Money;
+    debit: Money;
+    netAmount: Money;
+  } | null;
+  /** The customer's credits the invoice uses. */
+  credits: { initial: Money; used: Money; remaining: Money } | null;
+}
+
+/** What a subscription would cost now and per period after (Stigg's `SubscriptionPreviewV2`). */
+export interface SubscriptionPreviewV2 {
+  /** What is invoiced now (prorated for a change mid-period). */
+  immediateInvoice: ImmediateSubscriptionPreviewInvoice;
+  /** What is invoiced each billing period from the next one; null when free. */
+  recurringInvoice: SubscriptionPreviewInvoice | null;
+  billingPeriodRange: { start: string | null; end: string | null };
+  isPlanDowngrade: boolean | null;
+  hasScheduledUpdates: boolean | null;
+}
+
+/** A subscription to preview (Stigg's `PreviewSubscriptionInput`): a new one, or a change to the customer's plan. */
+export interface PreviewSubscriptionInput extends Omit<EstimateSubscriptionInput, 'skipTrial'> {
+  /** When a subscription to another plan of the product is active: the change now, or at the end of its period. */
+  scheduleStrategy?: 'IMMEDIATE' | 'END_OF_BILLING_PERIOD' | 'END_OF_BILLING_MONTH';
+}
+
+/** Promotional entitlements granted together as one feature group (Stigg's `GrantPromotionalEntitlementsGroupInput`). */
+export interface GrantPromotionalEntitlementsGroupInput {
+  customerId: string;
+  /** The feature group the entitlements are granted for. */
+  featureGroupId: string;
+  promotionalEntitlements: GrantPromotionalEntitlementInput[];
+}
+
+/** A customer's promotional entitlements of one feature group (revoke, unlink). */
+export interface PromotionalEntitlementsGroupInput {
+  customerId: string;
+  featureGroupId: string;
+}
+
+/** Which subscriptions `getSubscriptions` lists (Stigg's `SubscriptionQueryFilter`), and one page of them. */
+export interface GetSubscriptionsInput {
+  customerId?: string;
+  /** A resource, or any of several. */
+  resourceId?: string | string[];
+  status?: Subscription['status'] | Subscription['status'][];
+  /** A product, or any of several. */
+  productId?: string | string[];
+  /** Stigg's cursor paging: `first` (default 10) after a cursor, or `last` before one. */
+  paging?: { first?: number; after?: string; last?: number; before?: string };
+}
+
+/** A subscription as `getSubscriptions` lists it (Stigg's `SubscriptionQuery`). */
+export interface SubscriptionSummary {
+  subscriptionId: string;
+  status: Subscription['status'];
+  pricingType: Subscription['pricingType'];
+  startDate: string;
+  currentBillingPeriodEnd: string | null;
+  trialEndDate: string | null;
+  customer: { customerId: string };
+  payingCustomer: { customerId: string } | null;
+  resource: { resourceId: string } | null;
+  plan: { refId: string; displayName: string };
+  addons: { quantity: number; addon: { refId: string } }[] | null;
+  trialConfiguration: { trialEndBehavior: 'CANCEL_SUBSCRIPTION' | 'CONVERT_TO_PAID' } | null;
+}
+
+/** Cursors of a page (Stigg's `PageInfo`). */
+export interface PageInfo {
+  startCursor: string | null;
+  endCursor: string | null;
+  hasNextPage: boolean | null;
+  hasPreviousPage: boolean | null;
+}
+
+/** The customer's active subscriptions counted by pricing type (Stigg's `CustomerStatistics`). */
+export interface CustomerStatistics {
+  activeSubscriptionsByPricingType: { pricingType: 'FREE' | 'PAID' | 'CUSTOM'; totalCount: number }[];
+}
+
 /** What is wrong with a usage report, or null: said before anything is sent. */
 export function reportUsageProblem(input: ReportUsageInput): string | null {
   if (typeof input !== 'object' || input === null) return 'needs { customerId, featureId, value }';
@@ -1004,6 +1116,92 @@ export class Management {
   }): Promise<UsageHistory> {
     return (await this.read<{ usageHistoryV2: UsageHistory }>(doc.GET_USAGE_HISTORY, { input }, 'GetUsageHistoryV2'))
       .usageHistoryV2;
+  }
+
+  /**
+   * What a subscription would cost: the invoice made now and the one of each later period (nothing is created;
+   * safe to repeat). For a customer with a subscription to the plan's product, the preview of the change.
+   */
+  async previewSubscription(input: PreviewSubscriptionInput): Promise<SubscriptionPreviewV2> {
+    return (
+      await this.read<{ previewSubscription: SubscriptionPreviewV2 }>(
+        doc.PREVIEW_SUBSCRIPTION,
+        { input },
+        'PreviewSubscription',
+      )
+    ).previewSubscription;
+  }
+
+  /** Grants promotional entitlements as one feature group, which can later be revoked or unlinked together. */
+  async grantPromotionalEntitlementsGroup(
+    input: GrantPromotionalEntitlementsGroupInput,
+  ): Promise<PromotionalEntitlement[]> {
+    const data = await this.write<{ grantPromotionalEntitlementsGroup: PromotionalEntitlement[] }>(
+      doc.GRANT_PROMOTIONS_GROUP,
+      input,
+      'GrantPromotionalEntitlementsGroup',
+    );
+    await this.onCustomerChanged(input.customerId);
+    return data.grantPromotionalEntitlementsGroup;
+  }
+
+  /** Revokes the promotional entitlements of a feature group (Stigg answers them, `Expired`). */
+  async revokePromotionalEntitlementsGroup(
+    input: PromotionalEntitlementsGroupInput,
+  ): Promise<PromotionalEntitlement[]> {
+    const data = await this.write<{ revokePromotionalEntitlementsGroup: PromotionalEntitlement[] }>(
+      doc.REVOKE_PROMOTIONS_GROUP,
+      input,
+      'RevokePromotionalEntitlementsGroup',
+    );
+    await this.onCustomerChanged(input.customerId);
+    return data.revokePromotionalEntitlementsGroup;
+  }
+
+  /** Keeps a feature group's promotional entitlements, no longer as a group (they are revoked one by one after). */
+  async unlinkPromotionalEntitlementsGroup(
+    input: PromotionalEntitlementsGroupInput,
+  ): Promise<PromotionalEntitlement[]> {
+    const data = await this.write<{ unlinkPromotionalEntitlementsGroup: PromotionalEntitlement[] }>(
+      doc.UNLINK_PROMOTIONS_GROUP,
+      input,
+      'UnlinkPromotionalEntitlementsGroup',
+    );
+    await this.onCustomerChanged(input.customerId);
+    return data.unlinkPromotionalEntitlementsGroup;
+  }
+
+  /** One page of the environment's subscriptions (newest first), filtered by customer, resource, status, product. */
+  async getSubscriptions(
+    input: GetSubscriptionsInput = {},
+  ): Promise<{ subscriptions: SubscriptionSummary[]; pageInfo: PageInfo }> {
+    const oneOrAny = <V>(v: V | V[] | undefined) =>
+      v === undefined ? undefined : Array.isArray(v) ? { in: v } : { eq: v };
+    const filter = {
+      ...(input.customerId !== undefined ? { customerId: { eq: input.customerId } } : {}),
+      ...(input.resourceId !== undefined ? { resourceId: oneOrAny(input.resourceId) } : {}),
+      ...(input.status !== undefined ? { status: oneOrAny(input.status) } : {}),
+      ...(input.productId !== undefined ? { productId: oneOrAny(input.productId) } : {}),
+    };
+    const data = await this.read<{ subscriptions: { edges: { node: SubscriptionSummary }[]; pageInfo: PageInfo } }>(
+      doc.GET_SUBSCRIPTIONS,
+      { filter, paging: input.paging ?? { first: 10 } },
+      'GetSubscriptions',
+    );
+    return { subscriptions: data.subscriptions.edges.map((e) => e.node), pageInfo: data.subscriptions.pageInfo };
+  }
+
+  /** The customer's active subscriptions counted by pricing type; rejects (`CustomerNotFound`) for an unknown one. */
+  async getCustomerStatistics(customerId: string): Promise<CustomerStatistics> {
+    const data = await this.read<{ getCustomerByRefId: { statistics: CustomerStatistics | null } | null }>(
+      doc.GET_CUSTOMER_STATISTICS,
+      { input: { customerId } },
+      'GetCustomerStatistics',
+    );
+    const customer = data.getCustomerByRefId;
+    if (!customer)
+      throw new TollgateError('STIGG_ERROR', `Customer not found: ${customerId}`, { stiggCode: 'CustomerNotFound' });
+    return customer.statistics ?? { activeSubscriptionsByPricingType: [] };
   }
 
   /** The cache drops what a change to this subscription made outdated (its customer's entries). */

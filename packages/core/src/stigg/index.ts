@@ -103,6 +103,16 @@ export type {
   SubscriptionPreviewDiscount,
   SubscriptionPreviewTaxDetails,
   SubscriptionInvoicePreviewFragment,
+  PreviewSubscription,
+  SubscriptionPreviewV2,
+  SubscriptionPreviewInvoice,
+  ImmediateSubscriptionPreviewInvoice,
+  SubscriptionPreviewCredits,
+  GetSubscriptionsParams,
+  GetSubscriptionsResult,
+  SubscriptionQueryFragment,
+  PageInfoFragment,
+  CustomerStatisticsModel,
 } from './sdk-shapes.js';
 
 // Credits and usage history
@@ -147,6 +157,9 @@ export type {
   GrantPromotionalEntitlementInput,
   GrantPromotionalEntitlementsInput,
   RevokePromotionalEntitlementInput,
+  GrantPromotionalEntitlementsGroupInput,
+  RevokePromotionalEntitlementsGroupInput,
+  UnlinkPromotionalEntitlementsGroupInput,
   CustomerResource,
   Customer,
   FullCustomer,

@@ -217,6 +217,41 @@ export function estimateSubscriptionUpdateInput(
   };
 }
 
+export function previewSubscriptionInput(input: S.PreviewSubscription): T.PreviewSubscriptionInput {
+  return {
+    customerId: input.customerId,
+    planId: input.planId,
+    ...present('payingCustomerId', input.payingCustomerId),
+    ...present('resourceId', input.resourceId),
+    ...present('addons', input.addons),
+    ...present('startDate', isoOf(input.startDate)),
+    ...present('billingPeriod', input.billingPeriod),
+    ...present('billingCountryCode', input.billingCountryCode),
+    ...present('unitQuantity', input.unitQuantity),
+    ...present('billableFeatures', input.billableFeatures),
+    ...present('billingInformation', input.billingInformation),
+    ...present('promotionCode', input.promotionCode),
+    ...present('appliedCoupon', couponOf(input.appliedCoupon)),
+    ...present('scheduleStrategy', input.scheduleStrategy),
+  };
+}
+
+/** `getSubscriptions`' filter and page, as the SDK sends them (`limit` 10 by default). */
+export function getSubscriptionsInput(params: S.GetSubscriptionsParams): T.GetSubscriptionsInput {
+  const { limit, startingAfter, endingBefore } = params.pagination ?? { limit: 10 };
+  return {
+    ...(params.customerId ? { customerId: params.customerId } : {}),
+    ...(params.resourceId ? { resourceId: params.resourceId } : {}),
+    ...(params.status ? { status: params.status } : {}),
+    ...(params.productId ? { productId: params.productId } : {}),
+    paging: startingAfter
+      ? { ...present('first', limit), after: startingAfter }
+      : endingBefore
+        ? { ...present('last', limit), before: endingBefore }
+        : present('first', limit),
+  };
+}
+
 export function applySubscriptionInput(input: S.ApplySubscription): T.ApplySubscriptionInput {
   return {
     ...estimateSubscriptionInput({
@@ -628,5 +663,86 @@ export function toCreditBalance(b: T.CreditBalance): S.CreditBalanceFragment {
       symbol: b.currency.symbol,
       units: b.currency.units ? { singular: b.currency.units.singular, plural: b.currency.units.plural } : null,
     },
+  };
+}
+
+const taxOf = (i: { tax: T.Money | null; taxDetails: T.PreviewTaxDetails | null }) =>
+  i.tax && i.taxDetails
+    ? {
+        tax: money(i.tax),
+        taxDetails: {
+          displayName: i.taxDetails.displayName,
+          percentage: i.taxDetails.percentage,
+          inclusive: i.taxDetails.inclusive,
+        },
+      }
+    : {};
+
+function toPreviewInvoice(i: T.SubscriptionPreviewInvoice): S.SubscriptionPreviewInvoice {
+  const d = i.discountDetails;
+  return {
+    total: money(i.total),
+    subTotal: money(i.subTotal),
+    totalExcludingTax: money(i.totalExcludingTax),
+    discount: i.discount ? money(i.discount) : undefined,
+    ...(d
+      ? {
+          discountDetails: {
+            type: d.type,
+            value: d.value,
+            durationType: d.durationType,
+            ...(d.durationInMonths ? { durationInMonths: d.durationInMonths } : {}),
+          },
+        }
+      : {}),
+    ...taxOf(i),
+  };
+}
+
+/** Stigg's preview as the SDK maps it (`mapSubscriptionPreviewV2`): Dates, tax only with its details. */
+export function toSubscriptionPreviewV2(p: T.SubscriptionPreviewV2): S.SubscriptionPreviewV2 {
+  const { immediateInvoice: now, recurringInvoice: recurring, billingPeriodRange: range } = p;
+  return {
+    immediateInvoice: {
+      ...toPreviewInvoice(now),
+      proration: now.proration
+        ? {
+            credit: money(now.proration.credit),
+            debit: money(now.proration.debit),
+            netAmount: money(now.proration.netAmount),
+            prorationDate: new Date(now.proration.prorationDate),
+            hasProrations: now.proration.hasProrations || undefined,
+          }
+        : undefined,
+      credits: now.credits
+        ? {
+            initial: money(now.credits.initial),
+            used: money(now.credits.used),
+            remaining: money(now.credits.remaining),
+          }
+        : undefined,
+    },
+    recurringInvoice: recurring ? toPreviewInvoice(recurring) : undefined,
+    billingPeriodRange: { start: date(range.start), end: date(range.end) },
+    isPlanDowngrade: !!p.isPlanDowngrade,
+    hasScheduledUpdates: !!p.hasScheduledUpdates,
+  };
+}
+
+/** A listed subscription as Stigg answers it to the SDK (`SubscriptionQueryFragment`: `planId`, `addonId` aliases). */
+export function toSubscriptionQuery(s: T.SubscriptionSummary): S.SubscriptionQueryFragment {
+  return {
+    subscriptionId: s.subscriptionId,
+    status: s.status,
+    pricingType: s.pricingType,
+    startDate: s.startDate,
+    currentBillingPeriodEnd: s.currentBillingPeriodEnd,
+    trialEndDate: s.trialEndDate,
+    customer: { customerId: s.customer.customerId },
+    payingCustomer: s.payingCustomer ? { customerId: s.payingCustomer.customerId } : null,
+    resource: s.resource ? { resourceId: s.resource.resourceId } : null,
+    plan: { displayName: s.plan.displayName, planId: s.plan.refId },
+    addons: s.addons ? s.addons.map((a) => ({ quantity: a.quantity, addon: { addonId: a.addon.refId } })) : null,
+    trialConfiguration: s.trialConfiguration ? { trialEndBehavior: s.trialConfiguration.trialEndBehavior } : null,
   };
 }

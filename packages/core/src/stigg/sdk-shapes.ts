@@ -648,6 +648,20 @@ export type GrantPromotionalEntitlementsInput = {
   promotionalEntitlements: GrantPromotionalEntitlementInput[];
 };
 export type RevokePromotionalEntitlementInput = { customerId: string; featureId: string };
+export type GrantPromotionalEntitlementsGroupInput = {
+  customerId: string;
+  featureGroupId: string;
+  promotionalEntitlements: GrantPromotionalEntitlementInput[];
+  /** Not supported by the facade (rejected when given): the API key's environment is used. */
+  environmentId?: string | null;
+};
+export type RevokePromotionalEntitlementsGroupInput = {
+  customerId: string;
+  featureGroupId: string;
+  /** Not supported by the facade (rejected when given). */
+  environmentId?: string | null;
+};
+export type UnlinkPromotionalEntitlementsGroupInput = RevokePromotionalEntitlementsGroupInput;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Management: results (the part of the SDK's the facade fills)
@@ -1034,6 +1048,90 @@ export type SubscriptionInvoicePreviewFragment = {
     proration: boolean;
     period: { start: string; end: string };
   }[];
+};
+
+/** The SDK's `PreviewSubscription`: a new subscription, or a change to the customer's plan. */
+export type PreviewSubscription = {
+  customerId: string;
+  payingCustomerId?: string;
+  planId: string;
+  resourceId?: string;
+  addons?: SubscriptionAddon[];
+  startDate?: Date;
+  billingPeriod?: BillingPeriod;
+  billingCountryCode?: string;
+  unitQuantity?: number;
+  billableFeatures?: BillableFeature[];
+  billingInformation?: SubscriptionBillingInfo;
+  promotionCode?: string;
+  appliedCoupon?: SubscriptionCouponInput;
+  scheduleStrategy?: ScheduleStrategy;
+};
+
+export type SubscriptionPreviewCredits = { initial: Money; used: Money; remaining: Money };
+
+/** The SDK's `SubscriptionPreviewInvoice`, all of it. */
+export type SubscriptionPreviewInvoice = {
+  total: Money;
+  subTotal: Money;
+  totalExcludingTax: Money;
+  tax?: Money;
+  discount?: Money;
+  taxDetails?: SubscriptionPreviewTaxDetails;
+  discountDetails?: SubscriptionPreviewDiscount;
+};
+
+export type ImmediateSubscriptionPreviewInvoice = SubscriptionPreviewInvoice & {
+  proration?: SubscriptionPreviewProration;
+  credits?: SubscriptionPreviewCredits;
+};
+
+/** The SDK's `SubscriptionPreviewV2` (`previewSubscription`), all of it. */
+export interface SubscriptionPreviewV2 {
+  immediateInvoice: ImmediateSubscriptionPreviewInvoice;
+  recurringInvoice?: SubscriptionPreviewInvoice;
+  billingPeriodRange: DateRange;
+  isPlanDowngrade?: boolean;
+  hasScheduledUpdates?: boolean;
+}
+
+/** The SDK's `GetSubscriptionsParams`: a filter, and one page (`limit`, default 10, after or before a cursor). */
+export type GetSubscriptionsParams = {
+  customerId?: string;
+  resourceId?: string | string[];
+  status?: SubscriptionStatus | SubscriptionStatus[];
+  productId?: string | string[];
+  pagination?: { limit?: number; startingAfter?: string; endingBefore?: string };
+};
+
+export type PageInfoFragment = {
+  startCursor?: string | null;
+  endCursor?: string | null;
+  hasNextPage?: boolean | null;
+  hasPreviousPage?: boolean | null;
+};
+
+/** The SDK's `SubscriptionQueryFragment` (Stigg's raw answer, dates as ISO strings), all of it. */
+export type SubscriptionQueryFragment = {
+  subscriptionId: string;
+  status: SubscriptionStatus;
+  pricingType: PricingType;
+  startDate: string;
+  currentBillingPeriodEnd?: string | null;
+  trialEndDate?: string | null;
+  customer: { customerId: string };
+  payingCustomer?: { customerId: string } | null;
+  resource?: { resourceId: string } | null;
+  plan: { displayName: string; planId: string };
+  addons?: { quantity: number; addon: { addonId: string } }[] | null;
+  trialConfiguration?: { trialEndBehavior: TrialEndBehavior } | null;
+};
+
+export type GetSubscriptionsResult = { data: SubscriptionQueryFragment[]; pageInfo: PageInfoFragment };
+
+/** The SDK's `CustomerStatisticsModel`. */
+export type CustomerStatisticsModel = {
+  statistics: { activeSubscriptionsByPricingType: { pricingType: PricingType; totalCount: number }[] };
 };
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -416,6 +416,21 @@ export class Stigg {
     });
   }
 
+  /** The customer's active subscriptions counted by pricing type; rejects (`errorCode` `CustomerNotFound`) for an unknown one. */
+  getCustomerStatistics(customerId: string): Promise<S.CustomerStatisticsModel> {
+    return this.call('Failed to get customer statistics', 'GetCustomerStatistics', async () => {
+      const { activeSubscriptionsByPricingType } = await this.tollgate.getCustomerStatistics(customerId);
+      return {
+        statistics: {
+          activeSubscriptionsByPricingType: activeSubscriptionsByPricingType.map((s) => ({
+            pricingType: s.pricingType,
+            totalCount: s.totalCount,
+          })),
+        },
+      };
+    });
+  }
+
   /** Removes the customer's payment method. */
   detachCustomerPaymentMethod(customerId: string): Promise<S.Customer> {
     return this.call('Failed to detach customer payment method', 'DetachCustomerPaymentMethod', async () =>
@@ -558,6 +573,29 @@ export class Stigg {
     );
   }
 
+  /** What a subscription (or a change to the customer's plan) would cost now and each period after (nothing changes). */
+  previewSubscription(params: S.PreviewSubscription): Promise<S.SubscriptionPreviewV2> {
+    return this.call('Failed to preview subscription', 'PreviewSubscription', async () =>
+      M.toSubscriptionPreviewV2(await this.tollgate.previewSubscription(M.previewSubscriptionInput(params))),
+    );
+  }
+
+  /** One page of subscriptions (10 by default), filtered by customer, resource, status or product. */
+  getSubscriptions(params: S.GetSubscriptionsParams = {}): Promise<S.GetSubscriptionsResult> {
+    return this.call('Failed to get subscriptions', 'GetSubscriptions', async () => {
+      const page = await this.tollgate.getSubscriptions(M.getSubscriptionsInput(params));
+      return {
+        data: page.subscriptions.map(M.toSubscriptionQuery),
+        pageInfo: {
+          startCursor: page.pageInfo.startCursor,
+          endCursor: page.pageInfo.endCursor,
+          hasNextPage: page.pageInfo.hasNextPage,
+          hasPreviousPage: page.pageInfo.hasPreviousPage,
+        },
+      };
+    });
+  }
+
   /** The subscription's next invoice as it stands now. */
   previewNextInvoice({ subscriptionId }: S.PreviewNextInvoice): Promise<S.SubscriptionInvoicePreviewFragment> {
     return this.call('Failed to preview subscription next invoice', 'PreviewNextInvoice', async () =>
@@ -679,5 +717,58 @@ export class Stigg {
       await this.tollgate.revokePromotionalEntitlement(input.customerId, input.featureId);
       return {};
     });
+  }
+
+  grantPromotionalEntitlementsGroup(
+    input: S.GrantPromotionalEntitlementsGroupInput,
+  ): Promise<S.PromotionalEntitlementFragment[]> {
+    return this.call(
+      'Failed to grant promotional entitlements group',
+      'GrantPromotionalEntitlementsGroup',
+      async () => {
+        M.refuseUnsupported('grantPromotionalEntitlementsGroup', input, ['environmentId']);
+        return (
+          await this.tollgate.grantPromotionalEntitlementsGroup({
+            customerId: input.customerId,
+            featureGroupId: input.featureGroupId,
+            promotionalEntitlements: input.promotionalEntitlements.map(M.grantInput),
+          })
+        ).map(M.toPromotionFragment);
+      },
+    );
+  }
+
+  /** Revokes the promotional entitlements of a feature group; resolves to them (`Expired`). */
+  revokePromotionalEntitlementsGroup(
+    input: S.RevokePromotionalEntitlementsGroupInput,
+  ): Promise<S.PromotionalEntitlementFragment[]> {
+    return this.call(
+      'Failed to revoke promotional entitlements group',
+      'RevokePromotionalEntitlementsGroup',
+      async () => {
+        M.refuseUnsupported('revokePromotionalEntitlementsGroup', input, ['environmentId']);
+        const { customerId, featureGroupId } = input;
+        return (await this.tollgate.revokePromotionalEntitlementsGroup({ customerId, featureGroupId })).map(
+          M.toPromotionFragment,
+        );
+      },
+    );
+  }
+
+  /** Keeps a feature group's promotional entitlements, no longer as a group. */
+  unlinkPromotionalEntitlementsGroup(
+    input: S.UnlinkPromotionalEntitlementsGroupInput,
+  ): Promise<S.PromotionalEntitlementFragment[]> {
+    return this.call(
+      'Failed to unlink promotional entitlements group',
+      'UnlinkPromotionalEntitlementsGroup',
+      async () => {
+        M.refuseUnsupported('unlinkPromotionalEntitlementsGroup', input, ['environmentId']);
+        const { customerId, featureGroupId } = input;
+        return (await this.tollgate.unlinkPromotionalEntitlementsGroup({ customerId, featureGroupId })).map(
+          M.toPromotionFragment,
+        );
+      },
+    );
   }
 }
