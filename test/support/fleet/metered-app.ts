@@ -16,7 +16,7 @@ import { createServer, type RequestListener } from 'node:http';
 import express from 'express';
 import { Hono } from 'hono';
 import { getRequestListener } from '@hono/node-server';
-import { Controller, Module, Post } from '@nestjs/common';
+import { Controller, Module, Post, Req } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { createTollgate, type Options } from '@tollgate/core';
@@ -42,6 +42,10 @@ const trace = (level: string, m: unknown) => {
   if (logFile)
     appendFileSync(logFile, `${new Date().toISOString()} ${config.framework} ${process.pid} ${level} ${String(m)}\n`);
 };
+/** The handler ran for this request (its units reserved, not a replay): one line per run, to find a key run twice. */
+const ran = (customer: unknown, key: unknown) => {
+  if (logFile) trace('ran', `${String(customer)} ${String(key)}`);
+};
 const tollgate = createTollgate({
   apiKey: 'server-tollgate-local',
   baseUrl: config.stiggUrl,
@@ -64,7 +68,10 @@ if (config.framework === 'express') {
   app.post(
     '/api/reports',
     ex.meteredGuard(FEATURE, { usage: 1, idempotencyKey: (req) => req.get('idempotency-key') }),
-    (_req, res) => void res.json({ ok: true }),
+    (req, res) => {
+      ran(req.get('x-customer'), req.get('idempotency-key'));
+      res.json({ ok: true });
+    },
   );
   listener = app;
 } else if (config.framework === 'hono') {
@@ -73,7 +80,10 @@ if (config.framework === 'express') {
   app.post(
     '/api/reports',
     ho.meteredGuard(FEATURE, { usage: 1, idempotencyKey: (c) => c.req.header('idempotency-key') }),
-    (c) => c.json({ ok: true }),
+    (c) => {
+      ran(c.req.header('x-customer'), c.req.header('idempotency-key'));
+      return c.json({ ok: true });
+    },
   );
   listener = getRequestListener(app.fetch);
 } else {
@@ -81,7 +91,8 @@ if (config.framework === 'express') {
   class ReportsController {
     @Post('reports')
     @Metered(FEATURE, 1, { idempotencyKey: (ctx) => ctx.switchToHttp().getRequest().headers['idempotency-key'] })
-    report() {
+    report(@Req() req: { headers: Record<string, unknown> }) {
+      ran(req.headers['x-customer'], req.headers['idempotency-key']);
       return { ok: true };
     }
   }
