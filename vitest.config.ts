@@ -9,8 +9,8 @@ export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     // The long runs go in `npm run test:slow` (vitest.slow.config.ts): the chaos soak, Stigg's outages and write
-    // limits over minutes (test/fleet's usage runs), a stream cut for a minute, the 100,000-record import, the other
-    // runtimes (Bun, Deno, workerd) and the browser.
+    // limits over minutes and Redis Cluster and Sentinel (test/fleet), a stream cut for a minute, the 100,000-record
+    // import, the other runtimes (Bun, Deno, workerd) and the browser.
     exclude: [
       '**/node_modules/**',
       'test/chaos/**',
@@ -18,7 +18,7 @@ export default defineConfig({
       'test/browser/**',
       'test/core/usage-faults.test.ts',
       'test/core/stream-recovery.test.ts',
-      'test/fleet/usage-limits.test.ts',
+      'test/fleet/**',
       'test/import/import-scale.test.ts',
     ],
     testTimeout: 30_000,

@@ -17,7 +17,7 @@ import {
 } from '../support/fleet/usage-scenarios.js';
 
 // In the slow suite only (`npm run test:slow`): topologies, processes and failovers take their time.
-describe.runIf(process.env.TOLLGATE_SLOW === '1')('usage metering on a Redis Cluster', () => {
+describe('usage metering on a Redis Cluster', () => {
   let server: StiggLocal;
   let cluster: RedisClusterTopology;
   beforeAll(async () => {

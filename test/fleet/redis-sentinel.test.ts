@@ -9,7 +9,7 @@ import { RedisSentinelTopology } from '../support/redis-topology.js';
 import { exactlyLimitAcrossProcesses, failoverUnderLoad } from '../support/fleet/usage-scenarios.js';
 
 // In the slow suite only (`npm run test:slow`): topologies, processes and failovers take their time.
-describe.runIf(process.env.TOLLGATE_SLOW === '1')('usage metering through Redis Sentinel', () => {
+describe('usage metering through Redis Sentinel', () => {
   let server: StiggLocal;
   let sentinel: RedisSentinelTopology;
   beforeAll(async () => {
