@@ -11,8 +11,8 @@ export interface Walkthrough {
   api: string;
   /** stigg-local's root. */
   stigg: string;
-  /** How usage set in Stigg reaches the app ('the stream', 'the cache TTL'), and within how long. */
-  usageReachesApp: { how: string; withinMs: number };
+  /** How usage set in Stigg reaches the app (`stream`: pushed on its open stream; else the cache TTL), and within how long. */
+  usageReachesApp: { how: string; withinMs: number; stream?: boolean };
 }
 
 const as = (token: string, init: RequestInit = {}) => ({ ...init, headers: { 'x-api-token': token } });
@@ -44,6 +44,14 @@ export async function walkThroughDemoApi({
   expect(denied.headers.get('content-type')).toMatch(/application\/problem\+json/);
   expect(((await denied.json()) as { feature: string }).feature).toBe('feature-analytics');
 
+  // A push reaches an app only on an open stream: ready() stops waiting for one after 5 s, which a loaded machine
+  // can take to connect.
+  if (usageReachesApp.stream)
+    await until(
+      async () => ((await (await fetch(`${stigg}/_admin/stats`)).json()) as { streams: number }).streams > 0,
+      "the app's stream to Stigg to be open",
+      30_000,
+    );
   // Two units left: two reports go through, the third is refused.
   const { limit } = (await (await fetch(`${api}/usage`, as('demo-free'))).json()) as { limit: number };
   const preset = limit - 2;

@@ -44,7 +44,7 @@ describe.each<OtherRuntime>(['bun', 'deno'])('the Hono example on %s', (runtime)
     const { statuses, preset } = await walkThroughDemoApi({
       api: `http://127.0.0.1:${port}/api`,
       stigg: `http://127.0.0.1:${stiggPort}`,
-      usageReachesApp: { how: 'the stream', withinMs: 10_000 },
+      usageReachesApp: { how: 'the stream', withinMs: 10_000, stream: true },
     });
     console.info(`${runtime}: 200, 403, [${statuses.join(', ')}], Stigg usage ${preset} + 2`);
   }, 120_000);
