@@ -16,39 +16,13 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Stigg, type Logger } from '@tollgate/core/stigg';
-import { loadDemoCatalog, startStiggLocal, type Catalog, type StiggLocal } from '@tollgate/stigg-local';
+import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
+import { creditCatalog } from '../support/catalogs.js';
 import { officialSdk, type StiggSdk } from '../support/stigg-sdk.js';
 import { until } from '../support/wait.js';
 
 const DAY = 86_400_000;
 const silent: Logger = { log: () => {}, debug: () => {}, error: () => {} };
-
-/** The demo catalog plus a feature paid in credits (the demo has the currency, no feature using it). */
-function catalog(): Catalog {
-  const demo = loadDemoCatalog();
-  return {
-    ...demo,
-    features: [
-      ...demo.features,
-      {
-        id: 'feature-ai-tokens',
-        displayName: 'AI tokens',
-        type: 'NUMBER',
-        meterType: 'Incremental',
-        creditRate: { currency: 'credits-ai-tokens', amount: 2 },
-      },
-    ],
-    plans: [
-      ...demo.plans,
-      {
-        id: 'plan-ai',
-        product: 'product-tollgate-demo',
-        displayName: 'AI',
-        entitlements: [{ feature: 'feature-ai-tokens', limit: 'unlimited' }],
-      },
-    ],
-  };
-}
 
 // ------------------------------------------------------------------------------------------------------------
 // The script
@@ -476,7 +450,7 @@ async function answerOf(step: Step, r: Run): Promise<unknown> {
 async function runScript(kind: Kind): Promise<unknown[]> {
   let clock = Math.floor(Date.now() / 1000) * 1000;
   const t0 = clock;
-  const server = await startStiggLocal({ log: () => {}, now: () => clock, catalog: catalog() });
+  const server = await startStiggLocal({ log: () => {}, now: () => clock, catalog: creditCatalog() });
   const client: Client =
     kind === 'facade'
       ? Stigg.initialize({

@@ -7,7 +7,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Tollgate } from '@tollgate/core';
-import { loadDemoCatalog, startStiggLocal, type Catalog, type StiggLocal } from '@tollgate/stigg-local';
+import { startStiggLocal, type Catalog, type StiggLocal } from '@tollgate/stigg-local';
+import { creditCatalog } from '../support/catalogs.js';
 import { clientFactory } from '../support/stigg.js';
 import { until } from '../support/wait.js';
 
@@ -17,31 +18,18 @@ const FEB_1 = '2024-02-01T00:00:00.000Z';
 const usd = (amount: number) => ({ amount, currency: 'USD' });
 const cents = (x: number) => Math.round(x * 100) / 100;
 
-/** The demo catalog plus a feature paid in AI-token credits (and a plan granting it) and a product with one subscription per resource. */
+/** The credit catalog plus a product with one subscription per resource (transfers between resources). */
 function catalog(): Catalog {
-  const demo = loadDemoCatalog();
+  const credits = creditCatalog();
   return {
-    ...demo,
-    products: [...demo.products, { id: 'product-sites', displayName: 'Sites', multipleSubscriptions: true }],
+    ...credits,
+    products: [...credits.products, { id: 'product-sites', displayName: 'Sites', multipleSubscriptions: true }],
     features: [
-      ...demo.features,
-      {
-        id: 'feature-ai-tokens',
-        displayName: 'AI tokens',
-        type: 'NUMBER',
-        meterType: 'Incremental',
-        creditRate: { currency: 'credits-ai-tokens', amount: 2 },
-      },
+      ...credits.features,
       { id: 'feature-pages', displayName: 'Pages', type: 'NUMBER', meterType: 'Fluctuating' },
     ],
     plans: [
-      ...demo.plans,
-      {
-        id: 'plan-ai',
-        product: 'product-tollgate-demo',
-        displayName: 'AI',
-        entitlements: [{ feature: 'feature-ai-tokens', limit: 'unlimited' }],
-      },
+      ...credits.plans,
       {
         id: 'plan-site-basic',
         product: 'product-sites',
