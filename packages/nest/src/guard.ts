@@ -42,10 +42,7 @@ export class TollgateGuard implements CanActivate {
     if (metered) {
       const units = typeof metered.units === 'number' ? metered.units : 1;
       const key = metered.idempotencyKey
-        ? scopedIdempotencyKey(
-            `${context.getClass().name}.${context.getHandler().name}`,
-            metered.idempotencyKey(context),
-          )
+        ? scopedIdempotencyKey(routeOf(context), metered.idempotencyKey(context))
         : null;
       const out = await admitMetered(this.settings, context, metered.featureId, units, key);
       if (out.denial) throw new EntitlementDeniedException(out.denial);
@@ -62,4 +59,24 @@ export class TollgateGuard implements CanActivate {
     }
     return true;
   }
+}
+
+/** The HTTP request as the platforms give it: Express' route (with its mount path) or Fastify's route options. */
+interface RoutedRequest {
+  method?: string;
+  baseUrl?: string;
+  route?: { path?: string };
+  routeOptions?: { url?: string };
+}
+
+/**
+ * The route an idempotency key is scoped to: `METHOD /route/pattern`, as every Tollgate adapter names it, so a
+ * client's retry is one request whichever framework of the fleet answers it (the controller and handler names when
+ * the platform does not say).
+ */
+function routeOf(context: ExecutionContext): string {
+  const req = context.switchToHttp().getRequest<RoutedRequest>();
+  const path =
+    req.routeOptions?.url ?? (req.route?.path === undefined ? undefined : `${req.baseUrl ?? ''}${req.route.path}`);
+  return req.method && path ? `${req.method} ${path}` : `${context.getClass().name}.${context.getHandler().name}`;
 }
