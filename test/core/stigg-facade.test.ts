@@ -19,6 +19,7 @@ import {
 } from '@tollgate/core/stigg';
 import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
 import { officialSdk, type StiggSdk } from '../support/stigg-sdk.js';
+import { compare } from '../support/sdk-compare.js';
 import { until } from '../support/wait.js';
 
 const API_KEY = 'server-tollgate-local';
@@ -79,36 +80,6 @@ function scrub(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(scrub);
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrub(x)]));
   return v;
-}
-
-interface Compared {
-  diffs: string[];
-  /** Paths the SDK answers and the facade does not (array indexes as `[]`). */
-  sdkOnly: string[];
-}
-
-function compare(sdk: unknown, facade: unknown): Compared {
-  const diffs: string[] = [];
-  const sdkOnly = new Set<string>();
-  const isObject = (x: unknown): x is Record<string, unknown> => !!x && typeof x === 'object' && !Array.isArray(x);
-  const walk = (a: unknown, b: unknown, path: string, shape: string) => {
-    if (isObject(a) && isObject(b) && !('$date' in a) && !('$date' in b)) {
-      for (const k of Object.keys(b)) {
-        if (!(k in a)) diffs.push(`${path}.${k}: only the facade gives it (${JSON.stringify(b[k])})`);
-        else walk(a[k], b[k], `${path}.${k}`, `${shape}.${k}`);
-      }
-      for (const k of Object.keys(a)) if (!(k in b) && a[k] !== null) sdkOnly.add(`${shape}.${k}`.replace(/^\./, ''));
-      return;
-    }
-    if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
-      for (const [i, x] of a.entries()) walk(x, b[i], `${path}[${i}]`, `${shape}[]`);
-      return;
-    }
-    if (JSON.stringify(a) !== JSON.stringify(b))
-      diffs.push(`${path || '(value)'}: sdk ${JSON.stringify(a)}, facade ${JSON.stringify(b)}`);
-  };
-  walk(sdk, facade, '', '');
-  return { diffs, sdkOnly: [...sdkOnly] };
 }
 
 const rows: { call: string; sdk: string; facade: string; same: string }[] = [];
