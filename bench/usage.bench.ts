@@ -4,6 +4,7 @@ import { createClient, createKeyv as keyvOf } from '@keyv/redis';
 import { RedisServer } from '../test/support/redis.js';
 import { pinSelf, startChild } from './lib/child.js';
 import { fmt, load, median } from './lib/load.js';
+import { alternatingRounds, pairedRatios, spreadOf } from './lib/rounds.js';
 import { opsPerSecond, opsPerSecondAsync } from './lib/timing.js';
 import type { Benchmark } from './lib/types.js';
 
@@ -122,8 +123,9 @@ const benchmark: Benchmark = {
 };
 export default benchmark;
 
-const HTTP_ROUNDS = 5;
-const HTTP_SECONDS = 2.5;
+/** Many short rounds (see `alternatingRounds`). */
+const HTTP_ROUNDS = 15;
+const HTTP_SECONDS = 0.8;
 const VARIANTS = ['feature', 'metered', 'leased', 'in-memory'] as const;
 /** Commands the meter's Lua scripts run inside Redis (counted by INFO commandstats like any, but no round trip). */
 const IN_SCRIPTS = new Set(
@@ -173,34 +175,42 @@ async function meteredRoute(report: Parameters<Benchmark['run']>[0], stiggUrl: s
       all: (idleTo.all - idleFrom.all) / idleSeconds,
     };
 
-    const rps = Object.fromEntries(VARIANTS.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
     type Counts = { scripts: number; sent: number; all: number };
-    const perRequest = Object.fromEntries(VARIANTS.map((v) => [v, [] as Counts[]])) as Record<Variant, Counts[]>;
-    for (let round = 0; round < HTTP_ROUNDS; round++) {
-      const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!);
-      for (const v of order) {
-        const before = await commands();
-        const started = Date.now();
-        const r = await load({ url: `${apps[v]}/api/work`, durationSeconds: HTTP_SECONDS, connections: 50 });
-        const after = await commands();
-        const seconds = (Date.now() - started) / 1000;
-        if (r.non2xx || r.errors) throw new Error(`metered route ${v}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-        rps[v].push(r.requestsPerSecond);
-        const per = (k: keyof Counts) =>
-          Math.max(0, after[k] - before[k] - background[k] * seconds) / Math.max(1, r.requests);
-        perRequest[v].push({ scripts: per('scripts'), sent: per('sent'), all: per('all') });
-      }
-    }
-    const ratios = (v: Variant) => rps[v].map((x, i) => x / rps.feature[i]!);
-    const row = (v: Variant, what: string, target: string) => ({
-      route: what,
-      'req/s': fmt(median(rps[v])),
-      'vs requireFeature': `${fmt(median(ratios(v)), 3)}x`,
-      spread: `${fmt(Math.min(...ratios(v)), 3)}-${fmt(Math.max(...ratios(v)), 3)}`,
-      target,
-      'Redis calls/request (scripts + other)': `${fmt(median(perRequest[v].map((c) => c.scripts + c.sent)), 3)} (${fmt(median(perRequest[v].map((c) => c.scripts)), 3)} + ${fmt(median(perRequest[v].map((c) => c.sent)), 3)})`,
-      'commands run in Redis/request': fmt(median(perRequest[v].map((c) => c.all)), 3),
+    const cpu = async (v: Variant) => {
+      const u = (await (await fetch(`${apps[v]}/__cpu`)).json()) as { user: number; system: number };
+      return u.user + u.system;
+    };
+    const runs = await alternatingRounds(VARIANTS, HTTP_ROUNDS, async (v) => {
+      const cpuBefore = await cpu(v);
+      const before = await commands();
+      const started = Date.now();
+      const r = await load({ url: `${apps[v]}/api/work`, durationSeconds: HTTP_SECONDS, connections: 50 });
+      const after = await commands();
+      const cpuUs = ((await cpu(v)) - cpuBefore) / Math.max(1, r.requests);
+      const seconds = (Date.now() - started) / 1000;
+      if (r.non2xx || r.errors) throw new Error(`metered route ${v}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+      const per = (k: keyof Counts) =>
+        Math.max(0, after[k] - before[k] - background[k] * seconds) / Math.max(1, r.requests);
+      const perRequest = { scripts: per('scripts'), sent: per('sent'), all: per('all') };
+      return { rps: r.requestsPerSecond, cpuUs, perRequest };
     });
+    const rps = (v: Variant) => runs[v].map((r) => r.rps);
+    const cpuUs = (v: Variant) => runs[v].map((r) => r.cpuUs);
+    const perRequest = (v: Variant, of: (c: Counts) => number) => fmt(median(runs[v].map((r) => of(r.perRequest))), 3);
+    const row = (v: Variant, what: string, target: string) => {
+      const ratio = pairedRatios(rps(v), rps('feature'));
+      return {
+        route: what,
+        'req/s': fmt(median(rps(v))),
+        'vs requireFeature': `${fmt(ratio.median, 3)}x`,
+        spread: spreadOf(ratio),
+        target,
+        'in CPU/req': `${fmt(pairedRatios(cpuUs('feature'), cpuUs(v)).median, 3)}x`,
+        'CPU µs/req': fmt(median(cpuUs(v)), 1),
+        'Redis calls/request (scripts + other)': `${perRequest(v, (c) => c.scripts + c.sent)} (${perRequest(v, (c) => c.scripts)} + ${perRequest(v, (c) => c.sent)})`,
+        'commands run in Redis/request': perRequest(v, (c) => c.all),
+      };
+    };
     report.table([
       row('feature', 'requireFeature only', ''),
       row('metered', 'meteredGuard, meter in Redis (one call per request)', ''),
@@ -208,14 +218,15 @@ async function meteredRoute(report: Parameters<Benchmark['run']>[0], stiggUrl: s
       row('in-memory', 'meteredGuard, meter in process memory', ''),
     ]);
     report.note(
-      `Express, GET /api/work for one hot customer, 50 connections; median of ${HTTP_ROUNDS} alternating rounds of ${HTTP_SECONDS} s;`,
+      `Express, GET /api/work for one hot customer, 50 connections; median of ${HTTP_ROUNDS} rotating rounds of ${HTTP_SECONDS} s;`,
     );
     report.note(
-      `ratios within each round; Redis figures from INFO commandstats, less what the idle apps run anyway (${fmt(background.all, 1)} commands/s):`,
+      `ratios within each round (spread: their interquartile range and min-max); Redis figures from INFO commandstats, less what the idle apps run anyway (${fmt(background.all, 1)} commands/s):`,
     );
     report.note(
-      "  calls = scripts (EVAL) + other commands the app sends; commands run = all, the scripts' own commands included",
+      "  calls = scripts (EVAL) + other commands the app sends; commands run = all, the scripts' own commands included;",
     );
+    report.note("in CPU/req: the app's CPU time per request, requireFeature's / this route's (steadier than req/s)");
     report.note(
       pinned ? 'load generator pinned to core 0, apps to core 1 (taskset)' : 'taskset not available: not pinned',
     );

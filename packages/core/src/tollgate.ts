@@ -25,7 +25,8 @@ import { RedisMeterStore } from './usage/redis-meter-store.js';
 import { SpillFile } from './usage/spill-file.js';
 import { idProblem } from './util/ids.js';
 import type { MeterStore } from './usage/types.js';
-import { UsageMeter, type EnterRequest, type MeteredRequest } from './usage/usage-meter.js';
+import { ENTER_AT_ONCE, SETTLED, UsageMeter, type EnterRequest, type MeteredRequest } from './usage/usage-meter.js';
+import { andThen, type MaybePromise } from './util/maybe-async.js';
 
 /** How long `ready()` waits for the stream's first connection before going on without it. */
 const STREAM_READY_WAIT_MS = 5_000;
@@ -467,6 +468,15 @@ export class Tollgate extends Management implements Instrumentable {
    * usage is reported to Stigg once, in the background; released usage is never reported.
    */
   async enter(request: EnterRequest): Promise<MeteredRequest> {
+    return this[ENTER_AT_ONCE](request);
+  }
+
+  /**
+   * `enter`, answered at once when it can be (a cache hit, units reserved in process): the guards' path, with no
+   * promise before the handler. Throws what `enter` rejects with.
+   * @internal
+   */
+  [ENTER_AT_ONCE](request: EnterRequest): MaybePromise<MeteredRequest> {
     if (this.closed) {
       // Usage can no longer be counted: the request is refused as "unavailable", never an error (a 500).
       const fallback = this.fallback(
@@ -474,16 +484,21 @@ export class Tollgate extends Management implements Instrumentable {
         new TollgateError('CLOSED', 'Tollgate is closed'),
       );
       const decision: Decision = { ...fallback, hasAccess: false };
-      return { decision, allowed: false, duplicate: false, replay: null, inFlight: false, settle: async () => {} };
+      return { decision, allowed: false, duplicate: false, replay: null, inFlight: false, settle: () => SETTLED };
     }
     const telemetry = this.telemetry;
     const started = telemetry === null ? 0 : performance.now();
     const waited = telemetry !== null && !this.answersFromMemory(request);
-    const metered = await this.meter.enter(request);
-    const checked = { ...request, requestedUsage: request.units ?? 1 };
-    this.finish(metered.decision, checked);
-    if (telemetry !== null) this.tell(telemetry, metered.decision, checked, started, waited, 'metered');
-    return metered;
+    return andThen(this.meter.enter(request), (metered) => {
+      const { decision } = metered;
+      // Told only where someone listens (events, telemetry) or it counts (denials): no copy of the request otherwise.
+      if (!decision.hasAccess || this.events.observed || telemetry !== null) {
+        const checked = { ...request, requestedUsage: request.units ?? 1 };
+        this.finish(decision, checked);
+        if (telemetry !== null) this.tell(telemetry, decision, checked, started, waited, 'metered');
+      }
+      return metered;
+    });
   }
 
   /** Whether the in-process cache answers this request now (as `decideRaw` decides it). */

@@ -3,7 +3,7 @@
  * delivers the usage committed so far, waiting for what the pacing holds back, within its bound, and never rejects.
  * On Node (this runtime) usage also goes on the outbox's interval, and `hasBackgroundWork` stays false.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Tollgate } from '../src/tollgate.js';
 import { commit, FakeStigg, tollgateOver } from './support/fake-stigg.js';
 
@@ -30,6 +30,7 @@ describe('backgroundWork', () => {
     const tollgate = tollgateOver(fake, noInterval, made);
     await commit(tollgate);
     const first = tollgate.backgroundWork();
+    await vi.waitFor(() => expect(fake.reports).toHaveLength(1)); // the first delivery's write is out
     await commit(tollgate, 2); // committed while the first call's delivery runs: the same customer, paced
     const second = tollgate.backgroundWork();
     await Promise.all([first, second]);

@@ -18,6 +18,7 @@ import {
   type Decision,
   type Denial,
   type GuardOutcome,
+  type MeteredOutcome,
   type GuardSettings,
 } from '@tollgate/core';
 
@@ -142,29 +143,34 @@ function requireFeatureWith(
 
 function meteredGuardWith(settingsOf: SettingsSource, featureId: string, options: MeteredGuardOptions): RequestHandler {
   const { usage, success, idempotencyKey, replay = true } = options;
+  const units = typeof usage === 'number' ? usage : 1;
+  const unitsOf = typeof usage === 'function' ? usage : undefined;
+  const proceed = (out: MeteredOutcome, key: string | null, req: Request, res: Response, next: NextFunction) => {
+    const settings = settingsOf(res);
+    if (out.denial) return void render(settings, out.denial, req, res).catch(next);
+    remember(res, featureId, out.metered.decision);
+    if (out.metered.replay) return replayOnNodeResponse(res, out.metered.replay);
+    settleOnNodeResponse(out.metered, res, {
+      success: success && (() => success(req, res)),
+      units: unitsOf && (() => unitsOf(req, res)),
+      onError: (err) => settings.client.events.emit('error', err),
+      record: key !== null && replay,
+    });
+    next();
+  };
   return (req, res, next) => {
     let key: string | null = null;
-    Promise.resolve()
-      .then(() => {
-        key = idempotencyKey
-          ? scopedIdempotencyKey(`${req.method} ${req.baseUrl}${req.route?.path ?? req.path}`, idempotencyKey(req))
-          : null;
-        return admitMetered(settingsOf(res), req, featureId, typeof usage === 'number' ? usage : 1, key);
-      })
-      .then(async (out) => {
-        const settings = settingsOf(res);
-        if (out.denial) return render(settings, out.denial, req, res);
-        remember(res, featureId, out.metered.decision);
-        if (out.metered.replay) return replayOnNodeResponse(res, out.metered.replay);
-        settleOnNodeResponse(out.metered, res, {
-          success: success && (() => success(req, res)),
-          units: typeof usage === 'function' ? () => usage(req, res) : undefined,
-          onError: (err) => settings.client.events.emit('error', err),
-          record: key !== null && replay,
-        });
-        next();
-      })
-      .catch(next);
+    let out: MeteredOutcome | Promise<MeteredOutcome>;
+    try {
+      if (idempotencyKey)
+        key = scopedIdempotencyKey(`${req.method} ${req.baseUrl}${req.route?.path ?? req.path}`, idempotencyKey(req));
+      out = admitMetered(settingsOf(res), req, featureId, units, key);
+      // On a cache hit with units reserved in process: on to the handler now, as `requireFeature` does.
+      if (!(out instanceof Promise)) return proceed(out, key, req, res, next);
+    } catch (err) {
+      return next(err);
+    }
+    out.then((o) => proceed(o, key, req, res, next)).catch(next);
   };
 }
 

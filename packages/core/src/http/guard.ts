@@ -1,7 +1,8 @@
 import type { Decision } from '../decision/types.js';
 import type { Tollgate } from '../tollgate.js';
 import type { RecordedResponse } from '../usage/types.js';
-import type { MeteredRequest } from '../usage/usage-meter.js';
+import { ENTER_AT_ONCE, SETTLED, type MeteredRequest } from '../usage/usage-meter.js';
+import { andThen, isPromise, type MaybePromise } from '../util/maybe-async.js';
 import { describeDenial, type Denial, type DenialOptions } from './denial.js';
 import { isTollgateError, TollgateError } from '../errors.js';
 import { concatBytes, fromBase64, toBase64 } from '../util/byte-encoding.js';
@@ -42,8 +43,6 @@ export function guardSettings<Req>(options: GuardSettings<Req>): GuardSettings<R
 
 export type GuardOutcome = { denial: Denial; decision?: undefined } | { denial?: undefined; decision: Decision };
 export type MeteredOutcome = { denial: Denial; metered?: undefined } | { denial?: undefined; metered: MeteredRequest };
-
-const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as Promise<T>)?.then === 'function';
 
 /**
  * Checks one feature for a request. Synchronous on a cache hit with a synchronous customer resolver: no promise
@@ -110,27 +109,41 @@ function outcome<Req>(
     : { denial: describeDenial(featureId, customerId, decision, settings.denial) };
 }
 
-/** Checks and reserves `units` of a metered feature for a request. */
-export async function admitMetered<Req>(
+/**
+ * Checks and reserves `units` of a metered feature for a request. At once (no promise) on a cache hit with a
+ * synchronous customer resolver and units reserved in process (meter in memory, a lease block); throws what the
+ * promise would reject with.
+ */
+export function admitMetered<Req>(
   settings: GuardSettings<Req>,
   req: Req,
   featureId: string,
   units: number,
   idempotencyKey: string | null,
-): Promise<MeteredOutcome> {
-  const customerId = resolved(settings, 'customerId', await settings.customerId(req));
-  const resourceId = customerId ? resourceOf(settings, req) : false;
-  if (!customerId || resourceId === false) return { denial: describeDenial(featureId, null, null, settings.denial) };
-  let metered = await settings.client.enter({
-    customerId,
-    featureId,
-    resourceId,
-    units,
-    idempotencyKey: idempotencyKey || null,
+): MaybePromise<MeteredOutcome> {
+  return andThen(settings.customerId(req), (id) => {
+    const customerId = resolved(settings, 'customerId', id);
+    const resourceId = customerId ? resourceOf(settings, req) : false;
+    if (!customerId || resourceId === false) return { denial: describeDenial(featureId, null, null, settings.denial) };
+    const client = settings.client;
+    const request = { customerId, featureId, resourceId, units, idempotencyKey: idempotencyKey || null };
+    return andThen(client[ENTER_AT_ONCE](request), (metered): MaybePromise<MeteredOutcome> => {
+      // A key already committed with nothing to replay buys nothing: the request is metered like any other.
+      if (metered.duplicate && !metered.replay)
+        return andThen(client[ENTER_AT_ONCE]({ ...request, idempotencyKey: null }), (m) =>
+          meteredOutcome(settings, featureId, customerId, m),
+        );
+      return meteredOutcome(settings, featureId, customerId, metered);
+    });
   });
-  // A key already committed with nothing to replay buys nothing: the request is metered like any other.
-  if (metered.duplicate && !metered.replay)
-    metered = await settings.client.enter({ customerId, featureId, resourceId, units });
+}
+
+function meteredOutcome<Req>(
+  settings: GuardSettings<Req>,
+  featureId: string,
+  customerId: string,
+  metered: MeteredRequest,
+): MeteredOutcome {
   return metered.allowed
     ? { metered }
     : { denial: describeDenial(featureId, customerId, metered.decision, settings.denial, metered.inFlight) };
@@ -273,20 +286,28 @@ function outcomeOf(status: () => number, options: SettleOptions): { success: boo
   }
 }
 
-async function settle(
+/**
+ * Settles a metered request: null when it settled at once (in process), else a promise that never rejects (a
+ * failed settle goes to `onError`).
+ */
+function settle(
   metered: MeteredRequest,
   outcome: { success: boolean; units?: number; response?: RecordedResponse | null },
   options: SettleOptions,
-): Promise<void> {
-  try {
-    await metered.settle(outcome);
-  } catch (err) {
+): Promise<void> | null {
+  const failed = (err: unknown) =>
     report(
       options,
       isTollgateError(err)
         ? err
         : new TollgateError('UNAVAILABLE', `settling a metered request failed (${messageOf(err)})`, { cause: err }),
     );
+  try {
+    const settling = metered.settle(outcome);
+    return settling === SETTLED ? null : settling.then(undefined, failed);
+  } catch (err) {
+    failed(err);
+    return null;
   }
 }
 

@@ -99,7 +99,7 @@ export class MemoryMeterStore implements MeterStore {
     }
   }
 
-  async reserve(r: ReserveRequest): Promise<ReserveResult> {
+  reserve(r: ReserveRequest): ReserveResult {
     const now = this.now();
     const c = this.counter(r.key);
     this.expire(c, now);
@@ -126,14 +126,14 @@ export class MemoryMeterStore implements MeterStore {
     return held && held.expires > this.now() ? { status: 'in-flight' } : null;
   }
 
-  async commit(
+  commit(
     key: UsageKey,
     reservationId: string,
     units: number,
     idempotencyKey: string | null,
     _reservedUnits?: number,
     response?: RecordedResponse | null,
-  ): Promise<void> {
+  ): void {
     const c = this.counter(key);
     this.free(c, reservationId);
     if (idempotencyKey) {
@@ -143,7 +143,10 @@ export class MemoryMeterStore implements MeterStore {
       if (response) this.responses.set(rk, response, response.body.length + rk.length + 512);
       if (this.tracksRequests) this.trackRequest(c, { idempotencyKey, units, response: response ?? null });
     }
-    if (units === 0) return this.forgetIfIdle(c);
+    if (units === 0) {
+      this.forgetIfIdle(c);
+      return;
+    }
     if (c.open === 0 && c.sealed.size === 0 && this.due.size >= this.maxKeys) {
       this.dropped += units;
       return;
@@ -154,12 +157,7 @@ export class MemoryMeterStore implements MeterStore {
     this.due.add(keyString(key));
   }
 
-  async release(
-    key: UsageKey,
-    reservationId: string,
-    _reservedUnits?: number,
-    idempotencyKey?: string | null,
-  ): Promise<void> {
+  release(key: UsageKey, reservationId: string, _reservedUnits?: number, idempotencyKey?: string | null): void {
     if (idempotencyKey) {
       const rk = requestKey(key, idempotencyKey);
       if (this.inflightKeys.get(rk) === reservationId) this.inflightKeys.delete(rk);

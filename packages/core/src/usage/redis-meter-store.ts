@@ -2,6 +2,7 @@ import { TollgateError } from '../errors.js';
 import type { Logger } from '../options.js';
 import { idDigest as digest } from '../util/ids.js';
 import { withTimeout } from '../util/with-timeout.js';
+import type { MaybePromise } from '../util/maybe-async.js';
 import { AllowanceLeases, type Block, type LeaseSettings } from './allowance-leases.js';
 import { GroupCommit } from './group-commit.js';
 import { MemoryMeterStore } from './memory-meter-store.js';
@@ -468,11 +469,16 @@ export class RedisMeterStore implements MeterStore {
     }
   }
 
-  async reserve(r: ReserveRequest): Promise<ReserveResult> {
-    if (this.leases && !r.idempotencyKey) {
-      const fromBlock = await this.fromBlock(r);
-      if (fromBlock) return fromBlock;
-    }
+  reserve(r: ReserveRequest): MaybePromise<ReserveResult> {
+    if (!this.leases || r.idempotencyKey) return this.reserveInRedis(r);
+    // Units from the counter's block, here and now; a grant (or no block) takes a round trip.
+    const usage = this.leases.spend(r.key, r.reservationId, r.units, r.limit, r.period, r.ttlMs);
+    if (usage !== null) return { status: 'reserved', usage };
+    return this.fromBlock(r).then((fromBlock) => fromBlock ?? this.reserveInRedis(r));
+  }
+
+  /** One reservation in Redis (a Lua script), or in process memory while Redis is out of reach. */
+  private async reserveInRedis(r: ReserveRequest): Promise<ReserveResult> {
     if (this.available()) {
       const k = this.keys(r.key, r.idempotencyKey);
       try {
@@ -649,7 +655,23 @@ export class RedisMeterStore implements MeterStore {
     else this.ownReserved.delete(id);
   }
 
-  async commit(
+  commit(
+    key: UsageKey,
+    reservationId: string,
+    units: number,
+    idempotencyKey: string | null,
+    reservedUnits: number,
+    response?: RecordedResponse | null,
+  ): MaybePromise<void> {
+    const spend = this.leases?.settle(reservationId, true);
+    // Spent from a block: written with the other commits of this turn, in one pipeline.
+    if (spend) return this.spendWrites.add({ block: spend.block, reserved: spend.units, units });
+    if (this.localReservations.delete(reservationId))
+      return this.local.commit(key, reservationId, units, idempotencyKey, reservedUnits, response);
+    return this.commitInRedis(key, reservationId, units, idempotencyKey, reservedUnits, response);
+  }
+
+  private async commitInRedis(
     key: UsageKey,
     reservationId: string,
     units: number,
@@ -657,10 +679,6 @@ export class RedisMeterStore implements MeterStore {
     reservedUnits: number,
     response?: RecordedResponse | null,
   ): Promise<void> {
-    const spend = this.leases?.settle(reservationId, true);
-    if (spend) return this.spendWrites.add({ block: spend.block, reserved: spend.units, units });
-    if (this.localReservations.delete(reservationId))
-      return this.local.commit(key, reservationId, units, idempotencyKey, reservedUnits, response);
     this.dropOwn(key, reservedUnits);
     this.untrack(key, reservationId);
     const op: Unconfirmed = {
@@ -682,16 +700,25 @@ export class RedisMeterStore implements MeterStore {
     } else if (!sent) this.repeat(op);
   }
 
-  async release(
+  release(
     key: UsageKey,
     reservationId: string,
     reservedUnits: number,
     idempotencyKey: string | null = null,
-  ): Promise<void> {
+  ): MaybePromise<void> {
     // Spent from a block: the units go back to it, for the next request.
     if (this.leases?.settle(reservationId, false)) return;
     if (this.localReservations.delete(reservationId))
       return this.local.release(key, reservationId, reservedUnits, idempotencyKey);
+    return this.releaseInRedis(key, reservationId, reservedUnits, idempotencyKey);
+  }
+
+  private async releaseInRedis(
+    key: UsageKey,
+    reservationId: string,
+    reservedUnits: number,
+    idempotencyKey: string | null,
+  ): Promise<void> {
     this.dropOwn(key, reservedUnits);
     this.untrack(key, reservationId);
     const op: Unconfirmed = { kind: 'release', key, reservationId, units: 0, idempotencyKey, since: Date.now() };

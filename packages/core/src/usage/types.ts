@@ -1,3 +1,5 @@
+import type { MaybePromise } from '../util/maybe-async.js';
+
 /** Which usage counter: Stigg meters per customer, resource and feature. */
 export interface UsageKey {
   customerId: string;
@@ -106,10 +108,11 @@ export interface ClaimRequest {
 
 /**
  * Where reservations, committed-but-unreported units and sealed records live: process memory, or Redis
- * (atomic Lua scripts, so that processes sharing it never overshoot a limit together).
+ * (atomic Lua scripts, so that processes sharing it never overshoot a limit together). `reserve`, `commit` and
+ * `release` answer at once when they can (in process memory, units of a lease block), a promise otherwise.
  */
 export interface MeterStore {
-  reserve(request: ReserveRequest): Promise<ReserveResult>;
+  reserve(request: ReserveRequest): MaybePromise<ReserveResult>;
   /**
    * What is known of a request key without reserving: committed (`duplicate`, with its recorded response), held by
    * a live reservation (`in-flight`), or nothing. Asked when a request is denied before it reserves (its customer
@@ -128,9 +131,14 @@ export interface MeterStore {
     idempotencyKey: string | null,
     reservedUnits: number,
     response?: RecordedResponse | null,
-  ): Promise<void>;
+  ): MaybePromise<void>;
   /** Frees a reservation; its request key (in flight) is forgotten, so a retry runs. */
-  release(key: UsageKey, reservationId: string, reservedUnits: number, idempotencyKey?: string | null): Promise<void>;
+  release(
+    key: UsageKey,
+    reservationId: string,
+    reservedUnits: number,
+    idempotencyKey?: string | null,
+  ): MaybePromise<void>;
   /**
    * Counters with units this process should deliver now: its own (with Redis, only those Redis cannot take, or
    * everything with `final`, at close) and, with `shared`, the fleet's.

@@ -2,6 +2,7 @@ import { enforcedLimit } from '../decision/decide.js';
 import type { Decision } from '../decision/types.js';
 import { TollgateError } from '../errors.js';
 import type { MeterStore, RecordedResponse, UsageKey } from './types.js';
+import { andThen, isPromise, type MaybePromise } from '../util/maybe-async.js';
 
 /** What a metered request asks for. */
 export interface EnterRequest {
@@ -47,13 +48,26 @@ export interface MeterDeps {
   committed(): void;
 }
 
+/** Tollgate's `enter` answered at once when it can be: what the guards call (internal). */
+export const ENTER_AT_ONCE = Symbol('tollgate.enterAtOnce');
+
 /** The settle of a request that reserved nothing. */
-const NOOP: MeteredRequest['settle'] = async () => {};
+const NOOP: MeteredRequest['settle'] = () => SETTLED;
+
+/**
+ * What `settle` answers when it settled at once (its store committed or released in process memory): an adapter
+ * seeing it has nothing to wait for before the response goes out.
+ */
+export const SETTLED: Promise<void> = Promise.resolve();
+
+const invalidUnits = (units: number) =>
+  new TollgateError('INVALID_REQUEST', `settle units must be a finite number >= 0, got ${units}`);
 
 /**
  * The lifecycle every metered guard uses: `enter` checks and reserves, the handler runs, `settle` commits or
  * releases. Limits are enforced on Stigg's usage plus everything reserved and not yet reported, atomically in
- * the store, so concurrent requests (in one process or many sharing Redis) never overshoot.
+ * the store, so concurrent requests (in one process or many sharing Redis) never overshoot. On a cache hit with a
+ * store that answers in process (memory, a lease block), `enter` answers at once, without a promise.
  */
 export class UsageMeter {
   /** Requests entered and not yet settled. */
@@ -73,20 +87,34 @@ export class UsageMeter {
     clearTimeout(timer);
   }
 
-  async enter(request: EnterRequest): Promise<MeteredRequest> {
+  /** Checks and reserves; throws (or rejects) a `TollgateError` for invalid units. */
+  enter(request: EnterRequest): MaybePromise<MeteredRequest> {
     const units = request.units ?? 1;
     if (!Number.isFinite(units) || units < 0)
       throw new TollgateError('INVALID_REQUEST', `units must be a finite number >= 0, got ${units}`);
     // Counted from here, not from the reservation: close() waits for a request still deciding or reserving.
     this.inflight += 1;
-    let reserved = false;
+    let metered: MaybePromise<MeteredRequest>;
     try {
-      const metered = await this.reserveFor(request, units);
-      reserved = metered.settle !== NOOP;
-      return metered;
-    } finally {
-      if (!reserved) this.done();
+      metered = this.reserveFor(request, units);
+    } catch (err) {
+      this.done();
+      throw err;
     }
+    if (!isPromise(metered)) return this.entered(metered);
+    return metered.then(
+      (m) => this.entered(m),
+      (err: unknown) => {
+        this.done();
+        throw err;
+      },
+    );
+  }
+
+  /** A request that reserved nothing has nothing to settle: it is done here. */
+  private entered(metered: MeteredRequest): MeteredRequest {
+    if (metered.settle === NOOP) this.done();
+    return metered;
   }
 
   private done(): void {
@@ -94,13 +122,20 @@ export class UsageMeter {
     if (this.inflight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
-  private async reserveFor(request: EnterRequest, units: number): Promise<MeteredRequest> {
-    const decision = await this.deps.decide(request, units);
-    if (!decision.hasAccess) {
-      const noop = refused(decision);
-      // Denied now (the limit reached since, Stigg out of reach): a retry of a request that did succeed still gets
-      // its answer, and one whose first attempt still runs is told so.
-      const seen = request.idempotencyKey ? await this.deps.store.seen(keyOf(request), request.idempotencyKey) : null;
+  private reserveFor(request: EnterRequest, units: number): MaybePromise<MeteredRequest> {
+    return andThen(this.deps.decide(request, units), (decision) =>
+      decision.hasAccess ? this.reserve(request, units, decision) : this.refuse(request, decision),
+    );
+  }
+
+  /**
+   * Denied now (the limit reached since, Stigg out of reach): a retry of a request that did succeed still gets its
+   * answer, and one whose first attempt still runs is told so.
+   */
+  private refuse(request: EnterRequest, decision: Decision): MaybePromise<MeteredRequest> {
+    const noop = refused(decision);
+    if (!request.idempotencyKey) return noop;
+    return this.deps.store.seen(keyOf(request), request.idempotencyKey).then((seen): MeteredRequest => {
       if (seen?.status === 'duplicate') return { ...noop, allowed: true, duplicate: true, replay: seen.replay };
       if (seen?.status === 'in-flight') return { ...noop, inFlight: true };
       // The fleet's store did not answer: an attempt with this key may have succeeded on another process, so the
@@ -108,54 +143,84 @@ export class UsageMeter {
       if (seen?.status === 'unknown')
         return { ...noop, decision: { ...decision, hasAccess: false, isFallback: true, reason: 'Unknown' } };
       return noop;
-    }
+    });
+  }
 
+  private reserve(request: EnterRequest, units: number, decision: Decision): MaybePromise<MeteredRequest> {
     const key = keyOf(request);
     const reservationId = crypto.randomUUID();
-    const result = await this.deps.store.reserve({
+    const idempotencyKey = request.idempotencyKey ?? null;
+    const reservation = this.deps.store.reserve({
       key,
       reservationId,
       units,
       limit: enforcedLimit(decision),
       cachedUsage: decision.currentUsage ?? 0,
       period: decision.resetsAt?.getTime() ?? null,
-      idempotencyKey: request.idempotencyKey ?? null,
+      idempotencyKey,
       ttlMs: this.deps.reservationTtlMs,
     });
-    const seen = { ...decision, currentUsage: decision.currentUsage === null ? null : result.usage };
-    if (result.status === 'denied')
-      return refused({ ...seen, hasAccess: false, reason: 'RequestedUsageExceedingLimit' });
-    if (result.status === 'in-flight') return { ...refused(seen), allowed: false, inFlight: true };
-    if (result.status === 'duplicate')
-      return { ...refused(seen), allowed: true, duplicate: true, replay: result.replay ?? null };
+    return andThen(reservation, (result): MeteredRequest => {
+      const seen = decision.currentUsage === null ? decision : { ...decision, currentUsage: result.usage };
+      if (result.status === 'denied')
+        return refused({ ...seen, hasAccess: false, reason: 'RequestedUsageExceedingLimit' });
+      if (result.status === 'in-flight') return { ...refused(seen), allowed: false, inFlight: true };
+      if (result.status === 'duplicate')
+        return { ...refused(seen), allowed: true, duplicate: true, replay: result.replay ?? null };
+      return {
+        decision: seen,
+        allowed: true,
+        duplicate: false,
+        replay: null,
+        inFlight: false,
+        settle: this.settlement(key, reservationId, units, idempotencyKey),
+      };
+    });
+  }
 
+  /** The settle of one reservation: only its first call counts; at once when the store answers in process. */
+  private settlement(
+    key: UsageKey,
+    reservationId: string,
+    units: number,
+    idempotencyKey: string | null,
+  ): MeteredRequest['settle'] {
     let settled = false;
-    const idempotencyKey = request.idempotencyKey ?? null;
-    return {
-      decision: seen,
-      allowed: true,
-      duplicate: false,
-      replay: null,
-      inFlight: false,
-      settle: async ({ success, units: actual, response }) => {
-        if (settled) return;
-        settled = true;
-        const used = actual ?? units;
-        const valid = Number.isFinite(used) && used >= 0;
+    return ({ success, units: actual, response }) => {
+      if (settled) return SETTLED;
+      settled = true;
+      const used = actual ?? units;
+      const valid = Number.isFinite(used) && used >= 0;
+      const commit = success && valid;
+      const after = () => {
         try {
-          if (success && valid) {
-            await this.deps.store.commit(key, reservationId, used, idempotencyKey, units, response ?? null);
-            this.deps.committed();
-          } else {
-            await this.deps.store.release(key, reservationId, units, idempotencyKey);
-          }
+          if (commit) this.deps.committed();
         } finally {
           this.done();
         }
         // Nothing is reported for units that are not a number: the reservation was released, the caller is told.
-        if (success && !valid)
-          throw new TollgateError('INVALID_REQUEST', `settle units must be a finite number >= 0, got ${used}`);
-      },
+        if (success && !valid) throw invalidUnits(used);
+      };
+      let written: MaybePromise<void>;
+      try {
+        written = commit
+          ? this.deps.store.commit(key, reservationId, used, idempotencyKey, units, response ?? null)
+          : this.deps.store.release(key, reservationId, units, idempotencyKey);
+      } catch (err) {
+        this.done();
+        return Promise.reject(err);
+      }
+      if (isPromise(written))
+        return written.then(after, (err: unknown) => {
+          this.done();
+          throw err;
+        });
+      try {
+        after();
+        return SETTLED;
+      } catch (err) {
+        return Promise.reject(err);
+      }
     };
   }
 }
