@@ -34,6 +34,7 @@ class FakeResponse extends EventEmitter {
   statusCode = 200;
   headersSent = false;
   destroyed = false;
+  writableFinished = false;
   constructor(private readonly log: string[] = []) {
     super();
   }
@@ -47,6 +48,7 @@ class FakeResponse extends EventEmitter {
   end(): void {
     if (!this.headersSent) this.writeHead(); // Node's implicit header calls `this.writeHead`
     this.log.push('body');
+    this.writableFinished = true;
     this.emit('finish');
     this.destroyed = true;
     this.emit('close');
@@ -155,11 +157,12 @@ describe('settleOnNodeResponse', () => {
     expect(calls).toEqual([{ success: false }]);
   });
 
-  it("falls back to 'finish' when writeHead was not seen", () => {
+  it("falls back to the response's close when writeHead was not seen: committed if the response finished", () => {
     const { metered, calls } = fakeMetered();
     const res = new FakeResponse();
     settleOnNodeResponse(metered, res, { onError: () => {} });
     res.statusCode = 201;
+    res.writableFinished = true;
     res.emit('finish');
     res.emit('close');
     expect(calls).toEqual([{ success: true, units: undefined }]);

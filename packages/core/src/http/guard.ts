@@ -262,16 +262,17 @@ export interface NodeResponseLike {
   end(...args: any[]): unknown;
   // biome-ignore lint/suspicious/noExplicitAny: as above
   write?(...args: any[]): unknown;
+  writableFinished?: boolean;
   getHeaders?(): Record<string, unknown>;
-  once(event: 'finish' | 'close', listener: () => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
 }
 
 const RELEASE = { success: false } as const;
 
 /** The outcome of a response with `status`; a throwing predicate or units function releases, and is reported. */
-function outcomeOf(status: () => number, options: SettleOptions): { success: boolean; units?: number } {
+function outcomeOf(status: number | (() => number), options: SettleOptions): { success: boolean; units?: number } {
   try {
-    const success = (options.success ?? isSuccessStatus)(status());
+    const success = (options.success ?? isSuccessStatus)(typeof status === 'number' ? status : status());
     return success ? { success, units: options.units?.() } : RELEASE;
   } catch (err) {
     report(
@@ -325,52 +326,81 @@ function report(options: SettleOptions, err: TollgateError): void {
 /**
  * Settles a metered request on a Node response, as soon as the response is written: its `writeHead` (which
  * Express' `send`/`json`/`end` and Fastify go through; the status is final then) commits on success and releases
- * otherwise, and the response's end waits for that settle: a client never holds a complete successful answer
- * whose units are not recorded, so a process killed at any point loses nothing it answered for (the client that
- * got no complete answer retries, with its idempotency key). `'finish'` is a fallback; `'close'` before any write
- * (the client went away) releases, as does a response already closed when this is called. Only the first settle
- * counts.
+ * otherwise, and the response's end waits for that settle when it did not settle at once: a client never holds a
+ * complete successful answer whose units are not recorded, so a process killed at any point loses nothing it
+ * answered for (the client that got no complete answer retries, with its idempotency key). The response's
+ * `'close'` settles what is left: released if nothing was written (the client went away), committed if the answer
+ * went out without our `writeHead` seeing it. A response already closed when this is called releases. Only the
+ * first settle counts.
  */
 export function settleOnNodeResponse(metered: MeteredRequest, res: NodeResponseLike, options: SettleOptions): void {
-  let done = false;
-  let settling: Promise<void> | null = null;
-  const finish = (written: boolean, response: RecordedResponse | null = null) => {
-    if (done) return;
-    done = true;
-    const outcome = written ? outcomeOf(() => res.statusCode, options) : RELEASE;
-    settling = settle(metered, outcome.success && response ? { ...outcome, response } : outcome, options);
-  };
+  const settling = new NodeSettle(metered, res, options);
   // Settled already when the response was written or closed before the reservation was made (a slow reserve).
   if (res.headersSent || res.destroyed) {
-    finish(!!res.headersSent);
+    settling.finish(!!res.headersSent);
     return;
   }
   // Recording for replay: the settle waits for the body (up to the bound), so it happens at end, not writeHead.
   // A body past the bound is not recorded: the settle then happens at once, as without recording.
-  const body = options.record ? recorder(res, () => finish(true)) : null;
+  if (options.record) settling.body = recorder(res, () => settling.finish(true));
   const writeHead = res.writeHead;
   res.writeHead = function (this: unknown, ...args: unknown[]) {
     const result = writeHead.apply(this, args);
-    if (!body) finish(true);
-    else body.head(args);
+    settling.headWritten(args);
     return result;
   };
   const end = res.end;
   res.end = function (this: unknown, ...args: unknown[]) {
-    if (!done && !res.headersSent) res.writeHead(res.statusCode); // what end() would do first; it starts the settle
-    if (body && !done) {
-      body.add(args[0], args[1]);
-      finish(true, body.recorded());
-    }
-    if (!settling) return end.apply(this, args);
-    const run = () => end.apply(this, args);
-    settling.then(run, run);
-    return this;
+    return settling.end(end, this, args);
   };
-  res.once('finish', () => finish(true));
-  // Closed before the end: released if nothing was written (the client went away), committed if the answer was
-  // under way (a recording response that had not ended; without recording, writeHead settled it already).
-  res.once('close', () => finish(!!res.headersSent));
+  res.on('close', () => settling.finish(!!res.headersSent || !!res.writableFinished));
+}
+
+/**
+ * One metered request's settle on a Node response (what `settleOnNodeResponse` hooks call): one object per
+ * request, and the hooks three small closures over it.
+ */
+class NodeSettle {
+  private done = false;
+  /** The settle in progress, when it did not settle at once: the response's end waits for it. */
+  private settling: Promise<void> | null = null;
+  body: ReturnType<typeof recorder> | null = null;
+
+  constructor(
+    private readonly metered: MeteredRequest,
+    private readonly res: NodeResponseLike,
+    private readonly options: SettleOptions,
+  ) {}
+
+  finish(written: boolean, response: RecordedResponse | null = null): void {
+    if (this.done) return;
+    this.done = true;
+    const outcome = written ? outcomeOf(this.res.statusCode, this.options) : RELEASE;
+    this.settling = settle(
+      this.metered,
+      outcome.success && response ? { ...outcome, response } : outcome,
+      this.options,
+    );
+  }
+
+  headWritten(args: unknown[]): void {
+    if (!this.body) this.finish(true);
+    else this.body.head(args);
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: the response's own `end`, whatever its overloads
+  end(end: (...args: any[]) => unknown, self: unknown, args: unknown[]): unknown {
+    const res = this.res;
+    if (!this.done && !res.headersSent) res.writeHead(res.statusCode); // what end() would do first; it starts the settle
+    if (this.body && !this.done) {
+      this.body.add(args[0], args[1]);
+      this.finish(true, this.body.recorded());
+    }
+    if (!this.settling) return end.apply(self, args);
+    const run = () => end.apply(self, args);
+    void this.settling.then(run);
+    return self;
+  }
 }
 
 /** Collects what a Node response writes, up to the bound (past it: `overflow()`, and `recorded()` is null). */
