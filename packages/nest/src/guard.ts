@@ -1,6 +1,15 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { admit, admitMetered, scopedIdempotencyKey, settleOnNodeResponse, type NodeResponseLike } from '@tollgate/core';
+import {
+  admit,
+  admitMetered,
+  scopedIdempotencyKey,
+  settleOnNodeResponse,
+  type Decision,
+  type GuardOutcome,
+  type MeteredOutcome,
+  type NodeResponseLike,
+} from '@tollgate/core';
 import { ENTITLED, METERED, SKIP, type EntitledFeature, type MeteredSpec } from './metadata.js';
 import { EntitlementDeniedException, ReplayedResponse } from './denial.js';
 import { TOLLGATE_SETTINGS, type TollgateSettings } from './options.js';
@@ -12,41 +21,94 @@ import { stateOf } from './request-state.js';
  * commits the units, anything else releases them (an error response, a thrown handler, a later guard that denies,
  * a client that went away). Attached at controller and handler level alike, it does its work once per request.
  */
+/** What a handler asks for, read from its (and its controller's) metadata. */
+interface HandlerSpec {
+  features: EntitledFeature[];
+  metered: MeteredSpec | undefined;
+}
+
+/**
+ * Checks `@Entitled` features and reserves `@Metered` units before the handler; throws the denial otherwise.
+ * A reservation is settled on the response itself, as it is written: a success (2xx, or the module's `success`)
+ * commits the units, anything else releases them (an error response, a thrown handler, a later guard that denies,
+ * a client that went away). Attached at controller and handler level alike, it does its work once per request.
+ * On a cache hit it answers at once (no promise), as a no-op guard does.
+ */
 @Injectable()
 export class TollgateGuard implements CanActivate {
+  /** Each handler's spec, read from its metadata once (decorators do not change it afterwards), by controller. */
+  private readonly specs = new WeakMap<object, WeakMap<object, HandlerSpec | null>>();
+
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(TOLLGATE_SETTINGS) private readonly settings: TollgateSettings,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(SKIP, targets)) return true;
-    const features = this.reflector.getAllAndMerge<EntitledFeature[]>(ENTITLED, targets) ?? [];
-    const metered = this.reflector.getAllAndOverride<MeteredSpec | undefined>(METERED, targets);
-    if (features.length === 0 && !metered) return true;
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const spec = this.specOf(context);
+    if (!spec) return true;
     const state = stateOf(context.switchToHttp().getRequest());
     if (state.guarded) return true;
     state.guarded = true;
-    for (const feature of features) {
-      const featureId = typeof feature === 'string' ? feature : feature.featureId;
-      const out = await admit(
-        this.settings,
-        context,
-        featureId,
-        typeof feature === 'string' ? undefined : feature.requestedValues(context),
-      );
-      if (out.denial) throw new EntitlementDeniedException(out.denial);
-      state.decisions.set(featureId, out.decision);
+    return this.checkFeatures(context, spec, 0, state.decisions);
+  }
+
+  /** The handler's spec; null when it asks for nothing (or is `@SkipEntitlements`). */
+  private specOf(context: ExecutionContext): HandlerSpec | null {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let byHandler = this.specs.get(controller);
+    if (!byHandler) this.specs.set(controller, (byHandler = new WeakMap()));
+    let spec = byHandler.get(handler);
+    if (spec === undefined) {
+      const targets = [handler, controller];
+      const features = this.reflector.getAllAndMerge<EntitledFeature[]>(ENTITLED, targets) ?? [];
+      const metered = this.reflector.getAllAndOverride<MeteredSpec | undefined>(METERED, targets);
+      spec =
+        this.reflector.getAllAndOverride<boolean>(SKIP, targets) || (features.length === 0 && !metered)
+          ? null
+          : { features, metered };
+      byHandler.set(handler, spec);
     }
-    if (metered) {
-      const units = typeof metered.units === 'number' ? metered.units : 1;
-      const key = metered.idempotencyKey
-        ? scopedIdempotencyKey(routeOf(context), metered.idempotencyKey(context))
-        : null;
-      const out = await admitMetered(this.settings, context, metered.featureId, units, key);
+    return spec;
+  }
+
+  /** Checks `spec.features` from index `from` on, then meters: synchronously as long as every answer is at hand. */
+  private checkFeatures(
+    context: ExecutionContext,
+    spec: HandlerSpec,
+    from: number,
+    decisions: Map<string, Decision>,
+  ): boolean | Promise<boolean> {
+    for (let i = from; i < spec.features.length; i++) {
+      const feature = spec.features[i]!;
+      const featureId = typeof feature === 'string' ? feature : feature.featureId;
+      const requested = typeof feature === 'string' ? undefined : feature.requestedValues(context);
+      const out = admit(this.settings, context, featureId, requested);
+      const next = (o: GuardOutcome) => {
+        if (o.denial) throw new EntitlementDeniedException(o.denial);
+        decisions.set(featureId, o.decision);
+      };
+      if (out instanceof Promise)
+        return out.then((o) => {
+          next(o);
+          return this.checkFeatures(context, spec, i + 1, decisions);
+        });
+      next(out);
+    }
+    return spec.metered ? this.meter(context, spec.metered, decisions) : true;
+  }
+
+  private meter(
+    context: ExecutionContext,
+    metered: MeteredSpec,
+    decisions: Map<string, Decision>,
+  ): boolean | Promise<boolean> {
+    const units = typeof metered.units === 'number' ? metered.units : 1;
+    const key = metered.idempotencyKey ? scopedIdempotencyKey(routeOf(context), metered.idempotencyKey(context)) : null;
+    const proceed = (out: MeteredOutcome) => {
       if (out.denial) throw new EntitlementDeniedException(out.denial);
-      state.decisions.set(metered.featureId, out.metered.decision);
+      decisions.set(metered.featureId, out.metered.decision);
       if (out.metered.replay) throw new ReplayedResponse(out.metered.replay);
       const reply = context.switchToHttp().getResponse<NodeResponseLike & { raw?: NodeResponseLike }>();
       const spec = metered.units;
@@ -56,8 +118,10 @@ export class TollgateGuard implements CanActivate {
         onError: (err) => this.settings.client.events.emit('error', err),
         record: key !== null && metered.replay !== false,
       });
-    }
-    return true;
+      return true;
+    };
+    const out = admitMetered(this.settings, context, metered.featureId, units, key);
+    return out instanceof Promise ? out.then(proceed) : proceed(out);
   }
 }
 
