@@ -179,5 +179,9 @@ export interface MeterStore {
   readonly dropped: number;
 }
 
-/** One string per counter, unambiguous whatever characters the ids hold (null resource and "" differ). */
-export const keyString = (k: UsageKey) => JSON.stringify([k.customerId, k.resourceId, k.featureId]);
+/**
+ * One string per counter, unambiguous whatever characters the ids hold (each id length-prefixed; a null resource
+ * and "" differ). In process only: never stored.
+ */
+export const keyString = (k: UsageKey) =>
+  `${k.customerId.length}:${k.customerId}${k.resourceId === null ? '-' : `${k.resourceId.length}:${k.resourceId}`}${k.featureId}`;
