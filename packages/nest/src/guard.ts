@@ -15,12 +15,6 @@ import { EntitlementDeniedException, ReplayedResponse } from './denial.js';
 import { TOLLGATE_SETTINGS, type TollgateSettings } from './options.js';
 import { stateOf } from './request-state.js';
 
-/**
- * Checks `@Entitled` features and reserves `@Metered` units before the handler; throws the denial otherwise.
- * A reservation is settled on the response itself, as it is written: a success (2xx, or the module's `success`)
- * commits the units, anything else releases them (an error response, a thrown handler, a later guard that denies,
- * a client that went away). Attached at controller and handler level alike, it does its work once per request.
- */
 /** What a handler asks for, read from its (and its controller's) metadata. */
 interface HandlerSpec {
   features: EntitledFeature[];
