@@ -784,6 +784,16 @@ export class Management {
     return this.client.request<T>(document, { input }, op, { idempotent: false });
   }
 
+  /**
+   * A write that changes one customer: its answer's field (`op` with a lowercase first letter), once the customer's
+   * cached entries are dropped.
+   */
+  private async customerWrite<T>(document: string, input: unknown, op: string, customerId: string): Promise<T> {
+    const data = await this.write<Record<string, T>>(document, input, op);
+    await this.onCustomerChanged(customerId);
+    return data[op.charAt(0).toLowerCase() + op.slice(1)]!;
+  }
+
   /** Reads, and mutations that change nothing (estimates, previews): safe to repeat. */
   private read<T>(document: string, variables: Record<string, unknown> | undefined, op: string): Promise<T> {
     return this.client.request<T>(document, variables, op, { idempotent: true });
@@ -835,13 +845,7 @@ export class Management {
   }
 
   async unarchiveCustomer(customerId: string): Promise<Customer> {
-    const data = await this.write<{ unarchiveCustomer: Customer }>(
-      doc.UNARCHIVE_CUSTOMER,
-      { customerId },
-      'UnarchiveCustomer',
-    );
-    await this.onCustomerChanged(customerId);
-    return data.unarchiveCustomer;
+    return this.customerWrite<Customer>(doc.UNARCHIVE_CUSTOMER, { customerId }, 'UnarchiveCustomer', customerId);
   }
 
   async provisionSubscription(input: ProvisionSubscriptionInput): Promise<{
@@ -929,13 +933,12 @@ export class Management {
     customerId: string,
     promotionalEntitlements: GrantPromotionalEntitlementInput[],
   ): Promise<PromotionalEntitlement[]> {
-    const data = await this.write<{ grantPromotionalEntitlements: PromotionalEntitlement[] }>(
+    return this.customerWrite<PromotionalEntitlement[]>(
       doc.GRANT_PROMOTIONS,
       { customerId, promotionalEntitlements },
       'GrantPromotionalEntitlements',
+      customerId,
     );
-    await this.onCustomerChanged(customerId);
-    return data.grantPromotionalEntitlements;
   }
 
   async revokePromotionalEntitlement(customerId: string, featureId: string): Promise<void> {
@@ -1136,39 +1139,36 @@ export class Management {
   async grantPromotionalEntitlementsGroup(
     input: GrantPromotionalEntitlementsGroupInput,
   ): Promise<PromotionalEntitlement[]> {
-    const data = await this.write<{ grantPromotionalEntitlementsGroup: PromotionalEntitlement[] }>(
+    return this.customerWrite<PromotionalEntitlement[]>(
       doc.GRANT_PROMOTIONS_GROUP,
       input,
       'GrantPromotionalEntitlementsGroup',
+      input.customerId,
     );
-    await this.onCustomerChanged(input.customerId);
-    return data.grantPromotionalEntitlementsGroup;
   }
 
   /** Revokes the promotional entitlements of a feature group (Stigg answers them, `Expired`). */
   async revokePromotionalEntitlementsGroup(
     input: PromotionalEntitlementsGroupInput,
   ): Promise<PromotionalEntitlement[]> {
-    const data = await this.write<{ revokePromotionalEntitlementsGroup: PromotionalEntitlement[] }>(
+    return this.customerWrite<PromotionalEntitlement[]>(
       doc.REVOKE_PROMOTIONS_GROUP,
       input,
       'RevokePromotionalEntitlementsGroup',
+      input.customerId,
     );
-    await this.onCustomerChanged(input.customerId);
-    return data.revokePromotionalEntitlementsGroup;
   }
 
   /** Keeps a feature group's promotional entitlements, no longer as a group (they are revoked one by one after). */
   async unlinkPromotionalEntitlementsGroup(
     input: PromotionalEntitlementsGroupInput,
   ): Promise<PromotionalEntitlement[]> {
-    const data = await this.write<{ unlinkPromotionalEntitlementsGroup: PromotionalEntitlement[] }>(
+    return this.customerWrite<PromotionalEntitlement[]>(
       doc.UNLINK_PROMOTIONS_GROUP,
       input,
       'UnlinkPromotionalEntitlementsGroup',
+      input.customerId,
     );
-    await this.onCustomerChanged(input.customerId);
-    return data.unlinkPromotionalEntitlementsGroup;
   }
 
   /** One page of the environment's subscriptions (newest first), filtered by customer, resource, status, product. */
