@@ -38,14 +38,14 @@ export {
   replayOnNodeResponse,
   scopedIdempotencyKey,
   settleAfterHandler,
-  settleOnNodeResponse,
 } from './http/guard.js';
+export { settleOnNodeResponse } from './http/node-response.js';
+export type { NodeResponseLike } from './http/node-response.js';
 export type {
   GuardSettings,
   GuardOutcome,
   MeteredOutcome,
   HandlerSettleOptions,
-  NodeResponseLike,
   SettleOptions,
 } from './http/guard.js';
 

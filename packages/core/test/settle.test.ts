@@ -3,7 +3,8 @@ import { EventEmitter } from 'node:events';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { settleAfterHandler, settleOnNodeResponse } from '../src/http/guard.js';
+import { settleAfterHandler } from '../src/http/guard.js';
+import { settleOnNodeResponse } from '../src/http/node-response.js';
 import { TollgateError } from '../src/errors.js';
 import type { MeteredRequest } from '../src/usage/usage-meter.js';
 
@@ -197,6 +198,65 @@ describe('settleOnNodeResponse', () => {
     expect(errors).toHaveLength(2);
     expect(errors[0]).toMatchObject({ code: 'UNAVAILABLE', cause: expect.objectContaining({ message: 'redis down' }) });
     expect(errors[1]).toBe(typed);
+  });
+});
+
+describe('settleOnNodeResponse: how it finds the response', () => {
+  it('a real Node response gets no property of its own, and one with no metered request passes through', async () => {
+    const log: string[] = [];
+    const { metered, calls } = fakeMetered(log);
+    const ownKeys: string[][] = [];
+    let n = 0;
+    const server = createServer((_req, res) => {
+      const before = Object.getOwnPropertyNames(res);
+      if (n++ === 0) settleOnNodeResponse(metered, res, { onError: () => {} });
+      ownKeys.push(Object.getOwnPropertyNames(res).filter((k) => !before.includes(k)));
+      res.end('ok');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      expect(await (await fetch(url)).text()).toBe('ok'); // metered: the body went out after the settle
+      expect(await (await fetch(url)).text()).toBe('ok'); // not metered: untouched
+    } finally {
+      server.close();
+    }
+    expect(ownKeys).toEqual([[], []]);
+    expect(log).toEqual(['settle:commit', 'settled']);
+    expect(calls).toEqual([{ success: true, units: undefined }]);
+  });
+
+  it('a response whose end something else replaced gets wrappers of its own, after the replacement', async () => {
+    const log: string[] = [];
+    const { metered, calls } = fakeMetered(log);
+    const res = new FakeResponse(log);
+    const classEnd = res.end;
+    // As compression middleware does: its own `end` on the response, calling the one it found.
+    res.end = function (this: FakeResponse) {
+      log.push('middleware end');
+      return classEnd.call(this);
+    };
+    settleOnNodeResponse(metered, res, { onError: () => {} });
+    expect(Object.hasOwn(res, 'writeHead')).toBe(true);
+    res.end();
+    await flush();
+    expect(log).toEqual(['writeHead:200', 'settle:commit', 'settled', 'middleware end', 'body']);
+    expect(calls).toEqual([{ success: true, units: undefined }]);
+  });
+
+  it('with the handler run inside: a response settled by it needs no close listener; one still open gets one', () => {
+    const answered = fakeMetered();
+    const res = new FakeResponse();
+    settleOnNodeResponse(answered.metered, res, { onError: () => {} }, () => res.end());
+    expect(answered.calls).toEqual([{ success: true, units: undefined }]);
+    expect(res.listenerCount('close')).toBe(0);
+
+    const open = fakeMetered();
+    const later = new FakeResponse();
+    settleOnNodeResponse(open.metered, later, { onError: () => {} }, () => {});
+    expect(later.listenerCount('close')).toBe(1);
+    later.abort();
+    expect(open.calls).toEqual([{ success: false }]);
   });
 });
 

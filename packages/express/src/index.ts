@@ -150,13 +150,17 @@ function meteredGuardWith(settingsOf: SettingsSource, featureId: string, options
     if (out.denial) return void render(settings, out.denial, req, res).catch(next);
     remember(res, featureId, out.metered.decision);
     if (out.metered.replay) return replayOnNodeResponse(res, out.metered.replay);
-    settleOnNodeResponse(out.metered, res, {
-      success: success && (() => success(req, res)),
-      units: unitsOf && (() => unitsOf(req, res)),
-      onError: (err) => settings.client.events.emit('error', err),
-      record: key !== null && replay,
-    });
-    next();
+    settleOnNodeResponse(
+      out.metered,
+      res,
+      {
+        success: success && (() => success(req, res)),
+        units: unitsOf && (() => unitsOf(req, res)),
+        onError: (err) => settings.client.events.emit('error', err),
+        record: key !== null && replay,
+      },
+      next,
+    );
   };
   return (req, res, next) => {
     let key: string | null = null;

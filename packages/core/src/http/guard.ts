@@ -164,7 +164,7 @@ export const MAX_RECORDED_BODY_BYTES = 64 * 1024;
 /** Headers not replayed: they describe the original connection or message framing, not the answer. */
 const NOT_REPLAYED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'date', 'set-cookie']);
 
-function replayHeaders(headers: Record<string, unknown>): Record<string, string | string[]> {
+export function replayHeaders(headers: Record<string, unknown>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || NOT_REPLAYED.has(name.toLowerCase())) continue;
@@ -250,27 +250,13 @@ export interface SettleOptions {
   record?: boolean;
 }
 
-/** The part of Node's `ServerResponse` the settle needs (Express' response; Fastify's `reply.raw`). */
-export interface NodeResponseLike {
-  statusCode: number;
-  headersSent?: boolean;
-  destroyed?: boolean;
-  // The Node response's overloads, whatever their arguments (Node's and frameworks' typings differ).
-  // biome-ignore lint/suspicious/noExplicitAny: matches every overload of the wrapped method
-  writeHead(...args: any[]): unknown;
-  // biome-ignore lint/suspicious/noExplicitAny: as above
-  end(...args: any[]): unknown;
-  // biome-ignore lint/suspicious/noExplicitAny: as above
-  write?(...args: any[]): unknown;
-  writableFinished?: boolean;
-  getHeaders?(): Record<string, unknown>;
-  on(event: 'close', listener: () => void): unknown;
-}
-
-const RELEASE = { success: false } as const;
+export const RELEASE = { success: false } as const;
 
 /** The outcome of a response with `status`; a throwing predicate or units function releases, and is reported. */
-function outcomeOf(status: number | (() => number), options: SettleOptions): { success: boolean; units?: number } {
+export function outcomeOf(
+  status: number | (() => number),
+  options: SettleOptions,
+): { success: boolean; units?: number } {
   try {
     const success = (options.success ?? isSuccessStatus)(typeof status === 'number' ? status : status());
     return success ? { success, units: options.units?.() } : RELEASE;
@@ -291,7 +277,7 @@ function outcomeOf(status: number | (() => number), options: SettleOptions): { s
  * Settles a metered request: null when it settled at once (in process), else a promise that never rejects (a
  * failed settle goes to `onError`).
  */
-function settle(
+export function settle(
   metered: MeteredRequest,
   outcome: { success: boolean; units?: number; response?: RecordedResponse | null },
   options: SettleOptions,
@@ -321,131 +307,6 @@ function report(options: SettleOptions, err: TollgateError): void {
   } catch {
     // nothing left to tell
   }
-}
-
-/**
- * Settles a metered request on a Node response, as soon as the response is written: its `writeHead` (which
- * Express' `send`/`json`/`end` and Fastify go through; the status is final then) commits on success and releases
- * otherwise, and the response's end waits for that settle when it did not settle at once: a client never holds a
- * complete successful answer whose units are not recorded, so a process killed at any point loses nothing it
- * answered for (the client that got no complete answer retries, with its idempotency key). The response's
- * `'close'` settles what is left: released if nothing was written (the client went away), committed if the answer
- * went out without our `writeHead` seeing it. A response already closed when this is called releases. Only the
- * first settle counts.
- */
-export function settleOnNodeResponse(metered: MeteredRequest, res: NodeResponseLike, options: SettleOptions): void {
-  const settling = new NodeSettle(metered, res, options);
-  // Settled already when the response was written or closed before the reservation was made (a slow reserve).
-  if (res.headersSent || res.destroyed) {
-    settling.finish(!!res.headersSent);
-    return;
-  }
-  // Recording for replay: the settle waits for the body (up to the bound), so it happens at end, not writeHead.
-  // A body past the bound is not recorded: the settle then happens at once, as without recording.
-  if (options.record) settling.body = recorder(res, () => settling.finish(true));
-  const writeHead = res.writeHead;
-  res.writeHead = function (this: unknown, ...args: unknown[]) {
-    const result = writeHead.apply(this, args);
-    settling.headWritten(args);
-    return result;
-  };
-  const end = res.end;
-  res.end = function (this: unknown, ...args: unknown[]) {
-    return settling.end(end, this, args);
-  };
-  res.on('close', () => settling.finish(!!res.headersSent || !!res.writableFinished));
-}
-
-/**
- * One metered request's settle on a Node response (what `settleOnNodeResponse` hooks call): one object per
- * request, and the hooks three small closures over it.
- */
-class NodeSettle {
-  private done = false;
-  /** The settle in progress, when it did not settle at once: the response's end waits for it. */
-  private settling: Promise<void> | null = null;
-  body: ReturnType<typeof recorder> | null = null;
-
-  constructor(
-    private readonly metered: MeteredRequest,
-    private readonly res: NodeResponseLike,
-    private readonly options: SettleOptions,
-  ) {}
-
-  finish(written: boolean, response: RecordedResponse | null = null): void {
-    if (this.done) return;
-    this.done = true;
-    const outcome = written ? outcomeOf(this.res.statusCode, this.options) : RELEASE;
-    this.settling = settle(
-      this.metered,
-      outcome.success && response ? { ...outcome, response } : outcome,
-      this.options,
-    );
-  }
-
-  headWritten(args: unknown[]): void {
-    if (!this.body) this.finish(true);
-    else this.body.head(args);
-  }
-
-  // biome-ignore lint/suspicious/noExplicitAny: the response's own `end`, whatever its overloads
-  end(end: (...args: any[]) => unknown, self: unknown, args: unknown[]): unknown {
-    const res = this.res;
-    if (!this.done && !res.headersSent) res.writeHead(res.statusCode); // what end() would do first; it starts the settle
-    if (this.body && !this.done) {
-      this.body.add(args[0], args[1]);
-      this.finish(true, this.body.recorded());
-    }
-    if (!this.settling) return end.apply(self, args);
-    const run = () => end.apply(self, args);
-    void this.settling.then(run);
-    return self;
-  }
-}
-
-/** Collects what a Node response writes, up to the bound (past it: `overflow()`, and `recorded()` is null). */
-function recorder(res: NodeResponseLike, overflow: () => void) {
-  let chunks: Buffer[] = [];
-  let size = 0;
-  const add = (chunk: unknown, encoding?: unknown) => {
-    if (chunk === undefined || chunk === null || typeof chunk === 'function' || size > MAX_RECORDED_BODY_BYTES) return;
-    const buf = Buffer.isBuffer(chunk)
-      ? chunk
-      : chunk instanceof Uint8Array
-        ? Buffer.from(chunk)
-        : Buffer.from(String(chunk), typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
-    size += buf.length;
-    if (size <= MAX_RECORDED_BODY_BYTES) return void chunks.push(buf);
-    chunks = [];
-    overflow();
-  };
-  const write = res.write;
-  if (write) {
-    res.write = function (this: unknown, ...args: unknown[]) {
-      add(args[0], args[1]);
-      return write.apply(this, args);
-    };
-  }
-  // Headers given to writeHead itself (Fastify passes them there) are not in getHeaders().
-  let given: Record<string, unknown> = {};
-  const head = (args: unknown[]) => {
-    const last = args.length > 1 ? args[args.length - 1] : undefined;
-    if (Array.isArray(last)) {
-      for (let i = 0; i + 1 < last.length; i += 2) given[String(last[i])] = last[i + 1];
-    } else if (last && typeof last === 'object') given = { ...given, ...(last as Record<string, unknown>) };
-  };
-  return {
-    add,
-    head,
-    recorded: (): RecordedResponse | null =>
-      size > MAX_RECORDED_BODY_BYTES
-        ? null
-        : {
-            status: res.statusCode,
-            headers: replayHeaders({ ...(res.getHeaders?.() ?? {}), ...given }),
-            body: Buffer.concat(chunks).toString('base64'),
-          },
-  };
 }
 
 /** For `settleAfterHandler`: how a fetch-style framework shows the handler's result. */
