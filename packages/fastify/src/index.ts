@@ -18,6 +18,7 @@ import {
   type Decision,
   type Denial,
   type GuardOutcome,
+  type MeteredOutcome,
   type GuardSettings,
 } from '@tollgate/core';
 
@@ -77,18 +78,29 @@ async function deny(
   return reply.code(denial.status).headers(denial.headers).send(JSON.stringify(denial.body));
 }
 
+/**
+ * The hooks take Fastify's `done` callback: on a cache hit they answer at once, as a no-op hook does (an async hook
+ * makes a promise per request, and Fastify waits a turn for it).
+ */
 function requireFeatureHook(
   settings: TollgateFastifyOptions,
   featureId: string,
   { requestedValues }: RequireFeatureOptions = {},
 ): preHandlerHookHandler {
-  const proceed = (out: GuardOutcome, req: FastifyRequest, reply: FastifyReply) => {
-    if (out.denial) return deny(settings, out.denial, req, reply);
+  const proceed = (out: GuardOutcome, req: FastifyRequest, reply: FastifyReply, done: HookDone) => {
+    if (out.denial) return answer(deny(settings, out.denial, req, reply), done);
     remember(req, featureId, out.decision);
+    done();
   };
-  return async (req, reply) => {
-    const out = admit(settings, req, featureId, requestedValues?.(req));
-    return proceed(out instanceof Promise ? await out : out, req, reply);
+  return (req, reply, done) => {
+    let out: GuardOutcome | Promise<GuardOutcome>;
+    try {
+      out = admit(settings, req, featureId, requestedValues?.(req));
+    } catch (err) {
+      return done(err as Error);
+    }
+    if (out instanceof Promise) out.then((o) => proceed(o, req, reply, done), done);
+    else proceed(out, req, reply, done);
   };
 }
 
@@ -97,11 +109,15 @@ function meteredGuardHook(
   featureId: string,
   { usage, success, idempotencyKey, replay = true }: MeteredGuardOptions = {},
 ): preHandlerHookHandler {
-  return async (req, reply) => {
-    const raw = idempotencyKey?.(req);
-    const key = idempotencyKey ? scopedIdempotencyKey(`${req.method} ${req.routeOptions.url}`, raw) : null;
-    const out = await admitMetered(settings, req, featureId, typeof usage === 'number' ? usage : 1, key);
-    if (out.denial) return deny(settings, out.denial, req, reply);
+  const units = typeof usage === 'number' ? usage : 1;
+  const proceed = (
+    out: MeteredOutcome,
+    key: string | null,
+    req: FastifyRequest,
+    reply: FastifyReply,
+    done: HookDone,
+  ) => {
+    if (out.denial) return answer(deny(settings, out.denial, req, reply), done);
     remember(req, featureId, out.metered.decision);
     if (out.metered.replay) {
       reply.hijack(); // the recorded bytes are written as they were; Fastify does not send a reply of its own
@@ -116,7 +132,27 @@ function meteredGuardHook(
       onError: (err) => settings.client.events.emit('error', err),
       record: key !== null && replay,
     });
+    done();
   };
+  return (req, reply, done) => {
+    let key: string | null = null;
+    let out: MeteredOutcome | Promise<MeteredOutcome>;
+    try {
+      if (idempotencyKey) key = scopedIdempotencyKey(`${req.method} ${req.routeOptions.url}`, idempotencyKey(req));
+      out = admitMetered(settings, req, featureId, units, key);
+    } catch (err) {
+      return done(err as Error);
+    }
+    if (out instanceof Promise) out.then((o) => proceed(o, key, req, reply, done), done);
+    else proceed(out, key, req, reply, done);
+  };
+}
+
+type HookDone = (err?: Error) => void;
+
+/** A denial being answered: the hook's chain stops there (`done` is called only with an error of the answer). */
+function answer(answering: Promise<unknown>, done: HookDone): void {
+  answering.then(undefined, (err: Error) => done(err));
 }
 
 const plugin: FastifyPluginAsync<TollgateFastifyOptions> = async (fastify, options) => {

@@ -2,7 +2,7 @@ import { applyDecorators, createParamDecorator, SetMetadata, UseGuards, type Exe
 import type { Decision } from '@tollgate/core';
 import { TollgateGuard } from './guard.js';
 import { ENTITLED, METERED, SKIP, type EntitledFeature, type MeteredOptions, type MeteredSpec } from './metadata.js';
-import { decisionsOf } from './request-state.js';
+import { decisionOf } from './request-state.js';
 
 // The guard is attached by the decorators, so routes without them pay nothing per request.
 
@@ -26,8 +26,6 @@ export const SkipEntitlements = () => SetMetadata(SKIP, true);
 
 /** Injects the decision a guard made for this request (the last one, or the one for `featureId`). */
 export const Entitlement = createParamDecorator(
-  (featureId: string | undefined, context: ExecutionContext): Decision | undefined => {
-    const decisions = decisionsOf(context.switchToHttp().getRequest());
-    return featureId ? decisions?.get(featureId) : [...(decisions?.values() ?? [])].pop();
-  },
+  (featureId: string | undefined, context: ExecutionContext): Decision | undefined =>
+    decisionOf(context.getArgByIndex(0), featureId),
 );

@@ -5,7 +5,6 @@ import {
   admitMetered,
   scopedIdempotencyKey,
   settleOnNodeResponse,
-  type Decision,
   type GuardOutcome,
   type MeteredOutcome,
   type NodeResponseLike,
@@ -13,7 +12,7 @@ import {
 import { ENTITLED, METERED, SKIP, type EntitledFeature, type MeteredSpec } from './metadata.js';
 import { EntitlementDeniedException, ReplayedResponse } from './denial.js';
 import { TOLLGATE_SETTINGS, type TollgateSettings } from './options.js';
-import { stateOf } from './request-state.js';
+import { firstGuardOf, remember, type RequestState } from './request-state.js';
 
 /** What a handler asks for, read from its (and its controller's) metadata. */
 interface HandlerSpec {
@@ -41,10 +40,10 @@ export class TollgateGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const spec = this.specOf(context);
     if (!spec) return true;
-    const state = stateOf(context.switchToHttp().getRequest());
-    if (state.guarded) return true;
-    state.guarded = true;
-    return this.checkFeatures(context, spec, 0, state.decisions);
+    // The request as an HTTP context holds it (switchToHttp() would make three functions each call).
+    const state = firstGuardOf(context.getArgByIndex(0));
+    if (!state) return true;
+    return this.checkFeatures(context, spec, 0, state);
   }
 
   /** The handler's spec; null when it asks for nothing (or is `@SkipEntitlements`). */
@@ -72,39 +71,31 @@ export class TollgateGuard implements CanActivate {
     context: ExecutionContext,
     spec: HandlerSpec,
     from: number,
-    decisions: Map<string, Decision>,
+    state: RequestState,
   ): boolean | Promise<boolean> {
     for (let i = from; i < spec.features.length; i++) {
       const feature = spec.features[i]!;
       const featureId = typeof feature === 'string' ? feature : feature.featureId;
       const requested = typeof feature === 'string' ? undefined : feature.requestedValues(context);
       const out = admit(this.settings, context, featureId, requested);
-      const next = (o: GuardOutcome) => {
-        if (o.denial) throw new EntitlementDeniedException(o.denial);
-        decisions.set(featureId, o.decision);
-      };
       if (out instanceof Promise)
         return out.then((o) => {
-          next(o);
-          return this.checkFeatures(context, spec, i + 1, decisions);
+          admitted(state, featureId, o);
+          return this.checkFeatures(context, spec, i + 1, state);
         });
-      next(out);
+      admitted(state, featureId, out);
     }
-    return spec.metered ? this.meter(context, spec.metered, decisions) : true;
+    return spec.metered ? this.meter(context, spec.metered, state) : true;
   }
 
-  private meter(
-    context: ExecutionContext,
-    metered: MeteredSpec,
-    decisions: Map<string, Decision>,
-  ): boolean | Promise<boolean> {
+  private meter(context: ExecutionContext, metered: MeteredSpec, state: RequestState): boolean | Promise<boolean> {
     const units = typeof metered.units === 'number' ? metered.units : 1;
     const key = metered.idempotencyKey ? scopedIdempotencyKey(routeOf(context), metered.idempotencyKey(context)) : null;
     const proceed = (out: MeteredOutcome) => {
       if (out.denial) throw new EntitlementDeniedException(out.denial);
-      decisions.set(metered.featureId, out.metered.decision);
+      remember(state, metered.featureId, out.metered.decision);
       if (out.metered.replay) throw new ReplayedResponse(out.metered.replay);
-      const reply = context.switchToHttp().getResponse<NodeResponseLike & { raw?: NodeResponseLike }>();
+      const reply = context.getArgByIndex<NodeResponseLike & { raw?: NodeResponseLike }>(1);
       const spec = metered.units;
       settleOnNodeResponse(out.metered, reply.raw ?? reply, {
         success: (status) => this.settings.success(context, status),
@@ -117,6 +108,12 @@ export class TollgateGuard implements CanActivate {
     const out = admitMetered(this.settings, context, metered.featureId, units, key);
     return out instanceof Promise ? out.then(proceed) : proceed(out);
   }
+}
+
+/** A feature's outcome: remembered when granted, thrown as the denial otherwise. */
+function admitted(state: RequestState, featureId: string, out: GuardOutcome): void {
+  if (out.denial) throw new EntitlementDeniedException(out.denial);
+  remember(state, featureId, out.decision);
 }
 
 /** The HTTP request as the platforms give it: Express' route (with its mount path) or Fastify's route options. */
@@ -133,7 +130,7 @@ interface RoutedRequest {
  * the platform does not say).
  */
 function routeOf(context: ExecutionContext): string {
-  const req = context.switchToHttp().getRequest<RoutedRequest>();
+  const req = context.getArgByIndex<RoutedRequest>(0);
   const path =
     req.routeOptions?.url ?? (req.route?.path === undefined ? undefined : `${req.baseUrl ?? ''}${req.route.path}`);
   return req.method && path ? `${req.method} ${path}` : `${context.getClass().name}.${context.getHandler().name}`;
