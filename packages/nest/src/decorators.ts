@@ -26,6 +26,5 @@ export const SkipEntitlements = () => SetMetadata(SKIP, true);
 
 /** Injects the decision a guard made for this request (the last one, or the one for `featureId`). */
 export const Entitlement = createParamDecorator(
-  (featureId: string | undefined, context: ExecutionContext): Decision | undefined =>
-    decisionOf(context.getArgByIndex(0), featureId),
+  (featureId: string | undefined, context: ExecutionContext): Decision | undefined => decisionOf(context, featureId),
 );

@@ -40,8 +40,7 @@ export class TollgateGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const spec = this.specOf(context);
     if (!spec) return true;
-    // The request as an HTTP context holds it (switchToHttp() would make three functions each call).
-    const state = firstGuardOf(context.getArgByIndex(0));
+    const state = firstGuardOf(context);
     if (!state) return true;
     return this.checkFeatures(context, spec, 0, state);
   }

@@ -1,11 +1,7 @@
+import type { ExecutionContext } from '@nestjs/common';
 import type { Decision } from '@tollgate/core';
 
-/**
- * What the guard leaves for the parameter decorator, by request (Express or Fastify request): kept beside the
- * request, not on it (a property added to each request copies the request's properties and is carried through
- * every garbage collection the request lives through). One table per process, shared by every copy of this
- * package that is loaded.
- */
+/** What the guard leaves for the parameter decorator, per request. */
 export interface RequestState {
   /** The last decision a guard made for the request, and its feature. */
   featureId: string | null;
@@ -14,18 +10,29 @@ export interface RequestState {
   earlier: Map<string, Decision> | null;
 }
 
-const TABLE = Symbol.for('tollgate.nest.requests');
-const states: WeakMap<object, RequestState> = ((globalThis as { [TABLE]?: WeakMap<object, RequestState> })[TABLE] ??=
-  new WeakMap());
+/** Shared by every copy of this package that is loaded. */
+const STATE = Symbol.for('tollgate.nest');
+type Carrier = { [STATE]?: RequestState };
+
+/**
+ * Where a request's state is kept: Express' `res.locals` (Nest on Express; a property added to Express' request
+ * makes it copy its properties, which then live through the garbage collections the request does), else the
+ * request (Nest on Fastify). A `WeakMap` beside the request would cost more than either.
+ */
+function carrierOf(context: ExecutionContext): Carrier {
+  const locals = context.getArgByIndex<{ locals?: unknown } | undefined>(1)?.locals;
+  return typeof locals === 'object' && locals !== null ? locals : context.getArgByIndex(0);
+}
 
 /**
  * The request's state, made on the first call: null when a guard has already run for the request (a guard on the
  * controller and one on the handler check once).
  */
-export function firstGuardOf(req: object): RequestState | null {
-  if (states.has(req)) return null;
+export function firstGuardOf(context: ExecutionContext): RequestState | null {
+  const carrier = carrierOf(context);
+  if (carrier[STATE]) return null;
   const state: RequestState = { featureId: null, decision: undefined, earlier: null };
-  states.set(req, state);
+  carrier[STATE] = state;
   return state;
 }
 
@@ -37,8 +44,8 @@ export function remember(state: RequestState, featureId: string, decision: Decis
 }
 
 /** The decision for `featureId` on this request, or the last one made. */
-export function decisionOf(req: object, featureId?: string): Decision | undefined {
-  const state = states.get(req);
+export function decisionOf(context: ExecutionContext, featureId?: string): Decision | undefined {
+  const state = carrierOf(context)[STATE];
   if (!state || !featureId || featureId === state.featureId) return state?.decision;
   return state.earlier?.get(featureId);
 }
