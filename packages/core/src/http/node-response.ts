@@ -34,9 +34,10 @@ export interface NodeResponseLike {
  *
  * The response gets no property of ours: the settle is found by the response in a `WeakMap`, from `writeHead` and
  * `end` hooked once on the response's class (Node's `ServerResponse`, the first time a metered request is settled
- * on one). Adding functions to each response would give every response a hidden class of its own, and the garbage
- * collector a share of every request. A response whose `writeHead` or `end` was replaced (middleware that wraps
- * them) gets wrappers of its own instead, after the replacement; so does a recorded one's `write`.
+ * on one). Functions added to each response would change its shape and make it copy its properties, and the
+ * garbage collector would carry them through every collection the response lives through. A response whose
+ * `writeHead` or `end` was replaced (middleware that wraps them) gets wrappers of its own instead, after the
+ * replacement; so does a recorded one's `write`.
  */
 export function settleOnNodeResponse(
   metered: MeteredRequest,
