@@ -176,9 +176,10 @@ async function meteredRoute(report: Parameters<Benchmark['run']>[0], stiggUrl: s
     };
 
     type Counts = { scripts: number; sent: number; all: number };
+    /** The app's CPU time and its garbage collections' pauses so far, in µs. */
     const cpu = async (v: Variant) => {
-      const u = (await (await fetch(`${apps[v]}/__cpu`)).json()) as { user: number; system: number };
-      return u.user + u.system;
+      const u = (await (await fetch(`${apps[v]}/__cpu`)).json()) as { user: number; system: number; gcMs: number };
+      return { cpu: u.user + u.system, gc: u.gcMs * 1000 };
     };
     const runs = await alternatingRounds(VARIANTS, HTTP_ROUNDS, async (v) => {
       const cpuBefore = await cpu(v);
@@ -186,13 +187,15 @@ async function meteredRoute(report: Parameters<Benchmark['run']>[0], stiggUrl: s
       const started = Date.now();
       const r = await load({ url: `${apps[v]}/api/work`, durationSeconds: HTTP_SECONDS, connections: 50 });
       const after = await commands();
-      const cpuUs = ((await cpu(v)) - cpuBefore) / Math.max(1, r.requests);
+      const cpuAfter = await cpu(v);
+      const cpuUs = (cpuAfter.cpu - cpuBefore.cpu) / Math.max(1, r.requests);
+      const gcUs = (cpuAfter.gc - cpuBefore.gc) / Math.max(1, r.requests);
       const seconds = (Date.now() - started) / 1000;
       if (r.non2xx || r.errors) throw new Error(`metered route ${v}: ${r.non2xx} non-2xx, ${r.errors} errors`);
       const per = (k: keyof Counts) =>
         Math.max(0, after[k] - before[k] - background[k] * seconds) / Math.max(1, r.requests);
       const perRequest = { scripts: per('scripts'), sent: per('sent'), all: per('all') };
-      return { rps: r.requestsPerSecond, cpuUs, perRequest };
+      return { rps: r.requestsPerSecond, cpuUs, gcUs, perRequest };
     });
     const rps = (v: Variant) => runs[v].map((r) => r.rps);
     const cpuUs = (v: Variant) => runs[v].map((r) => r.cpuUs);
@@ -207,6 +210,7 @@ async function meteredRoute(report: Parameters<Benchmark['run']>[0], stiggUrl: s
         target,
         'in CPU/req': `${fmt(pairedRatios(cpuUs('feature'), cpuUs(v)).median, 3)}x`,
         'CPU µs/req': fmt(median(cpuUs(v)), 1),
+        'of it GC pauses': fmt(median(runs[v].map((r) => r.gcUs)), 1),
         'Redis calls/request (scripts + other)': `${perRequest(v, (c) => c.scripts + c.sent)} (${perRequest(v, (c) => c.scripts)} + ${perRequest(v, (c) => c.sent)})`,
         'commands run in Redis/request': perRequest(v, (c) => c.all),
       };
@@ -226,7 +230,10 @@ async function meteredRoute(report: Parameters<Benchmark['run']>[0], stiggUrl: s
     report.note(
       "  calls = scripts (EVAL) + other commands the app sends; commands run = all, the scripts' own commands included;",
     );
-    report.note("in CPU/req: the app's CPU time per request, requireFeature's / this route's (steadier than req/s)");
+    report.note("in CPU/req: the app's CPU time per request, requireFeature's / this route's (steadier than req/s);");
+    report.note(
+      '  of it GC pauses: the time garbage collections paused the app, per request (what a request leaves alive costs here)',
+    );
     report.note(
       pinned ? 'load generator pinned to core 0, apps to core 1 (taskset)' : 'taskset not available: not pinned',
     );

@@ -4,9 +4,11 @@
  * - metered: behind `meteredGuard`, the meter in Redis, one reservation and one commit per request;
  * - leased: the same with allowance leases (blocks of allowance spent in process, commits written together);
  * - in-memory: behind `meteredGuard`, the meter in process memory (no Redis for usage): metering's own cost.
- * argv: variant stiggUrl redisUrl. Prints {"url"} when listening; GET /__cpu answers this process's CPU time.
+ * argv: variant stiggUrl redisUrl. Prints {"url"} when listening; GET /__cpu answers this process's CPU time and the
+ * time its garbage collections paused it so far (`gcMs`).
  */
 import { createServer } from 'node:http';
+import { PerformanceObserver } from 'node:perf_hooks';
 import express from 'express';
 import { createKeyv } from '@keyv/redis';
 import { createTollgate } from '@tollgate/core';
@@ -38,8 +40,12 @@ const app = express();
 app.get('/api/work', guard, (_req, res) => {
   res.json({ done: true });
 });
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration;
+}).observe({ entryTypes: ['gc'] });
 app.get('/__cpu', (_req, res) => {
-  res.json(process.cpuUsage());
+  res.json({ ...process.cpuUsage(), gcMs });
 });
 const server = createServer(app);
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
