@@ -20,7 +20,9 @@ type Carrier = { [STATE]?: RequestState };
  * request (Nest on Fastify). A `WeakMap` beside the request would cost more than either.
  */
 function carrierOf(context: ExecutionContext): Carrier {
-  const locals = context.getArgByIndex<{ locals?: unknown } | undefined>(1)?.locals;
+  const res = context.getArgByIndex<{ locals?: unknown; raw?: unknown } | undefined>(1);
+  // Express' response, not a Fastify reply (which plugins may give `locals` of their own).
+  const locals = res && res.raw === undefined ? res.locals : undefined;
   return typeof locals === 'object' && locals !== null ? locals : context.getArgByIndex(0);
 }
 
