@@ -99,7 +99,7 @@ function requireFeatureHook(
     } catch (err) {
       return done(err as Error);
     }
-    if (out instanceof Promise) out.then((o) => proceed(o, req, reply, done), done);
+    if (out instanceof Promise) out.then((o) => proceed(o, req, reply, done)).then(undefined, done);
     else proceed(out, req, reply, done);
   };
 }
@@ -143,7 +143,7 @@ function meteredGuardHook(
     } catch (err) {
       return done(err as Error);
     }
-    if (out instanceof Promise) out.then((o) => proceed(o, key, req, reply, done), done);
+    if (out instanceof Promise) out.then((o) => proceed(o, key, req, reply, done)).then(undefined, done);
     else proceed(out, key, req, reply, done);
   };
 }
