@@ -6,7 +6,9 @@
  *   costs, the floor a guard is measured against;
  * - guarded: the route behind Tollgate's guard on a cache hit, its settings bound once (one middleware per route);
  * - stigg-sdk: the route behind a middleware around the official SDK, the way Stigg's docs suggest.
- * The customer comes from the guard's resolver (a stand-in for reading a verified token). argv: framework variant
+ * The customer comes from the guard's resolver (a stand-in for reading a verified token). Every variant but
+ * stigg-sdk holds the same connected Tollgate client (and Fastify's plugin, Nest's module): the same app, its routes
+ * bare, behind a no-op middleware or guarded, so what differs is the route's work. argv: framework variant
  * stiggUrl. Prints {"url"} when listening; GET /__cpu answers this process's CPU time.
  */
 import { createServer, type RequestListener } from 'node:http';
@@ -39,7 +41,7 @@ const body = { visitors: 1234, conversion: 0.042 };
 const cpu = () => process.cpuUsage();
 
 const tollgate =
-  variant === 'guarded'
+  variant !== 'stigg-sdk'
     ? createTollgate({
         apiKey: 'server-tollgate-local',
         baseUrl: stiggUrl,

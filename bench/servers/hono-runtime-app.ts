@@ -1,7 +1,7 @@
 /**
  * Benchmark child for other runtimes (Bun): GET /api/analytics on Hono served by the runtime's own server, bare,
- * behind one no-op middleware (the floor) or behind Tollgate's guard on a cache hit. argv: variant stiggUrl.
- * Prints {"url"} when listening; GET /__cpu answers this process's CPU time.
+ * behind one no-op middleware (the floor) or behind Tollgate's guard on a cache hit, each with the same connected
+ * Tollgate client. argv: variant stiggUrl. Prints {"url"} when listening; GET /__cpu answers this process's CPU time.
  */
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
@@ -13,21 +13,19 @@ const FEATURE = 'feature-analytics';
 const CUSTOMER = 'customer-pro';
 const body = { visitors: 1234, conversion: 0.042 };
 
-const tollgate =
-  variant === 'guarded'
-    ? createTollgate({
-        apiKey: 'server-tollgate-local',
-        baseUrl: stiggUrl,
-        logger: { warn: () => {}, error: () => {} },
-      })
-    : null;
-await tollgate?.ready();
-await tollgate?.check({ customerId: CUSTOMER, featureId: FEATURE }); // cached: every measured request is a hit
+// Every variant holds the same connected client: only the route's work differs.
+const tollgate = createTollgate({
+  apiKey: 'server-tollgate-local',
+  baseUrl: stiggUrl,
+  logger: { warn: () => {}, error: () => {} },
+});
+await tollgate.ready();
+await tollgate.check({ customerId: CUSTOMER, featureId: FEATURE }); // cached: every measured request is a hit
 
 const app = new Hono();
 const guards =
   variant === 'guarded'
-    ? [tollgateHono({ client: tollgate!, customerId: () => CUSTOMER }).requireFeature(FEATURE)]
+    ? [tollgateHono({ client: tollgate, customerId: () => CUSTOMER }).requireFeature(FEATURE)]
     : variant === 'floor'
       ? [createMiddleware((_c, next) => next())]
       : [];
@@ -38,6 +36,5 @@ declare const Bun: { serve(o: { port: number; hostname: string; fetch: typeof ap
 const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: app.fetch });
 console.log(JSON.stringify({ url: `http://127.0.0.1:${server.port}` }));
 process.once('SIGTERM', () => {
-  void tollgate?.close().then(() => process.exit(0));
-  if (!tollgate) process.exit(0);
+  void tollgate.close().then(() => process.exit(0));
 });
