@@ -8,7 +8,7 @@ const ROUNDS = 15;
 const SECONDS = 0.8;
 /** `BENCH_FRAMEWORKS=hono,fastify npm run bench -- adapters` measures only those (default: all, and Hono on Bun). */
 const chosen = process.env.BENCH_FRAMEWORKS?.split(',').map((f) => f.trim());
-const FRAMEWORKS = (['express', 'hono', 'fastify', 'nest-express', 'nest-fastify'] as const).filter(
+const FRAMEWORKS = (['express', 'hono', 'hono-middleware', 'fastify', 'nest-express', 'nest-fastify'] as const).filter(
   (f) => !chosen || chosen.includes(f),
 );
 const ON_BUN = !chosen || chosen.includes('bun');
@@ -18,6 +18,7 @@ type Variant = (typeof VARIANTS)[number];
 const TARGET: Record<(typeof FRAMEWORKS)[number], number> = {
   express: 0.97,
   hono: 0.9,
+  'hono-middleware': 0.9,
   fastify: 0.95,
   'nest-express': 0.95,
   'nest-fastify': 0.95,

@@ -1,10 +1,11 @@
 /**
- * Benchmark child: one route, GET /api/analytics, in a framework (express | hono | fastify | nest-express |
- * nest-fastify), one of:
+ * Benchmark child: one route, GET /api/analytics, in a framework (express | hono | hono-middleware | fastify |
+ * nest-express | nest-fastify), one of:
  * - bare: the route alone;
  * - floor: the route behind one no-op middleware of the framework's own kind (Nest: a guard): what any middleware
  *   costs, the floor a guard is measured against;
- * - guarded: the route behind Tollgate's guard on a cache hit, its settings bound once (one middleware per route);
+ * - guarded: the route behind Tollgate's guard on a cache hit, its settings bound once (one middleware per route;
+ *   on Hono the guarded handler itself, the route's only handler; hono-middleware: the guard as a middleware);
  * - stigg-sdk: the route behind a middleware around the official SDK, the way Stigg's docs suggest.
  * The customer comes from the guard's resolver (a stand-in for reading a verified token). Every variant but
  * stigg-sdk holds the same connected Tollgate client (and Fastify's plugin, Nest's module): the same app, its routes
@@ -13,7 +14,7 @@
  */
 import { createServer, type RequestListener } from 'node:http';
 import express from 'express';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { getRequestListener } from '@hono/node-server';
 import { Stigg } from '@stigg/node-server-sdk';
@@ -29,7 +30,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Entitled, TollgateModule } from '@tollgate/nest';
 
-type Framework = 'express' | 'hono' | 'fastify' | 'nest-express' | 'nest-fastify';
+type Framework = 'express' | 'hono' | 'hono-middleware' | 'fastify' | 'nest-express' | 'nest-fastify';
 const [framework, variant, stiggUrl] = process.argv.slice(2) as [
   Framework,
   'bare' | 'floor' | 'guarded' | 'stigg-sdk',
@@ -112,15 +113,21 @@ if (framework === 'nest-express' || framework === 'nest-fastify') {
       if (!e.hasAccess) return c.json({ error: 'forbidden' }, 403);
       await next();
     });
-    const guards =
-      variant === 'guarded'
-        ? [ho.tollgateHono({ client: tollgate!, customerId: () => CUSTOMER }).requireFeature(FEATURE)]
-        : variant === 'floor'
-          ? [noop]
-          : variant === 'stigg-sdk'
-            ? [sdkGuard]
-            : [];
-    app.get('/api/analytics', ...(guards as []), (c) => c.json(body));
+    const handler = (c: Context) => c.json(body);
+    const gate = tollgate && ho.tollgateHono({ client: tollgate, customerId: () => CUSTOMER });
+    if (gate && variant === 'guarded' && framework === 'hono')
+      app.get('/api/analytics', gate.requireFeature(FEATURE, handler));
+    else {
+      const guards =
+        gate && variant === 'guarded'
+          ? [gate.requireFeature(FEATURE)]
+          : variant === 'floor'
+            ? [noop]
+            : variant === 'stigg-sdk'
+              ? [sdkGuard]
+              : [];
+      app.get('/api/analytics', ...(guards as []), handler);
+    }
     listener = getRequestListener(app.fetch);
   }
   const server = createServer((req, res) =>

@@ -1,9 +1,10 @@
 /**
  * Benchmark child for other runtimes (Bun): GET /api/analytics on Hono served by the runtime's own server, bare,
- * behind one no-op middleware (the floor) or behind Tollgate's guard on a cache hit, each with the same connected
+ * behind one no-op middleware (the floor) or guarded by Tollgate on a cache hit (the
+ * guarded handler as the route's only handler), each with the same connected
  * Tollgate client. argv: variant stiggUrl. Prints {"url"} when listening; GET /__cpu answers this process's CPU time.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { createTollgate } from '@tollgate/core';
 import { tollgateHono } from '@tollgate/hono';
@@ -23,13 +24,19 @@ await tollgate.ready();
 await tollgate.check({ customerId: CUSTOMER, featureId: FEATURE }); // cached: every measured request is a hit
 
 const app = new Hono();
-const guards =
-  variant === 'guarded'
-    ? [tollgateHono({ client: tollgate, customerId: () => CUSTOMER }).requireFeature(FEATURE)]
-    : variant === 'floor'
-      ? [createMiddleware((_c, next) => next())]
-      : [];
-app.get('/api/analytics', ...(guards as []), (c) => c.json(body));
+const handler = (c: Context) => c.json(body);
+if (variant === 'guarded')
+  app.get(
+    '/api/analytics',
+    tollgateHono({ client: tollgate, customerId: () => CUSTOMER }).requireFeature(FEATURE, handler),
+  );
+else if (variant === 'floor')
+  app.get(
+    '/api/analytics',
+    createMiddleware((_c, next) => next()),
+    handler,
+  );
+else app.get('/api/analytics', handler);
 app.get('/__cpu', (c) => c.json(process.cpuUsage()));
 
 declare const Bun: { serve(o: { port: number; hostname: string; fetch: typeof app.fetch }): { port: number } };

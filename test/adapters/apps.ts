@@ -139,11 +139,15 @@ export function expressApp(client: Tollgate): Server {
 
 export function honoApp(client: Tollgate): Server {
   const app = new Hono<{ Variables: { cost: number } }>();
-  // Settings bound once (one middleware per guarded route); `/export` uses the per-app style instead.
+  // Settings bound once (one middleware per guarded route, or the guarded handler alone as `/analytics` has it);
+  // `/export` uses the per-app style instead.
   const gate = ho.tollgateHono({ client, customerId: (c) => customerFrom(c.req.header()) });
   app.use('/export', ho.entitlements({ client, customerId: (c) => customerFrom(c.req.header()) }));
-  app.get('/analytics', gate.requireFeature('feature-analytics'), (c) =>
-    c.json({ decision: c.get('entitlement') satisfies Decision }),
+  app.get(
+    '/analytics',
+    gate.requireFeature('feature-analytics', (c: Context) =>
+      c.json({ decision: c.get('entitlement') satisfies Decision }),
+    ),
   );
   app.get(
     '/export',

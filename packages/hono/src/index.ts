@@ -4,11 +4,15 @@
  *
  *   const gate = tollgateHono({ client: tollgate, customerId: (c) => c.get('orgId') });
  *   app.get('/analytics', gate.requireFeature('feature-analytics'), (c) => c.json(c.get('entitlement')));
+ *   app.get('/usage', gate.requireFeature('feature-analytics', (c) => c.json(c.get('entitlement'))));
  *   app.post('/reports', gate.meteredGuard('feature-api-calls', { usage: 1 }), handler);
+ *
+ * Given the handler, `requireFeature` returns the guarded handler itself rather than a middleware: a route that is
+ * its only handler stays on Hono's fast path (no middleware chain, no promise on a cache hit).
  *
  * Or per app: `app.use(entitlements({ client, customerId }))`, then `requireFeature(...)` / `meteredGuard(...)`.
  */
-import type { Context, Next } from 'hono';
+import type { Context, Handler, MiddlewareHandler, Next } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import {
@@ -104,8 +108,20 @@ function handOffBackgroundWork(c: Context, client: Tollgate): void {
 /** Where a guard finds the settings: on the context (set by `entitlements()`), or bound once (`tollgateHono`). */
 type SettingsSource = (c: Context) => GuardSettings<Context>;
 
-/** Lets the request through only when the customer is entitled to `featureId` (no extra promise on a cache hit). */
-export const requireFeature = (featureId: string, options: RequireFeatureOptions = {}) =>
+/**
+ * A guard that lets the request through only when the customer is entitled to `featureId` (no extra promise on a
+ * cache hit): a middleware, or, given the route's handler, that handler guarded (one handler for the route).
+ */
+export interface RequireFeature {
+  (featureId: string, options?: RequireFeatureOptions): MiddlewareHandler;
+  /**
+   * The route's handler, guarded: the route's only handler. Hono cannot type a handler passed through a function
+   * from its route; annotate `c` (`Context<AppEnv, '/x/:id'>`) where its types matter.
+   */
+  <H extends Handler>(featureId: string, handler: H): H;
+}
+
+export const requireFeature: RequireFeature = (featureId: string, options?: RequireFeatureOptions | Handler) =>
   requireFeatureWith(settingsOf, featureId, options);
 
 /** Reserves usage before the handler; reports it once the response succeeded, releases it otherwise (errors, aborts). */
@@ -114,32 +130,38 @@ export const meteredGuard = (featureId: string, options: MeteredGuardOptions = {
 
 /**
  * The settings bound once: `const gate = tollgateHono({ client, customerId })`, then
- * `app.get('/x', gate.requireFeature('feature-x'), handler)`: one middleware per guarded route.
+ * `app.get('/x', gate.requireFeature('feature-x'), handler)`: one middleware per guarded route, or
+ * `app.get('/x', gate.requireFeature('feature-x', handler))`: one handler.
  */
 export function tollgateHono(options: EntitlementsOptions) {
   const settings = guardSettings(options);
   const bound: SettingsSource = () => settings;
+  const require: RequireFeature = (featureId: string, o?: RequireFeatureOptions | Handler) =>
+    requireFeatureWith(bound, featureId, o);
   return {
-    requireFeature: (featureId: string, o: RequireFeatureOptions = {}) => requireFeatureWith(bound, featureId, o),
+    requireFeature: require,
     meteredGuard: (featureId: string, o: MeteredGuardOptions = {}) => meteredGuardWith(bound, featureId, o),
   };
 }
 
-const requireFeatureWith = (
-  settingsOf: SettingsSource,
-  featureId: string,
-  { requestedValues }: RequireFeatureOptions,
-) => {
-  const proceed = (out: GuardOutcome, c: Context, next: Next): Promise<void> => {
+/** `requireFeature` either way: a middleware with its options, or the handler guarded. */
+// biome-ignore lint/suspicious/noExplicitAny: implements both overloads of RequireFeature
+function requireFeatureWith(settingsOf: SettingsSource, featureId: string, o?: RequireFeatureOptions | Handler): any {
+  const handler = typeof o === 'function' ? o : undefined;
+  const requestedValues = typeof o === 'object' && o !== null ? o.requestedValues : undefined;
+  // What follows a granted check: the rest of the chain (a middleware) or the route's handler.
+  const granted = handler ?? ((_c: Context, next: Next) => next());
+  const proceed = (out: GuardOutcome, c: Context, next: Next) => {
     if (out.denial) return deny(settingsOf(c), out.denial, c);
     remember(c, featureId, out.decision);
-    return next();
+    return granted(c, next);
   };
-  return createMiddleware((c, next) => {
+  const guard = (c: Context, next: Next) => {
     const out = admit(settingsOf(c), c, featureId, requestedValues?.(c));
     return out instanceof Promise ? out.then((o) => proceed(o, c, next)) : proceed(out, c, next);
-  });
-};
+  };
+  return handler ? guard : createMiddleware(guard as MiddlewareHandler);
+}
 
 const meteredGuardWith = (
   settingsOf: SettingsSource,
