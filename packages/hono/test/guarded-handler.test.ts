@@ -60,8 +60,14 @@ describe('requireFeature with the handler', () => {
     });
     const thrown = tollgateHono({ client: d.tollgate, customerId: customerFrom });
     const app = new Hono();
-    app.get('/analytics', answered.requireFeature('feature-analytics', (c: Context) => c.text('ran')));
-    app.get('/other', thrown.requireFeature('feature-analytics', (c: Context) => c.text('ran')));
+    app.get(
+      '/analytics',
+      answered.requireFeature('feature-analytics', (c: Context) => c.text('ran')),
+    );
+    app.get(
+      '/other',
+      thrown.requireFeature('feature-analytics', (c: Context) => c.text('ran')),
+    );
     const seen: unknown[] = [];
     app.onError((err, c) => {
       seen.push(err);
