@@ -27,6 +27,10 @@ import { idProblem } from './util/ids.js';
 import type { MeterStore } from './usage/types.js';
 import { ENTER_AT_ONCE, SETTLED, UsageMeter, type EnterRequest, type MeteredRequest } from './usage/usage-meter.js';
 import { andThen, type MaybePromise } from './util/maybe-async.js';
+import { CoarseClock } from './util/coarse-clock.js';
+
+/** `Tollgate[CHECK_RESOLVED]`: `check` for ids a guard has checked already. */
+export const CHECK_RESOLVED = Symbol('tollgate.checkResolved');
 
 /** How long `ready()` waits for the stream's first connection before going on without it. */
 const STREAM_READY_WAIT_MS = 5_000;
@@ -54,6 +58,8 @@ export class Tollgate extends Management implements Instrumentable {
   private readonly fleetStream: FleetStream | null;
   private readonly readBudget: ReadBudget;
   private readonly counters: Metrics = newMetrics();
+  /** The time a cache hit is decided at (see CoarseClock); where work ends with its request (Workers), Date.now. */
+  private readonly hitClock: { now(): number; stop?(): void } = runtime.requestScoped ? Date : new CoarseClock();
   private readonly meterStore: MeterStore;
   private readonly outbox: Outbox;
   private readonly deliveryLease: RedisLease | null;
@@ -354,17 +360,30 @@ export class Tollgate extends Management implements Instrumentable {
    * decision then comes from stale data (`isStale`) or the fallback (`isFallback`, reason `Unknown`).
    */
   check(request: CheckRequest): Decision | Promise<Decision> {
-    if (this.telemetry !== null) return this.checkMeasured(request, this.telemetry);
-    const decision = this.decideRaw(request);
+    return this.checkWith(request, false);
+  }
+
+  /** `check` for a guard, whose resolvers' ids were checked already (`resolved` in http/guard.ts). */
+  [CHECK_RESOLVED](request: CheckRequest): Decision | Promise<Decision> {
+    return this.checkWith(request, true);
+  }
+
+  private checkWith(request: CheckRequest, idsChecked: boolean): Decision | Promise<Decision> {
+    if (this.telemetry !== null) return this.checkMeasured(request, this.telemetry, idsChecked);
+    const decision = this.decideRaw(request, idsChecked);
     return decision instanceof Promise
       ? decision.then((d) => this.finish(this.withOverlay(d, request), request))
       : this.finish(this.withOverlay(decision, request), request);
   }
 
   /** `check` while an instrumenter is attached: the same decision, timed and told to it. */
-  private checkMeasured(request: CheckRequest, telemetry: TelemetrySink): Decision | Promise<Decision> {
+  private checkMeasured(
+    request: CheckRequest,
+    telemetry: TelemetrySink,
+    idsChecked: boolean,
+  ): Decision | Promise<Decision> {
     const started = performance.now();
-    const decision = this.decideRaw(request);
+    const decision = this.decideRaw(request, idsChecked);
     const told = (d: Decision, waited: boolean) => {
       const final = this.finish(this.withOverlay(d, request), request);
       this.tell(telemetry, final, request, started, waited, 'check');
@@ -503,12 +522,12 @@ export class Tollgate extends Management implements Instrumentable {
 
   /** Whether the in-process cache answers this request now (as `decideRaw` decides it). */
   private answersFromMemory(request: { customerId: string; resourceId?: string | null }): boolean {
-    const hit = this.cache.lookup(this.cache.key(request.customerId, request.resourceId ?? null), Date.now());
+    const hit = this.cache.lookup(this.cache.key(request.customerId, request.resourceId ?? null), this.hitClock.now());
     return !!hit && (hit.fresh || (!runtime.requestScoped && hit.ageMs <= this.config.cache.maxStaleMs));
   }
 
   /** The decision from cached or fetched data, before the local usage overlay. */
-  private decideRaw(request: CheckRequest): Decision | Promise<Decision> {
+  private decideRaw(request: CheckRequest, idsChecked = false): Decision | Promise<Decision> {
     if (
       typeof request?.customerId !== 'string' ||
       request.customerId === '' ||
@@ -517,8 +536,9 @@ export class Tollgate extends Management implements Instrumentable {
     ) {
       throw new TollgateError('INVALID_REQUEST', 'check needs a non-empty customerId and featureId');
     }
-    const invalid =
-      idProblem(request.customerId) ?? (request.resourceId == null ? null : idProblem(request.resourceId));
+    const invalid = idsChecked
+      ? null
+      : (idProblem(request.customerId) ?? (request.resourceId == null ? null : idProblem(request.resourceId)));
     if (invalid)
       throw new TollgateError(
         'INVALID_REQUEST',
@@ -529,7 +549,7 @@ export class Tollgate extends Management implements Instrumentable {
     if (this.closed) return this.fallback(request, new TollgateError('CLOSED', 'Tollgate is closed'));
     const resourceId = request.resourceId ?? null;
     const key = this.cache.key(request.customerId, resourceId);
-    const now = Date.now();
+    const now = this.hitClock.now();
     const hit = this.cache.lookup(key, now);
     if (hit && !hit.fresh && runtime.requestScoped && hit.ageMs <= this.config.cache.maxStaleMs)
       return this.revalidateHere(key, request, hit);
@@ -706,6 +726,7 @@ export class Tollgate extends Management implements Instrumentable {
         : await this.outbox.drain(deadline);
       await this.deliveryLease?.stop(); // another process takes delivery over at once
       this.redisMeter?.stop();
+      this.hitClock.stop?.();
       await this.stream?.stop();
       await this.fleetStream?.stop();
       // Reads still running (a stalled Stigg) are waited for until the deadline, not beyond it.

@@ -138,7 +138,8 @@ export class EntitlementCache {
   lookup(key: string, now: number): Lookup | undefined {
     const entry = this.l1.get(key);
     if (!entry) return undefined;
-    return { entry, ageMs: now - entry.validatedAt, fresh: this.isFresh(entry, now) };
+    // Never negative: `now` may be a coarse clock's, a little behind the time the entry was validated at.
+    return { entry, ageMs: Math.max(0, now - entry.validatedAt), fresh: this.isFresh(entry, now) };
   }
 
   /** Refreshes in the background (single flight); failures keep the entry and are counted. */

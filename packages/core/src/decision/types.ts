@@ -75,6 +75,9 @@ export interface Decision {
   isFallback: boolean;
   /** True when made from a cached entry older than the freshness window (Stigg could not confirm it). */
   isStale: boolean;
-  /** Age of the data the decision was made from, in ms (0 for fallbacks). */
+  /**
+   * Age of the data the decision was made from, in ms (0 for fallbacks). On a cache hit it is read from a clock
+   * refreshed every 10 ms, so it may be up to that much short.
+   */
   ageMs: number;
 }

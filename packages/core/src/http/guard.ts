@@ -1,5 +1,5 @@
 import type { Decision } from '../decision/types.js';
-import type { Tollgate } from '../tollgate.js';
+import { CHECK_RESOLVED, type Tollgate } from '../tollgate.js';
 import type { RecordedResponse } from '../usage/types.js';
 import { ENTER_AT_ONCE, SETTLED, type MeteredRequest } from '../usage/usage-meter.js';
 import { andThen, isPromise, type MaybePromise } from '../util/maybe-async.js';
@@ -92,7 +92,8 @@ function admitCustomer<Req>(
   const customerId = resolved(settings, 'customerId', id);
   const resourceId = customerId ? resourceOf(settings, req) : false;
   if (!customerId || resourceId === false) return { denial: describeDenial(featureId, null, null, settings.denial) };
-  const decision = settings.client.check({ customerId, featureId, resourceId, requestedValues });
+  // The ids were checked by `resolved` just now: not again.
+  const decision = settings.client[CHECK_RESOLVED]({ customerId, featureId, resourceId, requestedValues });
   return isPromise(decision)
     ? decision.then((d) => outcome(settings, featureId, customerId, d))
     : outcome(settings, featureId, customerId, decision);
