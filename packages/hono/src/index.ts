@@ -7,8 +7,8 @@
  *   app.get('/usage', gate.requireFeature('feature-analytics', (c) => c.json(c.get('entitlement'))));
  *   app.post('/reports', gate.meteredGuard('feature-api-calls', { usage: 1 }), handler);
  *
- * Given the handler, `requireFeature` returns the guarded handler itself rather than a middleware: a route that is
- * its only handler stays on Hono's fast path (no middleware chain, no promise on a cache hit).
+ * Given the handler, `requireFeature` returns the guarded handler itself rather than a middleware: a route with no
+ * other handler stays on Hono's fast path (no middleware chain, no promise on a cache hit).
  *
  * Or per app: `app.use(entitlements({ client, customerId }))`, then `requireFeature(...)` / `meteredGuard(...)`.
  */
@@ -115,7 +115,7 @@ type SettingsSource = (c: Context) => GuardSettings<Context>;
 export interface RequireFeature {
   (featureId: string, options?: RequireFeatureOptions): MiddlewareHandler;
   /**
-   * The route's handler, guarded: the route's only handler. Hono cannot type a handler passed through a function
+   * The route's handler, guarded, to be the route's handler. Hono cannot type a handler passed through a function
    * from its route; annotate `c` (`Context<AppEnv, '/x/:id'>`) where its types matter.
    */
   <H extends Handler>(featureId: string, handler: H): H;

@@ -3,6 +3,7 @@
  * or after other middleware (Hono's chain). The scenario table (test/adapters) runs `/analytics` this way on Hono
  * against stigg-local; this covers what it does not: a denial answered by `onDenied`, and the chain.
  */
+import type { Tollgate } from '@tollgate/core';
 import { createTestTollgate, type TestTollgate } from '@tollgate/core/testing';
 import { Hono, type Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
@@ -103,5 +104,24 @@ describe('requireFeature with the handler', () => {
     for (let i = 0; i < 2; i++) expect((await get(app, 'customer-pro')).status).toBe(200); // a miss, then a hit
     expect(order).toEqual(['before', 'handler', 'after', 'before', 'handler', 'after']);
     expect((await get(app, 'customer-free')).status).toBe(403);
+  });
+
+  it("asks a client that is only an object with check (a test double of the user's) with check", async () => {
+    const asked: unknown[] = [];
+    const client = {
+      check: (query: unknown) => {
+        asked.push(query);
+        return { hasAccess: true, featureId: 'feature-analytics' };
+      },
+    } as unknown as Tollgate;
+    const app = new Hono();
+    app.get(
+      '/analytics',
+      tollgateHono({ client, customerId: customerFrom }).requireFeature('feature-analytics', (c: Context) =>
+        c.text('ok'),
+      ),
+    );
+    expect((await get(app, 'customer-pro')).status).toBe(200);
+    expect(asked).toEqual([expect.objectContaining({ customerId: 'customer-pro', featureId: 'feature-analytics' })]);
   });
 });
