@@ -3,8 +3,11 @@ import { fmt, load, median, type LoadResult } from './lib/load.js';
 import { alternatingRounds, pairedRatios, spreadOf } from './lib/rounds.js';
 import type { Benchmark } from './lib/types.js';
 
-/** Many short rounds (see `alternatingRounds`): about 11 minutes for the six framework rows and Bun. */
-const ROUNDS = 15;
+/**
+ * Many short rounds (see `alternatingRounds`): about 16 minutes for the six framework rows and Bun. Each of a
+ * variant's CANDIDATES processes is measured in whole rotations of the variants' order (4 rounds): twice each.
+ */
+const ROUNDS = 24;
 const SECONDS = 0.8;
 /** `BENCH_FRAMEWORKS=hono,fastify npm run bench -- adapters` measures only those (default: all, and Hono on Bun). */
 const chosen = process.env.BENCH_FRAMEWORKS?.split(',').map((f) => f.trim());
@@ -28,10 +31,11 @@ const TARGET: Record<(typeof FRAMEWORKS)[number], number | null> = {
 };
 const FLOOR_TARGET = 0.97;
 /**
- * Processes started per variant. A Node process's JIT sometimes settles in a slower state for its whole life
- * (measured here: up to +90 % CPU per request, in any variant, bare included, in some 1 of 5 processes); one
- * process per variant would compare those states, not the variants. Of the candidates, the one with the least CPU
- * per request in a short probe is measured; those SLOWER_STATE times slower or more are reported.
+ * Processes started per variant. A Node process's JIT settles in a state that lasts its whole life, and two
+ * processes of the same app differ by a few percent (measured here: up to +90 % CPU per request in some 1 of 5
+ * processes, in any variant, bare included). One process per variant would compare those states, not the variants.
+ * So every variant runs in CANDIDATES processes and the rounds take them in turn; a process that spends SLOWER_STATE
+ * times the CPU per request of its variant's best in a short probe is set aside (and reported).
  */
 const CANDIDATES = 3;
 const PROBE_SECONDS = 1;
@@ -56,12 +60,12 @@ const benchmark: Benchmark = {
       let setAside: string[] = [];
       let missed: string[] = [];
       /**
-       * Starts each variant's app in CANDIDATES processes, keeps per variant the one that spends the least CPU per
-       * request in a short probe (see CANDIDATES), then measures the kept apps in rotating rounds; ratios and
+       * Starts each variant's app in CANDIDATES processes, sets aside those in a slower state (see CANDIDATES), then
+       * measures the variants in rotating rounds, each round on the next of a variant's kept processes; ratios and
        * spreads per round. The apps are stopped once measured.
        */
       const measure = async (name: string, variants: readonly Variant[], start: (v: Variant) => Promise<App>) => {
-        const apps = {} as Record<Variant, App>;
+        const apps = {} as Record<Variant, App[]>;
         const cpu = async (app: App) => {
           const u = (await (await fetch(`${app.info.url}/__cpu`)).json()) as { user: number; system: number };
           return u.user + u.system;
@@ -79,28 +83,32 @@ const benchmark: Benchmark = {
               await hitApp(app, 1); // warm: JIT, caches, connections
               candidates.push({ app, cpuUs: (await hitApp(app, PROBE_SECONDS)).cpuPerRequest });
             }
-            candidates.sort((a, b) => a.cpuUs - b.cpuUs);
-            apps[v] = candidates[0]!.app;
-            for (const c of candidates.slice(1)) {
-              if (c.cpuUs > SLOWER_STATE * candidates[0]!.cpuUs)
-                setAside.push(`${name}/${v} ${fmt(c.cpuUs, 1)} µs vs ${fmt(candidates[0]!.cpuUs, 1)} µs`);
+            const best = Math.min(...candidates.map((c) => c.cpuUs));
+            apps[v] = [];
+            for (const c of candidates) {
+              if (c.cpuUs <= SLOWER_STATE * best) {
+                apps[v].push(c.app);
+                continue;
+              }
+              setAside.push(`${name}/${v} ${fmt(c.cpuUs, 1)} µs vs ${fmt(best, 1)} µs`);
               await c.app.stop();
             }
           }
           return await measureApps(name, variants, apps, hitApp);
         } finally {
-          for (const app of Object.values<App>(apps)) await app.stop();
+          for (const app of Object.values<App[]>(apps).flat()) await app.stop();
         }
       };
       const measureApps = async (
         name: string,
         variants: readonly Variant[],
-        apps: Record<Variant, App>,
+        apps: Record<Variant, App[]>,
         hitApp: (app: App, seconds: number) => Promise<LoadResult & { cpuPerRequest: number }>,
       ) => {
-        const hit = (v: Variant, seconds: number) => hitApp(apps[v], seconds);
-        const runs = await alternatingRounds(variants, ROUNDS, async (v) => {
-          const r = await hit(v, SECONDS);
+        const runs = await alternatingRounds(variants, ROUNDS, async (v, round) => {
+          // A whole rotation of the variants' order on one process of each, then the next ones.
+          const kept = apps[v];
+          const r = await hitApp(kept[Math.floor(round / variants.length) % kept.length]!, SECONDS);
           if (r.non2xx || r.errors) throw new Error(`${name}/${v}: ${r.non2xx} non-2xx, ${r.errors} errors`);
           return r;
         });
@@ -183,10 +191,10 @@ const benchmark: Benchmark = {
       report.note('spread of the per-round ratios (interquartile range, and min-max), how noisy the rounds were:');
       for (const s of spreads) report.note(`  ${s}`);
       report.note(
-        `each variant started in ${CANDIDATES} processes, the one with the least CPU per request in a ${PROBE_SECONDS} s probe kept;`,
+        `each variant started in ${CANDIDATES} processes, measured in turns, round by round; after a ${PROBE_SECONDS} s probe, set aside`,
       );
       report.note(
-        `set aside as ${SLOWER_STATE}x or more slower than their variant's kept process: ${setAside.length ? setAside.join('; ') : 'none'}`,
+        `as in a slower state (${SLOWER_STATE}x the CPU per request of their variant's best or more): ${setAside.length ? setAside.join('; ') : 'none'}`,
       );
       spreads = [];
       setAside = [];

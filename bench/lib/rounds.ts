@@ -8,13 +8,13 @@ import { fmt, median } from './load.js';
 export async function alternatingRounds<V extends string, R>(
   variants: readonly V[],
   rounds: number,
-  measure: (variant: V) => Promise<R>,
+  measure: (variant: V, round: number) => Promise<R>,
 ): Promise<Record<V, R[]>> {
   const out = Object.fromEntries(variants.map((v) => [v, [] as R[]])) as Record<V, R[]>;
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < variants.length; i++) {
       const v = variants[(i + round) % variants.length]!;
-      out[v].push(await measure(v));
+      out[v].push(await measure(v, round));
     }
   }
   return out;
