@@ -1,20 +1,25 @@
-/** What only Nest has: forRootAsync, controller-level and skipped checks, the injectable client, shutdown draining. */
+/**
+ * What only Nest has: forRootAsync, controller-level and skipped checks (on both platforms), the injectable client,
+ * shutdown draining.
+ */
 import type { Server } from 'node:http';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Controller, Get, Inject, Injectable, Module, Post, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Entitled, Entitlement, Metered, SkipEntitlements, Tollgate, TollgateModule } from '@tollgate/nest';
 import type { Decision } from '@tollgate/core';
 import { startStiggLocal, type StiggLocal } from '@tollgate/stigg-local';
 import { stiggUsage } from '../support/stigg.js';
 
+// A Stigg of its own per test: the tests change customers' plans.
 let stigg: StiggLocal;
-beforeAll(async () => {
+beforeEach(async () => {
   stigg = await startStiggLocal({ log: () => {} });
 });
-afterAll(() => stigg?.close());
+afterEach(() => stigg?.close());
 
 /** A config service as an app would have one (the shape ConfigService gives). */
 @Injectable()
@@ -66,7 +71,7 @@ class WorkspaceController {
   }
 }
 
-async function start(): Promise<{ app: INestApplication; server: Server }> {
+async function start(platform: 'express' | 'fastify' = 'express'): Promise<{ app: INestApplication; server: Server }> {
   @Module({
     imports: [
       TollgateModule.forRootAsync({
@@ -86,28 +91,49 @@ async function start(): Promise<{ app: INestApplication; server: Server }> {
     controllers: [WorkspaceController],
   })
   class AppModule {}
-  const app = await NestFactory.create(AppModule, new ExpressAdapter(), { logger: false });
+  const app =
+    platform === 'fastify'
+      ? await NestFactory.create<NestFastifyApplication>(AppModule, new FastifyAdapter(), { logger: false })
+      : await NestFactory.create(AppModule, new ExpressAdapter(), { logger: false });
   await app.init();
+  if (platform === 'fastify') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
   return { app, server: app.getHttpServer() };
 }
 
 describe('Nest module', () => {
-  it('configures from other providers, checks controller and handler features, skips when told, injects the client', async () => {
-    const { app, server } = await start();
+  it.each(['express', 'fastify'] as const)(
+    'on %s: checks controller and handler features once, skips, injects the client',
+    async (platform) => {
+      const { app, server } = await start(platform);
+      try {
+        const checks = () => app.get(Tollgate).metrics().checks;
+        const before = checks();
+        expect((await request(server).get('/workspace/dashboard').set('x-customer-id', 'customer-pro')).body).toEqual({
+          analytics: true,
+          maxProjects: 50,
+        });
+        // The guard on the controller and the one on the handler check once: one check per feature.
+        expect(checks() - before).toBe(2);
+        const denied = await request(server).get('/workspace/dashboard').set('x-customer-id', 'customer-free');
+        expect(denied.status).toBe(403);
+        expect(denied.headers['content-type']).toMatch(/application\/problem\+json/);
+        expect(denied.body.feature ?? JSON.parse(denied.text).feature).toBe('feature-analytics');
+        expect((await request(server).get('/workspace/status')).body).toEqual({ ok: true });
+        expect((await request(server).post('/workspace/upgrade')).body).toEqual({ plan: 'plan-pro' });
+        expect((await request(server).get('/workspace/dashboard').set('x-customer-id', 'customer-free')).status).toBe(
+          200,
+        );
+      } finally {
+        await app.close();
+      }
+    },
+  );
+
+  it("declares the guard's request property on Fastify's requests", async () => {
+    const { app } = await start('fastify');
     try {
-      expect((await request(server).get('/workspace/dashboard').set('x-customer-id', 'customer-pro')).body).toEqual({
-        analytics: true,
-        maxProjects: 50,
-      });
-      const denied = await request(server).get('/workspace/dashboard').set('x-customer-id', 'customer-free');
-      expect(denied.status).toBe(403);
-      expect(denied.headers['content-type']).toMatch(/application\/problem\+json/);
-      expect(denied.body.feature ?? JSON.parse(denied.text).feature).toBe('feature-analytics');
-      expect((await request(server).get('/workspace/status')).body).toEqual({ ok: true });
-      expect((await request(server).post('/workspace/upgrade')).body).toEqual({ plan: 'plan-pro' });
-      expect((await request(server).get('/workspace/dashboard').set('x-customer-id', 'customer-free')).status).toBe(
-        200,
-      );
+      const fastify = (app as NestFastifyApplication).getHttpAdapter().getInstance();
+      expect(fastify.hasRequestDecorator(Symbol.for('tollgate.nest') as never)).toBe(true);
     } finally {
       await app.close();
     }

@@ -12,7 +12,7 @@ import {
 import { ENTITLED, METERED, SKIP, type EntitledFeature, type MeteredSpec } from './metadata.js';
 import { EntitlementDeniedException, ReplayedResponse } from './denial.js';
 import { TOLLGATE_SETTINGS, type TollgateSettings } from './options.js';
-import { firstGuardOf, remember, type RequestState } from './request-state.js';
+import { carrierOf, checked, remember, type Carrier } from './request-state.js';
 
 /** What a handler asks for, read from its (and its controller's) metadata. */
 interface HandlerSpec {
@@ -40,9 +40,9 @@ export class TollgateGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const spec = this.specOf(context);
     if (!spec) return true;
-    const state = firstGuardOf(context);
-    if (!state) return true;
-    return this.checkFeatures(context, spec, 0, state);
+    const carrier = carrierOf(context);
+    if (checked(carrier)) return true;
+    return this.checkFeatures(context, spec, 0, carrier);
   }
 
   /** The handler's spec; null when it asks for nothing (or is `@SkipEntitlements`). */
@@ -70,7 +70,7 @@ export class TollgateGuard implements CanActivate {
     context: ExecutionContext,
     spec: HandlerSpec,
     from: number,
-    state: RequestState,
+    carrier: Carrier,
   ): boolean | Promise<boolean> {
     for (let i = from; i < spec.features.length; i++) {
       const feature = spec.features[i]!;
@@ -79,20 +79,20 @@ export class TollgateGuard implements CanActivate {
       const out = admit(this.settings, context, featureId, requested);
       if (out instanceof Promise)
         return out.then((o) => {
-          admitted(state, featureId, o);
-          return this.checkFeatures(context, spec, i + 1, state);
+          admitted(carrier, o);
+          return this.checkFeatures(context, spec, i + 1, carrier);
         });
-      admitted(state, featureId, out);
+      admitted(carrier, out);
     }
-    return spec.metered ? this.meter(context, spec.metered, state) : true;
+    return spec.metered ? this.meter(context, spec.metered, carrier) : true;
   }
 
-  private meter(context: ExecutionContext, metered: MeteredSpec, state: RequestState): boolean | Promise<boolean> {
+  private meter(context: ExecutionContext, metered: MeteredSpec, carrier: Carrier): boolean | Promise<boolean> {
     const units = typeof metered.units === 'number' ? metered.units : 1;
     const key = metered.idempotencyKey ? scopedIdempotencyKey(routeOf(context), metered.idempotencyKey(context)) : null;
     const proceed = (out: MeteredOutcome) => {
       if (out.denial) throw new EntitlementDeniedException(out.denial);
-      remember(state, metered.featureId, out.metered.decision);
+      remember(carrier, out.metered.decision);
       if (out.metered.replay) throw new ReplayedResponse(out.metered.replay);
       const reply = context.getArgByIndex<NodeResponseLike & { raw?: NodeResponseLike }>(1);
       const spec = metered.units;
@@ -110,9 +110,9 @@ export class TollgateGuard implements CanActivate {
 }
 
 /** A feature's outcome: remembered when granted, thrown as the denial otherwise. */
-function admitted(state: RequestState, featureId: string, out: GuardOutcome): void {
+function admitted(carrier: Carrier, out: GuardOutcome): void {
   if (out.denial) throw new EntitlementDeniedException(out.denial);
-  remember(state, featureId, out.decision);
+  remember(carrier, out.decision);
 }
 
 /** The HTTP request as the platforms give it: Express' route (with its mount path) or Fastify's route options. */

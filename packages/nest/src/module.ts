@@ -1,16 +1,19 @@
 import {
   Inject,
   Module,
+  Optional,
   type DynamicModule,
   type InjectionToken,
   type ModuleMetadata,
   type OnApplicationShutdown,
+  type OnModuleInit,
   type Provider,
 } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
 import { createTollgate, guardSettings, isSuccessStatus, Tollgate } from '@tollgate/core';
 import { EntitlementDeniedFilter } from './denial.js';
 import { TOLLGATE_OPTIONS, TOLLGATE_SETTINGS, type TollgateModuleOptions, type TollgateSettings } from './options.js';
+import { REQUEST_STATE } from './request-state.js';
 
 export interface TollgateModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
   inject?: InjectionToken[];
@@ -33,6 +36,12 @@ async function settingsFrom(options: TollgateModuleOptions): Promise<TollgateSet
   return { ...settings, owned, success: options.success ?? ((_context, status) => isSuccessStatus(status)) };
 }
 
+/** The part of a Fastify instance the module uses (Fastify is not a dependency of this package). */
+interface FastifyRequestDecorating {
+  hasRequestDecorator(name: string | symbol): boolean;
+  decorateRequest(name: string | symbol, value: null): unknown;
+}
+
 const providers: Provider[] = [
   { provide: TOLLGATE_SETTINGS, useFactory: settingsFrom, inject: [TOLLGATE_OPTIONS] },
   { provide: Tollgate, useFactory: (s: TollgateSettings) => s.client, inject: [TOLLGATE_SETTINGS] },
@@ -45,8 +54,26 @@ const providers: Provider[] = [
  * shutdown.
  */
 @Module({})
-export class TollgateModule implements OnApplicationShutdown {
-  constructor(@Inject(TOLLGATE_SETTINGS) private readonly settings: TollgateSettings) {}
+export class TollgateModule implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    @Inject(TOLLGATE_SETTINGS) private readonly settings: TollgateSettings,
+    @Optional() @Inject(HttpAdapterHost) private readonly adapterHost?: HttpAdapterHost,
+  ) {}
+
+  /**
+   * On Fastify, declares the guard's per-request property on Fastify's requests (`decorateRequest`), so that
+   * setting it does not reshape each request. Left undeclared where Fastify has started already (or declared it).
+   */
+  onModuleInit(): void {
+    const adapter = this.adapterHost?.httpAdapter;
+    if (adapter?.getType() !== 'fastify') return;
+    const fastify = adapter.getInstance<FastifyRequestDecorating>();
+    try {
+      if (!fastify.hasRequestDecorator(REQUEST_STATE)) fastify.decorateRequest(REQUEST_STATE, null);
+    } catch {
+      // Fastify refuses decorators once started: the property is then added per request, as it works anyway.
+    }
+  }
 
   static forRoot(options: TollgateModuleOptions): DynamicModule {
     return {

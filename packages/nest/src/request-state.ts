@@ -1,25 +1,28 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { Decision } from '@tollgate/core';
 
-/** What the guard leaves for the parameter decorator, per request. */
-export interface RequestState {
-  /** The last decision a guard made for the request, and its feature. */
-  featureId: string | null;
-  decision: Decision | undefined;
-  /** Earlier decisions, by feature id, when a request needed several features. */
-  earlier: Map<string, Decision> | null;
+/** A request's decisions when it needed several features: the last one made, and each by its feature. */
+class Decisions {
+  readonly byFeature = new Map<string, Decision>();
+  constructor(public last: Decision) {
+    this.byFeature.set(last.featureId, last);
+  }
 }
 
-/** Shared by every copy of this package that is loaded. */
-const STATE = Symbol.for('tollgate.nest');
-type Carrier = { [STATE]?: RequestState };
+/**
+ * Shared by every copy of this package that is loaded. On a request: nothing until a guard has checked it, then its
+ * decision (one feature, the common case: nothing more is allocated), or its `Decisions`.
+ */
+export const REQUEST_STATE = Symbol.for('tollgate.nest');
+export type Carrier = { [REQUEST_STATE]?: Decision | Decisions | null };
 
 /**
  * Where a request's state is kept: Express' `res.locals` (Nest on Express; a property added to Express' request
  * makes it copy its properties, which then live through the garbage collections the request does), else the
- * request (Nest on Fastify). A `WeakMap` beside the request would cost more than either.
+ * request (Nest on Fastify, whose requests the module declares the property on). A `WeakMap` beside the request
+ * would cost more than either.
  */
-function carrierOf(context: ExecutionContext): Carrier {
+export function carrierOf(context: ExecutionContext): Carrier {
   const res = context.getArgByIndex<{ locals?: unknown; raw?: unknown } | undefined>(1);
   // Express' response, not a Fastify reply (which plugins may give `locals` of their own).
   const locals = res && res.raw === undefined ? res.locals : undefined;
@@ -27,27 +30,25 @@ function carrierOf(context: ExecutionContext): Carrier {
 }
 
 /**
- * The request's state, made on the first call: null when a guard has already run for the request (a guard on the
- * controller and one on the handler check once).
+ * Whether a guard has checked the request already (a guard on the controller and one on the handler check once:
+ * Nest runs a request's guards one after the other, so the first has remembered its decisions when the next runs).
  */
-export function firstGuardOf(context: ExecutionContext): RequestState | null {
-  const carrier = carrierOf(context);
-  if (carrier[STATE]) return null;
-  const state: RequestState = { featureId: null, decision: undefined, earlier: null };
-  carrier[STATE] = state;
-  return state;
-}
+export const checked = (carrier: Carrier): boolean => !!carrier[REQUEST_STATE];
 
-export function remember(state: RequestState, featureId: string, decision: Decision): void {
-  if (state.featureId !== null && state.featureId !== featureId)
-    (state.earlier ??= new Map()).set(state.featureId, state.decision!);
-  state.featureId = featureId;
-  state.decision = decision;
+export function remember(carrier: Carrier, decision: Decision): void {
+  const held = carrier[REQUEST_STATE];
+  if (!held) carrier[REQUEST_STATE] = decision;
+  else {
+    const decisions = held instanceof Decisions ? held : (carrier[REQUEST_STATE] = new Decisions(held));
+    decisions.byFeature.set(decision.featureId, decision);
+    decisions.last = decision;
+  }
 }
 
 /** The decision for `featureId` on this request, or the last one made. */
 export function decisionOf(context: ExecutionContext, featureId?: string): Decision | undefined {
-  const state = carrierOf(context)[STATE];
-  if (!state || !featureId || featureId === state.featureId) return state?.decision;
-  return state.earlier?.get(featureId);
+  const held = carrierOf(context)[REQUEST_STATE];
+  if (!held) return undefined;
+  if (held instanceof Decisions) return featureId ? held.byFeature.get(featureId) : held.last;
+  return !featureId || featureId === held.featureId ? held : undefined;
 }
