@@ -1,11 +1,12 @@
 /**
- * Benchmark child: one route, GET /api/analytics, in a framework (express | hono | hono-middleware | fastify |
- * nest-express | nest-fastify), one of:
+ * Benchmark child: one route, GET /api/analytics, in a framework (express | express-middleware | hono |
+ * hono-middleware | fastify | nest-express | nest-fastify), one of:
  * - bare: the route alone;
  * - floor: the route behind one no-op middleware of the framework's own kind (Nest: a guard): what any middleware
  *   costs, the floor a guard is measured against;
  * - guarded: the route behind Tollgate's guard on a cache hit, its settings bound once (one middleware per route;
- *   on Hono the guarded handler itself, the route's only handler; hono-middleware: the guard as a middleware);
+ *   on Express and Hono the guarded handler itself, the route's only handler; express-middleware and
+ *   hono-middleware: the guard as a middleware before the handler);
  * - stigg-sdk: the route behind a middleware around the official SDK, the way Stigg's docs suggest.
  * The customer comes from the guard's resolver (a stand-in for reading a verified token). Every variant but
  * stigg-sdk holds the same connected Tollgate client (and Fastify's plugin, Nest's module): the same app, its routes
@@ -30,7 +31,14 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Entitled, TollgateModule } from '@tollgate/nest';
 
-type Framework = 'express' | 'hono' | 'hono-middleware' | 'fastify' | 'nest-express' | 'nest-fastify';
+type Framework =
+  | 'express'
+  | 'express-middleware'
+  | 'hono'
+  | 'hono-middleware'
+  | 'fastify'
+  | 'nest-express'
+  | 'nest-fastify';
 const [framework, variant, stiggUrl] = process.argv.slice(2) as [
   Framework,
   'bare' | 'floor' | 'guarded' | 'stigg-sdk',
@@ -87,7 +95,7 @@ if (framework === 'nest-express' || framework === 'nest-fastify') {
   url = await app.listen({ port: 0, host: '127.0.0.1' });
 } else {
   let listener: RequestListener;
-  if (framework === 'express') {
+  if (framework === 'express' || framework === 'express-middleware') {
     const app = express();
     const noop: express.RequestHandler = (_req, _res, next) => next();
     const sdkGuard: express.RequestHandler = (_req, res, next) => {
@@ -95,15 +103,23 @@ if (framework === 'nest-express' || framework === 'nest-fastify') {
         .getBooleanEntitlement({ customerId: CUSTOMER, featureId: FEATURE })
         .then((e) => (e.hasAccess ? next() : res.status(403).json({ error: 'forbidden' })), next);
     };
-    const guards =
-      variant === 'guarded'
-        ? [ex.tollgateExpress({ client: tollgate!, customerId: () => CUSTOMER }).requireFeature(FEATURE)]
-        : variant === 'floor'
-          ? [noop]
-          : variant === 'stigg-sdk'
-            ? [sdkGuard]
-            : [];
-    app.get('/api/analytics', ...guards, (_req, res) => res.json(body));
+    const handler: express.RequestHandler = (_req, res) => {
+      res.json(body);
+    };
+    const gate = tollgate && ex.tollgateExpress({ client: tollgate, customerId: () => CUSTOMER });
+    if (gate && variant === 'guarded' && framework === 'express')
+      app.get('/api/analytics', gate.requireFeature(FEATURE, handler));
+    else {
+      const guards =
+        gate && variant === 'guarded'
+          ? [gate.requireFeature(FEATURE)]
+          : variant === 'floor'
+            ? [noop]
+            : variant === 'stigg-sdk'
+              ? [sdkGuard]
+              : [];
+      app.get('/api/analytics', ...guards, handler);
+    }
     listener = app;
   } else {
     const app = new Hono();

@@ -3,6 +3,7 @@
  *
  *   const gate = tollgateExpress({ client: tollgate, customerId: (req) => req.user?.orgId });
  *   app.get('/analytics', gate.requireFeature('feature-analytics'), handler);
+ *   app.get('/usage', gate.requireFeature('feature-analytics', handler)); // the handler guarded: one hop
  *   app.post('/reports', gate.meteredGuard('feature-api-calls', { usage: 1 }), handler);
  *
  * Or per app: `app.use(entitlements({ client, customerId }))`, then `requireFeature(...)` / `meteredGuard(...)`.
@@ -89,10 +90,23 @@ async function render(settings: GuardSettings<Request>, denial: Denial, req: Req
 /** Where a guard finds the settings: in `res.locals` (set by `entitlements()`), or bound once (`tollgateExpress`). */
 type SettingsSource = (res: Response) => GuardSettings<Request>;
 
-/** Lets the request through only when the customer is entitled to `featureId` (synchronously on a cache hit). */
-export function requireFeature(featureId: string, options: RequireFeatureOptions = {}): RequestHandler {
-  return requireFeatureWith(settingsOf, featureId, options);
+/**
+ * Lets the request through only when the customer is entitled to `featureId` (synchronously on a cache hit): a
+ * middleware before the route's handler, or, given the handler, the handler guarded.
+ */
+export interface RequireFeature {
+  (featureId: string, options?: RequireFeatureOptions): RequestHandler;
+  /**
+   * The route's handler, guarded, to be the route's only handler: Express then runs one function for the route
+   * where a guard and a handler would be two of its hops. Errors and rejected promises go to Express as the
+   * handler's own would.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: any handler Express takes, its own request and response types kept
+  <H extends RequestHandler<any, any, any, any, any>>(featureId: string, handler: H): H;
 }
+
+export const requireFeature = ((featureId: string, o?: RequireFeatureOptions | RequestHandler) =>
+  requireFeatureWith(settingsOf, featureId, o)) as RequireFeature;
 
 /** Reserves usage before the handler; commits it as the response is written if it succeeded, releases it otherwise. */
 export function meteredGuard(featureId: string, options: MeteredGuardOptions = {}): RequestHandler {
@@ -101,43 +115,49 @@ export function meteredGuard(featureId: string, options: MeteredGuardOptions = {
 
 /** Guards bound to one set of settings: a route needs only its guard, no `entitlements()` middleware before it. */
 export interface TollgateExpress {
-  requireFeature(featureId: string, options?: RequireFeatureOptions): RequestHandler;
+  requireFeature: RequireFeature;
   meteredGuard(featureId: string, options?: MeteredGuardOptions): RequestHandler;
 }
 
 /**
  * The settings bound once: `const gate = tollgateExpress({ client, customerId })`, then
- * `app.get('/x', gate.requireFeature('feature-x'), handler)`: one middleware per guarded route.
+ * `app.get('/x', gate.requireFeature('feature-x'), handler)`: one middleware per guarded route, or
+ * `app.get('/x', gate.requireFeature('feature-x', handler))`: one handler.
  */
 export function tollgateExpress(options: EntitlementsOptions): TollgateExpress {
   const settings = guardSettings(options);
   const bound: SettingsSource = () => settings;
   return {
-    requireFeature: (featureId, o = {}) => requireFeatureWith(bound, featureId, o),
+    requireFeature: ((featureId: string, o?: RequireFeatureOptions | RequestHandler) =>
+      requireFeatureWith(bound, featureId, o)) as RequireFeature,
     meteredGuard: (featureId, o = {}) => meteredGuardWith(bound, featureId, o),
   };
 }
 
+/** `requireFeature` either way: a middleware with its options, or the handler guarded. */
 function requireFeatureWith(
   settingsOf: SettingsSource,
   featureId: string,
-  options: RequireFeatureOptions,
+  o?: RequireFeatureOptions | RequestHandler,
 ): RequestHandler {
-  const { requestedValues } = options;
-  const proceed = (out: GuardOutcome, req: Request, res: Response, next: NextFunction): void => {
+  const handler = typeof o === 'function' ? o : undefined;
+  const requestedValues = typeof o === 'object' && o !== null ? o.requestedValues : undefined;
+  // What follows a granted check: the rest of the chain (a middleware) or the route's handler, whose result (a
+  // promise of an async handler) is returned to Express as the handler's own would be.
+  const proceed = (out: GuardOutcome, req: Request, res: Response, next: NextFunction): unknown => {
     if (out.denial) return void render(settingsOf(res), out.denial, req, res).catch(next);
     remember(res, featureId, out.decision);
-    next();
+    return handler ? handler(req, res, next) : next();
   };
-  return (req, res, next) => {
+  return (req: Request, res: Response, next: NextFunction) => {
     let out: GuardOutcome | Promise<GuardOutcome>;
     try {
       out = admit(settingsOf(res), req, featureId, requestedValues?.(req));
     } catch (err) {
       return next(err);
     }
-    if (out instanceof Promise) out.then((o) => proceed(o, req, res, next), next);
-    else proceed(out, req, res, next);
+    if (!(out instanceof Promise)) return proceed(out, req, res, next);
+    out.then((o) => proceed(o, req, res, next)).then(undefined, next);
   };
 }
 
