@@ -107,19 +107,15 @@ if (framework === 'nest-express' || framework === 'nest-fastify') {
       res.json(body);
     };
     const gate = tollgate && ex.tollgateExpress({ client: tollgate, customerId: () => CUSTOMER });
-    if (gate && variant === 'guarded' && framework === 'express')
-      app.get('/api/analytics', gate.requireFeature(FEATURE, handler));
-    else {
-      const guards =
-        gate && variant === 'guarded'
-          ? [gate.requireFeature(FEATURE)]
-          : variant === 'floor'
-            ? [noop]
-            : variant === 'stigg-sdk'
-              ? [sdkGuard]
-              : [];
-      app.get('/api/analytics', ...guards, handler);
-    }
+    app.get(
+      '/api/analytics',
+      ...routeHandlers(handler, {
+        guard: gate?.requireFeature(FEATURE),
+        guardedHandler: framework === 'express' ? gate?.requireFeature(FEATURE, handler) : undefined,
+        noop,
+        sdkGuard,
+      }),
+    );
     listener = app;
   } else {
     const app = new Hono();
@@ -131,19 +127,13 @@ if (framework === 'nest-express' || framework === 'nest-fastify') {
     });
     const handler = (c: Context) => c.json(body);
     const gate = tollgate && ho.tollgateHono({ client: tollgate, customerId: () => CUSTOMER });
-    if (gate && variant === 'guarded' && framework === 'hono')
-      app.get('/api/analytics', gate.requireFeature(FEATURE, handler));
-    else {
-      const guards =
-        gate && variant === 'guarded'
-          ? [gate.requireFeature(FEATURE)]
-          : variant === 'floor'
-            ? [noop]
-            : variant === 'stigg-sdk'
-              ? [sdkGuard]
-              : [];
-      app.get('/api/analytics', ...(guards as []), handler);
-    }
+    const handlers = routeHandlers(handler, {
+      guard: gate?.requireFeature(FEATURE),
+      guardedHandler: framework === 'hono' ? gate?.requireFeature(FEATURE, handler) : undefined,
+      noop,
+      sdkGuard,
+    });
+    app.get('/api/analytics', ...(handlers as [typeof handler]));
     listener = getRequestListener(app.fetch);
   }
   const server = createServer((req, res) =>
@@ -153,6 +143,23 @@ if (framework === 'nest-express' || framework === 'nest-fastify') {
   url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 }
 console.log(JSON.stringify({ url }));
+
+/**
+ * The route's handlers for this variant: the guarded handler alone (the one-handler form, where the framework has
+ * it), else the handler behind the guard, the no-op middleware or the SDK guard (bare: the handler alone).
+ */
+function routeHandlers<M, H>(handler: H, steps: { guard?: M; guardedHandler?: H; noop: M; sdkGuard: M }): (M | H)[] {
+  if (variant === 'guarded' && steps.guardedHandler) return [steps.guardedHandler];
+  const before =
+    variant === 'guarded'
+      ? steps.guard
+      : variant === 'floor'
+        ? steps.noop
+        : variant === 'stigg-sdk'
+          ? steps.sdkGuard
+          : undefined;
+  return before ? [before, handler] : [handler];
+}
 
 /** Nest on either platform; the floor is a no-op guard, Tollgate's guard comes with `@Entitled`. */
 async function nestApp(platform: 'nest-express' | 'nest-fastify'): Promise<string> {
