@@ -2,6 +2,7 @@ import { appendFileSync } from 'node:fs';
 import { pinSelf, startChild } from './lib/child.js';
 import { fmt, load, median, type LoadResult } from './lib/load.js';
 import { alternatingRounds, pairedRatios, spreadOf } from './lib/rounds.js';
+import { profileServer, share, type RouteProfile } from './lib/profile.js';
 import type { Benchmark } from './lib/types.js';
 
 /**
@@ -10,7 +11,10 @@ import type { Benchmark } from './lib/types.js';
  */
 const ROUNDS = 24;
 const SECONDS = 0.8;
-/** `BENCH_FRAMEWORKS=hono,fastify npm run bench -- adapters` measures only those (default: all, and Hono on Bun). */
+/**
+ * `BENCH_FRAMEWORKS=hono,fastify npm run bench -- adapters` measures only those (default: all, and Hono on Bun);
+ * `BENCH_PROFILE=1` profiles every framework's guarded route and floor, not only those that missed a target.
+ */
 const chosen = process.env.BENCH_FRAMEWORKS?.split(',').map((f) => f.trim());
 const FRAMEWORKS = (
   ['express', 'express-middleware', 'hono', 'hono-middleware', 'fastify', 'nest-express', 'nest-fastify'] as const
@@ -62,7 +66,7 @@ const benchmark: Benchmark = {
       const rows: Record<string, string | number>[] = [];
       let spreads: string[] = [];
       let setAside: string[] = [];
-      let missed: string[] = [];
+      let missed: { framework: (typeof FRAMEWORKS)[number]; what: string }[] = [];
       /**
        * Starts each variant's app in CANDIDATES processes, sets aside those in a slower state (see CANDIDATES), then
        * measures the variants in rotating rounds, each round on the next of a variant's kept processes; ratios and
@@ -152,8 +156,8 @@ const benchmark: Benchmark = {
         );
         const target = TARGET[framework];
         rows.push(row(framework, m, target === null ? 'printed' : `>= ${target}x`));
-        if (m.ratio('guarded', 'floor') < FLOOR_TARGET) missed.push(`${framework} guarded/floor`);
-        if (target !== null && m.ratio('guarded', 'bare') < target) missed.push(`${framework} guarded/bare`);
+        if (m.ratio('guarded', 'floor') < FLOOR_TARGET) missed.push({ framework, what: 'guarded/floor' });
+        if (target !== null && m.ratio('guarded', 'bare') < target) missed.push({ framework, what: 'guarded/bare' });
       }
       // Hono on Bun, served by Bun's own server: bare, floor and guarded.
       if (ON_BUN) {
@@ -165,9 +169,11 @@ const benchmark: Benchmark = {
       }
       report.table(rows);
       if (missed.length > 0)
-        report.note(
-          `not reached this run: ${missed.join(', ')}; which part of the guarded route's time is Tollgate's: node --import tsx bench/profile-route.ts guarded <framework> guarded`,
-        );
+        report.note(`not reached this run: ${missed.map((m) => `${m.framework} ${m.what}`).join(', ')}.`);
+      // Which part of the time is Tollgate's, where a target was not reached (BENCH_PROFILE=1: every framework).
+      const profiled = process.env.BENCH_PROFILE === '1' ? FRAMEWORKS : new Set(missed.map((m) => m.framework));
+      for (const framework of profiled)
+        for (const line of await profiledShares(framework, file, stigg.info.url)) report.note(line);
       missed = [];
       report.note(
         "bare: the route alone; floor: the route behind one no-op middleware of the framework's kind (Nest: a guard);",
@@ -209,3 +215,33 @@ const benchmark: Benchmark = {
   },
 };
 export default benchmark;
+
+const PROFILE_SECONDS = 5;
+
+/**
+ * For a target not reached: the guarded route and the floor each run under Node's CPU profiler (PROFILE_SECONDS,
+ * 50 connections), and the shares of their busy time (self time) that are Tollgate's code and garbage collection
+ * are printed side by side. The floor app holds the same connected client: its Tollgate share is the client's
+ * background work, so the difference is the guard's.
+ */
+async function profiledShares(framework: string, file: string, stiggUrl: string): Promise<string[]> {
+  const profile = (variant: Variant) =>
+    profileServer({
+      file,
+      args: [framework, variant, stiggUrl],
+      path: '/api/analytics',
+      seconds: PROFILE_SECONDS,
+      cpu: APP_CPU,
+    });
+  const guarded = await profile('guarded');
+  const floor = await profile('floor');
+  const part = (p: RouteProfile, name: string) => share(p, p.parts.get(name) ?? 0);
+  const busiest = [...guarded.tollgateFunctions]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 4)
+    .map(([fn, us]) => `${fn.replace(/ .*\//, ' ')} ${share(guarded, us)}`);
+  return [
+    `${framework}, CPU profile (${PROFILE_SECONDS} s each, share of busy time, self time): Tollgate's code ${part(guarded, 'Tollgate')} on the guarded route, ${part(floor, 'Tollgate')} on the floor;`,
+    `  garbage collection ${part(guarded, '(garbage collector)')} vs ${part(floor, '(garbage collector)')}; Tollgate's busiest: ${busiest.join(', ') || 'none sampled'}`,
+  ];
+}
