@@ -6,7 +6,7 @@ import { profileServer, share, type RouteProfile } from './lib/profile.js';
 import type { Benchmark } from './lib/types.js';
 
 /**
- * Many short rounds (see `alternatingRounds`): about 22 minutes for the seven framework rows and Bun. Each of a
+ * Many short rounds (see `alternatingRounds`): about 25 minutes for the seven framework rows and Bun. Each of a
  * variant's CANDIDATES processes is measured in one whole rotation of the variants' order (4 rounds).
  */
 const ROUNDS = 24;

@@ -40,6 +40,7 @@ export async function exactlyLimitAcrossProcesses(
 ): Promise<{ allowed: number[]; grants: number }> {
   await proCustomer(server, customerId, 9_900);
   const workers = await Promise.all([0, 1, 2, 3].map(() => TollgateWorker.start(server.url, redisUrl, options)));
+  let outcome: { allowed: number[]; grants: number };
   try {
     const request = { customerId, featureId: 'feature-api-calls' };
     for (const w of workers) await w.check(request); // warm caches, as a running service has
@@ -47,11 +48,13 @@ export async function exactlyLimitAcrossProcesses(
     const grants = (await Promise.all(workers.map((w) => w.metrics()))).reduce((n, m) => n + m.usage.leases.grants, 0);
     console.info(`allowed per process: ${allowed.join(', ')}; allowance blocks granted: ${grants}`);
     expect(allowed.reduce((a, b) => a + b, 0)).toBe(100);
-    return { allowed, grants };
+    outcome = { allowed, grants };
   } finally {
     for (const w of workers) await w.close();
   }
+  // Closed gracefully, the processes have delivered every committed unit: Stigg counts the 100, no more.
   expect(await stiggUsage(server, customerId)).toBe(10_000);
+  return outcome;
 }
 
 /**
