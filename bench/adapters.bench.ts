@@ -259,7 +259,7 @@ async function profiledShares(miss: Miss, file: string, stiggUrl: string): Promi
   const guarded = await profile('guarded');
   const other = await profile(against);
   const shareOf = (p: RouteProfile, name: string) => (p.parts.get(name) ?? 0) / p.busyUs;
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const part = (p: RouteProfile, name: string) => share(p, p.parts.get(name) ?? 0);
   const [tollgate, gc] = ['Tollgate', '(garbage collector)'];
   const ours = Math.min(
     (1 - shareOf(guarded, tollgate)) / (1 - shareOf(other, tollgate)),
@@ -275,7 +275,7 @@ async function profiledShares(miss: Miss, file: string, stiggUrl: string): Promi
       : `; measured ${fmt(miss.measured, 3)}x${miss.measured < ours ? ": the rest of the gap is time outside Tollgate's functions" : ''}`;
   return [
     `${framework}, CPU profile of the guarded route and the ${against} (${PROFILE_SECONDS} s each, share of busy time, self time):`,
-    `  Tollgate's code ${pct(shareOf(guarded, tollgate))} vs ${pct(shareOf(other, tollgate))}; garbage collection ${pct(shareOf(guarded, gc))} vs ${pct(shareOf(other, gc))};`,
+    `  Tollgate's code ${part(guarded, tollgate)} vs ${part(other, tollgate)}; garbage collection ${part(guarded, gc)} vs ${part(other, gc)};`,
     `  Tollgate's busiest: ${busiest.join(', ') || 'none sampled'};`,
     `  Tollgate's code explains guarded/${against} down to ${fmt(ours, 3)}x${measured}`,
   ];
